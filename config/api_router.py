@@ -1,0 +1,11 @@
+"""Every API resource is registered here, so the isolation harness and OpenAPI see them all."""
+
+from rest_framework.routers import DefaultRouter
+
+from tenants.api_views import CompanySettingViewSet, MembershipViewSet
+
+router = DefaultRouter(trailing_slash="/?")
+router.register("company-settings", CompanySettingViewSet, basename="company-setting")
+router.register("memberships", MembershipViewSet, basename="membership")
+
+urlpatterns = router.urls

@@ -1,0 +1,14 @@
+"""The reviewed list of periodic jobs, synced into django-celery-beat by `sync_beat_schedule`.
+
+Each entry: name -> task, schedule in seconds or a crontab dict, queue. Staff can then pause or
+retime any of them in the admin (Periodic tasks); a re-sync restores only what changed here.
+"""
+
+PERIODIC_TASKS = {
+    # Daily at 03:30 local time: drop expired Django sessions.
+    "sessions-clear-expired": {
+        "task": "tenants.tasks.sessions_clear_expired_task",
+        "crontab": {"minute": "30", "hour": "3"},
+        "queue": "maintenance",
+    },
+}

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.health import health
+from tenants.views import switch_company
+
+urlpatterns = [
+    path("health/", health, name="health"),
+    path("admin/switch-company/", switch_company, name="switch-company"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("config.api_router")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -1,0 +1,80 @@
+"""Fixtures shared by every app: two companies, their staff, and clients logged in as them."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from config import services
+from tenants.models import Membership
+from tenants.services import api_token_issue
+from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
+
+
+def require_service(name: str, find) -> str:
+    """The URL of a real service, or skip (fail under REQUIRE_SERVICES=1) with the reason."""
+    try:
+        url = find()
+    except services.ServiceMissing as exc:
+        pytest.fail(str(exc))
+    if url is None:
+        pytest.skip(f"{name} is not reachable; set REQUIRE_SERVICES=1 to make this a failure")
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return require_service("Redis", services.redis_url_for_tests)
+
+
+@pytest.fixture
+def mysql_url() -> str:
+    return require_service("MySQL/MariaDB", services.mysql_url_for_tests)
+
+
+@pytest.fixture
+def postgres_only(settings):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        if services.services_required():
+            pytest.fail("This test needs PostgreSQL and REQUIRE_SERVICES=1")
+        pytest.skip("needs PostgreSQL (row locks and constraints behave differently on SQLite)")
+
+
+@pytest.fixture
+def company_a(db):
+    return CompanyFactory(name="Pizzaria A", slug="pizzaria-a")
+
+
+@pytest.fixture
+def company_b(db):
+    return CompanyFactory(name="Loja B", slug="loja-b")
+
+
+def _member(company, username, role):
+    return MembershipFactory(company=company, user=UserFactory(username=username), role=role).user
+
+
+@pytest.fixture
+def manager_a(company_a):
+    return _member(company_a, "manager-a", Membership.Role.MANAGER)
+
+
+@pytest.fixture
+def viewer_a(company_a):
+    return _member(company_a, "viewer-a", Membership.Role.VIEWER)
+
+
+@pytest.fixture
+def manager_b(company_b):
+    return _member(company_b, "manager-b", Membership.Role.MANAGER)
+
+
+@pytest.fixture
+def api_client_a(company_a, manager_a):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(company=company_a, user=manager_a)}")
+    return client
+
+
+@pytest.fixture
+def admin_client_a(client, manager_a):
+    client.force_login(manager_a)
+    return client

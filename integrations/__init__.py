@@ -1,0 +1,1 @@
+"""Clients for external systems: they speak HTTP/SQL and return plain data; no domain models here."""

@@ -1,0 +1,121 @@
+"""The admin half of the scoping mechanism: every ModelAdmin of a tenant-owned model stands on these.
+
+Rows are those of `request.company` (a superuser with no company chosen sees every company);
+foreign-key choices are narrowed to the same company; `company` is set on save and is not a form
+field unless a superuser is looking at all companies; permissions follow the membership role.
+"""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+
+from tenants.models import Company, CompanyOwned
+from tenants.selectors import NO_ACCESS
+
+
+def _access(request):
+    return getattr(request, "company_access", NO_ACCESS)
+
+
+def scoped_queryset_for(model, request):
+    """The rows of `model` this request may see."""
+    access = _access(request)
+    manager = model._default_manager
+    if issubclass(model, CompanyOwned):
+        if access.company is not None:
+            return manager.for_company(access.company)
+        return manager.unscoped() if access.is_superuser else manager.unscoped().none()
+    if model is Company:
+        if access.company is not None:
+            return Company.objects.filter(pk=access.company.pk)
+        return Company.objects.all() if access.is_superuser else Company.objects.none()
+    if model is get_user_model():
+        # Staff pick users only among the company's members, never another company's people.
+        if access.company is not None:
+            return model.objects.filter(memberships__company=access.company).distinct()
+        return model.objects.all() if access.is_superuser else model.objects.none()
+    return None
+
+
+class CompanyScopedAdminMixin:
+    """Shared by ModelAdmin and inlines."""
+
+    def get_queryset(self, request):
+        queryset = scoped_queryset_for(self.model, request)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        scoped = scoped_queryset_for(db_field.related_model, request)
+        if scoped is not None:
+            kwargs["queryset"] = scoped
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        scoped = scoped_queryset_for(db_field.related_model, request)
+        if scoped is not None:
+            kwargs["queryset"] = scoped
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if _access(request).company is not None:
+            exclude.append("company")
+        return exclude
+
+    def has_view_permission(self, request, obj=None):
+        return _access(request).can_read
+
+    def has_module_permission(self, request):
+        return _access(request).can_read
+
+    def has_add_permission(self, request, *args):
+        return _access(request).can_write and (_access(request).company is not None or request.user.is_superuser)
+
+    def has_change_permission(self, request, obj=None):
+        return _access(request).can_write
+
+    def has_delete_permission(self, request, obj=None):
+        return _access(request).can_delete
+
+
+def bind_company(form_class, company):
+    """A form class whose new instances belong to `company` before validation runs."""
+
+    class CompanyBoundForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.instance.company_id is None:
+                self.instance.company = company
+
+        def _get_validation_exclusions(self):
+            # Keep `company` in: every unique constraint includes it, and skipping them would
+            # turn a duplicate into an IntegrityError instead of a form error.
+            exclude = super()._get_validation_exclusions()
+            exclude.discard("company")
+            return exclude
+
+    CompanyBoundForm.__name__ = form_class.__name__
+    return CompanyBoundForm
+
+
+class CompanyScopedAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        company = _access(request).company
+        return bind_company(form, company) if company is not None else form
+
+    def save_model(self, request, obj, form, change):
+        if obj.company_id is None:
+            obj.company = _access(request).company
+        super().save_model(request, obj, form, change)
+
+
+class CompanyScopedInline(CompanyScopedAdminMixin):
+    """Mix into TabularInline/StackedInline: child rows take the parent's company."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        company = obj.company if obj is not None else _access(request).company
+        if company is not None:
+            formset.form = bind_company(formset.form, company)
+        return formset

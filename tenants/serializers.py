@@ -1,0 +1,40 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from tenants.api import CompanyScopedModelSerializer
+from tenants.crypto import mask_secret
+from tenants.models import CompanySetting, Membership, validate_setting_value
+
+
+class CompanySettingSerializer(CompanyScopedModelSerializer):
+    """A typed setting. Secrets are write-only: read back masked."""
+
+    secret_value = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    masked_secret = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CompanySetting
+        fields = ("id", "key", "value_type", "value", "secret_value", "masked_secret", "description", "updated_at")
+        read_only_fields = ("updated_at",)
+
+    def get_masked_secret(self, obj) -> str:
+        return mask_secret(obj.secret_value)
+
+    def validate(self, attrs):
+        value_type = attrs.get("value_type", getattr(self.instance, "value_type", CompanySetting.ValueType.STRING))
+        value = attrs.get("value", getattr(self.instance, "value", None))
+        secret = attrs.get("secret_value") or getattr(self.instance, "secret_value", "")
+        try:
+            validate_setting_value(value_type, value, secret)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
+
+
+class MembershipSerializer(CompanyScopedModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ("id", "username", "role", "created_at")
+        read_only_fields = fields
