@@ -1,7 +1,5 @@
 """Settings shared by every environment; production and test only tighten or swap services."""
 
-from datetime import timedelta
-
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -168,25 +166,15 @@ CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "webhooks", "outbound"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# --- Product tuning (SPEC §4, §6; defaults from seed 003). Companies may override per row. ------
+# --- Platform limits and outbound calls (per-company tuning lives on Company) ------------------
 MAX_WEBHOOK_BODY_BYTES = env.int("MAX_WEBHOOK_BODY_BYTES", default=256 * 1024)  # 256 KiB, seed 003
-MAX_INCOMING_TEXT_CHARS = env.int("MAX_INCOMING_TEXT_CHARS", default=4000)
-MAX_BUFFER_TEXT_CHARS = env.int("MAX_BUFFER_TEXT_CHARS", default=8000)
-MAX_QTD_ITEM = env.int("MAX_QTD_ITEM", default=10)
-WEBHOOK_RATE_LIMIT_PER_MIN = env.int("WEBHOOK_RATE_LIMIT_PER_MIN", default=60)
-MESSAGE_DEBOUNCE_SECONDS = env.int("MESSAGE_DEBOUNCE_SECONDS", default=5)
-CART_ABANDONED_REMINDER_MIN = env.int("CART_ABANDONED_REMINDER_MIN", default=10)
-CART_ABANDONED_CANCEL_MIN = env.int("CART_ABANDONED_CANCEL_MIN", default=15)
-STATE_STALE_RESET_MIN = env.int("STATE_STALE_RESET_MIN", default=120)
-REPEAT_ORDER_LOOKBACK_DAYS = env.int("REPEAT_ORDER_LOOKBACK_DAYS", default=30)
-AVALIACAO_DELAY_MIN = env.int("AVALIACAO_DELAY_MIN", default=30)
 PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds, seed 003 UAZAPI_TIMEOUT
 PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # seed 003 UAZAPI_SEND_RETRIES
 HTTP_VERIFY_TLS = env.bool("HTTP_VERIFY_TLS", default=True)
 CRON_SECRET = env.str("CRON_SECRET", default="")
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 CHANNEL_HEALTH_INTERVAL_SECONDS = env.int("CHANNEL_HEALTH_INTERVAL_SECONDS", default=30)
-SESSION_CONTEXT_TTL = timedelta(minutes=30)
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 
 # --- Logging: JSON lines through structlog, secrets and phone numbers redacted -----------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
