@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from tenants.api_views import CompanySettingViewSet, MembershipViewSet
 
-router = DefaultRouter(trailing_slash="/?")
+router = DefaultRouter()
 router.register("company-settings", CompanySettingViewSet, basename="company-setting")
 router.register("memberships", MembershipViewSet, basename="membership")
 

@@ -7,7 +7,7 @@ import structlog
 
 SECRET_KEY_PATTERN = re.compile(r"pass|secret|token|key|authorization|credential|signature", re.IGNORECASE)
 # 10+ digit runs (optionally with +) are phone numbers or ids we must not print whole.
-PHONE_PATTERN = re.compile(r"\+?\d{10,15}")
+PHONE_PATTERN = re.compile(r"(?<![A-Za-z0-9])\+?\d{10,15}(?![A-Za-z0-9])")
 REDACTED = "***"
 
 
