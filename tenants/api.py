@@ -5,8 +5,11 @@ define `get_queryset`, `get_object` or `get_permissions`. The company is set in 
 DRF has authenticated the request (token -> its company; session -> the switcher's company).
 """
 
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tenants.middleware import SESSION_KEY, bind_access
@@ -77,9 +80,32 @@ class CompanyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class CompanyScopedModelSerializer(serializers.ModelSerializer):
-    """Company is never read from the payload: it is the current company, set on create."""
+    """Company is never read from the payload: it is the current company, set on create.
+
+    DRF skips unique constraints that name a field the serializer lacks (`company`), so the
+    model's own constraints are checked here: a duplicate is a 400, never an IntegrityError.
+    """
 
     serializer_related_field = CompanyRelatedField
+
+    def run_validation(self, data=empty):
+        attrs = super().run_validation(data)
+        if attrs is not None:
+            self._validate_model_constraints(attrs)
+        return attrs
+
+    def _validate_model_constraints(self, attrs) -> None:
+        model = self.Meta.model
+        candidate = copy.copy(self.instance) if self.instance is not None else model()
+        concrete = {f.name for f in model._meta.concrete_fields}
+        for name, value in attrs.items():
+            if name in concrete:
+                setattr(candidate, name, value)
+        candidate.company_id = require_company_id()
+        try:
+            candidate.validate_constraints()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
 
     def create(self, validated_data):
         validated_data["company_id"] = require_company_id()
