@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "tenants",
     "conversations",
+    "flows",
     "catalog",
     "carts",
     "orders",

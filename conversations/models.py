@@ -1,0 +1,221 @@
+"""WhatsApp channels, conversations and every message in and out, plus the raw inbound events."""
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from leads.models import Customer
+from tenants.fields import EncryptedTextField
+from tenants.models import CompanyOwned
+
+
+def new_inbound_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Provider(models.TextChoices):
+    GOSAC = "gosac", "GOSAC"
+    UAZAPI = "uazapi", "UAZAPI"
+    EVOLUTION = "evolution", "Evolution API"
+    META_CLOUD = "meta_cloud", "Meta WhatsApp Cloud API"
+    CONSOLE = "console", _("Console (sends nothing; demo and tests)")
+
+
+class Channel(CompanyOwned):
+    """One connected WhatsApp number at one provider."""
+
+    class Status(models.TextChoices):
+        CONNECTING = "connecting", _("Connecting")  # created or authenticated, waiting for ready (QR shown)
+        CONNECTED = "connected", _("Connected")  # ready: messages flow
+        DISCONNECTED = "disconnected", _("Disconnected")  # auth failure or disconnect; health check reconnects
+
+    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices, default=Provider.CONSOLE)
+    name = models.CharField(_("instance name"), max_length=100)
+    base_url = models.URLField(_("provider base URL"), blank=True)
+    credentials = EncryptedTextField(_("credentials"), blank=True, default="", help_text=_("JSON with tokens and keys"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CONNECTING)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    qr_code = models.TextField(_("latest QR code"), blank=True)
+    inbound_key = models.CharField(_("inbound key"), max_length=64, default=new_inbound_key, editable=False)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    reconnect_attempts = models.PositiveIntegerField(_("reconnect attempts"), default=0)
+    next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "provider", "name"], name="channel_unique_provider_name"),
+            models.UniqueConstraint(fields=["company", "inbound_key"], name="channel_unique_inbound_key"),
+        ]
+        # The webhook finds its channel by key before any company is known.
+        indexes = [models.Index(fields=["inbound_key"], name="channel_inbound_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_provider_display()})"
+
+
+class ChannelStatusChange(CompanyOwned):
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=Channel.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Channel.Status.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("channel status change")
+        verbose_name_plural = _("channel status changes")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["company", "channel", "created_at"], name="chstatus_company_channel_idx")]
+
+
+class Conversation(CompanyOwned):
+    """Where one customer stands with the bot on one channel."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")  # the bot is talking to the customer
+        WAITING = "waiting", _("Waiting for the customer")  # a question was asked
+        COMPLETED = "completed", _("Completed")  # the flow ended
+        HANDOFF = "handoff", _("With a human")  # an agent took over; the bot stays silent
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    variables = models.JSONField(_("variables"), default=dict, blank=True)
+    bot_paused = models.BooleanField(_("bot paused (human handoff)"), default=False)
+    last_inbound_at = models.DateTimeField(_("last inbound at"), null=True, blank=True)
+    last_outbound_at = models.DateTimeField(_("last outbound at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "channel", "customer"], name="conversation_unique_customer"),
+        ]
+        indexes = [models.Index(fields=["company", "status", "updated_at"], name="conversation_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} @ {self.channel.name}"
+
+
+class Message(CompanyOwned):
+    """Every message in and out. Outbound rows are the outbox: written with the change that caused them."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", _("Received")
+        OUTBOUND = "out", _("Sent")
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        DOCUMENT = "document", _("Document")
+        IMAGE = "image", _("Image")
+        AUDIO = "audio", _("Audio")
+        VIDEO = "video", _("Video")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")  # inbound, waiting to be processed
+        PROCESSED = "processed", _("Processed")  # inbound, the flow has run on it
+        IGNORED = "ignored", _("Ignored")  # inbound, stored but not answered (reason says why)
+        QUEUED = "queued", _("Queued")  # outbound, waiting for the send task
+        SENT = "sent", _("Sent")  # accepted by the provider
+        DELIVERED = "delivered", _("Delivered")  # on the customer's phone
+        READ = "read", _("Read")  # seen by the customer
+        FAILED = "failed", _("Failed")  # gave up; error says why
+        EXPIRED = "expired", _("Expired")  # waited too long (channel down): not sent blindly
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
+    text = models.TextField(_("text"), blank=True)
+    media_url = models.URLField(_("media URL"), max_length=1000, blank=True)
+    media_mime = models.CharField(_("media type"), max_length=100, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    send_after = models.DateTimeField(_("send after"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One row per provider message, even when the webhook is delivered concurrently.
+            models.UniqueConstraint(
+                fields=["company", "channel", "direction", "provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="message_unique_provider_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "conversation", "created_at"], name="message_conversation_idx"),
+            # Sweeps of stuck outbound messages read only due rows.
+            models.Index(
+                fields=["status", "send_after"], condition=Q(status="queued"), name="message_queued_due_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.kind}: {self.text[:40]}"
+
+
+class InboundEvent(CompanyOwned):
+    """A webhook body exactly as received, stored before anything else so it can be replayed."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")  # stored, not yet applied
+        PROCESSED = "processed", _("Processed")  # applied
+        IGNORED = "ignored", _("Ignored")  # nothing to do (reason says why)
+        FAILED = "failed", _("Failed")  # applying it raised; replay from the admin
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="inbound_events")
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound event")
+        verbose_name_plural = _("inbound events")
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["company", "received_at"], name="inbound_company_received_idx"),
+            # Ingest lag: the oldest event not yet processed.
+            models.Index(fields=["received_at"], condition=Q(status="received"), name="inbound_pending_idx"),
+        ]
+
+
+class ReceivedFile(CompanyOwned):
+    """A document a customer sent, downloaded and stored."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="files")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to="received/%Y/%m/")
+    original_name = models.CharField(_("original name"), max_length=255, blank=True)
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("received file")
+        verbose_name_plural = _("received files")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["company", "created_at"], name="receivedfile_company_idx")]
