@@ -23,7 +23,9 @@ def scoped_queryset_for(model, request):
     if issubclass(model, CompanyOwned):
         if access.company is not None:
             return manager.for_company(access.company)
-        return manager.unscoped() if access.is_superuser else manager.unscoped().none()
+        if access.is_superuser:
+            return manager.unscoped()  # unscoped: a superuser's "all companies" view
+        return manager.none()
     if model is Company:
         if access.company is not None:
             return Company.objects.filter(pk=access.company.pk)

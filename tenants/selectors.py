@@ -41,9 +41,9 @@ def user_companies(user) -> QuerySet[Company]:
 
 
 def membership_company_ids(user) -> QuerySet:
-    return (
-        Membership.objects.unscoped().filter(user=user).values("company_id")
-    )  # unscoped: a user's own memberships across companies
+    """Ids of every company the user belongs to."""
+    memberships = Membership.objects.unscoped()  # unscoped: a user's own memberships across companies
+    return memberships.filter(user=user).values("company_id")
 
 
 def membership_for(user, company) -> Membership | None:

@@ -100,8 +100,8 @@ def value_for(field: models.Field, marker: str):
         return decimal.Decimal("1.00")
     if isinstance(field, models.FloatField):
         return 1.0
-    if isinstance(field, models.IntegerField | models.PositiveIntegerField):
-        return seq
+    if isinstance(field, models.IntegerField):
+        return 1  # within any sane range check (quantities, ratings)
     if isinstance(field, models.DateTimeField):
         return timezone.now()
     if isinstance(field, models.DateField):
