@@ -1,0 +1,27 @@
+"""Live progress of a running import, kept in the cache (Redis in production) so any process can read it."""
+
+from django.core.cache import cache
+
+PROGRESS_TTL_SECONDS = 24 * 60 * 60
+
+
+def _key(run_id: int) -> str:
+    return f"import-progress:{run_id}"
+
+
+def progress_get(run_id: int) -> dict:
+    """{kind: {"done": n, "total": n}} for the run, empty when unknown."""
+    return cache.get(_key(run_id)) or {}
+
+
+def progress_set(run_id: int, kind: str, *, done: int, total: int) -> None:
+    # Only the run's own worker writes its key, so read-modify-write is safe here.
+    current = progress_get(run_id)
+    current[kind] = {"done": done, "total": total}
+    cache.set(_key(run_id), current, PROGRESS_TTL_SECONDS)
+
+
+def progress_percent(run_id: int) -> int:
+    parts = progress_get(run_id).values()
+    total = sum(p["total"] for p in parts)
+    return 100 if not total else min(100, round(100 * sum(p["done"] for p in parts) / total))

@@ -1,0 +1,1 @@
+"""Writes of the leads app: customers merged across sources, lead imports."""

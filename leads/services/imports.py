@@ -1,0 +1,183 @@
+"""Imports from the company's WordPress database into ImportRun history, batch by batch.
+
+Each batch is written in its own transaction (never half a batch); progress is in the cache while
+the run goes; the run ends succeeded (with per-kind created/updated/skipped/failed) or failed with a
+message a person can act on. Importers per kind are registered, so carts and orders plug in beside
+leads.
+"""
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from integrations.errors import IntegrationError
+from integrations.wordpress.connection import open_connection
+from integrations.wordpress.formvibes import FormLead, count_form_leads, read_form_leads
+from leads.models import ImportRun, Lead
+from leads.progress import progress_set
+from leads.services.customers import Person, customers_resolve
+from leads.source_config import ImportOptions, SourceNotConfigured, import_options_for
+from tenants.models import Company
+
+logger = structlog.get_logger(__name__)
+
+BATCH_SIZE = 500
+MAX_ERRORS_KEPT = 10
+
+
+@dataclass
+class KindSummary:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def error(self, message: str) -> None:
+        self.failed += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(message)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("created", "updated", "skipped", "failed", "errors")}
+
+
+Importer = Callable[[object, ImportOptions, ImportRun, KindSummary], None]
+IMPORTERS: dict[str, Importer] = {}
+KINDS_OF_RUN = {"leads": ("leads",), "carts": ("carts",), "orders": ("orders",), "all": ("carts", "orders")}
+
+
+def register_importer(kind: str, importer: Importer) -> None:
+    IMPORTERS[kind] = importer
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def import_run_create(
+    *, company: Company, kind: str, start: datetime, end: datetime, check_recovery: bool = False, triggered_by: str = ""
+) -> ImportRun:
+    if start >= end:
+        raise ValueError(_("The start of the period must be before its end."))
+    return ImportRun.objects.for_company(company).create(
+        company=company,
+        kind=kind,
+        period_start=start,
+        period_end=end,
+        check_recovery=check_recovery,
+        triggered_by=triggered_by,
+    )
+
+
+def import_run_execute(*, run: ImportRun) -> ImportRun:
+    """Run the import now (in this process). Safe to call once per run; a finished run is left alone."""
+    claimed = (
+        ImportRun.objects.for_company(run.company_id)
+        .filter(pk=run.pk, status=ImportRun.Status.QUEUED)
+        .update(status=ImportRun.Status.RUNNING, started_at=timezone.now())
+    )
+    run.refresh_from_db()
+    if not claimed:
+        return run
+    summaries = {kind: KindSummary() for kind in KINDS_OF_RUN[run.kind]}
+    try:
+        options = import_options_for(run.company)
+        with open_connection(options.source) as conn:
+            for kind, summary in summaries.items():
+                if kind not in IMPORTERS:
+                    raise IntegrationError(f"No importer for {kind} is installed.")
+                IMPORTERS[kind](conn, options, run, summary)
+    except (SourceNotConfigured, IntegrationError, ValueError) as exc:
+        run.status, run.error = ImportRun.Status.FAILED, str(exc)
+        logger.warning("import_failed", run=run.pk, error=str(exc))
+    else:
+        run.status = ImportRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.summary = {kind: summary.as_dict() for kind, summary in summaries.items()}
+    run.summary_text = format_summary(run)
+    run.save(update_fields=["status", "error", "finished_at", "summary", "summary_text"])
+    return run
+
+
+def format_summary(run: ImportRun) -> str:
+    lines = []
+    for kind, counts in run.summary.items():
+        lines.append(
+            _("%(kind)s: %(created)s created, %(updated)s updated, %(skipped)s unchanged, %(failed)s failed")
+            % {"kind": kind, **counts}
+        )
+        lines += [f"  - {error}" for error in counts.get("errors", [])]
+    if run.started_at and run.finished_at:
+        lines.append(_("Duration: %(seconds).1f s") % {"seconds": (run.finished_at - run.started_at).total_seconds()})
+    if run.error:
+        lines.append(_("Error: %(error)s") % {"error": run.error})
+    return "\n".join(lines)
+
+
+# --- Leads (Form Vibes) -----------------------------------------------------------------------
+
+LEAD_FIELDS = ("customer", "form_id", "name", "phone_raw", "phone", "email", "size", "extra", "submitted_at")
+
+
+def import_leads(conn, options: ImportOptions, run: ImportRun, summary: KindSummary) -> None:
+    prefix = options.source.table_prefix
+    total = count_form_leads(conn, prefix, run.period_start, run.period_end)
+    done = 0
+    progress_set(run.pk, "leads", done=0, total=total)
+    rows = read_form_leads(
+        conn, prefix, options.field_map, run.period_start, run.period_end, site_timezone=options.site_timezone
+    )
+    for batch in batched(rows, BATCH_SIZE):
+        with transaction.atomic():
+            leads_upsert(company=run.company, rows=batch, summary=summary)
+        done += len(batch)
+        progress_set(run.pk, "leads", done=done, total=max(total, done))
+
+
+def leads_upsert(*, company: Company, rows: list[FormLead], summary: KindSummary) -> None:
+    """Create or update one batch of leads (and their customers). Idempotent by (source, entry id)."""
+    manager = Lead.objects.for_company(company)
+    existing = {
+        lead.external_id: lead
+        for lead in manager.filter(source=Lead.Source.FORM_VIBES, external_id__in=[str(r.entry_id) for r in rows])
+    }
+    people = [Person(name=r.name or "", phone_raw=r.phone_raw or "", email=r.email or "") for r in rows]
+    customers, _created = customers_resolve(company=company, people=people)
+    new, changed = [], []
+    for row, person, customer in zip(rows, people, customers, strict=True):
+        values = {
+            "customer": customer,
+            "form_id": row.form_id or "",
+            "name": (row.name or "")[:200],
+            "phone_raw": (row.phone_raw or "")[:64],
+            "phone": person.phone,
+            "email": person.email_key,
+            "size": (row.size or "")[:50],
+            "extra": row.extra,
+            "submitted_at": row.submitted_at,
+        }
+        lead = existing.get(str(row.entry_id))
+        if lead is None:
+            new.append(Lead(company=company, source=Lead.Source.FORM_VIBES, external_id=str(row.entry_id), **values))
+        elif any(getattr(lead, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(lead, name, value)
+            changed.append(lead)
+        else:
+            summary.skipped += 1
+    manager.bulk_create(new)
+    manager.bulk_update(changed, list(LEAD_FIELDS))
+    summary.created += len(new)
+    summary.updated += len(changed)
+
+
+register_importer("leads", import_leads)
