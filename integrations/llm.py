@@ -20,6 +20,7 @@ Public API:
 """
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -207,7 +208,9 @@ def _validated_lines(payload: Any, catalog: list[CatalogItem], max_quantity: int
 
 
 def _folded(value: str) -> str:
-    return " ".join(value.casefold().split())
+    """Case, accents and spacing do not make a different product name ("Guarana" is "Guaraná")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
 
 
 def _same_price(value: Any, price: Decimal) -> bool:

@@ -94,6 +94,14 @@ def test_tool_call_mode():
     assert "response_format" not in sent
 
 
+def test_name_differing_only_in_case_and_accents_is_accepted():
+    catalog = [CatalogItem("g1", "Guaraná Lata", Decimal("5.50"))]
+    with FakeServer() as server:
+        server.add("POST", PATH, json=answer_with([item("g1", "guarana  lata", 3, 5.5)]))
+
+        assert extract_order_lines(creds(server), "3 guaraná lata", catalog) == [OrderLine("g1", 3)]
+
+
 def test_empty_items_is_a_valid_answer():
     with FakeServer() as server:
         server.add("POST", PATH, json=answer_with([]))
