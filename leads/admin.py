@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.wordpress.connection import test_connection
 from integrations.wordpress.formvibes import FORM_VIBES_TABLES
+from leads.exports import ExportAdminMixin, column
 from leads.models import Customer, ImportRun, Lead
 from leads.progress import progress_get, progress_percent
 from leads.source_config import SourceNotConfigured, import_options_for
@@ -16,7 +17,14 @@ from tenants.admin_mixins import CompanyScopedAdmin
 
 
 @admin.register(Customer)
-class CustomerAdmin(CompanyScopedAdmin):
+class CustomerAdmin(ExportAdminMixin, CompanyScopedAdmin):
+    export_name = "clientes"
+    export_columns = (
+        column(_("name"), "name"),
+        column(_("phone"), "phone"),
+        column(_("email"), "email"),
+        column(_("created at"), "created_at"),
+    )
     list_display = ("name", "phone", "email", "opted_out_at", "created_at")
     search_fields = ("name", "phone", "email")
     list_filter = ("opted_out_at",)
@@ -24,7 +32,18 @@ class CustomerAdmin(CompanyScopedAdmin):
 
 
 @admin.register(Lead)
-class LeadAdmin(CompanyScopedAdmin):
+class LeadAdmin(ExportAdminMixin, CompanyScopedAdmin):
+    export_name = "leads"
+    export_columns = (
+        column(_("name"), "name"),
+        column(_("phone"), "phone"),
+        column(_("phone as typed"), "phone_raw"),
+        column(_("email"), "email"),
+        column(_("size"), "size"),
+        column(_("submitted at"), "submitted_at"),
+        column(_("email sent"), "email_sent"),
+        column(_("WhatsApp sent"), "whatsapp_sent"),
+    )
     list_display = ("name", "phone", "email", "size", "submitted_at", "email_sent", "whatsapp_sent")
     list_editable = ("email_sent", "whatsapp_sent")
     list_filter = ("source", "email_sent", "whatsapp_sent", "submitted_at")

@@ -1,0 +1,35 @@
+from rest_framework import serializers
+
+from leads.models import Customer, Lead
+from tenants.api import CompanyScopedModelSerializer
+
+
+class CustomerSerializer(CompanyScopedModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ("id", "name", "phone", "email", "opted_out_at", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class LeadSerializer(CompanyScopedModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = (
+            "id",
+            "customer",
+            "source",
+            "external_id",
+            "form_id",
+            "name",
+            "phone",
+            "phone_raw",
+            "email",
+            "size",
+            "extra",
+            "submitted_at",
+            "email_sent",
+            "whatsapp_sent",
+        )
+        read_only_fields = tuple(f for f in fields if f not in ("email_sent", "whatsapp_sent"))
