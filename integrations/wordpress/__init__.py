@@ -1,0 +1,122 @@
+"""Read a store's WordPress/WooCommerce MySQL database: leads, orders and abandoned carts as plain data.
+
+Public API (everything returns frozen dataclasses; nothing here imports a Django model):
+
+Connection (``connection.py``)
+    ``WordPressSource(host, database, user, password="", port=3306, table_prefix="wp_", ssh=None)``
+    ``SSHTunnelConfig(host, user, port=22, password=None, private_key=None, private_key_passphrase=None)``
+        Secrets are ``repr=False``; the prefix is validated (``^[A-Za-z0-9_]{0,32}$``) at construction.
+    ``open_connection(source)`` → context manager yielding a read-only PyMySQL connection, through an
+        SSH tunnel when ``source.ssh`` is set. Raises RetryableError / PermanentError.
+    ``test_connection(source, required_tables=()) -> ConnectionCheck(ok, stage, message, missing_tables)``
+        never raises for connection problems; ``stage`` is one of ok, dns, refused, timeout, network,
+        auth, database, tables, ssh_dns, ssh_refused, ssh_timeout, ssh_auth, ssh.
+    ``tables_for_import(kinds, cart_table=DEFAULT_CART_TABLE)`` → table names (without prefix) that
+        must exist for the given import kinds ("leads", "orders", "carts").
+
+Readers (take an open connection and the table prefix; ``start``/``end`` are aware datetimes, the
+range is [start, end); rows are streamed in keyset batches of ``batch_size``; ``count_*`` give the
+total for progress):
+    ``read_form_leads(conn, prefix, field_map, start, end, *, form_ids, batch_size)``
+        → ``FormLead``; ``count_form_leads(...)``; ``form_field_keys(conn, prefix)``;
+        ``FormVibesFieldMap(name_key, phone_key, size_key, email_key)``.
+    ``detect_order_storage(conn, prefix) -> "hpos" | "classic"``;
+    ``read_orders(conn, prefix, start, end, *, storage=None, site_timezone, batch_size)`` → ``WooOrder``
+        with ``WooOrderItem`` lines; ``count_orders(...)``.
+    ``read_abandoned_carts(conn, prefix, start, end, *, site_timezone, table, phone_column, statuses,
+        batch_size)`` → ``WooAbandonedCart`` (items ``WooCartItem``) or ``ReadFailure(external_id, reason)``;
+        ``count_abandoned_carts(...)``.
+
+Phones are returned as typed (``*_phone_raw``); normalise them with ``leads.phones.normalize_phone``.
+
+Typical use::
+
+    with open_connection(source) as conn:
+        total = count_abandoned_carts(conn, source.table_prefix, start, end)
+        for cart in read_abandoned_carts(conn, source.table_prefix, start, end, site_timezone=tz):
+            ...
+"""
+
+from integrations.wordpress.carts import (
+    CART_STATUSES,
+    DEFAULT_CART_TABLE,
+    ReadFailure,
+    WooAbandonedCart,
+    WooCartItem,
+    count_abandoned_carts,
+    read_abandoned_carts,
+)
+from integrations.wordpress.connection import (
+    ConnectionCheck,
+    SSHTunnelConfig,
+    WordPressSource,
+    open_connection,
+    test_connection,
+)
+from integrations.wordpress.formvibes import (
+    FORM_VIBES_TABLES,
+    FormLead,
+    FormVibesFieldMap,
+    count_form_leads,
+    form_field_keys,
+    read_form_leads,
+)
+from integrations.wordpress.orders import (
+    CLASSIC,
+    CLASSIC_ORDER_TABLES,
+    HPOS,
+    WooOrder,
+    WooOrderItem,
+    count_orders,
+    detect_order_storage,
+    read_orders,
+)
+from integrations.wordpress.sql import validate_table_prefix
+
+IMPORT_KINDS = ("leads", "orders", "carts")
+
+
+def tables_for_import(kinds, cart_table: str = DEFAULT_CART_TABLE) -> tuple[str, ...]:
+    """Table names (without prefix) an import of `kinds` needs; HPOS tables are optional (detected)."""
+    unknown = set(kinds) - set(IMPORT_KINDS)
+    if unknown:
+        raise ValueError(f"unknown import kinds: {sorted(unknown)}")
+    tables: list[str] = []
+    if "leads" in kinds:
+        tables += FORM_VIBES_TABLES
+    if "orders" in kinds:
+        tables += CLASSIC_ORDER_TABLES
+    if "carts" in kinds:
+        tables.append(cart_table)
+    return tuple(dict.fromkeys(tables))
+
+
+__all__ = [
+    "CART_STATUSES",
+    "CLASSIC",
+    "DEFAULT_CART_TABLE",
+    "HPOS",
+    "IMPORT_KINDS",
+    "ConnectionCheck",
+    "FormLead",
+    "FormVibesFieldMap",
+    "ReadFailure",
+    "SSHTunnelConfig",
+    "WooAbandonedCart",
+    "WooCartItem",
+    "WooOrder",
+    "WooOrderItem",
+    "WordPressSource",
+    "count_abandoned_carts",
+    "count_form_leads",
+    "count_orders",
+    "detect_order_storage",
+    "form_field_keys",
+    "open_connection",
+    "read_abandoned_carts",
+    "read_form_leads",
+    "read_orders",
+    "tables_for_import",
+    "test_connection",
+    "validate_table_prefix",
+]
