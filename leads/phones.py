@@ -6,7 +6,8 @@ webhook or an old spreadsheet.
 
 Rules (Brazil, country code 55; see research/real-schemas.md §7):
 
-- Input with "+" or the international prefix "00" is parsed as international. Anything else is read
+- Input with "+" or the international prefix "00" is parsed as international (for +55, a trunk
+  ``0`` or a repeated ``55`` typed after it is dropped, as dial-code pickers produce). Anything else is read
   as Brazilian: national digits are DDD (area code, 2 digits) + subscriber (8 or 9 digits).
 - Accepted Brazilian shapes, after dropping every non-digit character:
   * 10/11 digits: ``DD NNNN-NNNN`` / ``DD 9NNNN-NNNN`` — always national, so ``55 99123-4567`` is
@@ -106,6 +107,8 @@ def _international(digits: str) -> str | None:
         national = digits[len(BRAZIL_COUNTRY_CODE) :]
         if national.startswith("0"):
             national = national[1:]  # "+55 (011) ..." happens in forms
+        elif len(national) in (12, 13) and national.startswith(BRAZIL_COUNTRY_CODE):
+            national = national[2:]  # a dial-code picker prepended +55 to "5511..."; no national number is 12+ digits
         return _brazilian_e164(national) if len(national) in (10, 11) else None
     return _valid_e164(f"+{digits}")
 
