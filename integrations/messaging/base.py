@@ -1,0 +1,378 @@
+"""The one interface every WhatsApp provider implements, and the plain data it speaks.
+
+A provider is stateless: every call takes a `ProviderCredentials`. Inbound, `verify_webhook` then
+`parse_webhook` turn one raw HTTP delivery into a list of normalised `InboundEvent`s (pure: no
+network, no DB). Outbound, `send_*` and `fetch_status` go through `integrations.http` and raise only
+`RetryableError` / `PermanentError`.
+"""
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import requests
+
+from integrations import http
+from integrations.errors import PermanentError
+
+DEFAULT_MAX_BODY_BYTES = 256 * 1024  # 256 KiB, seed 003 MAX_WEBHOOK_BODY_BYTES
+
+
+class WebhookRejected(Exception):
+    """The delivery failed verification (bad or missing signature/token): answer `status_code` (401/403)."""
+
+    def __init__(self, status_code: int, message: str):
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+class WebhookMalformed(Exception):
+    """The body is not JSON or not the provider's shape: answer 400 with `message`."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    DOCUMENT = "document"
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+    STICKER = "sticker"
+    LOCATION = "location"
+    OTHER = "other"
+
+
+class DeliveryStatus(StrEnum):
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+class ConnectionStatus(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+
+
+# Real providers name a plain text message in all of these ways (SPEC §4 rule 4).
+_KIND_BY_RAW_TYPE = {
+    "chat": MessageKind.TEXT,
+    "text": MessageKind.TEXT,
+    "conversation": MessageKind.TEXT,
+    "extendedtext": MessageKind.TEXT,
+    "extendedtextmessage": MessageKind.TEXT,
+    "application": MessageKind.DOCUMENT,
+    "document": MessageKind.DOCUMENT,
+    "documentwithcaption": MessageKind.DOCUMENT,
+    "image": MessageKind.IMAGE,
+    "audio": MessageKind.AUDIO,
+    "ptt": MessageKind.AUDIO,
+    "voice": MessageKind.AUDIO,
+    "video": MessageKind.VIDEO,
+    "ptv": MessageKind.VIDEO,
+    "sticker": MessageKind.STICKER,
+    "location": MessageKind.LOCATION,
+    "livelocation": MessageKind.LOCATION,
+}
+
+
+def kind_from_raw_type(raw_type: str | None) -> MessageKind:
+    """Map any provider's message type name (`chat`, `ExtendedTextMessage`, `application`...) to a kind."""
+    name = (raw_type or "").strip().lower()
+    if name.endswith("message") and name not in _KIND_BY_RAW_TYPE:
+        name = name.removesuffix("message")
+    return _KIND_BY_RAW_TYPE.get(name, MessageKind.OTHER)
+
+
+@dataclass(frozen=True)
+class ProviderCredentials:
+    """Everything one channel needs to talk to its provider. Secrets never show in repr or logs.
+
+    Which fields matter depends on the provider (see each class's `required_credentials`):
+    GOSAC: base_url, token (`Authorization`), integration (`INTEGRATION`).
+    UAZAPI: base_url, token (instance token, header `token`).
+    Evolution: base_url, instance (instance name), api_key (header `apikey`).
+    Meta Cloud: phone_number_id, token (access token), app_secret (signature), verify_token (GET handshake);
+    base_url defaults to the Graph API.
+    """
+
+    base_url: str = ""
+    instance: str = ""
+    phone_number_id: str = ""
+    api_version: str = "v23.0"
+    token: str = field(default="", repr=False)
+    api_key: str = field(default="", repr=False)
+    integration: str = field(default="", repr=False)
+    app_secret: str = field(default="", repr=False)
+    verify_token: str = field(default="", repr=False)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], **overrides: Any) -> "ProviderCredentials":
+        """Build from a dict (e.g. a channel's decrypted credentials JSON); unknown keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        values = {key: str(value) for key, value in {**data, **overrides}.items() if key in known and value is not None}
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A message that arrived in a chat (from the customer, or an echo of one we sent when `from_me`)."""
+
+    provider_message_id: str
+    chat_id: str  # reply target, exactly as the provider gave it (a JID, a wa_id, a GOSAC contactId)
+    kind: MessageKind
+    text: str = ""  # body, or the caption of a media message
+    sender_phone: str | None = None  # digits only, when the provider tells
+    sender_name: str = ""
+    from_me: bool = False
+    is_group: bool = False
+    media_url: str | None = None
+    media_id: str | None = None  # a handle to download later (Meta media id)
+    media_mime: str | None = None
+    file_name: str | None = None
+    timestamp: datetime | None = None
+    raw_type: str = ""
+    ticket_id: str | None = None  # the provider's own conversation/ticket id (GOSAC)
+
+    def ignore_reason(self) -> str | None:
+        """Why the bot must not answer this message (SPEC §4 rule 4), or None when it should."""
+        if self.from_me:
+            return "from_me"
+        if self.is_group:
+            return "group"
+        if self.kind not in (MessageKind.TEXT, MessageKind.DOCUMENT):
+            return f"kind:{self.kind}"
+        return None
+
+
+@dataclass(frozen=True)
+class MessageStatusUpdate:
+    """What happened to a message we sent, keyed by the id `SendResult` returned."""
+
+    provider_message_id: str
+    status: DeliveryStatus
+    error: str = ""
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionUpdate:
+    """The channel's WhatsApp session changed (seed 002 transitions); carries the QR while connecting."""
+
+    status: ConnectionStatus
+    phone: str | None = None  # digits, captured when connected
+    qr_code: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TicketUpdate:
+    """GOSAC ticket state: when `human_took_over`, the bot pauses for this conversation."""
+
+    ticket_id: str
+    chat_id: str
+    status: str  # GOSAC's own value: pending / open / closed
+    user_id: str | None  # the agent responsible, None when nobody took it
+
+    @property
+    def human_took_over(self) -> bool:
+        return self.user_id is not None and self.status != "closed"
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A valid delivery we deliberately do nothing with (stored, answered 200 with the reason)."""
+
+    reason: str
+
+
+InboundEvent = IncomingMessage | MessageStatusUpdate | ConnectionUpdate | TicketUpdate | Unsupported
+
+_EVENT_TYPES: dict[str, type] = {
+    "message": IncomingMessage,
+    "status": MessageStatusUpdate,
+    "connection": ConnectionUpdate,
+    "ticket": TicketUpdate,
+    "unsupported": Unsupported,
+}
+
+
+def event_to_dict(event: InboundEvent) -> dict:
+    """JSON-safe dict with an `event` discriminator, for Celery arguments and InboundEvent rows."""
+    name = next(key for key, cls in _EVENT_TYPES.items() if isinstance(event, cls))
+    data = asdict(event)
+    if data.get("timestamp") is not None:
+        data["timestamp"] = data["timestamp"].isoformat()
+    return {"event": name, **{key: str(value) if isinstance(value, StrEnum) else value for key, value in data.items()}}
+
+
+def event_from_dict(data: Mapping[str, Any]) -> InboundEvent:
+    """Inverse of `event_to_dict`."""
+    values = dict(data)
+    cls = _EVENT_TYPES[values.pop("event")]
+    if values.get("timestamp"):
+        values["timestamp"] = datetime.fromisoformat(values["timestamp"])
+    if cls is IncomingMessage:
+        values["kind"] = MessageKind(values["kind"])
+    elif cls is MessageStatusUpdate:
+        values["status"] = DeliveryStatus(values["status"])
+    elif cls is ConnectionUpdate:
+        values["status"] = ConnectionStatus(values["status"])
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str  # "" when the provider does not say (GOSAC may not)
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    status: ConnectionStatus
+    phone: str | None = None
+    qr_code: str | None = None
+    detail: str = ""
+
+
+class MessagingProvider(ABC):
+    """Base of every provider. Subclasses are registered in `registry.py`.
+
+    Class attributes: `name` (the Channel.provider value), `label`, `max_body_bytes` (larger webhook
+    bodies must be answered 413 before parsing), `signs_webhooks` (verify_webhook really checks
+    something), `reports_status` (fetch_status asks the provider; False means it cannot know),
+    `required_credentials` (fields `check_credentials` insists on).
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    max_body_bytes: ClassVar[int] = DEFAULT_MAX_BODY_BYTES
+    signs_webhooks: ClassVar[bool] = False
+    reports_status: ClassVar[bool] = True
+    required_credentials: ClassVar[tuple[str, ...]] = ()
+
+    def check_credentials(self, credentials: ProviderCredentials) -> None:
+        """Raise PermanentError naming the missing fields (no network); for admin forms and before sends."""
+        missing = [name for name in self.required_credentials if not getattr(credentials, name)]
+        if missing:
+            raise PermanentError(f"{self.name}: missing credentials: {', '.join(missing)}")
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials) -> None:
+        """Raise WebhookRejected if the delivery is not authentic. Default: the provider signs nothing,
+        so the channel's unguessable inbound key in the URL is the only check."""
+        return None
+
+    @abstractmethod
+    def parse_webhook(
+        self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials
+    ) -> list[InboundEvent]:
+        """Pure: the raw delivery as normalised events (possibly several, possibly `Unsupported`).
+        Raises WebhookMalformed when the body is not JSON or not this provider's shape."""
+
+    @abstractmethod
+    def send_text(self, credentials: ProviderCredentials, to: str, text: str) -> SendResult:
+        """Send `text` to `to` (an IncomingMessage.chat_id or a phone in digits)."""
+
+    @abstractmethod
+    def send_document(
+        self,
+        credentials: ProviderCredentials,
+        to: str,
+        url_or_bytes: str | bytes,
+        file_name: str,
+        mime: str,
+        caption: str = "",
+    ) -> SendResult:
+        """Send a document given by public URL or raw bytes."""
+
+    @abstractmethod
+    def send_image(
+        self, credentials: ProviderCredentials, to: str, url_or_bytes: str | bytes, mime: str, caption: str = ""
+    ) -> SendResult:
+        """Send an image given by public URL or raw bytes."""
+
+    @abstractmethod
+    def fetch_status(self, credentials: ProviderCredentials) -> ChannelStatus:
+        """Ask the provider how the session is (with the QR code while connecting)."""
+
+
+# Helpers shared by the provider modules.
+
+
+def load_json_object(body: bytes) -> dict:
+    """Parse a webhook body that must be one JSON object, else WebhookMalformed."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
+        raise WebhookMalformed("body is not valid JSON") from exc
+    if not isinstance(payload, dict):
+        raise WebhookMalformed("body must be a JSON object")
+    return payload
+
+
+def require_dict(value: Any, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise WebhookMalformed(f"{what} must be an object")
+    return value
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup over a plain dict (HTTP header names are case-insensitive)."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def digits(value: Any) -> str | None:
+    """The phone digits of a JID (`5511...@s.whatsapp.net`, `5511...:12@...`) or a formatted number.
+
+    `@lid` ids are WhatsApp's anonymous ids, not phone numbers: they give None.
+    """
+    if value is None:
+        return None
+    text = str(value)
+    if text.endswith("@lid") or text.endswith("@g.us"):
+        return None
+    text = text.split("@", 1)[0].split(":", 1)[0]
+    only = "".join(char for char in text if char.isdigit())
+    return only or None
+
+
+def from_epoch(value: Any, *, milliseconds: bool = False) -> datetime | None:
+    """Aware UTC datetime from epoch seconds (or ms); None for missing/garbage values."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number <= 0:
+        return None
+    return datetime.fromtimestamp(number / 1000 if milliseconds else number, tz=UTC)
+
+
+def mask_phone(value: str) -> str:
+    """For logs: never a full phone number (SPEC §3)."""
+    tail = "".join(char for char in value if char.isdigit())[-4:]
+    return f"***{tail}" if tail else "***"
+
+
+def response_json(response: requests.Response) -> Any:
+    """The JSON of a 2xx answer; a provider answering garbage is a PermanentError, not a crash."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise PermanentError(f"provider answered HTTP {response.status_code} with a non-JSON body") from exc
+
+
+def call_json(method: str, url: str, **kwargs: Any) -> Any:
+    """`http.request` + JSON decoding; raises RetryableError / PermanentError only."""
+    return response_json(http.request(method, url, **kwargs))

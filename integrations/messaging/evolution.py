@@ -1,0 +1,236 @@
+"""Evolution API v2 (Baileys).
+
+Webhook envelope `{"event", "instance", "data", "date_time", "sender", "server_url", "apikey"}` with
+events `messages.upsert` / `send.message` (a message; `data.key.remoteJid` is the chat),
+`messages.update` (delivery status by `keyId`), `connection.update` (`state` open/connecting/close)
+and `qrcode.updated`. Evolution signs nothing. API: header `apikey`,
+`POST /message/sendText/{instance}`, `POST /message/sendMedia/{instance}`,
+`GET /instance/connectionState/{instance}`, `GET /instance/connect/{instance}` (QR).
+"""
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from integrations.messaging.base import (
+    ChannelStatus,
+    ConnectionStatus,
+    ConnectionUpdate,
+    DeliveryStatus,
+    InboundEvent,
+    IncomingMessage,
+    MessageKind,
+    MessageStatusUpdate,
+    MessagingProvider,
+    ProviderCredentials,
+    SendResult,
+    Unsupported,
+    WebhookMalformed,
+    call_json,
+    digits,
+    from_epoch,
+    kind_from_raw_type,
+    load_json_object,
+    require_dict,
+)
+
+_STATE = {
+    "open": ConnectionStatus.CONNECTED,
+    "connecting": ConnectionStatus.CONNECTING,
+    "close": ConnectionStatus.DISCONNECTED,
+    "refused": ConnectionStatus.DISCONNECTED,  # QR code limit reached
+}
+# src/utils/renderStatus.ts; PENDING is the moment before the server ack and says nothing new.
+_STATUS = {
+    "ERROR": DeliveryStatus.FAILED,
+    "SERVER_ACK": DeliveryStatus.SENT,
+    "DELIVERY_ACK": DeliveryStatus.DELIVERED,
+    "READ": DeliveryStatus.READ,
+    "PLAYED": DeliveryStatus.READ,
+}
+# Where the text of each message type lives (extendedTextMessage is flattened to conversation by
+# Evolution itself, but older servers still send it).
+_MEDIA_TYPES = ("documentMessage", "imageMessage", "audioMessage", "videoMessage", "stickerMessage")
+
+
+class EvolutionProvider(MessagingProvider):
+    name = "evolution"
+    label = "Evolution API"
+    required_credentials = ("base_url", "instance", "api_key")
+
+    def parse_webhook(
+        self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials
+    ) -> list[InboundEvent]:
+        payload = load_json_object(body)
+        raw_event = payload.get("event")
+        if not isinstance(raw_event, str):
+            raise WebhookMalformed("event is missing")
+        # The envelope says `messages.upsert`; configs (and some proxies) say MESSAGES_UPSERT.
+        event = raw_event.lower().replace("_", ".")
+        data = payload.get("data")
+        if event in ("messages.upsert", "send.message"):
+            return [_message(item) for item in _items(data)]
+        if event == "messages.update":
+            return [_status(item) for item in _items(data)]
+        if event == "connection.update":
+            return [_connection(require_dict(data, "data"))]
+        if event == "qrcode.updated":
+            return [_qrcode(require_dict(data, "data"))]
+        return [Unsupported(f"evolution event {raw_event}")]
+
+    def send_text(self, credentials: ProviderCredentials, to: str, text: str) -> SendResult:
+        """`to` may be the remoteJid as received or phone digits."""
+        return self._send(credentials, "sendText", {"number": to, "text": text})
+
+    def send_document(
+        self,
+        credentials: ProviderCredentials,
+        to: str,
+        url_or_bytes: str | bytes,
+        file_name: str,
+        mime: str,
+        caption: str = "",
+    ) -> SendResult:
+        return self._send(credentials, "sendMedia", _media(to, "document", url_or_bytes, mime, caption, file_name))
+
+    def send_image(
+        self, credentials: ProviderCredentials, to: str, url_or_bytes: str | bytes, mime: str, caption: str = ""
+    ) -> SendResult:
+        return self._send(credentials, "sendMedia", _media(to, "image", url_or_bytes, mime, caption, "image"))
+
+    def fetch_status(self, credentials: ProviderCredentials) -> ChannelStatus:
+        """`connectionState`; while connecting, also `connect` for the current QR code. The phone is
+        captured from the `connection.update` webhook (`wuid`), not here."""
+        self.check_credentials(credentials)
+        answer = call_json("GET", _url(credentials, "instance/connectionState"), headers=_headers(credentials))
+        instance = answer.get("instance") if isinstance(answer, dict) else None
+        state = str(instance.get("state") or "") if isinstance(instance, dict) else ""
+        status = _STATE.get(state, ConnectionStatus.DISCONNECTED)
+        if status != ConnectionStatus.CONNECTING:
+            return ChannelStatus(status=status, detail=f"evolution state {state or 'unknown'}")
+        qr = call_json("GET", _url(credentials, "instance/connect"), headers=_headers(credentials))
+        qr_code = (qr.get("base64") or qr.get("code") or None) if isinstance(qr, dict) else None
+        return ChannelStatus(status=status, qr_code=qr_code, detail="evolution state connecting")
+
+    def _send(self, credentials: ProviderCredentials, action: str, payload: dict) -> SendResult:
+        self.check_credentials(credentials)
+        answer = call_json("POST", _url(credentials, f"message/{action}"), headers=_headers(credentials), json=payload)
+        key = answer.get("key") if isinstance(answer, dict) else None
+        return SendResult(provider_message_id=str(key.get("id") or "") if isinstance(key, dict) else "")
+
+
+def _items(data: Any) -> list[dict]:
+    # v2 sends one object; `messages.set`-style batches and some versions send a list.
+    items = data if isinstance(data, list) else [data]
+    if not items or not all(isinstance(item, dict) for item in items):
+        raise WebhookMalformed("data must be an object or a list of objects")
+    return items
+
+
+def _message(data: dict) -> InboundEvent:
+    key = require_dict(data.get("key"), "data.key")
+    chat_id, message_id = key.get("remoteJid"), key.get("id")
+    if not chat_id or not message_id:
+        raise WebhookMalformed("data.key.remoteJid and data.key.id are required")
+    message = data.get("message") if isinstance(data.get("message"), dict) else {}
+    wrapper = message.get("documentWithCaptionMessage")
+    if isinstance(wrapper, dict) and isinstance(wrapper.get("message"), dict):
+        message = {**message, "documentMessage": wrapper["message"].get("documentMessage")}
+    raw_type = str(data.get("messageType") or "")
+    kind = kind_from_raw_type(raw_type)
+    media = next((message[name] for name in _MEDIA_TYPES if isinstance(message.get(name), dict)), {})
+    is_group = str(chat_id).endswith("@g.us")
+    return IncomingMessage(
+        provider_message_id=str(message_id),
+        chat_id=str(chat_id),
+        kind=kind,
+        text=_text(message, media),
+        sender_phone=_sender_phone(key, is_group),
+        sender_name=str(data.get("pushName") or "") if not key.get("fromMe") else "",
+        from_me=bool(key.get("fromMe")),
+        is_group=is_group,
+        # With S3 on, Evolution adds a downloadable mediaUrl; otherwise url is WhatsApp's encrypted blob.
+        media_url=(message.get("mediaUrl") or media.get("url") or None) if kind != MessageKind.TEXT else None,
+        media_mime=media.get("mimetype") or None,
+        file_name=media.get("fileName") or None,
+        timestamp=from_epoch(data.get("messageTimestamp")),
+        raw_type=raw_type,
+    )
+
+
+def _text(message: dict, media: dict) -> str:
+    extended = message.get("extendedTextMessage")
+    if message.get("conversation"):
+        return str(message["conversation"])
+    if isinstance(extended, dict) and extended.get("text"):
+        return str(extended["text"])
+    return str(media.get("caption") or "")
+
+
+def _sender_phone(key: dict, is_group: bool) -> str | None:
+    # Since WhatsApp LIDs the JID may be anonymous; Evolution then adds the phone JID as remoteJidAlt/senderPn.
+    candidates = [key.get("participant"), key.get("participantAlt")] if is_group else []
+    candidates += [key.get("senderPn"), key.get("remoteJidAlt")]
+    if not is_group:
+        candidates.append(key.get("remoteJid"))
+    for candidate in candidates:
+        phone = digits(candidate)
+        if phone:
+            return phone
+    return None
+
+
+def _status(data: dict) -> InboundEvent:
+    key = data.get("key") if isinstance(data.get("key"), dict) else {}
+    message_id = data.get("keyId") or key.get("id")
+    if not message_id:
+        raise WebhookMalformed("data.keyId is required")
+    raw_status = str(data.get("status") or "")
+    status = _STATUS.get(raw_status)
+    if status is None:
+        return Unsupported(f"evolution message status {raw_status or 'missing'}")
+    return MessageStatusUpdate(provider_message_id=str(message_id), status=status)
+
+
+def _connection(data: dict) -> InboundEvent:
+    state = str(data.get("state") or "")
+    status = _STATE.get(state)
+    if status is None:
+        return Unsupported(f"evolution connection state {state or 'missing'}")
+    reason = data.get("statusReason")
+    return ConnectionUpdate(
+        status=status,
+        phone=digits(data.get("wuid")) if status == ConnectionStatus.CONNECTED else None,
+        reason="" if reason in (None, 200) else str(reason),
+    )
+
+
+def _qrcode(data: dict) -> InboundEvent:
+    qrcode = data.get("qrcode")
+    if isinstance(qrcode, dict) and (qrcode.get("base64") or qrcode.get("code")):
+        return ConnectionUpdate(status=ConnectionStatus.CONNECTING, qr_code=qrcode.get("base64") or qrcode["code"])
+    if data.get("message"):
+        # "QR code limit reached, please login again": the session gave up.
+        return ConnectionUpdate(status=ConnectionStatus.DISCONNECTED, reason=str(data["message"]))
+    raise WebhookMalformed("data.qrcode is missing")
+
+
+def _media(to: str, media_type: str, url_or_bytes: str | bytes, mime: str, caption: str, file_name: str) -> dict:
+    media = url_or_bytes if isinstance(url_or_bytes, str) else base64.b64encode(url_or_bytes).decode("ascii")
+    return {
+        "number": to,
+        "mediatype": media_type,
+        "mimetype": mime,
+        "caption": caption,
+        "media": media,
+        "fileName": file_name,
+    }
+
+
+def _url(credentials: ProviderCredentials, action: str) -> str:
+    return f"{credentials.base_url.rstrip('/')}/{action}/{quote(credentials.instance, safe='')}"
+
+
+def _headers(credentials: ProviderCredentials) -> dict:
+    return {"apikey": credentials.api_key}

@@ -1,0 +1,283 @@
+"""Meta WhatsApp Cloud API.
+
+Webhook: `{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages",
+"value": {"metadata", "contacts", "messages" | "statuses"}}]}]}`, signed with
+`X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`. Subscribing the callback is a
+GET handshake (`verify_subscription`). Sends go to the Graph API `/{version}/{phone_number_id}/messages`
+with a Bearer token; bytes are uploaded to `/{phone_number_id}/media` first.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+from integrations.errors import PermanentError
+from integrations.messaging.base import (
+    ChannelStatus,
+    ConnectionStatus,
+    DeliveryStatus,
+    InboundEvent,
+    IncomingMessage,
+    MessageKind,
+    MessageStatusUpdate,
+    MessagingProvider,
+    ProviderCredentials,
+    SendResult,
+    Unsupported,
+    WebhookMalformed,
+    WebhookRejected,
+    call_json,
+    digits,
+    from_epoch,
+    header,
+    load_json_object,
+    require_dict,
+)
+
+GRAPH_URL = "https://graph.facebook.com"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+SIGNATURE_PREFIX = "sha256="
+
+_KIND = {
+    "text": MessageKind.TEXT,
+    "interactive": MessageKind.TEXT,  # a tapped reply button / list row: its title is the answer
+    "button": MessageKind.TEXT,  # a template quick-reply
+    "document": MessageKind.DOCUMENT,
+    "image": MessageKind.IMAGE,
+    "audio": MessageKind.AUDIO,
+    "video": MessageKind.VIDEO,
+    "sticker": MessageKind.STICKER,
+    "location": MessageKind.LOCATION,
+}
+_MEDIA = ("document", "image", "audio", "video", "sticker")
+_STATUS = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "played": DeliveryStatus.READ,  # a voice message listened to
+    "failed": DeliveryStatus.FAILED,
+}
+
+
+class MetaCloudProvider(MessagingProvider):
+    name = "meta_cloud"
+    label = "Meta WhatsApp Cloud API"
+    max_body_bytes = 3 * 1024 * 1024  # Meta sends up to 3 MB and retries a 413 for days (SPEC §4)
+    signs_webhooks = True
+    required_credentials = ("token", "phone_number_id", "app_secret", "verify_token")
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials) -> None:
+        """Check `X-Hub-Signature-256` over the raw bytes (never a re-serialised body). Missing or
+        malformed header → 401; wrong signature or no app secret configured → 403."""
+        if not credentials.app_secret:
+            raise WebhookRejected(403, "meta: no app secret configured for this channel")
+        signature = header(headers, SIGNATURE_HEADER)
+        if not signature:
+            raise WebhookRejected(401, f"meta: {SIGNATURE_HEADER} header is missing")
+        if not signature.startswith(SIGNATURE_PREFIX):
+            raise WebhookRejected(401, f"meta: {SIGNATURE_HEADER} must start with {SIGNATURE_PREFIX}")
+        expected = hmac.new(credentials.app_secret.encode(), body, hashlib.sha256).hexdigest()
+        given = signature.removeprefix(SIGNATURE_PREFIX).strip().lower()
+        if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
+            raise WebhookRejected(403, "meta: signature does not match the body")
+
+    def verify_subscription(self, params: Mapping[str, str], credentials: ProviderCredentials) -> str:
+        """The GET handshake: return `hub.challenge` (to answer 200 as plain text) when `hub.mode` is
+        `subscribe` and `hub.verify_token` matches; else WebhookRejected(403)."""
+        challenge = params.get("hub.challenge")
+        token = params.get("hub.verify_token") or ""
+        if params.get("hub.mode") != "subscribe" or not challenge or not credentials.verify_token:
+            raise WebhookRejected(403, "meta: not a valid subscription request")
+        if not hmac.compare_digest(token.encode("utf-8", "replace"), credentials.verify_token.encode()):
+            raise WebhookRejected(403, "meta: verify token does not match")
+        return challenge
+
+    def parse_webhook(
+        self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials
+    ) -> list[InboundEvent]:
+        """Every message and status of every change, in order. A change for another phone number id
+        (one Meta app can serve several numbers) is Unsupported rather than mixed into this channel."""
+        payload = load_json_object(body)
+        if "object" not in payload or not isinstance(payload.get("entry"), list):
+            raise WebhookMalformed("object and entry[] are required")
+        if payload["object"] != "whatsapp_business_account":
+            return [Unsupported(f"meta object {payload['object']}")]
+        events: list[InboundEvent] = []
+        for entry in payload["entry"]:
+            changes = require_dict(entry, "entry[]").get("changes")
+            if not isinstance(changes, list):
+                raise WebhookMalformed("entry[].changes must be a list")
+            for change in changes:
+                events.extend(_change(require_dict(change, "changes[]"), credentials))
+        return events or [Unsupported("meta: no changes")]
+
+    def send_text(self, credentials: ProviderCredentials, to: str, text: str) -> SendResult:
+        """`to` is the customer's wa_id (IncomingMessage.chat_id) — not always their dialled number."""
+        return self._send(credentials, to, "text", {"preview_url": False, "body": text})
+
+    def send_document(
+        self,
+        credentials: ProviderCredentials,
+        to: str,
+        url_or_bytes: str | bytes,
+        file_name: str,
+        mime: str,
+        caption: str = "",
+    ) -> SendResult:
+        document = {**self._media_ref(credentials, url_or_bytes, file_name, mime), "filename": file_name}
+        if caption:
+            document["caption"] = caption
+        return self._send(credentials, to, "document", document)
+
+    def send_image(
+        self, credentials: ProviderCredentials, to: str, url_or_bytes: str | bytes, mime: str, caption: str = ""
+    ) -> SendResult:
+        image = self._media_ref(credentials, url_or_bytes, "image", mime)
+        if caption:
+            image["caption"] = caption
+        return self._send(credentials, to, "image", image)
+
+    def fetch_status(self, credentials: ProviderCredentials) -> ChannelStatus:
+        """The phone number object answers while the token and number are valid (connected); an expired
+        token or removed number raises PermanentError, which the caller treats as disconnected.
+        Cloud API numbers have no QR code."""
+        self.check_credentials(credentials)
+        answer = call_json(
+            "GET",
+            _graph(credentials, credentials.phone_number_id),
+            headers=_auth(credentials),
+            params={"fields": "display_phone_number,verified_name,quality_rating"},
+        )
+        answer = answer if isinstance(answer, dict) else {}
+        quality = answer.get("quality_rating")
+        return ChannelStatus(
+            status=ConnectionStatus.CONNECTED,
+            phone=digits(answer.get("display_phone_number")),
+            detail=f"quality {quality}" if quality else "",
+        )
+
+    def _send(self, credentials: ProviderCredentials, to: str, message_type: str, content: dict) -> SendResult:
+        self.check_credentials(credentials)
+        payload = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": message_type,
+            message_type: content,
+        }
+        answer = call_json(
+            "POST",
+            _graph(credentials, f"{credentials.phone_number_id}/messages"),
+            headers=_auth(credentials),
+            json=payload,
+        )
+        messages = answer.get("messages") if isinstance(answer, dict) else None
+        first = messages[0] if isinstance(messages, list) and messages and isinstance(messages[0], dict) else {}
+        return SendResult(provider_message_id=str(first.get("id") or ""))
+
+    def _media_ref(
+        self, credentials: ProviderCredentials, url_or_bytes: str | bytes, file_name: str, mime: str
+    ) -> dict:
+        if isinstance(url_or_bytes, str):
+            return {"link": url_or_bytes}
+        self.check_credentials(credentials)
+        answer = call_json(
+            "POST",
+            _graph(credentials, f"{credentials.phone_number_id}/media"),
+            headers=_auth(credentials),
+            data={"messaging_product": "whatsapp", "type": mime},
+            files={"file": (file_name, url_or_bytes, mime)},
+        )
+        media_id = answer.get("id") if isinstance(answer, dict) else None
+        if not media_id:
+            raise PermanentError("meta: media upload answered without an id")
+        return {"id": str(media_id)}
+
+
+def _change(change: dict, credentials: ProviderCredentials) -> list[InboundEvent]:
+    field_name = change.get("field")
+    value = require_dict(change.get("value"), "changes[].value")
+    if field_name != "messages":
+        return [Unsupported(f"meta field {field_name}")]
+    metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+    number_id = str(metadata.get("phone_number_id") or "")
+    if credentials.phone_number_id and number_id and number_id != credentials.phone_number_id:
+        return [Unsupported("meta: change for another phone number id")]
+    names = {
+        str(contact.get("wa_id")): str((contact.get("profile") or {}).get("name") or "")
+        for contact in value.get("contacts") or []
+        if isinstance(contact, dict) and isinstance(contact.get("profile") or {}, dict)
+    }
+    messages, statuses = value.get("messages") or [], value.get("statuses") or []
+    if not isinstance(messages, list) or not isinstance(statuses, list):
+        raise WebhookMalformed("value.messages and value.statuses must be lists")
+    events: list[InboundEvent] = [_message(require_dict(m, "messages[]"), names) for m in messages]
+    events += [_status(require_dict(s, "statuses[]")) for s in statuses]
+    return events or [Unsupported("meta: change without messages or statuses")]
+
+
+def _message(message: dict, names: dict[str, str]) -> IncomingMessage:
+    sender, message_id = message.get("from"), message.get("id")
+    if not sender or not message_id:
+        raise WebhookMalformed("messages[].from and messages[].id are required")
+    raw_type = str(message.get("type") or "")
+    media = message.get(raw_type) if raw_type in _MEDIA and isinstance(message.get(raw_type), dict) else {}
+    return IncomingMessage(
+        provider_message_id=str(message_id),
+        chat_id=str(sender),
+        kind=_KIND.get(raw_type, MessageKind.OTHER),
+        text=_text(message, raw_type, media),
+        sender_phone=digits(sender),
+        sender_name=names.get(str(sender), ""),
+        media_id=str(media["id"]) if media.get("id") else None,
+        media_mime=media.get("mime_type") or None,
+        file_name=media.get("filename") or None,
+        timestamp=from_epoch(message.get("timestamp")),
+        raw_type=raw_type,
+    )
+
+
+def _text(message: dict, raw_type: str, media: dict) -> str:
+    part = message.get(raw_type)
+    part = part if isinstance(part, dict) else {}
+    if raw_type == "text":
+        return str(part.get("body") or "")
+    if raw_type == "button":
+        return str(part.get("text") or "")
+    if raw_type == "interactive":
+        reply = part.get("button_reply") or part.get("list_reply") or {}
+        return str(reply.get("title") or "") if isinstance(reply, dict) else ""
+    return str(media.get("caption") or "")
+
+
+def _status(status: dict) -> InboundEvent:
+    message_id, raw_status = status.get("id"), str(status.get("status") or "")
+    if not message_id:
+        raise WebhookMalformed("statuses[].id is required")
+    mapped = _STATUS.get(raw_status)
+    if mapped is None:
+        return Unsupported(f"meta status {raw_status or 'missing'}")
+    return MessageStatusUpdate(
+        provider_message_id=str(message_id),
+        status=mapped,
+        error=_error(status.get("errors")),
+        timestamp=from_epoch(status.get("timestamp")),
+    )
+
+
+def _error(errors: Any) -> str:
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return ""
+    first = errors[0]
+    details = first.get("error_data", {}).get("details") if isinstance(first.get("error_data"), dict) else None
+    text = f"{first.get('code', '')}: {first.get('title') or first.get('message') or ''}".strip(": ")
+    return f"{text} ({details})" if details and details != first.get("title") else text
+
+
+def _graph(credentials: ProviderCredentials, path: str) -> str:
+    return f"{(credentials.base_url or GRAPH_URL).rstrip('/')}/{credentials.api_version}/{path}"
+
+
+def _auth(credentials: ProviderCredentials) -> dict:
+    return {"Authorization": f"Bearer {credentials.token}"}

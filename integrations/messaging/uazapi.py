@@ -1,0 +1,228 @@
+"""UAZAPI (uazapiGO v2, seed 003).
+
+Webhook bodies carry `EventType`: `messages` (one `message` object), `messages_update` (delivery
+receipts: `event.MessageIDs` + `state`) and `connection` (`instance.status`, `instance.qrcode`).
+Every body also carries the instance `token`; UAZAPI signs nothing, so `verify_webhook` compares that
+token with the channel's when both are present. API: header `token`, `POST /send/text`,
+`POST /send/media`, `GET /instance/status`.
+"""
+
+import base64
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+from integrations.messaging.base import (
+    ChannelStatus,
+    ConnectionStatus,
+    ConnectionUpdate,
+    DeliveryStatus,
+    InboundEvent,
+    IncomingMessage,
+    MessageStatusUpdate,
+    MessagingProvider,
+    ProviderCredentials,
+    SendResult,
+    Unsupported,
+    WebhookMalformed,
+    WebhookRejected,
+    call_json,
+    digits,
+    from_epoch,
+    kind_from_raw_type,
+    load_json_object,
+    require_dict,
+)
+
+_CONNECTION = {
+    "connected": ConnectionStatus.CONNECTED,
+    "connecting": ConnectionStatus.CONNECTING,
+    "disconnected": ConnectionStatus.DISCONNECTED,
+}
+# Receipt types seen in production captures; "Played" (a voice note heard) implies read.
+_RECEIPT = {
+    "sent": DeliveryStatus.SENT,
+    "serverack": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "readself": DeliveryStatus.READ,
+    "played": DeliveryStatus.READ,
+    "failed": DeliveryStatus.FAILED,
+    "error": DeliveryStatus.FAILED,
+}
+
+
+class UazapiProvider(MessagingProvider):
+    name = "uazapi"
+    label = "UAZAPI"
+    required_credentials = ("base_url", "token")
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials) -> None:
+        """Reject (403) a body whose `token` is not this channel's instance token. A body without a token
+        passes: the unguessable inbound key in the URL already authenticates it."""
+        if not credentials.token:
+            return
+        try:
+            payload = load_json_object(body)
+        except WebhookMalformed:
+            return  # parse_webhook will answer 400
+        sent_token = payload.get("token")
+        if isinstance(sent_token, str) and sent_token:
+            if not hmac.compare_digest(sent_token.encode(), credentials.token.encode()):
+                raise WebhookRejected(403, "uazapi: instance token does not match this channel")
+
+    def parse_webhook(
+        self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials
+    ) -> list[InboundEvent]:
+        payload = load_json_object(body)
+        event_type = payload.get("EventType")
+        if not isinstance(event_type, str):
+            raise WebhookMalformed("EventType is missing")
+        if event_type == "messages":
+            return [_message(require_dict(payload.get("message"), "message"))]
+        if event_type == "messages_update":
+            return _receipts(payload)
+        if event_type == "connection":
+            return [_connection(require_dict(payload.get("instance"), "instance"), payload)]
+        return [Unsupported(f"uazapi event {event_type}")]
+
+    def send_text(self, credentials: ProviderCredentials, to: str, text: str) -> SendResult:
+        """`to` may be a chat JID as received (`...@s.whatsapp.net`, `@g.us`, `@lid`) or phone digits."""
+        return self._send(credentials, "/send/text", {"number": to, "text": text})
+
+    def send_document(
+        self,
+        credentials: ProviderCredentials,
+        to: str,
+        url_or_bytes: str | bytes,
+        file_name: str,
+        mime: str,
+        caption: str = "",
+    ) -> SendResult:
+        payload = {"number": to, "type": "document", "file": _file(url_or_bytes), "docName": file_name}
+        if caption:
+            payload["text"] = caption
+        return self._send(credentials, "/send/media", payload)
+
+    def send_image(
+        self, credentials: ProviderCredentials, to: str, url_or_bytes: str | bytes, mime: str, caption: str = ""
+    ) -> SendResult:
+        payload = {"number": to, "type": "image", "file": _file(url_or_bytes)}
+        if caption:
+            payload["text"] = caption
+        return self._send(credentials, "/send/media", payload)
+
+    def fetch_status(self, credentials: ProviderCredentials) -> ChannelStatus:
+        """`GET /instance/status`: the state, the owner's number when connected, the QR while connecting."""
+        self.check_credentials(credentials)
+        answer = call_json("GET", _url(credentials, "/instance/status"), headers=_headers(credentials))
+        instance = answer.get("instance") if isinstance(answer, dict) else None
+        if not isinstance(instance, dict):
+            return ChannelStatus(status=ConnectionStatus.DISCONNECTED, detail="uazapi: no instance in answer")
+        status = _CONNECTION.get(str(instance.get("status") or "").lower(), ConnectionStatus.DISCONNECTED)
+        return ChannelStatus(
+            status=status,
+            phone=digits(instance.get("owner")) if status == ConnectionStatus.CONNECTED else None,
+            qr_code=(instance.get("qrcode") or None) if status == ConnectionStatus.CONNECTING else None,
+            detail=str(instance.get("lastDisconnectReason") or ""),
+        )
+
+    def _send(self, credentials: ProviderCredentials, path: str, payload: dict) -> SendResult:
+        self.check_credentials(credentials)
+        answer = call_json("POST", _url(credentials, path), headers=_headers(credentials), json=payload)
+        return SendResult(provider_message_id=_answer_id(answer))
+
+
+def _message(message: dict) -> IncomingMessage:
+    provider_id = message.get("messageid") or _strip_owner(message.get("id"))
+    chat_id = message.get("chatid")
+    if not provider_id or not chat_id:
+        raise WebhookMalformed("message.messageid and message.chatid are required")
+    content = message.get("content") if isinstance(message.get("content"), dict) else {}
+    raw_type = str(message.get("messageType") or "")
+    is_group = bool(message.get("isGroup")) or str(chat_id).endswith("@g.us")
+    return IncomingMessage(
+        provider_message_id=str(provider_id),
+        chat_id=str(chat_id),
+        kind=kind_from_raw_type(raw_type or message.get("mediaType")),
+        text=str(message.get("text") or ""),
+        sender_phone=_sender_phone(message, is_group),
+        sender_name=str(message.get("senderName") or ""),
+        from_me=bool(message.get("fromMe")),
+        is_group=is_group,
+        # content.URL is WhatsApp's encrypted blob: the download goes through UAZAPI, by message id.
+        media_url=content.get("URL") or None,
+        media_mime=content.get("mimetype") or None,
+        file_name=content.get("fileName") or None,
+        timestamp=from_epoch(message.get("messageTimestamp"), milliseconds=True),
+        raw_type=raw_type,
+    )
+
+
+def _sender_phone(message: dict, is_group: bool) -> str | None:
+    # `sender` is often an anonymous @lid; the phone JID travels in sender_pn (or is the chat itself).
+    candidates = [message.get("sender_pn"), message.get("sender")]
+    if not is_group:
+        candidates.append(message.get("chatid"))
+    for candidate in candidates:
+        phone = digits(candidate)
+        if phone:
+            return phone
+    return None
+
+
+def _receipts(payload: dict) -> list[InboundEvent]:
+    event = require_dict(payload.get("event"), "event")
+    ids = event.get("MessageIDs")
+    if not isinstance(ids, list) or not ids:
+        raise WebhookMalformed("event.MessageIDs must be a non-empty list")
+    state = str(payload.get("state") or event.get("Type") or "")
+    status = _RECEIPT.get(state.lower().replace("_", "").replace("-", ""))
+    if status is None:
+        return [Unsupported(f"uazapi receipt {state or 'without state'}")]
+    timestamp = from_epoch(event.get("Timestamp"))
+    return [MessageStatusUpdate(provider_message_id=str(i), status=status, timestamp=timestamp) for i in ids]
+
+
+def _connection(instance: dict, payload: dict) -> InboundEvent:
+    raw_status = str(instance.get("status") or "").lower()
+    status = _CONNECTION.get(raw_status)
+    if status is None:
+        return Unsupported(f"uazapi connection status {raw_status or 'missing'}")
+    return ConnectionUpdate(
+        status=status,
+        phone=digits(payload.get("owner")) if status == ConnectionStatus.CONNECTED else None,
+        qr_code=(instance.get("qrcode") or None) if status == ConnectionStatus.CONNECTING else None,
+        reason=str(instance.get("lastDisconnectReason") or ""),
+    )
+
+
+def _strip_owner(value: Any) -> str | None:
+    # UAZAPI's own id is "<owner>:<whatsapp id>"; receipts carry only the WhatsApp id.
+    if not value:
+        return None
+    return str(value).rsplit(":", 1)[-1]
+
+
+def _answer_id(answer: Any) -> str:
+    if not isinstance(answer, dict):
+        return ""
+    for key in ("messageid", "messageId"):
+        if answer.get(key):
+            return str(answer[key])
+    return _strip_owner(answer.get("id")) or ""
+
+
+def _file(url_or_bytes: str | bytes) -> str:
+    # /send/media takes a URL or base64 in the same `file` field.
+    if isinstance(url_or_bytes, str):
+        return url_or_bytes
+    return base64.b64encode(url_or_bytes).decode("ascii")
+
+
+def _url(credentials: ProviderCredentials, path: str) -> str:
+    return f"{credentials.base_url.rstrip('/')}{path}"
+
+
+def _headers(credentials: ProviderCredentials) -> dict:
+    return {"token": credentials.token, "Accept": "application/json"}
