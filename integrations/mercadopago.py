@@ -55,6 +55,7 @@ from integrations.pix import InvalidBRCode, parse_brcode
 MP_BASE_URL = "https://api.mercadopago.com"
 DEFAULT_TOLERANCE_SECONDS = 300  # a signed notification older than 5 minutes is treated as a replay
 MILLISECONDS_THRESHOLD = 10**11  # a ts above this is in milliseconds (10**11 s is year 5138)
+MAX_TS_DIGITS = 16  # milliseconds until year 316 000; longer is garbage, not a timestamp
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -190,7 +191,7 @@ def create_pix_payment(
 def get_payment(creds: MercadoPagoCredentials, payment_id: str, *, timeout: float | None = None) -> PaymentInfo:
     """Read a payment's current status and amount."""
     payment_id = str(payment_id)
-    if not payment_id.isdigit():
+    if not _is_ascii_digits(payment_id):
         raise ValueError("payment_id must be digits")
     response = http.request("GET", _url(creds, f"/v1/payments/{payment_id}"), headers=_auth(creds), timeout=timeout)
     payment = _json_object(response, "get payment")
@@ -225,11 +226,11 @@ def verify_notification(
         raise InvalidSignature("missing x-signature header")
     parts = dict(part.strip().split("=", 1) for part in signature.split(",") if "=" in part)
     ts, received = parts.get("ts", "").strip(), parts.get("v1", "").strip().lower()
-    if not ts.isdigit() or not received:
+    if not _is_ascii_digits(ts) or len(ts) > MAX_TS_DIGITS or not received:
         raise InvalidSignature("x-signature header must carry ts and v1")
 
     expected = hmac.new(secret.encode(), _manifest(headers, query_params, ts).encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, received):
+    if not hmac.compare_digest(expected.encode(), received.encode("utf-8", "replace")):
         raise InvalidSignature("x-signature does not match")
 
     signed_at = int(ts) / 1000 if int(ts) >= MILLISECONDS_THRESHOLD else int(ts)
@@ -259,7 +260,7 @@ def parse_notification(body: bytes, query_params: Mapping[str, Any] | None = Non
 
 def _manifest(headers: Mapping[str, str], query_params: Mapping[str, Any], ts: str) -> str:
     data_id = _query_value(query_params, "data.id")
-    if data_id is not None and not data_id.isdigit():
+    if data_id is not None and not _is_ascii_digits(data_id):
         data_id = data_id.lower()
     request_id = _header(headers, "x-request-id")
     manifest = f"id:{data_id};" if data_id else ""
@@ -310,6 +311,10 @@ def _checked_amount(amount: Decimal) -> Decimal:
     return amount
 
 
+def _is_ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _url(creds: MercadoPagoCredentials, path: str) -> str:
     return creds.base_url.rstrip("/") + path
 
@@ -330,7 +335,7 @@ def _json_object(response, what: str) -> dict:
 
 def _payment_id(payment: dict) -> str:
     payment_id = payment.get("id")
-    if isinstance(payment_id, bool) or not isinstance(payment_id, int | str) or not str(payment_id).isdigit():
+    if isinstance(payment_id, bool) or not isinstance(payment_id, int | str) or not _is_ascii_digits(str(payment_id)):
         raise PermanentError("Mercado Pago payment has no numeric id")
     return str(payment_id)
 

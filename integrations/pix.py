@@ -213,7 +213,7 @@ def _parse_tlv(text: str) -> dict[str, str]:
     position = 0
     while position < len(text):
         header = text[position : position + 4]
-        if len(header) < 4 or not header.isdigit():
+        if len(header) < 4 or not (header.isascii() and header.isdigit()):
             raise InvalidBRCode(f"BR Code has a malformed field header at position {position}")
         size = int(header[2:])
         value = text[position + 4 : position + 4 + size]

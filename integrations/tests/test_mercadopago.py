@@ -274,7 +274,7 @@ def test_get_payment_with_unknown_status_is_permanent_error():
             get_payment(creds(server), "1327410519")
 
 
-@pytest.mark.parametrize("payment_id", ["12/../../users/me", "abc", ""])
+@pytest.mark.parametrize("payment_id", ["12/../../users/me", "abc", "", "١٢٣"])
 def test_get_payment_rejects_non_numeric_id_without_calling(payment_id):
     with FakeServer() as server:
         with pytest.raises(ValueError, match="payment_id must be digits"):
@@ -340,6 +340,9 @@ def test_signature_accepts_any_header_case_and_parse_qs_lists():
         (signed_headers(**{"x-signature": f"v1={V1}"}), {"data.id": "123456"}, "must carry ts and v1"),
         (signed_headers(**{"x-signature": f"ts={TS_MS}"}), {"data.id": "123456"}, "must carry ts and v1"),
         (signed_headers(**{"x-signature": "garbage"}), {"data.id": "123456"}, "must carry ts and v1"),
+        (signed_headers(**{"x-signature": f"ts=¹²,v1={V1}"}), {"data.id": "123456"}, "must carry ts and v1"),
+        (signed_headers(**{"x-signature": f"ts={'9' * 400},v1={V1}"}), {"data.id": "123456"}, "must carry ts and v1"),
+        (signed_headers(**{"x-signature": f"ts={TS_MS},v1=éé"}), {"data.id": "123456"}, "does not match"),
     ],
 )
 def test_tampered_or_incomplete_signature_is_rejected(headers, query, message):

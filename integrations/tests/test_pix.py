@@ -177,6 +177,14 @@ def test_parse_rejects_truncated_field_even_with_matching_crc():
         parse_brcode(payload)
 
 
+def test_parse_rejects_non_ascii_digits_in_a_field_header():
+    body = "000201" + "26¹²" + "6304"
+    payload = body + f"{crc16_ccitt(body.encode()):04X}"
+
+    with pytest.raises(InvalidBRCode, match="malformed field header at position 6"):
+        parse_brcode(payload)
+
+
 def test_parse_rejects_code_without_pix_account():
     body = "00020126160012BR.COM.OUTRO" + "5204000053039865802BR5903ABC6003SAO62070503***6304"
     payload = body + f"{crc16_ccitt(body.encode()):04X}"
