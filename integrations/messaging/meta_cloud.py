@@ -209,7 +209,7 @@ def _change(change: dict, credentials: ProviderCredentials) -> list[InboundEvent
         for contact in value.get("contacts") or []
         if isinstance(contact, dict) and isinstance(contact.get("profile") or {}, dict)
     }
-    messages, statuses = value.get("messages") or [], value.get("statuses") or []
+    messages, statuses = value.get("messages", []), value.get("statuses", [])
     if not isinstance(messages, list) or not isinstance(statuses, list):
         raise WebhookMalformed("value.messages and value.statuses must be lists")
     events: list[InboundEvent] = [_message(require_dict(m, "messages[]"), names) for m in messages]
