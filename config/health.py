@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery_app import app as celery_app
+from conversations.selectors import INGEST_LAG_WARN_SECONDS, failed_event_count, ingest_lag_seconds
 
 BROKER_TIMEOUT_SECONDS = 2
 
@@ -39,9 +40,19 @@ def _broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
 
 
+def _ingest() -> dict:
+    """Webhook ingest lag: "answered 200 but nothing happened" shows here (conversations.selectors)."""
+    try:
+        lag = ingest_lag_seconds()
+        failed = failed_event_count()
+    except Exception as exc:  # noqa: BLE001 - a health probe reports any failure, it must not raise
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": lag < INGEST_LAG_WARN_SECONDS, "lag_seconds": round(lag, 1), "failed_events": failed}
+
+
 @never_cache
 @require_GET
 def health(request):
-    checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
+    checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker), "ingest": _ingest()}
     status = "ok" if all(c["ok"] for c in checks.values()) else ("down" if not checks["database"]["ok"] else "degraded")
     return JsonResponse({"status": status, **checks}, status=503 if status == "down" else 200)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("config.api_router")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("conversations.urls")),
 ]

@@ -165,9 +165,9 @@ class Message(CompanyOwned):
         indexes = [
             models.Index(fields=["company", "conversation", "created_at"], name="message_conversation_idx"),
             # Sweeps of stuck outbound messages read only due rows.
-            models.Index(
-                fields=["status", "send_after"], condition=Q(status="queued"), name="message_queued_due_idx"
-            ),
+            models.Index(fields=["status", "send_after"], condition=Q(status="queued"), name="message_queued_due_idx"),
+            # Ingest lag and the inbound sweep read only messages still waiting to be processed.
+            models.Index(fields=["created_at"], condition=Q(status="received"), name="message_received_idx"),
         ]
 
     def __str__(self) -> str:

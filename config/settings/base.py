@@ -192,3 +192,9 @@ LOGGING = {
 }
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
+
+# --- Conversations pipeline (issue 3) ---
+ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=False)
+OUTBOUND_EXPIRE_AFTER_SECONDS = env.int("OUTBOUND_EXPIRE_AFTER_SECONDS", default=60 * 60)
+MAX_RECEIVED_FILE_BYTES = env.int("MAX_RECEIVED_FILE_BYTES", default=16 * 1024 * 1024)
+CONVERSATIONS_BOT_HANDLER = env.str("CONVERSATIONS_BOT_HANDLER", default="conversations.processing.placeholder_bot")

@@ -13,7 +13,8 @@ def test_health_reports_each_service(client, db):
     assert response.status_code == 200
     assert body["database"] == {"ok": True}
     assert body["cache"] == {"ok": True}
-    assert set(body) == {"status", "database", "cache", "broker"}
+    assert body["ingest"] == {"ok": True, "lag_seconds": 0.0, "failed_events": 0}
+    assert set(body) == {"status", "database", "cache", "broker", "ingest"}
 
 
 def test_health_is_503_when_the_database_is_down(tmp_path):

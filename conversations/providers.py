@@ -1,0 +1,61 @@
+"""The bridge between a Channel row and its client in `integrations.messaging`.
+
+The clients are stateless and speak plain data (`integrations.messaging.base`); this module turns a
+Channel into the client and the credentials dataclass it needs. Nothing here talks HTTP itself.
+"""
+
+import json
+
+from django.conf import settings
+
+from conversations.models import Channel
+from integrations import messaging
+from integrations.messaging.base import (  # noqa: F401 - re-exported for the domain
+    DEFAULT_MAX_BODY_BYTES,
+    ConnectionStatus,
+    ConnectionUpdate,
+    DeliveryStatus,
+    IncomingMessage,
+    MessageKind,
+    MessageStatusUpdate,
+    MessagingProvider,
+    ProviderCredentials,
+    SendResult,
+    TicketUpdate,
+    Unsupported,
+    WebhookMalformed,
+    WebhookRejected,
+)
+
+
+def get_provider(name: str) -> MessagingProvider:
+    """The registered client for a Channel.provider value (UnknownProvider, a KeyError, when unknown)."""
+    return messaging.get_provider(name)
+
+
+def channel_credentials(channel: Channel) -> dict:
+    """The channel's decrypted credentials JSON as a dict ({} when empty or not a JSON object)."""
+    try:
+        value = json.loads(channel.credentials or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def credentials_for(channel: Channel) -> ProviderCredentials:
+    """The channel's credentials as the clients' frozen dataclass (base URL and instance name from the row)."""
+    data = channel_credentials(channel)
+    overrides = {}
+    if channel.base_url:
+        overrides["base_url"] = channel.base_url
+    if not data.get("instance"):
+        overrides["instance"] = channel.name
+    return ProviderCredentials.from_mapping(data, **overrides)
+
+
+def max_body_bytes(provider_name: str | None) -> int:
+    """The largest webhook body accepted: the provider's documented maximum when it raises the
+    platform's MAX_WEBHOOK_BODY_BYTES, else the platform limit (also for unknown keys)."""
+    platform = settings.MAX_WEBHOOK_BODY_BYTES
+    own = messaging.max_body_bytes(provider_name) if provider_name else DEFAULT_MAX_BODY_BYTES
+    return own if own > DEFAULT_MAX_BODY_BYTES else platform

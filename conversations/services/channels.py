@@ -1,0 +1,110 @@
+"""Channel status (seed 002 transitions), its history, and the periodic health check with backoff.
+
+Transitions (SPEC §4): created → connecting; authenticated → connecting; ready → connected (the
+phone number is captured); auth failure or disconnect → disconnected. Every change writes a
+ChannelStatusChange row.
+"""
+
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import Channel, ChannelStatusChange
+from conversations.providers import credentials_for, get_provider
+from integrations.errors import IntegrationError
+from leads.phones import normalize_phone
+
+logger = structlog.get_logger(__name__)
+
+MAX_BACKOFF_SECONDS = 60 * 60
+
+
+@transaction.atomic
+def channel_set_status(
+    channel: Channel, status: str, *, reason: str = "", phone: str | None = None, qr_code: str | None = None
+) -> bool:
+    """Apply a status report to the channel; record a history row when the status changes.
+
+    `connected` captures the phone (E.164 when it parses) and clears the QR and the reconnect
+    counter; `connecting` stores the latest QR when one is given. Returns True when the status changed.
+    """
+    locked = Channel.objects.for_company(channel.company_id).select_for_update().get(pk=channel.pk)
+    previous = locked.status
+    now = timezone.now()
+    locked.last_seen_at = now
+    if status == Channel.Status.CONNECTED:
+        if phone:
+            locked.phone = normalize_phone(phone) or phone[:20]
+        locked.qr_code = ""
+        locked.reconnect_attempts = 0
+    elif status == Channel.Status.CONNECTING and qr_code:
+        locked.qr_code = qr_code
+    locked.status = status
+    locked.save(update_fields=["status", "phone", "qr_code", "reconnect_attempts", "last_seen_at"])
+    changed = previous != status
+    if changed:
+        ChannelStatusChange.objects.create(
+            company_id=locked.company_id, channel=locked, from_status=previous, to_status=status, reason=reason[:255]
+        )
+        logger.info("channel_status_changed", channel_id=locked.pk, from_status=previous, to_status=status)
+    for name in ("status", "phone", "qr_code", "reconnect_attempts", "last_seen_at"):
+        setattr(channel, name, getattr(locked, name))
+    return changed
+
+
+def channel_health_check(channel: Channel) -> str:
+    """Ask the provider how the channel is, apply it, and schedule the next check.
+
+    Connected channels are checked every CHANNEL_HEALTH_INTERVAL_SECONDS. A channel that is not
+    connected (or whose provider cannot be reached) is asked again — which makes providers start a
+    new session and hand out a new QR — with exponential backoff: interval × 2^attempts, capped at 1 h.
+    Returns the resulting status.
+    """
+    interval = settings.CHANNEL_HEALTH_INTERVAL_SECONDS
+    try:
+        report = get_provider(channel.provider).fetch_status(credentials_for(channel))
+    except IntegrationError as exc:
+        channel_set_status(channel, Channel.Status.DISCONNECTED, reason=f"health check: {exc}"[:255])
+        report = None
+    else:
+        channel_set_status(
+            channel,
+            str(report.status),
+            reason=report.detail or "health check",
+            phone=report.phone,
+            qr_code=report.qr_code,
+        )
+    attempts = 0 if channel.status == Channel.Status.CONNECTED else channel.reconnect_attempts + 1
+    delay = interval if attempts == 0 else min(interval * 2**attempts, MAX_BACKOFF_SECONDS)
+    Channel.objects.for_company(channel.company_id).filter(pk=channel.pk).update(
+        reconnect_attempts=attempts, next_check_at=timezone.now() + timedelta(seconds=delay)
+    )
+    channel.reconnect_attempts = attempts
+    return channel.status
+
+
+def channels_due_for_check(*, limit: int = 200) -> list[tuple[int, int]]:
+    """Claim (company_id, channel_id) of channels whose next check is due, oldest first, at most `limit`."""
+    now = timezone.now()
+    due = (
+        Channel.objects.unscoped()  # unscoped: the global health sweep visits every company's channels
+        .filter(company__active=True)
+        .filter(next_check_at__isnull=True)
+        .values_list("company_id", "pk")[:limit]
+    )
+    rows = list(due)
+    if len(rows) < limit:
+        rows += list(
+            Channel.objects.unscoped()  # unscoped: same global sweep
+            .filter(company__active=True, next_check_at__lte=now)
+            .order_by("next_check_at")
+            .values_list("company_id", "pk")[: limit - len(rows)]
+        )
+    # Claimed: not handed out again by the next beat while its check task waits in the queue.
+    Channel.objects.unscoped().filter(pk__in=[pk for _, pk in rows]).update(  # unscoped: same global sweep
+        next_check_at=now + timedelta(seconds=settings.CHANNEL_HEALTH_INTERVAL_SECONDS)
+    )
+    return rows

@@ -1,0 +1,94 @@
+"""Bot controls: who may be answered right now, opt-out words, and the per-conversation rate limit.
+
+Every automatic message passes `outbound_block_reason()` (called by the one outbound choke point),
+so a control switched here silences every flow at once.
+"""
+
+import re
+import time
+import unicodedata
+
+from django.core.cache import cache
+
+from conversations.models import Conversation
+from leads.phones import normalize_phone
+from tenants.models import Company
+
+# Whole-message match, case/accent/punctuation-insensitive: "Sair!" and "parar" opt out, while
+# "quero cancelar o pedido" does not (in a shop, CANCELAR inside a sentence is about an order).
+OPT_OUT_WORDS = frozenset({"sair", "parar", "stop", "cancelar"})
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+
+class BlockReason:
+    OPTED_OUT = "opted_out"
+    BOT_DISABLED = "bot_disabled"
+    BOT_PAUSED = "bot_paused"
+    MAINTENANCE = "maintenance"
+    HANDOFF = "handoff"
+    TEST_MODE = "test_mode"
+    RATE_LIMITED = "rate_limited"
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents removed, punctuation turned into single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_WORD.sub(" ", plain.casefold()).replace("_", " ").strip()
+
+
+def is_opt_out(text: str) -> bool:
+    """True when the whole message is one opt-out word ("SAIR", "Parar.", "stop", "Cancelar")."""
+    return fold(text) in OPT_OUT_WORDS
+
+
+def is_test_contact(company: Company, customer) -> bool:
+    """True when `customer` is the company's test contact (by phone or by a provider contact id)."""
+    wanted = (company.test_contact or "").strip()
+    if not wanted:
+        return False
+    if customer.phone and normalize_phone(wanted) == customer.phone:
+        return True
+    return wanted in {str(value) for value in (customer.provider_contact_ids or {}).values()}
+
+
+def outbound_block_reason(conversation: Conversation, *, notice: bool = False) -> str | None:
+    """Why an automatic message may not go to this conversation now, or None when it may.
+
+    `notice=True` is the maintenance notice itself: allowed while the bot is in maintenance.
+    """
+    company = conversation.company
+    customer = conversation.customer
+    if customer.opted_out_at is not None:
+        return BlockReason.OPTED_OUT
+    if not company.bot_enabled:
+        return BlockReason.BOT_DISABLED
+    if company.bot_status == Company.BotStatus.PAUSED:
+        return BlockReason.BOT_PAUSED
+    if company.bot_status == Company.BotStatus.MAINTENANCE and not notice:
+        return BlockReason.MAINTENANCE
+    if conversation.bot_paused:
+        return BlockReason.HANDOFF
+    if company.test_mode and not is_test_contact(company, customer):
+        return BlockReason.TEST_MODE
+    return None
+
+
+def rate_limit_exceeded(conversation: Conversation, *, now: float | None = None) -> bool:
+    """Count one inbound message for this conversation's current minute; True past the company's limit.
+
+    A fixed one-minute window in the cache (Redis INCR; the database cache without Redis). Past the
+    limit, messages are still stored, just not answered.
+    """
+    limit = conversation.company.webhook_rate_limit_per_min
+    if not limit:
+        return False
+    minute = int((now or time.time()) // 60)
+    key = f"conv-rate:{conversation.pk}:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    return count > limit

@@ -1,0 +1,228 @@
+"""Webhook ingest: store the raw event first, then apply what it says (SPEC §4 rules 2-7).
+
+`inbound_event_ingest` runs inside the request; everything slow (the flow) happens later in
+`tasks.conversation_process_task`, enqueued after commit on the `webhooks` queue.
+"""
+
+import time
+
+import structlog
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations.models import Channel, Conversation, InboundEvent, Message
+from conversations.providers import (
+    ConnectionUpdate,
+    IncomingMessage,
+    MessageKind,
+    MessageStatusUpdate,
+    TicketUpdate,
+    Unsupported,
+    credentials_for,
+    get_provider,
+)
+from conversations.services.channels import channel_set_status
+from conversations.services.controls import BlockReason, rate_limit_exceeded
+from conversations.services.outbound import message_kind_of, message_status_apply
+from leads.models import Customer
+from leads.phones import normalize_phone
+
+logger = structlog.get_logger(__name__)
+
+# Request headers worth keeping with the raw event; anything carrying a credential is dropped.
+KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256", "x-request-id", "x-forwarded-for")
+
+
+def safe_headers(headers: dict) -> dict:
+    return {key.lower(): value for key, value in headers.items() if key.lower() in KEPT_HEADERS}
+
+
+def inbound_event_ingest(*, channel: Channel, headers: dict, body: bytes) -> dict:
+    """Parse, store and apply one verified webhook delivery; return the JSON answer (always a 200).
+
+    Raises WebhookMalformed (nothing stored) when the body is not this provider's shape. The raw
+    event is committed before anything is applied, so a failure while applying leaves a `failed`
+    row to replay from the admin instead of losing the delivery.
+    """
+    events = get_provider(channel.provider).parse_webhook(headers, body, credentials_for(channel))
+    event = InboundEvent.objects.for_company(channel.company_id).create(
+        company_id=channel.company_id,
+        channel=channel,
+        headers=safe_headers(headers),
+        body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+    )
+    return inbound_event_apply(event, events=events)
+
+
+def inbound_event_replay(event: InboundEvent) -> dict:
+    """Apply a stored event again (admin action). Safe: duplicates are dropped by the constraints."""
+    channel = event.channel
+    events = get_provider(channel.provider).parse_webhook(event.headers, event.body.encode(), credentials_for(channel))
+    return inbound_event_apply(event, events=events)
+
+
+def inbound_event_apply(event: InboundEvent, *, events: list) -> dict:
+    """Apply parsed events of a stored InboundEvent; mark it processed/ignored/failed with the reason."""
+    channel = event.channel
+    results = []
+    try:
+        with transaction.atomic():
+            # Messages first: a GOSAC ticket event comes before the message that creates the conversation.
+            ordered = sorted(events, key=lambda item: not isinstance(item, IncomingMessage))
+            for item in ordered:
+                results.append(_apply_one(channel, item))
+    except Exception as exc:  # noqa: BLE001 - the raw event is kept and marked for replay, never lost
+        logger.exception("inbound_event_failed", inbound_event_id=event.pk)
+        _finish(event, InboundEvent.Status.FAILED, exc.__class__.__name__)
+        return {"status": "failed", "event_id": event.pk, "detail": "stored for replay"}
+    accepted = [r for r in results if r["result"] in ("accepted", "applied")]
+    reasons = sorted({r.get("reason", "") for r in results if r["result"] not in ("accepted", "applied")} - {""})
+    if accepted:
+        _finish(event, InboundEvent.Status.PROCESSED, "; ".join(reasons))
+        status = "accepted"
+    else:
+        _finish(event, InboundEvent.Status.IGNORED, "; ".join(reasons) or "no events")
+        status = "ignored"
+    return {"status": status, "event_id": event.pk, "results": results}
+
+
+def _finish(event: InboundEvent, status: str, reason: str) -> None:
+    InboundEvent.objects.for_company(event.company_id).filter(pk=event.pk).update(
+        status=status, reason=reason[:255], processed_at=timezone.now()
+    )
+    event.status = status
+
+
+def _apply_one(channel: Channel, item) -> dict:
+    if isinstance(item, IncomingMessage):
+        return message_record_inbound(channel=channel, incoming=item)
+    if isinstance(item, MessageStatusUpdate):
+        applied = message_status_apply(
+            channel=channel, provider_message_id=item.provider_message_id, status=str(item.status), error=item.error
+        )
+        return {"event": "status", "result": "applied" if applied else "ignored", "reason": "" if applied else "stale"}
+    if isinstance(item, ConnectionUpdate):
+        channel_set_status(
+            channel, str(item.status), reason=item.reason or "webhook", phone=item.phone, qr_code=item.qr_code
+        )
+        return {"event": "connection", "result": "applied", "status": str(item.status)}
+    if isinstance(item, TicketUpdate):
+        changed = conversation_handoff_apply(channel=channel, chat_id=item.chat_id, human=item.human_took_over)
+        return {
+            "event": "ticket",
+            "result": "applied" if changed else "ignored",
+            "reason": "" if changed else "no conversation",
+        }
+    if isinstance(item, Unsupported):
+        return {"event": "unsupported", "result": "ignored", "reason": item.reason}
+    return {"event": "unknown", "result": "ignored", "reason": "unknown event"}
+
+
+def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> dict:
+    """Store one incoming message; drop it when it is a duplicate (the unique constraint decides).
+
+    fromMe, group and unsupported media are stored as `ignored` with the reason; past the
+    conversation's rate limit a message is stored but not answered. Otherwise it is `received`
+    and the conversation's processing is enqueued after commit.
+    """
+    company = channel.company
+    customer = customer_for_contact(channel=channel, incoming=incoming)
+    conversation, _ = Conversation.objects.for_company(company).get_or_create(
+        company=company, channel=channel, customer=customer
+    )
+    reason = incoming.ignore_reason() or ""
+    text = (incoming.text or "")[: company.max_incoming_text_chars]
+    try:
+        with transaction.atomic():
+            message = Message.objects.for_company(company).create(
+                company=company,
+                conversation=conversation,
+                channel=channel,
+                direction=Message.Direction.INBOUND,
+                kind=message_kind_of(str(incoming.kind)),
+                text=text,
+                media_url=(incoming.media_url or "")[:1000],
+                media_mime=(incoming.media_mime or "")[:100],
+                file_name=(incoming.file_name or "")[:255],
+                provider_message_id=(incoming.provider_message_id or "")[:200],
+                status=Message.Status.IGNORED if reason else Message.Status.RECEIVED,
+                reason=reason,
+            )
+    except IntegrityError:
+        return {"event": "message", "result": "duplicate", "reason": "duplicate"}
+    if not reason and rate_limit_exceeded(conversation):
+        reason = BlockReason.RATE_LIMITED
+        Message.objects.for_company(company).filter(pk=message.pk).update(status=Message.Status.IGNORED, reason=reason)
+    if reason and reason != BlockReason.RATE_LIMITED:
+        return {"event": "message", "result": "ignored", "reason": reason, "message_id": message.pk}
+    Conversation.objects.for_company(company).filter(pk=conversation.pk).update(last_inbound_at=timezone.now())
+    if not reason:
+        _schedule_processing(company, conversation, message)
+    if incoming.kind == MessageKind.DOCUMENT and message.media_url:
+        _schedule_download(company.pk, message.pk)
+    return {"event": "message", "result": "accepted", "reason": reason, "message_id": message.pk}
+
+
+def _schedule_processing(company, conversation: Conversation, message: Message) -> None:
+    """Debounce: remember when this conversation falls quiet, and run processing then."""
+    from conversations.tasks import conversation_process_task  # noqa: PLC0415 - tasks import these services
+
+    debounce = company.message_debounce_seconds
+    cache.set(f"conv-process-at:{conversation.pk}", time.time() + debounce, timeout=debounce + 60)
+    kwargs = {"company_id": company.pk, "conversation_id": conversation.pk, "message_id": message.pk}
+    transaction.on_commit(lambda: conversation_process_task.apply_async(kwargs=kwargs, countdown=debounce))
+
+
+def _schedule_download(company_id: int, message_id: int) -> None:
+    from conversations.tasks import received_file_download_task  # noqa: PLC0415 - tasks import these services
+
+    kwargs = {"company_id": company_id, "message_id": message_id}
+    transaction.on_commit(lambda: received_file_download_task.apply_async(kwargs=kwargs))
+
+
+def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Customer:
+    """The company's Customer for this sender: by normalised phone, else by the provider's chat id.
+
+    Records the provider's chat id in provider_contact_ids (replies go there), and the name when
+    the customer had none. Concurrent first messages from one phone make one Customer (unique
+    (company, phone) + get_or_create's retry).
+    """
+    company = channel.company
+    customers = Customer.objects.for_company(company)
+    phone = normalize_phone(incoming.sender_phone) if incoming.sender_phone else None
+    if phone is None and not incoming.is_group:
+        phone = normalize_phone(incoming.chat_id) if "@g.us" not in (incoming.chat_id or "") else None
+    name = (incoming.sender_name or "")[:200]
+    if phone:
+        customer, _ = customers.get_or_create(company=company, phone=phone, defaults={"name": name})
+    else:
+        customer = customers.filter(**{f"provider_contact_ids__{channel.provider}": incoming.chat_id}).first()
+        if customer is None:
+            customer = customers.create(company=company, name=name)
+    changed = []
+    contact_ids = dict(customer.provider_contact_ids or {})
+    if incoming.chat_id and contact_ids.get(channel.provider) != incoming.chat_id:
+        contact_ids[channel.provider] = incoming.chat_id
+        customer.provider_contact_ids = contact_ids
+        changed.append("provider_contact_ids")
+    if name and not customer.name:
+        customer.name = name
+        changed.append("name")
+    if changed:
+        customer.save(update_fields=[*changed, "updated_at"])
+    return customer
+
+
+def conversation_handoff_apply(*, channel: Channel, chat_id: str, human: bool) -> bool:
+    """A human agent took (or released) the ticket of this chat: pause (or resume) the bot there."""
+    customers = Customer.objects.for_company(channel.company_id).filter(
+        **{f"provider_contact_ids__{channel.provider}": chat_id}
+    )
+    status = Conversation.Status.HANDOFF if human else Conversation.Status.ACTIVE
+    updated = (
+        Conversation.objects.for_company(channel.company_id)
+        .filter(channel=channel, customer__in=customers)
+        .update(bot_paused=human, status=status, updated_at=timezone.now())
+    )
+    return bool(updated)

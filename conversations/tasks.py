@@ -1,0 +1,108 @@
+"""Celery entry points of the message pipeline: thin, idempotent (status machines + row locks)."""
+
+from celery import shared_task
+from django.conf import settings
+
+from conversations.models import Channel, Message
+from conversations.processing import conversation_process, conversations_with_stale_buffer
+from conversations.services import (
+    channel_health_check,
+    channels_due_for_check,
+    conversation_send_due,
+    message_fail,
+    outbound_sweep,
+    received_file_download,
+)
+from integrations.errors import RetryableError
+from tenants.tasks import company_task
+
+
+@company_task(queue="webhooks", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
+def conversation_process_task(*, company_id: int, conversation_id: int, message_id: int | None = None) -> str:
+    """Run the debounced processing of one conversation (no-op until its buffer is quiet)."""
+    run = conversation_process(conversation_id=conversation_id, message_id=message_id)
+    if run.retry_in:
+        conversation_process_task.apply_async(
+            kwargs={"company_id": company_id, "conversation_id": conversation_id, "message_id": message_id},
+            countdown=run.retry_in,
+        )
+    return run.result
+
+
+@company_task(
+    bind=True,
+    queue="outbound",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(RetryableError,),
+    retry_backoff=2,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=settings.PROVIDER_SEND_RETRIES,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def message_send_task(self, *, company_id: int, message_id: int) -> dict:
+    """Send the due queued messages of this message's conversation, in order.
+
+    A RetryableError makes Celery retry with exponential backoff; the row's `attempts` decides
+    when to give up (it is failed after PROVIDER_SEND_RETRIES + 1 attempts), and the sweep
+    covers a task lost on the way.
+    """
+    conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    if conversation_id is None:
+        return {"result": "missing"}
+    run = conversation_send_due(conversation_id=conversation_id)
+    if run.retry_message_id is not None:
+        if self.request.retries >= self.max_retries:
+            message_fail(message_id=run.retry_message_id, error=run.retry_error)
+        else:
+            raise RetryableError(run.retry_error)
+    return {"sent": run.sent, "failed": run.failed, "expired": run.expired, "waiting": run.waiting}
+
+
+@company_task(
+    queue="default",
+    acks_late=True,
+    autoretry_for=(RetryableError,),
+    retry_backoff=5,
+    max_retries=3,
+    time_limit=300,
+    soft_time_limit=280,
+)
+def received_file_download_task(*, company_id: int, message_id: int) -> int | None:
+    received = received_file_download(message_id=message_id)
+    return received.pk if received else None
+
+
+@shared_task(queue="maintenance", time_limit=300, soft_time_limit=280)
+def outbound_sweep_task() -> dict:
+    """Beat: re-send stuck queued messages, expire stale ones; loops while batches come back full."""
+    result = outbound_sweep()
+    if result["full"]:
+        outbound_sweep_task.apply_async(countdown=1)
+    return result
+
+
+@shared_task(queue="maintenance", time_limit=300, soft_time_limit=280)
+def inbound_sweep_task() -> int:
+    """Beat: process conversations whose buffered messages outlived their task (lost publish)."""
+    stale = conversations_with_stale_buffer()
+    for company_id, conversation_id in stale:
+        conversation_process_task.apply_async(kwargs={"company_id": company_id, "conversation_id": conversation_id})
+    return len(stale)
+
+
+@company_task(queue="maintenance", time_limit=60, soft_time_limit=50)
+def channel_check_task(*, company_id: int, channel_id: int) -> str:
+    channel = Channel.objects.select_related("company").get(pk=channel_id)
+    return channel_health_check(channel)
+
+
+@shared_task(queue="maintenance", time_limit=60, soft_time_limit=50)
+def channels_health_task() -> int:
+    """Beat: one check task per due channel (status, QR, reconnect with backoff)."""
+    due = channels_due_for_check()
+    for company_id, channel_id in due:
+        channel_check_task.apply_async(kwargs={"company_id": company_id, "channel_id": channel_id})
+    return len(due)

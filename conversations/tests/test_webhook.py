@@ -1,0 +1,237 @@
+import hashlib
+import hmac
+import json
+
+import pytest
+from django.urls import reverse
+
+from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message
+from conversations.tests.conftest import make_channel
+from integrations.messaging import get_provider
+from integrations.messaging.tests.support import raw
+from leads.models import Customer
+
+TEXT = {"from": "5511987654321", "text": "quero uma pizza", "id": "sim-1", "name": "Maria"}
+
+
+def unscoped(model):
+    return model.objects.unscoped()  # unscoped: tests assert across companies
+
+
+def test_text_message_is_stored_and_processing_enqueued(channel_a, post_webhook, enqueued):
+    response = post_webhook(channel_a, TEXT)
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "accepted"
+    customer = unscoped(Customer).get()
+    assert customer.phone == "+5511987654321"
+    assert customer.name == "Maria"
+    assert customer.provider_contact_ids == {"console": "5511987654321"}
+    message = unscoped(Message).get()
+    assert (message.direction, message.status, message.text, message.provider_message_id) == (
+        "in",
+        "received",
+        "quero uma pizza",
+        "sim-1",
+    )
+    event = unscoped(InboundEvent).get()
+    assert event.status == InboundEvent.Status.PROCESSED
+    assert json.loads(event.body) == TEXT
+    assert enqueued.of("conversation_process_task") == [
+        {"company_id": channel_a.company_id, "conversation_id": message.conversation_id, "message_id": message.pk}
+    ]
+
+
+def test_duplicate_delivery_is_dropped(channel_a, post_webhook, enqueued):
+    post_webhook(channel_a, TEXT)
+    response = post_webhook(channel_a, TEXT)
+
+    assert response.status_code == 200
+    assert response.json()["results"] == [{"event": "message", "result": "duplicate", "reason": "duplicate"}]
+    assert unscoped(Message).count() == 1
+    assert unscoped(InboundEvent).count() == 2
+    assert len(enqueued.of("conversation_process_task")) == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [({"from_me": True}, "from_me"), ({"is_group": True}, "group"), ({"kind": "image"}, "kind:image")],
+)
+def test_ignored_messages_are_stored_with_reason(channel_a, post_webhook, enqueued, extra, reason):
+    response = post_webhook(channel_a, {**TEXT, **extra})
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+    assert response.json()["results"][0]["reason"] == reason
+    message = unscoped(Message).get()
+    assert (message.status, message.reason) == ("ignored", reason)
+    assert unscoped(InboundEvent).get().status == InboundEvent.Status.IGNORED
+    assert enqueued.calls == []
+
+
+def test_text_is_cut_to_company_limit(channel_a, company_a, post_webhook, enqueued):
+    company_a.max_incoming_text_chars = 10
+    company_a.save()
+
+    post_webhook(channel_a, {**TEXT, "text": "x" * 50})
+
+    assert unscoped(Message).get().text == "x" * 10
+
+
+def test_body_over_limit_is_413_and_stores_nothing(channel_a, post_webhook, settings, enqueued):
+    settings.MAX_WEBHOOK_BODY_BYTES = 64
+
+    response = post_webhook(channel_a, {**TEXT, "text": "x" * 100})
+
+    assert response.status_code == 413
+    assert unscoped(InboundEvent).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"not json", "body is not valid JSON"),
+        (b"[1, 2]", "body must be a JSON object"),
+        (b"\xff\xfe\x00", "body is not valid JSON"),
+        (json.dumps({"text": "no sender"}).encode(), '"from" is required'),
+    ],
+)
+def test_bad_shapes_are_400_with_clear_error(channel_a, post_webhook, body, error, enqueued):
+    response = post_webhook(channel_a, body)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": error}
+    assert unscoped(InboundEvent).count() == 0
+
+
+def test_unknown_key_is_404(db, post_webhook, enqueued):
+    response = post_webhook("no-such-key", TEXT)
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "unknown channel"}
+
+
+def test_inactive_company_channel_is_404(channel_a, company_a, post_webhook, enqueued):
+    company_a.active = False
+    company_a.save()
+
+    assert post_webhook(channel_a, TEXT).status_code == 404
+    assert unscoped(Message).count() == 0
+
+
+META_CREDENTIALS = {"token": "t", "phone_number_id": "123", "app_secret": "s3cret", "verify_token": "vt"}
+
+
+def meta_signature(body: bytes, secret: str = "s3cret") -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_meta_bad_signature_is_rejected_and_stores_nothing(company_a, post_webhook, enqueued):
+    channel = make_channel(company_a, provider="meta_cloud", credentials=META_CREDENTIALS)
+    body = raw("meta_cloud", "text")
+
+    response = post_webhook(channel, body, HTTP_X_HUB_SIGNATURE_256=meta_signature(body, "wrong"))
+
+    assert response.status_code in (401, 403)
+    assert unscoped(InboundEvent).count() == 0
+
+
+def test_meta_get_handshake_answers_challenge(company_a, client):
+    channel = make_channel(company_a, provider="meta_cloud", credentials=META_CREDENTIALS)
+    url = reverse("webhook", args=[channel.inbound_key])
+
+    ok = client.get(url, {"hub.mode": "subscribe", "hub.verify_token": "vt", "hub.challenge": "1158201444"})
+    bad = client.get(url, {"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"})
+
+    assert (ok.status_code, ok.content) == (200, b"1158201444")
+    assert bad.status_code == 403
+
+
+# --- Real sample payloads of every provider (fixtures of integrations/messaging) -----------------
+
+PROVIDER_CREDENTIALS = {
+    "gosac": {"token": "t", "integration": "i"},
+    "uazapi": {},
+    "evolution": {"api_key": "k"},
+    "meta_cloud": META_CREDENTIALS,
+    "console": {},
+}
+FIXTURES = {
+    "gosac": ["text", "document", "image", "from_me", "group", "ticket_taken"],
+    "uazapi": [
+        "text",
+        "document",
+        "image",
+        "from_me",
+        "group",
+        "receipt_read",
+        "connection_connected",
+        "connection_connecting",
+        "connection_disconnected",
+    ],
+    "evolution": [
+        "text",
+        "document",
+        "image",
+        "from_me",
+        "group",
+        "messages_update_read",
+        "connection_open",
+        "connection_close",
+        "qrcode_updated",
+    ],
+    "meta_cloud": ["text", "document", "image", "status_sent", "status_read", "status_failed"],
+    "console": ["text"],
+}
+CASES = [(provider, name) for provider, names in FIXTURES.items() for name in names]
+
+
+@pytest.mark.parametrize(("provider", "fixture"), CASES, ids=[f"{p}-{n}" for p, n in CASES])
+def test_provider_sample_payloads_give_expected_rows(company_a, post_webhook, enqueued, provider, fixture):
+    from integrations.messaging import ConnectionUpdate, IncomingMessage, ProviderCredentials
+
+    channel = make_channel(
+        company_a,
+        provider=provider,
+        credentials=PROVIDER_CREDENTIALS[provider],
+        base_url="https://provider.example.com",
+        status=Channel.Status.CONNECTING,
+    )
+    body = raw(provider, fixture)
+    headers = {"HTTP_X_HUB_SIGNATURE_256": meta_signature(body)} if provider == "meta_cloud" else {}
+    expected = get_provider(provider).parse_webhook(
+        {}, body, ProviderCredentials.from_mapping(PROVIDER_CREDENTIALS[provider])
+    )
+
+    response = post_webhook(channel, body, **headers)
+
+    assert response.status_code == 200
+    assert unscoped(InboundEvent).count() == 1
+    incoming = [e for e in expected if isinstance(e, IncomingMessage)]
+    rows = list(unscoped(Message).order_by("id"))
+    assert [(m.provider_message_id, m.status, m.reason) for m in rows] == [
+        (e.provider_message_id, "ignored" if e.ignore_reason() else "received", e.ignore_reason() or "")
+        for e in incoming
+    ]
+    for message, event in zip(rows, incoming, strict=True):
+        assert message.conversation.customer.provider_contact_ids == {provider: event.chat_id}
+    assert len(enqueued.of("conversation_process_task")) == sum(1 for e in incoming if not e.ignore_reason())
+    connection = [e for e in expected if isinstance(e, ConnectionUpdate)]
+    channel.refresh_from_db()
+    if connection:
+        assert channel.status == str(connection[-1].status)
+        changed = str(connection[-1].status) != Channel.Status.CONNECTING
+        assert unscoped(ChannelStatusChange).count() == (1 if changed else 0)
+    else:
+        assert channel.status == Channel.Status.CONNECTING
+
+
+def test_gosac_ticket_taken_pauses_the_conversation(company_a, post_webhook, enqueued):
+    channel = make_channel(company_a, provider="gosac", credentials=PROVIDER_CREDENTIALS["gosac"])
+
+    response = post_webhook(channel, raw("gosac", "ticket_taken"))
+
+    assert response.status_code == 200
+    conversation = unscoped(Conversation).get()
+    assert conversation.bot_paused is True
+    assert conversation.status == Conversation.Status.HANDOFF

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from conversations.api.webhooks import webhook
+
+urlpatterns = [path("webhook/<str:channel_key>/", webhook, name="webhook")]
