@@ -324,6 +324,36 @@ def require_dict(value: Any, what: str) -> dict:
     return value
 
 
+def as_text(value: Any) -> str:
+    """A text field: strings as they are, numbers as digits, anything else (objects, lists, null) empty."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def opt_text(value: Any) -> str | None:
+    return as_text(value) or None
+
+
+def scalar_id(value: Any) -> str | None:
+    """An id field as text: strings and integers only (a dict or list where an id belongs is malformed)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def as_list(value: Any, what: str) -> list:
+    """A list field that may be absent (→ []); any other type is WebhookMalformed."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise WebhookMalformed(f"{what} must be a list")
+    return value
+
+
 def header(headers: Mapping[str, str], name: str) -> str | None:
     """Case-insensitive header lookup over a plain dict (HTTP header names are case-insensitive)."""
     wanted = name.lower()

@@ -26,9 +26,12 @@ from integrations.messaging.base import (
     ProviderCredentials,
     SendResult,
     WebhookMalformed,
+    as_text,
     digits,
     load_json_object,
     mask_phone,
+    opt_text,
+    scalar_id,
 )
 
 logger = structlog.get_logger(__name__)
@@ -63,8 +66,8 @@ class ConsoleProvider(MessagingProvider):
         self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials
     ) -> list[InboundEvent]:
         payload = load_json_object(body)
-        sender = payload.get("from")
-        if not isinstance(sender, str | int) or not str(sender).strip():
+        sender = scalar_id(payload.get("from"))
+        if sender is None:
             raise WebhookMalformed('"from" is required')
         text = payload.get("text", "")
         if not isinstance(text, str):
@@ -74,20 +77,20 @@ class ConsoleProvider(MessagingProvider):
             kind = MessageKind(raw_kind)
         except ValueError as exc:
             raise WebhookMalformed(f'"kind" must be one of {", ".join(MessageKind)}') from exc
-        message_id = payload.get("id") or "sha256:" + hashlib.sha256(body).hexdigest()[:40]
+        message_id = scalar_id(payload.get("id")) or "sha256:" + hashlib.sha256(body).hexdigest()[:40]
         return [
             IncomingMessage(
-                provider_message_id=str(message_id),
-                chat_id=str(sender),
+                provider_message_id=message_id,
+                chat_id=sender,
                 kind=kind,
                 text=text,
                 sender_phone=digits(sender),
-                sender_name=str(payload.get("name") or ""),
+                sender_name=as_text(payload.get("name")),
                 from_me=bool(payload.get("from_me")),
                 is_group=bool(payload.get("is_group")),
-                media_url=payload.get("media_url") or None,
-                media_mime=payload.get("mime") or None,
-                file_name=payload.get("file_name") or None,
+                media_url=opt_text(payload.get("media_url")),
+                media_mime=opt_text(payload.get("mime")),
+                file_name=opt_text(payload.get("file_name")),
                 timestamp=datetime.now(tz=UTC),
                 raw_type=raw_kind,
             )

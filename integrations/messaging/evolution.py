@@ -27,12 +27,15 @@ from integrations.messaging.base import (
     SendResult,
     Unsupported,
     WebhookMalformed,
+    as_text,
     call_json,
     digits,
     from_epoch,
     kind_from_raw_type,
     load_json_object,
+    opt_text,
     require_dict,
+    scalar_id,
 )
 
 _STATE = {
@@ -105,19 +108,19 @@ class EvolutionProvider(MessagingProvider):
         self.check_credentials(credentials)
         answer = call_json("GET", _url(credentials, "instance/connectionState"), headers=_headers(credentials))
         instance = answer.get("instance") if isinstance(answer, dict) else None
-        state = str(instance.get("state") or "") if isinstance(instance, dict) else ""
+        state = as_text(instance.get("state")) if isinstance(instance, dict) else ""
         status = _STATE.get(state, ConnectionStatus.DISCONNECTED)
         if status != ConnectionStatus.CONNECTING:
             return ChannelStatus(status=status, detail=f"evolution state {state or 'unknown'}")
         qr = call_json("GET", _url(credentials, "instance/connect"), headers=_headers(credentials))
-        qr_code = (qr.get("base64") or qr.get("code") or None) if isinstance(qr, dict) else None
+        qr_code = (opt_text(qr.get("base64")) or opt_text(qr.get("code"))) if isinstance(qr, dict) else None
         return ChannelStatus(status=status, qr_code=qr_code, detail="evolution state connecting")
 
     def _send(self, credentials: ProviderCredentials, action: str, payload: dict) -> SendResult:
         self.check_credentials(credentials)
         answer = call_json("POST", _url(credentials, f"message/{action}"), headers=_headers(credentials), json=payload)
         key = answer.get("key") if isinstance(answer, dict) else None
-        return SendResult(provider_message_id=str(key.get("id") or "") if isinstance(key, dict) else "")
+        return SendResult(provider_message_id=as_text(key.get("id")) if isinstance(key, dict) else "")
 
 
 def _items(data: Any) -> list[dict]:
@@ -130,30 +133,30 @@ def _items(data: Any) -> list[dict]:
 
 def _message(data: dict) -> InboundEvent:
     key = require_dict(data.get("key"), "data.key")
-    chat_id, message_id = key.get("remoteJid"), key.get("id")
+    chat_id, message_id = scalar_id(key.get("remoteJid")), scalar_id(key.get("id"))
     if not chat_id or not message_id:
         raise WebhookMalformed("data.key.remoteJid and data.key.id are required")
     message = data.get("message") if isinstance(data.get("message"), dict) else {}
     wrapper = message.get("documentWithCaptionMessage")
     if isinstance(wrapper, dict) and isinstance(wrapper.get("message"), dict):
         message = {**message, "documentMessage": wrapper["message"].get("documentMessage")}
-    raw_type = str(data.get("messageType") or "")
+    raw_type = as_text(data.get("messageType"))
     kind = kind_from_raw_type(raw_type)
     media = next((message[name] for name in _MEDIA_TYPES if isinstance(message.get(name), dict)), {})
     is_group = str(chat_id).endswith("@g.us")
     return IncomingMessage(
-        provider_message_id=str(message_id),
-        chat_id=str(chat_id),
+        provider_message_id=message_id,
+        chat_id=chat_id,
         kind=kind,
         text=_text(message, media),
         sender_phone=_sender_phone(key, is_group),
-        sender_name=str(data.get("pushName") or "") if not key.get("fromMe") else "",
+        sender_name=as_text(data.get("pushName")) if not key.get("fromMe") else "",
         from_me=bool(key.get("fromMe")),
         is_group=is_group,
         # With S3 on, Evolution adds a downloadable mediaUrl; otherwise url is WhatsApp's encrypted blob.
-        media_url=(message.get("mediaUrl") or media.get("url") or None) if kind != MessageKind.TEXT else None,
-        media_mime=media.get("mimetype") or None,
-        file_name=media.get("fileName") or None,
+        media_url=(message.get("mediaUrl") or opt_text(media.get("url"))) if kind != MessageKind.TEXT else None,
+        media_mime=opt_text(media.get("mimetype")),
+        file_name=opt_text(media.get("fileName")),
         timestamp=from_epoch(data.get("messageTimestamp")),
         raw_type=raw_type,
     )
@@ -165,7 +168,7 @@ def _text(message: dict, media: dict) -> str:
         return str(message["conversation"])
     if isinstance(extended, dict) and extended.get("text"):
         return str(extended["text"])
-    return str(media.get("caption") or "")
+    return as_text(media.get("caption"))
 
 
 def _sender_phone(key: dict, is_group: bool) -> str | None:
@@ -183,18 +186,18 @@ def _sender_phone(key: dict, is_group: bool) -> str | None:
 
 def _status(data: dict) -> InboundEvent:
     key = data.get("key") if isinstance(data.get("key"), dict) else {}
-    message_id = data.get("keyId") or key.get("id")
+    message_id = scalar_id(data.get("keyId")) or scalar_id(key.get("id"))
     if not message_id:
         raise WebhookMalformed("data.keyId is required")
-    raw_status = str(data.get("status") or "")
+    raw_status = as_text(data.get("status"))
     status = _STATUS.get(raw_status)
     if status is None:
         return Unsupported(f"evolution message status {raw_status or 'missing'}")
-    return MessageStatusUpdate(provider_message_id=str(message_id), status=status)
+    return MessageStatusUpdate(provider_message_id=message_id, status=status)
 
 
 def _connection(data: dict) -> InboundEvent:
-    state = str(data.get("state") or "")
+    state = as_text(data.get("state"))
     status = _STATE.get(state)
     if status is None:
         return Unsupported(f"evolution connection state {state or 'missing'}")
@@ -207,12 +210,13 @@ def _connection(data: dict) -> InboundEvent:
 
 
 def _qrcode(data: dict) -> InboundEvent:
-    qrcode = data.get("qrcode")
-    if isinstance(qrcode, dict) and (qrcode.get("base64") or qrcode.get("code")):
-        return ConnectionUpdate(status=ConnectionStatus.CONNECTING, qr_code=qrcode.get("base64") or qrcode["code"])
-    if data.get("message"):
+    qrcode = data.get("qrcode") if isinstance(data.get("qrcode"), dict) else {}
+    qr_code = opt_text(qrcode.get("base64")) or opt_text(qrcode.get("code"))
+    if qr_code:
+        return ConnectionUpdate(status=ConnectionStatus.CONNECTING, qr_code=qr_code)
+    if opt_text(data.get("message")):
         # "QR code limit reached, please login again": the session gave up.
-        return ConnectionUpdate(status=ConnectionStatus.DISCONNECTED, reason=str(data["message"]))
+        return ConnectionUpdate(status=ConnectionStatus.DISCONNECTED, reason=as_text(data["message"]))
     raise WebhookMalformed("data.qrcode is missing")
 
 

@@ -23,11 +23,14 @@ from integrations.messaging.base import (
     TicketUpdate,
     Unsupported,
     WebhookMalformed,
+    as_text,
     call_json,
     digits,
     kind_from_raw_type,
     load_json_object,
+    opt_text,
     require_dict,
+    scalar_id,
 )
 
 MESSAGE_CREATED = "messages:created"
@@ -51,23 +54,23 @@ class GosacProvider(MessagingProvider):
         if event_type != MESSAGE_CREATED:
             return [Unsupported(f"gosac event {event_type}")]
         data = require_dict(payload.get("data"), "data")
-        contact_id = data.get("contactId")
-        if contact_id in (None, ""):
+        contact_id = scalar_id(data.get("contactId"))
+        if contact_id is None:
             raise WebhookMalformed("data.contactId is missing")
         contact = data.get("contact") if isinstance(data.get("contact"), dict) else {}
-        chat_id = str(contact_id)
-        ticket_id = _optional_str(data.get("ticketId"))
-        raw_type = str(data.get("mediaType") or "")
+        chat_id = contact_id
+        ticket_id = scalar_id(data.get("ticketId"))
+        raw_type = as_text(data.get("mediaType"))
         message = IncomingMessage(
             provider_message_id=_message_id(data, body),
             chat_id=chat_id,
             kind=kind_from_raw_type(raw_type),
-            text=str(data.get("body") or ""),
+            text=as_text(data.get("body")),
             sender_phone=digits(contact.get("number")),
-            sender_name=str(contact.get("name") or ""),
+            sender_name=as_text(contact.get("name")),
             from_me=bool(data.get("fromMe")),
             is_group=bool(data.get("fromGroup")),
-            media_url=data.get("mediaUrl") or None,
+            media_url=opt_text(data.get("mediaUrl")),
             file_name=_file_name(data),
             timestamp=_parse_iso(data.get("createdAt")),
             raw_type=raw_type,
@@ -80,7 +83,7 @@ class GosacProvider(MessagingProvider):
                 TicketUpdate(
                     ticket_id=ticket_id,
                     chat_id=chat_id,
-                    status=str(ticket.get("status") or ""),
+                    status=as_text(ticket.get("status")),
                     user_id=_user_id(ticket.get("userId")),
                 )
             )
@@ -144,8 +147,8 @@ def _message_id(data: dict, body: bytes) -> str:
     """GOSAC's message id when present; else a digest of the raw body, so a redelivery of the same
     event still deduplicates."""
     for key in ("id", "messageId"):
-        if data.get(key) not in (None, ""):
-            return str(data[key])
+        if scalar_id(data.get(key)):
+            return scalar_id(data[key])
     return "sha256:" + hashlib.sha256(body).hexdigest()[:40]
 
 
@@ -153,17 +156,12 @@ def _file_name(data: dict) -> str | None:
     path = data.get("mediaPath")
     if not path:
         return None
-    return str(path).rsplit("/", 1)[-1] or None
+    return as_text(path).rsplit("/", 1)[-1] or None
 
 
 def _user_id(value: Any) -> str | None:
-    if value in (None, "", 0, "0"):
-        return None
-    return str(value)
-
-
-def _optional_str(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
+    user_id = scalar_id(value)
+    return None if user_id in (None, "0") else user_id
 
 
 def _parse_iso(value: Any) -> datetime | None:

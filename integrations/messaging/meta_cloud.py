@@ -27,12 +27,16 @@ from integrations.messaging.base import (
     Unsupported,
     WebhookMalformed,
     WebhookRejected,
+    as_list,
+    as_text,
     call_json,
     digits,
     from_epoch,
     header,
     load_json_object,
+    opt_text,
     require_dict,
+    scalar_id,
 )
 
 GRAPH_URL = "https://graph.facebook.com"
@@ -174,7 +178,7 @@ class MetaCloudProvider(MessagingProvider):
         )
         messages = answer.get("messages") if isinstance(answer, dict) else None
         first = messages[0] if isinstance(messages, list) and messages and isinstance(messages[0], dict) else {}
-        return SendResult(provider_message_id=str(first.get("id") or ""))
+        return SendResult(provider_message_id=as_text(first.get("id")))
 
     def _media_ref(
         self, credentials: ProviderCredentials, url_or_bytes: str | bytes, file_name: str, mime: str
@@ -201,38 +205,37 @@ def _change(change: dict, credentials: ProviderCredentials) -> list[InboundEvent
     if field_name != "messages":
         return [Unsupported(f"meta field {field_name}")]
     metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
-    number_id = str(metadata.get("phone_number_id") or "")
+    number_id = as_text(metadata.get("phone_number_id"))
     if credentials.phone_number_id and number_id and number_id != credentials.phone_number_id:
         return [Unsupported("meta: change for another phone number id")]
     names = {
-        str(contact.get("wa_id")): str((contact.get("profile") or {}).get("name") or "")
-        for contact in value.get("contacts") or []
+        str(contact.get("wa_id")): as_text((contact.get("profile") or {}).get("name"))
+        for contact in as_list(value.get("contacts"), "value.contacts")
         if isinstance(contact, dict) and isinstance(contact.get("profile") or {}, dict)
     }
-    messages, statuses = value.get("messages", []), value.get("statuses", [])
-    if not isinstance(messages, list) or not isinstance(statuses, list):
-        raise WebhookMalformed("value.messages and value.statuses must be lists")
+    messages = as_list(value.get("messages"), "value.messages")
+    statuses = as_list(value.get("statuses"), "value.statuses")
     events: list[InboundEvent] = [_message(require_dict(m, "messages[]"), names) for m in messages]
     events += [_status(require_dict(s, "statuses[]")) for s in statuses]
     return events or [Unsupported("meta: change without messages or statuses")]
 
 
 def _message(message: dict, names: dict[str, str]) -> IncomingMessage:
-    sender, message_id = message.get("from"), message.get("id")
+    sender, message_id = scalar_id(message.get("from")), scalar_id(message.get("id"))
     if not sender or not message_id:
         raise WebhookMalformed("messages[].from and messages[].id are required")
-    raw_type = str(message.get("type") or "")
+    raw_type = as_text(message.get("type"))
     media = message.get(raw_type) if raw_type in _MEDIA and isinstance(message.get(raw_type), dict) else {}
     return IncomingMessage(
-        provider_message_id=str(message_id),
-        chat_id=str(sender),
+        provider_message_id=message_id,
+        chat_id=sender,
         kind=_KIND.get(raw_type, MessageKind.OTHER),
         text=_text(message, raw_type, media),
         sender_phone=digits(sender),
-        sender_name=names.get(str(sender), ""),
-        media_id=str(media["id"]) if media.get("id") else None,
-        media_mime=media.get("mime_type") or None,
-        file_name=media.get("filename") or None,
+        sender_name=names.get(sender, ""),
+        media_id=scalar_id(media.get("id")),
+        media_mime=opt_text(media.get("mime_type")),
+        file_name=opt_text(media.get("filename")),
         timestamp=from_epoch(message.get("timestamp")),
         raw_type=raw_type,
     )
@@ -242,24 +245,24 @@ def _text(message: dict, raw_type: str, media: dict) -> str:
     part = message.get(raw_type)
     part = part if isinstance(part, dict) else {}
     if raw_type == "text":
-        return str(part.get("body") or "")
+        return as_text(part.get("body"))
     if raw_type == "button":
-        return str(part.get("text") or "")
+        return as_text(part.get("text"))
     if raw_type == "interactive":
         reply = part.get("button_reply") or part.get("list_reply") or {}
-        return str(reply.get("title") or "") if isinstance(reply, dict) else ""
-    return str(media.get("caption") or "")
+        return as_text(reply.get("title")) if isinstance(reply, dict) else ""
+    return as_text(media.get("caption"))
 
 
 def _status(status: dict) -> InboundEvent:
-    message_id, raw_status = status.get("id"), str(status.get("status") or "")
+    message_id, raw_status = scalar_id(status.get("id")), as_text(status.get("status"))
     if not message_id:
         raise WebhookMalformed("statuses[].id is required")
     mapped = _STATUS.get(raw_status)
     if mapped is None:
         return Unsupported(f"meta status {raw_status or 'missing'}")
     return MessageStatusUpdate(
-        provider_message_id=str(message_id),
+        provider_message_id=message_id,
         status=mapped,
         error=_error(status.get("errors")),
         timestamp=from_epoch(status.get("timestamp")),

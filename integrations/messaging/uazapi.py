@@ -26,12 +26,15 @@ from integrations.messaging.base import (
     Unsupported,
     WebhookMalformed,
     WebhookRejected,
+    as_text,
     call_json,
     digits,
     from_epoch,
     kind_from_raw_type,
     load_json_object,
+    opt_text,
     require_dict,
+    scalar_id,
 )
 
 _CONNECTION = {
@@ -119,12 +122,12 @@ class UazapiProvider(MessagingProvider):
         instance = answer.get("instance") if isinstance(answer, dict) else None
         if not isinstance(instance, dict):
             return ChannelStatus(status=ConnectionStatus.DISCONNECTED, detail="uazapi: no instance in answer")
-        status = _CONNECTION.get(str(instance.get("status") or "").lower(), ConnectionStatus.DISCONNECTED)
+        status = _CONNECTION.get(as_text(instance.get("status")).lower(), ConnectionStatus.DISCONNECTED)
         return ChannelStatus(
             status=status,
             phone=digits(instance.get("owner")) if status == ConnectionStatus.CONNECTED else None,
-            qr_code=(instance.get("qrcode") or None) if status == ConnectionStatus.CONNECTING else None,
-            detail=str(instance.get("lastDisconnectReason") or ""),
+            qr_code=opt_text(instance.get("qrcode")) if status == ConnectionStatus.CONNECTING else None,
+            detail=as_text(instance.get("lastDisconnectReason")),
         )
 
     def _send(self, credentials: ProviderCredentials, path: str, payload: dict) -> SendResult:
@@ -134,26 +137,26 @@ class UazapiProvider(MessagingProvider):
 
 
 def _message(message: dict) -> IncomingMessage:
-    provider_id = message.get("messageid") or _strip_owner(message.get("id"))
-    chat_id = message.get("chatid")
+    provider_id = scalar_id(message.get("messageid")) or _strip_owner(scalar_id(message.get("id")))
+    chat_id = scalar_id(message.get("chatid"))
     if not provider_id or not chat_id:
         raise WebhookMalformed("message.messageid and message.chatid are required")
     content = message.get("content") if isinstance(message.get("content"), dict) else {}
-    raw_type = str(message.get("messageType") or "")
+    raw_type = as_text(message.get("messageType"))
     is_group = bool(message.get("isGroup")) or str(chat_id).endswith("@g.us")
     return IncomingMessage(
-        provider_message_id=str(provider_id),
-        chat_id=str(chat_id),
+        provider_message_id=provider_id,
+        chat_id=chat_id,
         kind=kind_from_raw_type(raw_type or message.get("mediaType")),
-        text=str(message.get("text") or ""),
+        text=as_text(message.get("text")),
         sender_phone=_sender_phone(message, is_group),
-        sender_name=str(message.get("senderName") or ""),
+        sender_name=as_text(message.get("senderName")),
         from_me=bool(message.get("fromMe")),
         is_group=is_group,
         # content.URL is WhatsApp's encrypted blob: the download goes through UAZAPI, by message id.
-        media_url=content.get("URL") or None,
-        media_mime=content.get("mimetype") or None,
-        file_name=content.get("fileName") or None,
+        media_url=opt_text(content.get("URL")),
+        media_mime=opt_text(content.get("mimetype")),
+        file_name=opt_text(content.get("fileName")),
         timestamp=from_epoch(message.get("messageTimestamp"), milliseconds=True),
         raw_type=raw_type,
     )
@@ -176,24 +179,26 @@ def _receipts(payload: dict) -> list[InboundEvent]:
     ids = event.get("MessageIDs")
     if not isinstance(ids, list) or not ids:
         raise WebhookMalformed("event.MessageIDs must be a non-empty list")
-    state = str(payload.get("state") or event.get("Type") or "")
+    state = as_text(payload.get("state")) or as_text(event.get("Type"))
     status = _RECEIPT.get(state.lower().replace("_", "").replace("-", ""))
     if status is None:
         return [Unsupported(f"uazapi receipt {state or 'without state'}")]
     timestamp = from_epoch(event.get("Timestamp"))
-    return [MessageStatusUpdate(provider_message_id=str(i), status=status, timestamp=timestamp) for i in ids]
+    if not all(scalar_id(i) for i in ids):
+        raise WebhookMalformed("event.MessageIDs must hold ids")
+    return [MessageStatusUpdate(provider_message_id=scalar_id(i), status=status, timestamp=timestamp) for i in ids]
 
 
 def _connection(instance: dict, payload: dict) -> InboundEvent:
-    raw_status = str(instance.get("status") or "").lower()
+    raw_status = as_text(instance.get("status")).lower()
     status = _CONNECTION.get(raw_status)
     if status is None:
         return Unsupported(f"uazapi connection status {raw_status or 'missing'}")
     return ConnectionUpdate(
         status=status,
         phone=digits(payload.get("owner")) if status == ConnectionStatus.CONNECTED else None,
-        qr_code=(instance.get("qrcode") or None) if status == ConnectionStatus.CONNECTING else None,
-        reason=str(instance.get("lastDisconnectReason") or ""),
+        qr_code=opt_text(instance.get("qrcode")) if status == ConnectionStatus.CONNECTING else None,
+        reason=as_text(instance.get("lastDisconnectReason")),
     )
 
 
