@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from flows.api import views as flows_views
 from leads.api.views import CustomerViewSet, LeadViewSet
 from tenants.api_views import CompanySettingViewSet, MembershipViewSet
 
@@ -10,5 +11,15 @@ router.register("company-settings", CompanySettingViewSet, basename="company-set
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("leads", LeadViewSet, basename="lead")
+router.register("flow-templates", flows_views.FlowTemplateViewSet, basename="flow-template")
+router.register(r"templates/(?P<template_id>\d+)/flows", flows_views.TemplateFlowViewSet, basename="template-flow")
+router.register(r"flows/(?P<flow_id>\d+)/subflows", flows_views.FlowSubflowViewSet, basename="flow-subflow")
+router.register("flows", flows_views.FlowViewSet, basename="flow")
+router.register(r"subflows/(?P<subflow_id>\d+)/messages", flows_views.SubflowMessageViewSet, basename="subflow-message")
+router.register("subflows", flows_views.SubflowViewSet, basename="subflow")
+router.register("flow-messages", flows_views.FlowMessageViewSet, basename="flow-message")
+router.register("export/flows", flows_views.FlowExportViewSet, basename="flow-export")
+router.register("import/flows", flows_views.FlowImportViewSet, basename="flow-import")
+router.register("analytics", flows_views.FlowAnalyticsViewSet, basename="flow-analytics")
 
 urlpatterns = router.urls

@@ -11,4 +11,10 @@ PERIODIC_TASKS = {
         "crontab": {"minute": "30", "hour": "3"},
         "queue": "maintenance",
     },
+    # Every 5 minutes: conversations idle past the company's state_stale_reset_min go back to the start.
+    "flows-reset-stale-states": {
+        "task": "flows.tasks.flow_positions_reset_stale_task",
+        "every_seconds": 300,
+        "queue": "maintenance",
+    },
 }

@@ -3,10 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import health
+from flows.views import cron_reset_states
 from tenants.views import switch_company
 
 urlpatterns = [
     path("health/", health, name="health"),
+    path("cron/reset-states", cron_reset_states, name="cron-reset-states"),
     path("admin/switch-company/", switch_company, name="switch-company"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
+from flows.models import Subflow
 from tenants.models import Company, CompanyOwned, Membership
 
 BUILDERS: dict[type[models.Model], Callable] = {}
@@ -117,3 +118,12 @@ def value_for(field: models.Field, marker: str):
     if isinstance(field, models.FileField):
         return f"{marker}-{seq}.txt"
     raise NotImplementedError(f"No generic value for {field.model.__name__}.{field.name}: add a builder in BUILDERS")
+
+
+def build_subflow(builder: ObjectBuilder, model, company: Company):
+    """A subflow without a parent: the generic builder would recurse on the self-reference."""
+    flow = builder.get(model._meta.get_field("flow").related_model, company)
+    return model._base_manager.create(company=company, flow=flow, name=f"{builder.marker_for(company)}-subflow")
+
+
+BUILDERS[Subflow] = build_subflow

@@ -20,6 +20,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.relations import ManyRelatedField, RelatedField
 from rest_framework.test import APIClient
 
+from flows.models import Flow, FlowTemplate, Subflow
 from tenants.models import Company, CompanyOwned
 from tests.builders import ObjectBuilder
 
@@ -28,7 +29,11 @@ MISSING_PK = 999_999_999
 PATH_PARAM = re.compile(r"{([^}]+)}")
 WRITE_METHODS = ("put", "patch", "delete", "post")
 # Nested routes name their parent, e.g. {template_id}: map such names to models here.
-PATH_PARAMETER_MODELS: dict[str, type[models.Model]] = {}
+PATH_PARAMETER_MODELS: dict[str, type[models.Model]] = {
+    "template_id": FlowTemplate,
+    "flow_id": Flow,
+    "subflow_id": Subflow,
+}
 
 
 @dataclass

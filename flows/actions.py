@@ -1,0 +1,53 @@
+"""Action hooks: named functions other apps (commerce) attach to flow messages.
+
+    from flows import actions
+
+    @actions.register("show_catalog")
+    def show_catalog(ctx: actions.ActionContext):
+        return ["1. Margherita R$ 40", "2. Calabresa R$ 42"]
+
+When it runs: a message that waits for a reply runs its action with that reply (`ctx.reply`);
+a message that waits for nothing runs it right after being sent (`ctx.reply is None`).
+A hook returns the messages to send next (strings or `OutboundIntent`s, their delays relative to
+the hook's turn position), or None. It may change `ctx.variables`; the changes are saved, and
+later messages of the same turn were already rendered. Register in your AppConfig.ready().
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from flows.intents import OutboundIntent
+
+
+@dataclass
+class ActionContext:
+    conversation: object | None  # conversations.Conversation; None in the simulator
+    flow_message_id: int
+    reply: str | None = None
+    variables: dict = field(default_factory=dict)
+
+
+ActionHook = Callable[[ActionContext], Iterable[OutboundIntent | str] | None]
+_hooks: dict[str, ActionHook] = {}
+
+
+def register(name: str, hook: ActionHook | None = None):
+    """Register `hook` under `name` (also usable as a decorator). Re-registering replaces it."""
+
+    def decorator(fn: ActionHook) -> ActionHook:
+        _hooks[name] = fn
+        return fn
+
+    return decorator(hook) if hook is not None else decorator
+
+
+def unregister(name: str) -> None:
+    _hooks.pop(name, None)
+
+
+def get(name: str) -> ActionHook | None:
+    return _hooks.get(name)
+
+
+def registered_names() -> list[str]:
+    return sorted(_hooks)

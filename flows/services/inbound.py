@@ -1,0 +1,133 @@
+"""The entry point the message pipeline calls for every inbound message of a conversation."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import Conversation
+from flows import actions
+from flows.engine import (
+    WAIT_FILE,
+    WAIT_RESPONSE,
+    Decision,
+    Document,
+    Inbound,
+    Position,
+    RunAction,
+    SendMessage,
+    decide,
+)
+from flows.engine.core import is_stale
+from flows.intents import OutboundIntent
+from flows.models import FlowPosition
+from flows.selectors import live_template_id, template_snapshot_load
+
+logger = logging.getLogger(__name__)
+
+
+def position_from_row(row: FlowPosition | None) -> Position:
+    if row is None:
+        return Position()
+    return Position(
+        flow_id=row.current_flow_id,
+        subflow_id=row.current_subflow_id,
+        message_id=row.current_message_id,
+        message_order=row.current_message_order,
+        waiting_for=row.waiting_for,
+        last_activity_at=row.last_activity_at,
+    )
+
+
+def _store_position(row: FlowPosition, template_id: int | None, position: Position) -> None:
+    row.current_template_id = template_id if position.flow_id is not None else None
+    row.current_flow_id = position.flow_id
+    row.current_subflow_id = position.subflow_id
+    row.current_message_id = position.message_id
+    row.current_message_order = position.message_order
+    row.waiting_for = position.waiting_for
+    row.last_activity_at = position.last_activity_at
+    row.save()
+
+
+def _conversation_status(decision: Decision, current: str) -> str:
+    if decision.position.waiting_for in (WAIT_RESPONSE, WAIT_FILE):
+        return Conversation.Status.WAITING
+    if decision.completed:
+        return Conversation.Status.COMPLETED
+    return current if current != Conversation.Status.WAITING else Conversation.Status.ACTIVE
+
+
+def flow_handle_inbound(
+    *, conversation: Conversation, text: str, document: Document | None = None, now: datetime | None = None
+) -> list[OutboundIntent]:
+    """Run the conversation's flow on one inbound message and return what to send, in order.
+
+    Persists the conversation's FlowPosition, `variables` and `status` in one transaction (the
+    caller may wrap it in its own, to write the outbound rows atomically with the state), and runs
+    the action hooks the messages name. Sends nothing itself. A conversation with the bot paused or
+    handed to a human gets [] and nothing changes. Runs inside the conversation's company scope;
+    the number of queries does not depend on the size of the flow.
+    """
+    if conversation.bot_paused or conversation.status == Conversation.Status.HANDOFF:
+        return []
+    now = now or timezone.now()
+    stale_after = timedelta(minutes=conversation.company.state_stale_reset_min)
+    with transaction.atomic():
+        row = FlowPosition.objects.select_for_update().filter(conversation=conversation).first()
+        position = position_from_row(row)
+        template_id = row.current_template_id if row is not None and position.in_flow else None
+        snapshot = None
+        if template_id is not None and not is_stale(position, now, stale_after):
+            snapshot = template_snapshot_load(template_id=template_id)
+        if snapshot is None:
+            if position.in_flow and not is_stale(position, now, stale_after):
+                position = Position()  # its template is gone or switched off: start on the live one
+            template_id = live_template_id()
+            snapshot = template_snapshot_load(template_id=template_id) if template_id is not None else None
+        decision = decide(
+            snapshot=snapshot,
+            position=position,
+            variables=dict(conversation.variables or {}),
+            inbound=Inbound(text=text or "", document=document),
+            now=now,
+            stale_after=stale_after,
+        )
+        intents, variables = _carry_out(decision, conversation)
+        if row is None:
+            row = FlowPosition(company_id=conversation.company_id, conversation=conversation)
+        _store_position(row, template_id, decision.position)
+        conversation.variables = variables
+        conversation.status = _conversation_status(decision, conversation.status)
+        conversation.save(update_fields=["variables", "status", "updated_at"])
+    return intents
+
+
+def _carry_out(decision: Decision, conversation) -> tuple[list[OutboundIntent], dict]:
+    """Turn the engine's actions into intents with cumulative delays, running action hooks in order."""
+    intents: list[OutboundIntent] = []
+    variables = dict(decision.variables)
+    offset = 0
+    for action in decision.actions:
+        if isinstance(action, SendMessage):
+            offset += action.delay_seconds
+            intents.append(OutboundIntent(action.text, offset))
+        elif isinstance(action, RunAction):
+            for produced in run_action_hook(action, conversation, variables):
+                offset += produced.delay_seconds
+                intents.append(OutboundIntent(produced.text, offset))
+    return intents, variables
+
+
+def run_action_hook(action: RunAction, conversation, variables: dict) -> list[OutboundIntent]:
+    """Call the registered hook (unknown names are logged and skipped); may change `variables`."""
+    hook = actions.get(action.name)
+    if hook is None:
+        logger.warning("flow action %s is not registered; skipped", action.name)
+        return []
+    context = actions.ActionContext(
+        conversation=conversation, flow_message_id=action.flow_message_id, reply=action.reply, variables=variables
+    )
+    produced = hook(context) or []
+    return [p if isinstance(p, OutboundIntent) else OutboundIntent(str(p)) for p in produced]

@@ -1,0 +1,88 @@
+import factory
+
+from conversations.models import Channel, Conversation
+from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
+from leads.models import Customer
+from tenants.tests.factories import CompanyOwnedFactory
+
+
+class FlowTemplateFactory(CompanyOwnedFactory):
+    class Meta:
+        model = FlowTemplate
+
+    name = factory.Sequence(lambda n: f"Template {n}")
+
+
+class FlowFactory(CompanyOwnedFactory):
+    class Meta:
+        model = Flow
+
+    template = factory.SubFactory(FlowTemplateFactory, company=factory.SelfAttribute("..company"))
+    name = factory.Sequence(lambda n: f"Flow {n}")
+    is_default = True
+
+
+class SubflowFactory(CompanyOwnedFactory):
+    class Meta:
+        model = Subflow
+
+    flow = factory.SubFactory(FlowFactory, company=factory.SelfAttribute("..company"))
+    name = factory.Sequence(lambda n: f"Subflow {n}")
+
+
+class FlowMessageFactory(CompanyOwnedFactory):
+    class Meta:
+        model = FlowMessage
+
+    subflow = factory.SubFactory(SubflowFactory, company=factory.SelfAttribute("..company"))
+    message_text = factory.Sequence(lambda n: f"Message {n}")
+    order_index = factory.Sequence(lambda n: n)
+
+
+class ChannelFactory(CompanyOwnedFactory):
+    class Meta:
+        model = Channel
+
+    name = factory.Sequence(lambda n: f"channel-{n}")
+
+
+class CustomerFactory(CompanyOwnedFactory):
+    class Meta:
+        model = Customer
+
+    phone = factory.Sequence(lambda n: f"+55119{n:08d}")
+
+
+class ConversationFactory(CompanyOwnedFactory):
+    class Meta:
+        model = Conversation
+
+    channel = factory.SubFactory(ChannelFactory, company=factory.SelfAttribute("..company"))
+    customer = factory.SubFactory(CustomerFactory, company=factory.SelfAttribute("..company"))
+
+
+def pizzeria_template(company, *, name="Pizzaria"):
+    """greeting (asks the name) -> offer (waits) -> [menu by keyword, returns to offer] -> bye."""
+    template = FlowTemplateFactory(company=company, name=name)
+    flow = FlowFactory(company=company, template=template, name="Main", is_default=True)
+    greeting = SubflowFactory(company=company, flow=flow, name="greeting", order_index=1)
+    FlowMessageFactory(company=company, subflow=greeting, message_text="Olá!", order_index=1)
+    ask = FlowMessageFactory(
+        company=company,
+        subflow=greeting,
+        message_text="Qual é o seu nome?",
+        order_index=2,
+        wait_for_response=True,
+        save_reply_as="nome",
+    )
+    offer = SubflowFactory(company=company, flow=flow, name="offer", order_index=2)
+    FlowMessageFactory(
+        company=company, subflow=offer, message_text="Prazer, {{ nome }}! Quer o cardápio?", wait_for_response=True
+    )
+    menu = SubflowFactory(
+        company=company, flow=flow, name="menu", order_index=3, trigger_keywords=["cardápio"], parent_subflow=offer
+    )
+    FlowMessageFactory(company=company, subflow=menu, message_text="Margherita, Calabresa.")
+    bye = SubflowFactory(company=company, flow=flow, name="bye", order_index=4)
+    FlowMessageFactory(company=company, subflow=bye, message_text="Até logo, {{ nome }}!", delay_seconds=2)
+    return template, ask

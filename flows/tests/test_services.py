@@ -1,0 +1,225 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from conversations.models import Conversation
+from flows import actions
+from flows.engine import Document
+from flows.intents import OutboundIntent
+from flows.models import FlowMessage, FlowPosition
+from flows.services import flow_handle_inbound, flow_positions_reset_stale
+from flows.tests.factories import (
+    ConversationFactory,
+    FlowFactory,
+    FlowMessageFactory,
+    FlowTemplateFactory,
+    SubflowFactory,
+    pizzeria_template,
+)
+from tenants.scoping import company_scope
+
+
+@pytest.fixture
+def scoped(company_a):
+    with company_scope(company_a):
+        yield company_a
+
+
+def texts(intents):
+    return [i.text for i in intents]
+
+
+def test_new_customer_gets_the_default_flow_and_waits(scoped):
+    pizzeria_template(scoped)
+    conversation = ConversationFactory(company=scoped)
+
+    intents = flow_handle_inbound(conversation=conversation, text="oi")
+
+    assert intents == [OutboundIntent("Olá!", 0), OutboundIntent("Qual é o seu nome?", 0)]
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.WAITING
+    position = FlowPosition.objects.get(conversation=conversation)
+    assert position.waiting_for == FlowPosition.Waiting.RESPONSE
+    assert FlowMessage.objects.get(pk=position.current_message_id).message_text == "Qual é o seu nome?"
+
+
+def test_reply_is_saved_in_the_conversation_and_rendered(scoped):
+    pizzeria_template(scoped)
+    conversation = ConversationFactory(company=scoped)
+    flow_handle_inbound(conversation=conversation, text="oi")
+
+    intents = flow_handle_inbound(conversation=conversation, text="Ana")
+
+    assert texts(intents) == ["Prazer, Ana! Quer o cardápio?"]
+    conversation.refresh_from_db()
+    assert conversation.variables == {"nome": "Ana"}
+
+
+def test_last_message_completes_with_cumulative_delays(scoped):
+    pizzeria_template(scoped)
+    conversation = ConversationFactory(company=scoped)
+    flow_handle_inbound(conversation=conversation, text="oi")
+    flow_handle_inbound(conversation=conversation, text="Ana")
+
+    intents = flow_handle_inbound(conversation=conversation, text="não")
+
+    assert intents == [OutboundIntent("Até logo, Ana!", 2)]
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.COMPLETED
+    assert FlowPosition.objects.get(conversation=conversation).waiting_for == FlowPosition.Waiting.NOTHING
+
+
+def test_paused_conversation_gets_nothing_and_nothing_changes(scoped):
+    pizzeria_template(scoped)
+    conversation = ConversationFactory(company=scoped, bot_paused=True)
+
+    assert flow_handle_inbound(conversation=conversation, text="oi") == []
+    assert FlowPosition.objects.count() == 0
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.ACTIVE
+
+
+@pytest.mark.parametrize("change", ["delete", "deactivate"])
+def test_deleted_or_deactivated_current_message_carries_on(scoped, change):
+    _, ask = pizzeria_template(scoped)
+    conversation = ConversationFactory(company=scoped)
+    flow_handle_inbound(conversation=conversation, text="oi")
+    if change == "delete":
+        ask.delete()
+    else:
+        FlowMessage.objects.filter(pk=ask.pk).update(is_active=False)
+
+    intents = flow_handle_inbound(conversation=conversation, text="Ana")
+
+    assert texts(intents) == ["Prazer, ! Quer o cardápio?"]
+
+
+def test_idle_conversation_starts_over_on_its_next_message(scoped):
+    pizzeria_template(scoped)
+    conversation = ConversationFactory(company=scoped)
+    start = timezone.now()
+    flow_handle_inbound(conversation=conversation, text="oi", now=start)
+
+    intents = flow_handle_inbound(conversation=conversation, text="Ana", now=start + timedelta(minutes=121))
+
+    assert texts(intents) == ["Olá!", "Qual é o seu nome?"]
+    conversation.refresh_from_db()
+    assert conversation.variables == {}
+
+
+def test_stale_sweep_resets_only_idle_unpaused_conversations(scoped):
+    pizzeria_template(scoped)
+    idle, fresh, paused = (ConversationFactory(company=scoped) for _ in range(3))
+    long_ago = timezone.now() - timedelta(minutes=130)
+    flow_handle_inbound(conversation=idle, text="oi", now=long_ago)
+    flow_handle_inbound(conversation=paused, text="oi", now=long_ago)
+    flow_handle_inbound(conversation=fresh, text="oi")
+    Conversation.objects.filter(pk=paused.pk).update(bot_paused=True)
+
+    assert flow_positions_reset_stale(now=timezone.now()) == 1
+
+    waiting = dict(FlowPosition.objects.values_list("conversation_id", "waiting_for"))
+    assert waiting == {idle.pk: "nothing", fresh.pk: "response", paused.pk: "response"}
+    assert Conversation.objects.get(pk=idle.pk).status == Conversation.Status.ACTIVE
+    assert texts(flow_handle_inbound(conversation=idle, text="Ana")) == ["Olá!", "Qual é o seu nome?"]
+
+
+def test_file_wait_reasks_then_advances_on_a_pdf(scoped):
+    subflow = SubflowFactory(company=scoped, flow=FlowFactory(company=scoped))
+    FlowMessageFactory(
+        company=scoped,
+        subflow=subflow,
+        message_text="Envie o comprovante",
+        wait_for_file=True,
+        expected_file_types=["pdf"],
+    )
+    FlowMessageFactory(company=scoped, subflow=subflow, message_text="Recebido!")
+    conversation = ConversationFactory(company=scoped)
+    flow_handle_inbound(conversation=conversation, text="oi")
+
+    reask = flow_handle_inbound(conversation=conversation, text="segue")
+    done = flow_handle_inbound(
+        conversation=conversation, text="", document=Document(mime="application/pdf", name="pix.pdf")
+    )
+
+    assert texts(reask) == ["Sorry, I could not use that. Please send the file as a document (PDF)."]
+    assert texts(done) == ["Recebido!"]
+
+
+def test_action_hook_gets_the_reply_and_its_messages_follow(scoped):
+    seen = []
+
+    def add_to_cart(ctx):
+        seen.append((ctx.reply, ctx.conversation.pk))
+        ctx.variables["cart"] = ctx.reply
+        return [OutboundIntent("Adicionado!", 3)]
+
+    actions.register("test_add_to_cart", add_to_cart)
+    try:
+        subflow = SubflowFactory(company=scoped, flow=FlowFactory(company=scoped))
+        FlowMessageFactory(
+            company=scoped, subflow=subflow, message_text="Pedido?", wait_for_response=True, action="test_add_to_cart"
+        )
+        FlowMessageFactory(
+            company=scoped, subflow=subflow, message_text="Mais algo?", wait_for_response=True, delay_seconds=1
+        )
+        conversation = ConversationFactory(company=scoped)
+        flow_handle_inbound(conversation=conversation, text="oi")
+
+        intents = flow_handle_inbound(conversation=conversation, text="2 calabresas")
+    finally:
+        actions.unregister("test_add_to_cart")
+
+    assert intents == [OutboundIntent("Adicionado!", 3), OutboundIntent("Mais algo?", 4)]
+    assert seen == [("2 calabresas", conversation.pk)]
+    conversation.refresh_from_db()
+    assert conversation.variables == {"cart": "2 calabresas"}
+
+
+def test_deactivated_template_moves_new_turns_to_the_live_one(scoped):
+    old, _ = pizzeria_template(scoped, name="Old")
+    conversation = ConversationFactory(company=scoped)
+    flow_handle_inbound(conversation=conversation, text="oi")
+    old.is_active = False
+    old.save()
+    live = FlowFactory(company=scoped, template=FlowTemplateFactory(company=scoped, name="New"))
+    FlowMessageFactory(company=scoped, subflow=SubflowFactory(company=scoped, flow=live), message_text="Novo!")
+
+    assert texts(flow_handle_inbound(conversation=conversation, text="Ana")) == ["Novo!"]
+
+
+def _linear_template(company, size):
+    subflow = SubflowFactory(company=company, flow=FlowFactory(company=company))
+    for index in range(size):
+        FlowMessageFactory(
+            company=company,
+            subflow=subflow,
+            message_text=f"m{index}",
+            order_index=index,
+            wait_for_response=index % 2 == 1,
+        )
+
+
+def _queries_for_one_turn(company, size):
+    with company_scope(company):
+        _linear_template(company, size)
+        conversation = ConversationFactory(company=company)
+        flow_handle_inbound(conversation=conversation, text="oi")
+        conversation = Conversation.objects.select_related("company").get(pk=conversation.pk)
+        with CaptureQueriesContext(connection) as captured:
+            intents = flow_handle_inbound(conversation=conversation, text="ok")
+    assert len(intents) == 2
+    return len(captured)
+
+
+def test_queries_per_inbound_do_not_grow_with_the_flow(company_a, company_b, django_assert_max_num_queries):
+    small = _queries_for_one_turn(company_a, 5)
+    large = _queries_for_one_turn(company_b, 500)
+
+    assert small == large
+    with company_scope(company_a), django_assert_max_num_queries(10):
+        conversation = Conversation.objects.select_related("company").first()
+        flow_handle_inbound(conversation=conversation, text="ok")

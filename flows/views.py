@@ -1,0 +1,25 @@
+"""Plain HTTP entry points of the flows app (not the API): the cron trigger."""
+
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from flows.services import flow_positions_reset_stale
+
+
+def cron_secret_ok(request: HttpRequest) -> bool:
+    """The request carries CRON_SECRET (header X-Cron-Secret or ?secret=); always False when unset."""
+    expected = settings.CRON_SECRET or ""
+    given = request.headers.get("X-Cron-Secret") or request.GET.get("secret") or ""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+@require_GET
+def cron_reset_states(request: HttpRequest) -> JsonResponse:
+    """GET /cron/reset-states: the same sweep as the beat job, for an external scheduler."""
+    if not cron_secret_ok(request):
+        return JsonResponse({"detail": "forbidden"}, status=403)
+    return JsonResponse({"reset": flow_positions_reset_stale(now=timezone.now())})
