@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from conversations.api.views import BotViewSet, ChannelViewSet, ConversationViewSet, SettingsViewSet
 from flows.api import views as flows_views
 from leads.api.views import CustomerViewSet, LeadViewSet
 from tenants.api_views import CompanySettingViewSet, MembershipViewSet
@@ -21,5 +22,9 @@ router.register("flow-messages", flows_views.FlowMessageViewSet, basename="flow-
 router.register("export/flows", flows_views.FlowExportViewSet, basename="flow-export")
 router.register("import/flows", flows_views.FlowImportViewSet, basename="flow-import")
 router.register("analytics", flows_views.FlowAnalyticsViewSet, basename="flow-analytics")
+router.register("channels", ChannelViewSet, basename="channel")
+router.register("conversations", ConversationViewSet, basename="conversation")
+router.register("bot", BotViewSet, basename="bot")
+router.register("settings", SettingsViewSet, basename="settings")
 
 urlpatterns = router.urls

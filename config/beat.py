@@ -17,4 +17,22 @@ PERIODIC_TASKS = {
         "every_seconds": 300,
         "queue": "maintenance",
     },
+    # Every CHANNEL_HEALTH_INTERVAL_SECONDS (30 s): check due channels, reconnect with backoff.
+    "channels-health": {
+        "task": "conversations.tasks.channels_health_task",
+        "every_seconds": 30,
+        "queue": "maintenance",
+    },
+    # Every minute: re-send outbound messages stuck in queued, expire those that outwaited a disconnection.
+    "outbound-sweep": {
+        "task": "conversations.tasks.outbound_sweep_task",
+        "every_seconds": 60,
+        "queue": "maintenance",
+    },
+    # Every minute: process buffered inbound messages whose debounce task was lost.
+    "inbound-sweep": {
+        "task": "conversations.tasks.inbound_sweep_task",
+        "every_seconds": 60,
+        "queue": "maintenance",
+    },
 }
