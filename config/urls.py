@@ -16,5 +16,4 @@ urlpatterns = [
     path("api/", include("config.api_router")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("conversations.urls")),
-    path("", include("conversations.urls")),
 ]

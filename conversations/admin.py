@@ -1,0 +1,182 @@
+"""Staff pages of the pipeline: channels (QR, masked credentials, inbound URL), conversations,
+messages (errors visible), inbound events (ingest lag, replay) and received files."""
+
+import base64
+import json
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message, ReceivedFile
+from conversations.providers import channel_credentials
+from conversations.selectors import failed_event_count, ingest_lag_seconds
+from conversations.services import inbound_event_replay
+from conversations.urlsafety import validate_public_url
+from integrations.qr import qr_png
+from tenants.admin_mixins import CompanyScopedAdmin
+from tenants.crypto import mask_secret
+from tenants.scoping import company_scope
+
+
+class ChannelForm(forms.ModelForm):
+    new_credentials = forms.CharField(
+        label=_("new credentials (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_('e.g. {"token": "..."}; leave empty to keep the stored credentials.'),
+    )
+
+    class Meta:
+        model = Channel
+        fields = ("provider", "name", "base_url")
+
+    def clean_base_url(self):
+        url = self.cleaned_data.get("base_url")
+        if url:
+            validate_public_url(url)
+        return url
+
+    def clean_new_credentials(self):
+        raw = self.cleaned_data.get("new_credentials") or ""
+        if not raw.strip():
+            return ""
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(_("Credentials must be a JSON object.")) from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Credentials must be a JSON object."))
+        return json.dumps(value)
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("new_credentials"):
+            self.instance.credentials = self.cleaned_data["new_credentials"]
+        return super().save(commit)
+
+
+@admin.register(Channel)
+class ChannelAdmin(CompanyScopedAdmin):
+    form = ChannelForm
+    list_display = ("name", "provider", "status", "phone", "last_seen_at", "reconnect_attempts")
+    list_filter = ("provider", "status")
+    search_fields = ("name", "phone")
+    readonly_fields = (
+        "status", "phone", "inbound_url", "masked_credentials", "qr_image", "last_seen_at", "next_check_at",
+        "status_history",
+    )  # fmt: skip
+    fields = ("provider", "name", "base_url", "new_credentials", *readonly_fields)
+
+    @admin.display(description=_("status history"))
+    def status_history(self, obj):
+        if not obj.pk:
+            return "-"
+        changes = ChannelStatusChange.objects.for_company(obj.company_id).filter(channel=obj)[:20]
+        rows = ((c.created_at, c.from_status, c.to_status, c.reason) for c in changes)
+        return format_html_join("", "<div>{} — {} → {} {}</div>", rows) or "-"
+
+    @admin.display(description=_("inbound URL (configure it at the provider)"))
+    def inbound_url(self, obj):
+        if not obj.pk:
+            return "-"
+        return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("webhook", args=[obj.inbound_key])
+
+    @admin.display(description=_("credentials"))
+    def masked_credentials(self, obj):
+        masked = {key: mask_secret(str(value)) for key, value in channel_credentials(obj).items()}
+        return json.dumps(masked) if masked else "-"
+
+    @admin.display(description=_("latest QR code"))
+    def qr_image(self, obj):
+        if not obj.qr_code:
+            return "-"
+        if obj.qr_code.startswith("data:image/"):
+            source = obj.qr_code  # providers often send the QR already rendered
+        else:
+            source = "data:image/png;base64," + base64.b64encode(qr_png(obj.qr_code, box_size=6)).decode()
+        return format_html('<img src="{}" alt="QR" width="240" height="240">', source)
+
+
+@admin.register(Conversation)
+class ConversationAdmin(CompanyScopedAdmin):
+    list_display = ("customer", "channel", "status", "bot_paused", "last_inbound_at", "last_outbound_at")
+    list_filter = ("status", "bot_paused", "channel")
+    search_fields = ("customer__name", "customer__phone")
+    raw_id_fields = ("customer",)
+    readonly_fields = ("last_inbound_at", "last_outbound_at", "created_at", "updated_at")
+    fields = ("channel", "customer", "status", "bot_paused", "variables", *readonly_fields, "recent_messages")
+    readonly_fields = (*readonly_fields, "recent_messages")
+
+    @admin.display(description=_("latest messages"))
+    def recent_messages(self, obj):
+        if not obj.pk:
+            return "-"
+        rows = Message.objects.for_company(obj.company_id).filter(conversation=obj).order_by("-created_at")[:30]
+        return (
+            format_html_join(
+                "",
+                "<div>{} {} [{}] {} {}</div>",
+                ((m.created_at, m.get_direction_display(), m.status, m.text[:120], m.error[:120]) for m in rows),
+            )
+            or "-"
+        )
+
+
+@admin.register(Message)
+class MessageAdmin(CompanyScopedAdmin):
+    list_display = ("created_at", "direction", "kind", "short_text", "status", "attempts", "reason", "error")
+    list_filter = ("direction", "status", "kind", "channel")
+    search_fields = ("text", "provider_message_id")
+    readonly_fields = [f.name for f in Message._meta.fields if f.name not in ("id", "company")]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj):
+        return obj.text[:60]
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(CompanyScopedAdmin):
+    list_display = ("received_at", "channel", "status", "reason", "processed_at")
+    list_filter = ("status", "channel")
+    readonly_fields = ("channel", "headers", "body", "status", "reason", "received_at", "processed_at")
+    fields = readonly_fields
+    actions = ["replay"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        company = getattr(request, "company", None)
+        company_id = company.pk if company else None
+        lag = ingest_lag_seconds(company_id)
+        failed = failed_event_count(company_id)
+        title = _("Inbound events — ingest lag %(lag)s s, %(failed)s failed") % {"lag": round(lag), "failed": failed}
+        return super().changelist_view(request, {**(extra_context or {}), "title": title})
+
+    @admin.action(description=_("Replay the selected events"))
+    def replay(self, request, queryset):
+        count = 0
+        for event in queryset.select_related("channel"):
+            with company_scope(event.company_id):
+                inbound_event_replay(event)
+            count += 1
+        self.message_user(request, _("%(count)s events replayed.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(ReceivedFile)
+class ReceivedFileAdmin(CompanyScopedAdmin):
+    list_display = ("created_at", "original_name", "content_type", "size", "sha256")
+    readonly_fields = ("conversation", "message", "file", "original_name", "content_type", "size", "sha256")
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,82 @@
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from rest_framework import serializers
+
+from conversations.models import Channel, Conversation, Message
+from conversations.providers import channel_credentials
+from conversations.urlsafety import validate_public_url
+from tenants.api import CompanyScopedModelSerializer
+from tenants.crypto import mask_secret
+
+
+class ChannelSerializer(CompanyScopedModelSerializer):
+    credentials = serializers.DictField(write_only=True, required=False, help_text="Tokens and keys (write only).")
+    masked_credentials = serializers.SerializerMethodField()
+    inbound_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Channel
+        fields = (
+            "id", "provider", "name", "base_url", "status", "phone", "last_seen_at", "reconnect_attempts",
+            "created_at", "inbound_url", "credentials", "masked_credentials",
+        )  # fmt: skip
+        read_only_fields = ("status", "phone", "last_seen_at", "reconnect_attempts", "created_at")
+
+    def get_masked_credentials(self, obj) -> dict:
+        return {key: mask_secret(str(value)) for key, value in channel_credentials(obj).items()}
+
+    def get_inbound_url(self, obj) -> str:
+        return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("webhook", args=[obj.inbound_key])
+
+    def validate_base_url(self, value):
+        if value:
+            try:
+                validate_public_url(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from exc
+        return value
+
+    def validate_credentials(self, value):
+        return json.dumps(value)
+
+
+class ConversationSerializer(CompanyScopedModelSerializer):
+    class Meta:
+        model = Conversation
+        fields = (
+            "id", "channel", "customer", "status", "variables", "bot_paused", "last_inbound_at",
+            "last_outbound_at", "created_at", "updated_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+
+class MessageSerializer(CompanyScopedModelSerializer):
+    class Meta:
+        model = Message
+        fields = (
+            "id", "direction", "kind", "text", "media_url", "media_mime", "file_name", "provider_message_id",
+            "status", "reason", "error", "attempts", "send_after", "created_at", "sent_at", "delivered_at", "read_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+
+class BotStatusSerializer(serializers.Serializer):
+    bot_enabled = serializers.BooleanField(read_only=True)
+    bot_status = serializers.CharField(read_only=True)
+    test_mode = serializers.BooleanField(read_only=True)
+    test_contact = serializers.CharField(read_only=True)
+    debounce_seconds = serializers.IntegerField(read_only=True)
+
+
+class TestModeSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    contact = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+
+class SettingWriteSerializer(serializers.Serializer):
+    value = serializers.JSONField()
+    type = serializers.ChoiceField(choices=["string", "boolean", "number", "json", "secret"], default="string")
+    description = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")

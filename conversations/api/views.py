@@ -1,0 +1,144 @@
+"""API of the pipeline: channels, conversations and their history, bot controls and settings (seed 004)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from conversations.api.serializers import (
+    BotStatusSerializer,
+    ChannelSerializer,
+    ConversationSerializer,
+    MessageSerializer,
+    SettingWriteSerializer,
+    TestModeSerializer,
+)
+from conversations.models import Channel, Conversation, Message
+from tenants.api import CompanyScopedViewSetMixin
+from tenants.crypto import mask_secret
+from tenants.models import CompanySetting
+from tenants.services import company_setting_set
+
+
+class ChannelViewSet(
+    CompanyScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    model = Channel
+    serializer_class = ChannelSerializer
+
+
+class ConversationViewSet(
+    CompanyScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    model = Conversation
+    serializer_class = ConversationSerializer
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("channel", "customer")
+
+    @action(detail=True, methods=["get"], serializer_class=MessageSerializer)
+    def history(self, request, pk=None):
+        """Every message of the conversation, oldest first (paginated)."""
+        conversation = self.get_object()
+        messages = Message.objects.for_company(conversation.company_id).filter(conversation=conversation)
+        page = self.paginate_queryset(messages.order_by("created_at", "id"))
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+
+def _bot_status(company) -> dict:
+    return {
+        "bot_enabled": company.bot_enabled,
+        "bot_status": company.bot_status,
+        "test_mode": company.test_mode,
+        "test_contact": company.test_contact,
+        "debounce_seconds": company.message_debounce_seconds,
+    }
+
+
+class BotViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
+    """`GET /api/bot/status/`, `POST /api/bot/enable/`, `/disable/`, `/test-mode/` (seed 004)."""
+
+    model = CompanySetting  # company-level data; the mixin still scopes and authorises by role
+    serializer_class = BotStatusSerializer
+    pagination_class = None
+
+    @action(detail=False, methods=["get"])
+    def status(self, request):
+        return Response(_bot_status(request.company))
+
+    @action(detail=False, methods=["post"])
+    def enable(self, request):
+        return self._set(request, bot_enabled=True)
+
+    @action(detail=False, methods=["post"])
+    def disable(self, request):
+        return self._set(request, bot_enabled=False)
+
+    @action(detail=False, methods=["post"], url_path="test-mode", serializer_class=TestModeSerializer)
+    def test_mode(self, request):
+        data = TestModeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enabled = data.validated_data["enabled"]
+        contact = data.validated_data.get("contact", request.company.test_contact)
+        if enabled and not contact:
+            raise serializers.ValidationError({"contact": [_("Test mode needs a test contact.")]})
+        return self._set(request, test_mode=enabled, test_contact=contact)
+
+    def _set(self, request, **fields):
+        company = request.company
+        for name, value in fields.items():
+            setattr(company, name, value)
+        company.save(update_fields=list(fields))
+        return Response(_bot_status(company))
+
+
+class SettingsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
+    """`GET /api/settings/` → {key: {value, type, description}}; `PUT /api/settings/<key>/` (seed 004).
+
+    PUT upserts like the seed; a key the company does not have yet needs a `value` (else 404).
+    Secrets are stored encrypted and shown masked.
+    """
+
+    model = CompanySetting
+    serializer_class = SettingWriteSerializer
+    pagination_class = None
+    lookup_field = "key"
+    lookup_url_kwarg = "pk"
+    lookup_value_regex = r"[-\w]+"
+
+    def list(self, request):
+        rows = self.get_queryset().order_by("key")
+        return Response(
+            {
+                row.key: {
+                    "value": mask_secret(row.secret_value) if row.value_type == "secret" else row.value,
+                    "type": row.value_type,
+                    "description": row.description,
+                }
+                for row in rows
+            }
+        )
+
+    def update(self, request, pk=None):
+        exists = self.get_queryset().filter(key=pk).exists()
+        if not exists and "value" not in request.data:
+            return Response({"detail": _("Not found.")}, status=404)
+        data = SettingWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            setting = company_setting_set(
+                company=request.company,
+                key=pk,
+                value=data.validated_data["value"],
+                value_type=data.validated_data["type"],
+                description=data.validated_data["description"],
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response({"status": "updated", "key": setting.key}, status=200 if exists else 201)

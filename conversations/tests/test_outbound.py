@@ -1,0 +1,211 @@
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import Channel, ChannelStatusChange, Conversation, Message
+from conversations.services import message_queue_outbound, message_status_apply, outbound_sweep
+from conversations.tasks import message_send_task
+from conversations.tests.conftest import make_channel
+from integrations.messaging.console import ConsoleProvider
+from integrations.testing.fake_server import FakeServer
+from leads.models import Customer
+from tenants.scoping import company_scope
+
+
+@pytest.fixture
+def scope_a(company_a):
+    with company_scope(company_a):
+        yield company_a
+
+
+def conversation_on(channel, phone="+5511987654321", contact_id="5511987654321@s.whatsapp.net"):
+    customer = Customer.objects.create(
+        company_id=channel.company_id, phone=phone, provider_contact_ids={channel.provider: contact_id}
+    )
+    return Conversation.objects.create(company_id=channel.company_id, channel=channel, customer=customer)
+
+
+def send(message):
+    return message_send_task.apply(kwargs={"company_id": message.company_id, "message_id": message.pk})
+
+
+def test_queue_writes_a_queued_row_and_sends_after_commit(
+    channel_a, scope_a, enqueued, django_capture_on_commit_callbacks
+):
+    conversation = conversation_on(channel_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_queue_outbound(conversation=conversation, text="Olá!", delay_seconds=30)
+
+    assert (message.status, message.direction, message.text) == ("queued", "out", "Olá!")
+    assert abs((message.send_after - timezone.now()).total_seconds() - 30) < 5
+    assert enqueued.calls == [("message_send_task", {"company_id": channel_a.company_id, "message_id": message.pk}, 30)]
+
+
+def test_rolled_back_change_sends_nothing(channel_a, scope_a, enqueued, django_capture_on_commit_callbacks):
+    conversation = conversation_on(channel_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                message_queue_outbound(conversation=conversation, text="Olá!")
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+
+    assert Message.objects.count() == 0
+    assert enqueued.calls == []
+
+
+def test_console_send_marks_sent_and_replies_to_the_provider_id(channel_a, scope_a, enqueued):
+    conversation = conversation_on(channel_a, contact_id="5511987654321")
+    first = message_queue_outbound(conversation=conversation, text="um")
+    second = message_queue_outbound(conversation=conversation, text="dois")
+
+    send(second)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("sent", "sent")
+    assert [(e.to, e.text) for e in ConsoleProvider.outbox] == [("5511987654321", "um"), ("5511987654321", "dois")]
+    assert first.provider_message_id.startswith("console-")
+    send(first)  # a second task for an already-sent message sends nothing
+    assert len(ConsoleProvider.outbox) == 2
+
+
+def uazapi_channel(company, url):
+    return make_channel(company, provider="uazapi", name="uaz", base_url=url, credentials={"token": "tok"})
+
+
+def test_provider_failing_twice_then_succeeding_is_sent_after_three_attempts(company_a, scope_a, enqueued):
+    with FakeServer() as server:
+        server.add("POST", "/send/text", status=500, json={"error": "busy"}, times=2)
+        server.add("POST", "/send/text", status=200, json={"messageid": "ABC123", "id": "ABC123"})
+        conversation = conversation_on(uazapi_channel(company_a, server.url))
+        message = message_queue_outbound(conversation=conversation, text="Seu pedido saiu")
+
+        send(message)
+
+        message.refresh_from_db()
+        assert (message.status, message.attempts, message.error) == ("sent", 3, "")
+        assert len(server.requests_to("POST", "/send/text")) == 3
+        assert server.requests[0].json == {"number": "5511987654321@s.whatsapp.net", "text": "Seu pedido saiu"}
+    assert message_status_apply(
+        channel=conversation.channel, provider_message_id=message.provider_message_id, status="delivered"
+    )
+    message.refresh_from_db()
+    assert message.status == "delivered"
+
+
+def test_provider_always_failing_ends_failed_with_its_error(company_a, scope_a, enqueued):
+    with FakeServer() as server:
+        server.add("POST", "/send/text", status=503, json={"error": "down"})
+        conversation = conversation_on(uazapi_channel(company_a, server.url))
+        message = message_queue_outbound(conversation=conversation, text="oi")
+
+        send(message)
+
+        message.refresh_from_db()
+        assert (message.status, message.attempts) == ("failed", 3)
+        assert "HTTP 503" in message.error
+        assert len(server.requests) == 3
+    assert Message.objects.filter(status="queued").count() == 0
+
+
+def test_permanent_error_fails_at_once_and_the_next_message_still_goes(company_a, scope_a, enqueued):
+    with FakeServer() as server:
+        server.add("POST", "/send/text", status=400, json={"error": "invalid number"}, times=1)
+        server.add("POST", "/send/text", status=200, json={"messageid": "OK1"})
+        conversation = conversation_on(uazapi_channel(company_a, server.url))
+        bad = message_queue_outbound(conversation=conversation, text="um")
+        good = message_queue_outbound(conversation=conversation, text="dois")
+
+        send(bad)
+
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert (bad.status, bad.attempts, good.status) == ("failed", 1, "sent")
+    assert "HTTP 400" in bad.error
+
+
+def test_private_provider_url_is_refused_unless_allowed(company_a, scope_a, enqueued, settings):
+    settings.ALLOW_PRIVATE_PROVIDER_URLS = False
+    conversation = conversation_on(uazapi_channel(company_a, "http://127.0.0.1:9"))
+    message = message_queue_outbound(conversation=conversation, text="oi")
+
+    send(message)
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 1)
+    assert "private or local" in message.error
+
+
+def test_receipts_never_move_a_status_backwards(channel_a, scope_a, enqueued):
+    conversation = conversation_on(channel_a)
+    message = message_queue_outbound(conversation=conversation, text="oi")
+    send(message)
+    message.refresh_from_db()
+    pid = message.provider_message_id
+
+    assert message_status_apply(channel=channel_a, provider_message_id=pid, status="read") is True
+    assert message_status_apply(channel=channel_a, provider_message_id=pid, status="delivered") is False
+    assert message_status_apply(channel=channel_a, provider_message_id=pid, status="failed") is False
+
+    message.refresh_from_db()
+    assert message.status == "read"
+    assert message.read_at is not None
+
+
+def test_sweep_resends_stuck_rows_and_expires_those_that_waited_out_a_disconnection(
+    company_a, scope_a, enqueued, django_capture_on_commit_callbacks, settings
+):
+    settings.OUTBOUND_EXPIRE_AFTER_SECONDS = 3600
+    up = make_channel(company_a, name="up")
+    down = make_channel(company_a, name="down", status=Channel.Status.DISCONNECTED)
+    stuck = message_queue_outbound(conversation=conversation_on(up), text="stuck")
+    old = message_queue_outbound(conversation=conversation_on(down, phone="+5511912345678"), text="old")
+    fresh = message_queue_outbound(conversation=conversation_on(up, phone="+5511955554444"), text="fresh")
+    Message.objects.filter(pk=stuck.pk).update(send_after=timezone.now() - timedelta(minutes=5))
+    Message.objects.filter(pk=old.pk).update(send_after=timezone.now() - timedelta(hours=2))
+    enqueued.calls.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = outbound_sweep()
+
+    assert result == {"claimed": 2, "resent": 1, "expired": 1, "full": False}
+    assert enqueued.of("message_send_task") == [{"company_id": company_a.pk, "message_id": stuck.pk}]
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, fresh.status) == ("expired", "queued")
+    assert "disconnected" in old.reason
+
+
+def test_old_message_expires_on_reconnect_instead_of_being_sent(channel_a, scope_a, enqueued, settings):
+    settings.OUTBOUND_EXPIRE_AFTER_SECONDS = 60
+    message = message_queue_outbound(conversation=conversation_on(channel_a), text="late")
+    Message.objects.filter(pk=message.pk).update(
+        send_after=timezone.now() - timedelta(minutes=10), created_at=timezone.now() - timedelta(minutes=10)
+    )
+    ChannelStatusChange.objects.create(
+        company_id=channel_a.company_id, channel=channel_a, from_status="connected", to_status="disconnected"
+    )
+
+    send(message)
+
+    message.refresh_from_db()
+    assert message.status == "expired"
+    assert ConsoleProvider.outbox == []
+
+
+def test_disconnected_channel_keeps_messages_queued(company_a, scope_a, enqueued):
+    channel = make_channel(company_a, status=Channel.Status.DISCONNECTED)
+    message = message_queue_outbound(conversation=conversation_on(channel), text="oi")
+
+    result = send(message)
+
+    message.refresh_from_db()
+    assert message.status == "queued"
+    assert result.result["waiting"] == "channel_disconnected"
+    assert ConsoleProvider.outbox == []

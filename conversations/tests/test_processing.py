@@ -1,0 +1,191 @@
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from conversations.models import Conversation, Message
+from conversations.processing import OutboundIntent, conversation_process
+from conversations.services.controls import is_opt_out
+from conversations.tasks import conversation_process_task
+from leads.models import Customer
+from tenants.scoping import company_scope
+from tenants.services import company_setting_set
+
+BOT_CALLS: list[str] = []
+
+
+def echo_bot(*, conversation, text, message):
+    BOT_CALLS.append(text)
+    return [OutboundIntent(text=f"eco: {text}")]
+
+
+@pytest.fixture(autouse=True)
+def _echo(settings):
+    settings.CONVERSATIONS_BOT_HANDLER = "conversations.tests.test_processing.echo_bot"
+    BOT_CALLS.clear()
+
+
+def say(post_webhook, channel, text, n, sender="5511987654321"):
+    return post_webhook(channel, {"from": sender, "text": text, "id": f"m-{sender}-{n}"})
+
+
+def forget_process_at():
+    for pk in Conversation.objects.unscoped().values_list("pk", flat=True):  # unscoped: test
+        cache.delete(f"conv-process-at:{pk}")
+
+
+def quiet():
+    """Pretend the debounce window has passed for every buffered message."""
+    Message.objects.unscoped().update(created_at=timezone.now() - timedelta(seconds=60))  # unscoped: test
+    forget_process_at()
+
+
+def run_all(enqueued):
+    results = []
+    for kwargs in enqueued.of("conversation_process_task"):
+        results.append(conversation_process_task.apply(kwargs=kwargs).result)
+    return results
+
+
+def outbound_texts():
+    return list(Message.objects.unscoped().filter(direction="out").values_list("text", flat=True))  # unscoped: test
+
+
+def test_three_messages_in_the_window_are_processed_once_with_joined_text(channel_a, post_webhook, enqueued):
+    for n, text in enumerate(["quero", "uma pizza", "grande"]):
+        say(post_webhook, channel_a, text, n)
+    quiet()
+
+    assert run_all(enqueued) == ["processed", "nothing", "nothing"]
+
+    assert BOT_CALLS == ["quero\numa pizza\ngrande"]
+    statuses = Message.objects.unscoped().filter(direction="in").values_list("status", flat=True)  # unscoped: test
+    assert list(statuses) == ["processed"] * 3
+    assert outbound_texts() == ["eco: quero\numa pizza\ngrande"]
+
+
+def test_processing_waits_while_the_buffer_is_not_quiet(channel_a, post_webhook, enqueued):
+    say(post_webhook, channel_a, "oi", 1)
+    say(post_webhook, channel_a, "tudo bem?", 2)
+    first, second = enqueued.of("conversation_process_task")
+
+    with company_scope(channel_a.company_id):
+        early_first = conversation_process(conversation_id=first["conversation_id"], message_id=first["message_id"])
+        forget_process_at()
+        early_newest = conversation_process(conversation_id=second["conversation_id"], message_id=second["message_id"])
+
+    assert (early_first.result, early_first.retry_in) == ("not_due", 0.0)
+    assert early_newest.result == "not_due"
+    assert 0 < early_newest.retry_in <= 5.5
+    assert BOT_CALLS == []
+    assert Message.objects.unscoped().filter(status="received").count() == 2  # unscoped: test
+
+
+def test_joined_text_is_capped_but_no_message_is_lost(channel_a, company_a, post_webhook, enqueued):
+    company_a.max_buffer_text_chars = 12
+    company_a.save()
+    for n in range(3):
+        say(post_webhook, channel_a, "abcdefgh", n)
+    quiet()
+
+    run_all(enqueued)
+
+    assert BOT_CALLS == ["abcdefgh\nabc"]
+    assert Message.objects.unscoped().filter(status="processed").count() == 3  # unscoped: test
+
+
+def answered_after(post_webhook, channel, enqueued, text="oi", n=1, sender="5511987654321"):
+    say(post_webhook, channel, text, n, sender)
+    quiet()
+    run_all(enqueued)
+    enqueued.calls.clear()
+    return outbound_texts()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"bot_enabled": False}, "bot_disabled"),
+        ({"bot_status": "paused"}, "bot_paused"),
+        ({"bot_status": "maintenance"}, "maintenance"),
+        ({"test_mode": True, "test_contact": "+5521999998888"}, "test_mode"),
+    ],
+)
+def test_bot_controls_store_but_do_not_answer(channel_a, company_a, post_webhook, enqueued, change, reason):
+    for field, value in change.items():
+        setattr(company_a, field, value)
+    company_a.save()
+
+    assert answered_after(post_webhook, channel_a, enqueued) == []
+
+    message = Message.objects.unscoped().get()  # unscoped: test
+    assert (message.status, message.reason) == ("ignored", reason)
+    assert BOT_CALLS == []
+
+
+def test_maintenance_sends_the_optional_notice(channel_a, company_a, post_webhook, enqueued):
+    company_a.bot_status = "maintenance"
+    company_a.save()
+    company_setting_set(company=company_a, key="maintenance_message", value="Voltamos já!", value_type="string")
+
+    assert answered_after(post_webhook, channel_a, enqueued) == ["Voltamos já!"]
+    assert BOT_CALLS == []
+
+
+def test_test_mode_answers_only_the_test_contact(channel_a, company_a, post_webhook, enqueued):
+    company_a.test_mode, company_a.test_contact = True, "(11) 98765-4321"
+    company_a.save()
+
+    assert answered_after(post_webhook, channel_a, enqueued, sender="5521999998888") == []
+    assert answered_after(post_webhook, channel_a, enqueued, sender="5511987654321", n=2) == ["eco: oi"]
+
+
+def test_human_handoff_pauses_the_bot_for_that_conversation(channel_a, post_webhook, enqueued):
+    answered_after(post_webhook, channel_a, enqueued)
+    Conversation.objects.unscoped().update(bot_paused=True)  # unscoped: test (a GOSAC ticket did this)
+
+    assert answered_after(post_webhook, channel_a, enqueued, text="ainda aí?", n=2) == ["eco: oi"]
+    assert Message.objects.unscoped().get(provider_message_id="m-5511987654321-2").reason == "handoff"  # unscoped
+
+
+def test_opt_out_word_stops_answers_until_the_customer_writes_again(channel_a, post_webhook, enqueued):
+    assert answered_after(post_webhook, channel_a, enqueued, text="Sair!", n=1) == []
+    customer = Customer.objects.unscoped().get()  # unscoped: test
+    assert customer.opted_out_at is not None
+    with company_scope(channel_a.company_id):
+        from conversations.services import message_queue_outbound
+
+        assert message_queue_outbound(conversation=Conversation.objects.get(), text="promo") is None
+
+    assert answered_after(post_webhook, channel_a, enqueued, text="oi de novo", n=2) == ["eco: oi de novo"]
+    customer.refresh_from_db()
+    assert customer.opted_out_at is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SAIR", True),
+        ("parar", True),
+        (" Stop. ", True),
+        ("CANCELÁR", True),
+        ("cancelar!!", True),
+        ("quero cancelar o pedido", False),
+        ("saira", False),
+        ("", False),
+    ],
+)
+def test_opt_out_words_are_whole_message_accent_and_case_insensitive(text, expected):
+    assert is_opt_out(text) is expected
+
+
+def test_rate_limit_stores_but_does_not_answer_past_it(channel_a, company_a, post_webhook, enqueued):
+    company_a.webhook_rate_limit_per_min = 2
+    company_a.save()
+
+    answers = [say(post_webhook, channel_a, f"msg {n}", n).json()["results"][0] for n in range(3)]
+
+    assert [a["reason"] for a in answers] == ["", "", "rate_limited"]
+    assert list(Message.objects.unscoped().values_list("status", flat=True)) == ["received", "received", "ignored"]
+    assert len(enqueued.of("conversation_process_task")) == 2
