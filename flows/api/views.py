@@ -56,7 +56,7 @@ class FlowTemplateViewSet(_CrudViewSet):
     serializer_class = FlowTemplateSerializer
 
     def scope_queryset(self, queryset):
-        return queryset.annotate(flows_count=Count("flows"))
+        return queryset.annotate(flows_count=Count("flows")).order_by("-created_at", "-id")
 
 
 class FlowViewSet(_CrudViewSet):

@@ -1,0 +1,33 @@
+from flows.demo import load
+from flows.models import FlowTemplate
+from flows.services import flow_simulate
+from tenants.scoping import company_scope
+
+
+def test_demo_pizzeria_is_loaded_once_and_talks(company_a):
+    template = load(company_a)
+    assert load(company_a).pk == template.pk
+
+    with company_scope(company_a):
+        assert FlowTemplate.objects.count() == 1
+        turns = flow_simulate(
+            template_id=template.pk,
+            inputs=[
+                "oi",
+                "Ana",
+                "quero ver o CARDAPIO",
+                "2 calabresas",
+                "Rua A, 10",
+                "mandei",
+                {"document": {"mime": "application/pdf", "name": "pix.pdf"}},
+            ],
+        )
+
+    assert template.name == "Pizzaria"
+    replies = [[r["text"] for r in t["replies"]] for t in turns]
+    assert replies[0] == ["Olá! 🍕 Bem-vindo à Pizzaria Demo.", "Como você se chama?"]
+    assert replies[2][0].startswith("Nosso cardápio:")
+    assert replies[3] == ["Anotado: 2 calabresas. Qual o endereço de entrega?"]
+    assert turns[5]["position"]["waiting_for"] == "file"
+    assert replies[6] == ["Comprovante recebido, Ana! Seu pedido vai para Rua A, 10. Até logo! 👋"]
+    assert turns[6]["completed"] is True

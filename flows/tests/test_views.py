@@ -1,0 +1,52 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from flows.models import FlowPosition
+from flows.services import flow_handle_inbound
+from flows.tests.factories import ConversationFactory, pizzeria_template
+from tenants.scoping import company_scope
+
+
+@pytest.fixture
+def idle_conversation(company_a):
+    with company_scope(company_a):
+        pizzeria_template(company_a)
+        conversation = ConversationFactory(company=company_a)
+        flow_handle_inbound(conversation=conversation, text="oi", now=timezone.now() - timedelta(hours=3))
+    return conversation
+
+
+def waiting_for(conversation):
+    return FlowPosition.objects.for_company(conversation.company_id).get(conversation=conversation).waiting_for
+
+
+@pytest.mark.parametrize(
+    ("configured", "kwargs"),
+    [("s3cret", {}), ("s3cret", {"HTTP_X_CRON_SECRET": "wrong"}), ("", {}), ("", {"HTTP_X_CRON_SECRET": ""})],
+)
+def test_cron_refuses_without_the_secret(client, settings, idle_conversation, configured, kwargs):
+    settings.CRON_SECRET = configured
+
+    response = client.get("/cron/reset-states", **kwargs)
+
+    assert response.status_code == 403
+    assert waiting_for(idle_conversation) == "response"
+
+
+def test_cron_resets_with_the_header_or_query(client, settings, idle_conversation):
+    settings.CRON_SECRET = "s3cret"
+
+    by_header = client.get("/cron/reset-states", HTTP_X_CRON_SECRET="s3cret")
+    by_query = client.get("/cron/reset-states?secret=s3cret")
+
+    assert by_header.json() == {"reset": 1}
+    assert by_query.json() == {"reset": 0}
+    assert waiting_for(idle_conversation) == "nothing"
+
+
+def test_beat_task_runs_the_sweep(idle_conversation):
+    from flows.tasks import flow_positions_reset_stale_task
+
+    assert flow_positions_reset_stale_task() == 1
