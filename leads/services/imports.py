@@ -133,9 +133,7 @@ def import_leads(conn, options: ImportOptions, run: ImportRun, summary: KindSumm
     total = count_form_leads(conn, prefix, run.period_start, run.period_end)
     done = 0
     progress_set(run.pk, "leads", done=0, total=total)
-    rows = read_form_leads(
-        conn, prefix, options.field_map, run.period_start, run.period_end, site_timezone=options.site_timezone
-    )
+    rows = read_form_leads(conn, prefix, options.field_map, run.period_start, run.period_end)
     for batch in batched(rows, BATCH_SIZE):
         with transaction.atomic():
             leads_upsert(company=run.company, rows=batch, summary=summary)
