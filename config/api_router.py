@@ -2,9 +2,12 @@
 
 from rest_framework.routers import DefaultRouter
 
+from carts.api.views import CartViewSet
+from catalog.api.views import CategoryViewSet, DeliveryZoneViewSet, ProductViewSet
 from conversations.api.views import BotViewSet, ChannelViewSet, ConversationViewSet, SettingsViewSet
 from flows.api import views as flows_views
 from leads.api.views import CustomerViewSet, LeadViewSet
+from orders.api.views import OrderViewSet
 from tenants.api_views import CompanySettingViewSet, MembershipViewSet
 
 router = DefaultRouter()
@@ -26,5 +29,10 @@ router.register("channels", ChannelViewSet, basename="channel")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("bot", BotViewSet, basename="bot")
 router.register("settings", SettingsViewSet, basename="settings")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("products", ProductViewSet, basename="product")
+router.register("delivery-zones", DeliveryZoneViewSet, basename="delivery-zone")
+router.register("carts", CartViewSet, basename="cart")
+router.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = router.urls

@@ -35,4 +35,22 @@ PERIODIC_TASKS = {
         "every_seconds": 60,
         "queue": "maintenance",
     },
+    # Every minute: remind idle carts, cancel those idle past cart_abandoned_cancel_min, cancel unpaid Pix orders.
+    "carts-sweep-abandoned": {
+        "task": "carts.tasks.carts_sweep_abandoned_task",
+        "every_seconds": 60,
+        "queue": "maintenance",
+    },
+    # Every minute: ask completed orders for a 1..5 rating after rating_delay_min.
+    "orders-request-ratings": {
+        "task": "orders.tasks.orders_request_ratings_task",
+        "every_seconds": 60,
+        "queue": "maintenance",
+    },
+    # Daily at 04:00: delete carts untouched for 7 days and expired session contexts.
+    "carts-cleanup-old": {
+        "task": "carts.tasks.carts_cleanup_old_task",
+        "crontab": {"minute": "0", "hour": "4"},
+        "queue": "maintenance",
+    },
 }

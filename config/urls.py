@@ -16,4 +16,6 @@ urlpatterns = [
     path("api/", include("config.api_router")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("conversations.urls")),
+    path("", include("carts.urls")),
+    path("", include("orders.urls")),
 ]

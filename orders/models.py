@@ -1,0 +1,164 @@
+"""Placed orders (from the bot or imported from WooCommerce), their items, and Pix payments."""
+
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import DeliveryZone, Product
+from leads.models import Customer
+from tenants.models import CompanyOwned
+
+
+class Source(models.TextChoices):
+    WHATSAPP = "whatsapp", _("WhatsApp bot")
+    WOOCOMMERCE = "woocommerce", _("WooCommerce")
+
+
+class Order(CompanyOwned):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")  # placed; payment not asked yet (cash/card, or Pix not created)
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")  # a Pix charge was sent to the customer
+        PAID = "paid", _("Paid")  # the payment was confirmed (Pix approved) or staff marked it paid
+        PREPARING = "preparing", _("Preparing")  # the kitchen/store is working on it
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")  # on its way
+        COMPLETED = "completed", _("Completed")  # delivered; a rating is asked rating_delay_min later
+        CANCELLED = "cancelled", _("Cancelled")  # will not happen; any stock taken was given back
+
+    class PaymentMethod(models.TextChoices):
+        PIX = "pix", _("Pix")
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Card")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders", verbose_name=_("customer")
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.WHATSAPP)
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    delivery_zone = models.ForeignKey(
+        DeliveryZone, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("delivery zone")
+    )
+    neighbourhood = models.CharField(_("neighbourhood"), max_length=120, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    delivery_fee = models.DecimalField(_("delivery fee"), max_digits=8, decimal_places=2, default=0)
+    subtotal = models.DecimalField(_("subtotal"), max_digits=10, decimal_places=2, default=0)
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2, default=0)
+    payment_method = models.CharField(_("payment method"), max_length=8, choices=PaymentMethod.choices, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    rating_requested_at = models.DateTimeField(_("rating requested at"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    placed_at = models.DateTimeField(_("placed at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Unpaid-order sweep: when the "your Pix is waiting" reminder went out.
+    payment_reminded_at = models.DateTimeField(_("payment reminder sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "source", "external_id"], condition=~Q(external_id=""), name="order_unique_external"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="order_rating_1_to_5"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "status", "created_at"], name="order_company_status_idx"),
+            models.Index(fields=["company", "customer", "created_at"], name="order_company_customer_idx"),
+            # Rating sweep: only completed orders not yet asked.
+            models.Index(
+                fields=["company", "completed_at"],
+                condition=Q(status="completed", rating_requested_at__isnull=True),
+                name="order_rating_due_idx",
+            ),
+            # Unpaid sweep: only orders waiting for their Pix.
+            models.Index(
+                fields=["company", "placed_at"], condition=Q(status="awaiting_payment"), name="order_unpaid_due_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class OrderItem(CompanyOwned):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["company", "order"], name="orderitem_company_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity}x {self.name}"
+
+
+def new_public_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class Payment(CompanyOwned):
+    class Provider(models.TextChoices):
+        MERCADOPAGO = "mercadopago", "Mercado Pago"
+        STATIC_PIX = "static_pix", _("Static Pix key")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")  # charge created, money not seen yet
+        APPROVED = "approved", _("Approved")  # money arrived (Mercado Pago) or staff confirmed (static key)
+        REJECTED = "rejected", _("Rejected")  # the provider refused it
+        CANCELLED = "cancelled", _("Cancelled")  # cancelled or expired at the provider, or the order was cancelled
+        REFUNDED = "refunded", _("Refunded")  # money went back (refund or chargeback)
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    # The id in URLs (QR image): unguessable, unlike the pk.
+    public_id = models.UUIDField(_("public id"), default=new_public_id, editable=False)
+    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    external_id = models.CharField(_("provider payment id"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    status_detail = models.CharField(_("status detail"), max_length=100, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    qr_payload = models.TextField(_("Pix copy-and-paste code"), blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "provider", "external_id"],
+                condition=~Q(external_id=""),
+                name="payment_unique_external",
+            ),
+            models.UniqueConstraint(fields=["company", "public_id"], name="payment_unique_public_id"),
+        ]
+        indexes = [
+            # The QR image URL finds its payment by public id before any company is known.
+            models.Index(fields=["public_id"], name="payment_public_id_idx"),
+            models.Index(fields=["company", "order"], name="payment_company_order_idx"),
+            models.Index(fields=["company", "provider", "external_id"], name="payment_company_external_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.amount} ({self.get_status_display()})"

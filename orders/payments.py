@@ -1,0 +1,205 @@
+"""Pix charges for orders (Mercado Pago or a static Pix key) and payment status changes.
+
+Company settings used (tenants.services.company_setting_get/set):
+    mercadopago_access_token (secret), mercadopago_webhook_secret (secret)  -> Mercado Pago
+    pix_key, pix_merchant_name, pix_merchant_city (text)                    -> static BR Code
+Mercado Pago wins when its token is set. Settings' MERCADOPAGO_BASE_URL (optional) points the
+client elsewhere (tests: the fake server).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations import mercadopago, pix
+from orders.models import Order, Payment
+from orders.services import order_transition
+from tenants.models import Company
+from tenants.services import company_setting_get
+
+logger = structlog.get_logger(__name__)
+
+PIX_EXPIRES_AFTER = timedelta(minutes=30)  # Mercado Pago's minimum; the unpaid sweep cancels before
+_MP_STATUS = {
+    mercadopago.PaymentStatus.APPROVED: Payment.Status.APPROVED,
+    mercadopago.PaymentStatus.REJECTED: Payment.Status.REJECTED,
+    mercadopago.PaymentStatus.CANCELLED: Payment.Status.CANCELLED,
+    mercadopago.PaymentStatus.REFUNDED: Payment.Status.REFUNDED,
+    mercadopago.PaymentStatus.CHARGED_BACK: Payment.Status.REFUNDED,
+}
+
+
+class PixNotConfigured(Exception):
+    """The company has neither a Mercado Pago token nor a complete static Pix key."""
+
+
+@dataclass(frozen=True)
+class StaticPixConfig:
+    key: str
+    merchant_name: str
+    merchant_city: str
+
+
+def mercadopago_credentials(company: Company) -> mercadopago.MercadoPagoCredentials | None:
+    token = company_setting_get(company=company, key="mercadopago_access_token", default="")
+    if not token:
+        return None
+    return mercadopago.MercadoPagoCredentials(
+        access_token=token,
+        webhook_secret=company_setting_get(company=company, key="mercadopago_webhook_secret", default="") or "",
+        base_url=getattr(settings, "MERCADOPAGO_BASE_URL", mercadopago.MP_BASE_URL),
+    )
+
+
+def static_pix_config(company: Company) -> StaticPixConfig | None:
+    values = [company_setting_get(company=company, key=k, default="") for k in ("pix_key", "pix_merchant_name")]
+    city = company_setting_get(company=company, key="pix_merchant_city", default="") or "SAO PAULO"
+    if not all(values):
+        return None
+    return StaticPixConfig(key=values[0], merchant_name=values[1], merchant_city=city)
+
+
+def payment_qr_url(payment: Payment) -> str:
+    """Absolute URL of the payment's QR PNG (unguessable public id)."""
+    path = reverse("payment-qr", kwargs={"public_id": payment.public_id})
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def pix_charge_create(*, order: Order) -> Payment:
+    """Create (or return the existing pending) Pix charge of `order` and move it to awaiting_payment.
+
+    Mercado Pago: the Payment row is written first, then the charge is created outside any
+    transaction with X-Idempotency-Key = the row's public id, so a retry never charges twice.
+    Raises PixNotConfigured, integrations errors (RetryableError/PermanentError) from Mercado Pago.
+    """
+    company = order.company
+    existing = (
+        Payment.objects.for_company(company)
+        .filter(order=order, status=Payment.Status.PENDING)
+        .exclude(qr_payload="")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    creds = mercadopago_credentials(company)
+    if creds is not None:
+        payment = _mercadopago_charge(order, creds)
+    else:
+        config = static_pix_config(company)
+        if config is None:
+            raise PixNotConfigured(company.slug)
+        payment = Payment.objects.for_company(company).create(
+            company=company,
+            order=order,
+            provider=Payment.Provider.STATIC_PIX,
+            amount=order.total,
+            qr_payload=pix.build_static_brcode(
+                key=config.key,
+                merchant_name=config.merchant_name,
+                merchant_city=config.merchant_city,
+                amount=order.total,
+                txid=f"PED{order.pk}",
+            ),
+        )
+    if order.status == Order.Status.PENDING:
+        order_transition(order=order, to=Order.Status.AWAITING_PAYMENT, notify=False)
+    return payment
+
+
+def _mercadopago_charge(order: Order, creds: mercadopago.MercadoPagoCredentials) -> Payment:
+    company = order.company
+    payment = (
+        Payment.objects.for_company(company)
+        .filter(order=order, provider=Payment.Provider.MERCADOPAGO, status=Payment.Status.PENDING, external_id="")
+        .first()
+    ) or Payment.objects.for_company(company).create(
+        company=company, order=order, provider=Payment.Provider.MERCADOPAGO, amount=order.total
+    )
+    customer = order.customer
+    charge = mercadopago.create_pix_payment(
+        creds,
+        amount=order.total,
+        description=f"{company.name} #{order.pk}"[:200],
+        payer_email=(customer.email if customer and customer.email else settings.DEFAULT_FROM_EMAIL),
+        external_reference=f"order:{order.pk}",
+        idempotency_key=str(payment.public_id),
+        notification_url=settings.PUBLIC_BASE_URL.rstrip("/")
+        + reverse("mercadopago-webhook", kwargs={"webhook_key": company.webhook_key}),
+        expires_at=timezone.now() + PIX_EXPIRES_AFTER,
+    )
+    payment.external_id = charge.payment_id
+    payment.qr_payload = charge.qr_code
+    payment.expires_at = charge.expires_at
+    payment.save(update_fields=["external_id", "qr_payload", "expires_at", "updated_at"])
+    return payment
+
+
+def payment_apply_status(*, payment: Payment, status: str, status_detail: str = "") -> bool:
+    """Set the payment's status; idempotent (same status -> False, nothing else happens).
+
+    Approved moves a pending/awaiting order to paid, which tells the customer once (the order
+    row lock and its status check make a second approval a no-op). A payment approved after its
+    order was cancelled stays recorded for staff to refund; the order is not revived.
+    """
+    with transaction.atomic():
+        locked = Payment.objects.for_company(payment.company_id).select_for_update().get(pk=payment.pk)
+        if locked.status == status:
+            return False
+        locked.status = status
+        locked.status_detail = status_detail[:100]
+        if status == Payment.Status.APPROVED:
+            locked.approved_at = timezone.now()
+        locked.save(update_fields=["status", "status_detail", "approved_at", "updated_at"])
+        payment.status = locked.status
+        if status == Payment.Status.APPROVED:
+            order = Order.objects.for_company(payment.company_id).select_related("customer").get(pk=locked.order_id)
+            if order.status in (Order.Status.PENDING, Order.Status.AWAITING_PAYMENT):
+                order_transition(order=order, to=Order.Status.PAID)
+            else:
+                logger.warning("payment_approved_for_closed_order", order_id=order.pk, order_status=order.status)
+        return True
+
+
+class NotificationRefused(Exception):
+    """Bad signature/secret: the notification is not trusted and nothing was done."""
+
+
+def mercadopago_notification_handle(*, company: Company, headers, query_params, body: bytes) -> str:
+    """Verify a Mercado Pago notification, read the payment with the company's token, apply it.
+
+    Returns what happened: "applied", "unchanged", "ignored" (not a payment / unknown payment).
+    Raises NotificationRefused (bad or missing signature), NotificationMalformed, and the client's
+    RetryableError/PermanentError when Mercado Pago cannot be read.
+    """
+    creds = mercadopago_credentials(company)
+    if creds is None or not creds.webhook_secret:
+        raise NotificationRefused("Mercado Pago is not configured for this company")
+    try:
+        mercadopago.verify_notification(headers=headers, query_params=query_params, secret=creds.webhook_secret)
+    except mercadopago.InvalidSignature as exc:
+        raise NotificationRefused(str(exc)) from exc
+    notification = mercadopago.parse_notification(body, query_params)
+    if notification.payment_id is None:
+        return "ignored"
+    payment = (
+        Payment.objects.for_company(company)
+        .filter(provider=Payment.Provider.MERCADOPAGO, external_id=notification.payment_id)
+        .first()
+    )
+    if payment is None:
+        return "ignored"
+    info = mercadopago.get_payment(creds, notification.payment_id)
+    status = _MP_STATUS.get(info.status, Payment.Status.PENDING)
+    if status == Payment.Status.APPROVED and info.amount != payment.amount:
+        logger.warning("mercadopago_amount_mismatch", payment_id=payment.pk)
+        return "ignored"
+    return (
+        "applied"
+        if payment_apply_status(payment=payment, status=status, status_detail=info.status_detail)
+        else "unchanged"
+    )

@@ -1,0 +1,10 @@
+"""Celery entry points of orders (global sweeps; they open each company's scope themselves)."""
+
+from celery import shared_task
+
+from orders.sweeps import orders_request_ratings
+
+
+@shared_task(queue="maintenance")
+def orders_request_ratings_task() -> int:
+    return orders_request_ratings()

@@ -1,0 +1,170 @@
+import hashlib
+import hmac
+import json
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from catalog.tests.factories import ProductFactory
+from integrations.pix import parse_brcode
+from integrations.testing.fake_server import FakeServer
+from orders.models import Order, Payment
+from orders.payments import pix_charge_create
+from orders.services import OrderLine, order_place
+from orders.tests.conftest import outbound_texts
+from tenants.models import CompanySetting
+from tenants.services import company_setting_set
+
+FIXTURES = Path(__file__).resolve().parents[2] / "integrations" / "tests" / "fixtures" / "mercadopago"
+SECRET = "whsec-test"
+SECRET_T = CompanySetting.ValueType.SECRET
+TEXT_T = CompanySetting.ValueType.STRING
+
+
+def _order(company, customer, total="12.34"):
+    product = ProductFactory(company=company, price=Decimal(total), stock=3)
+    return order_place(
+        company=company, customer=customer, lines=[OrderLine(product, "Pizza", 1, product.price)], payment_method="pix"
+    )
+
+
+def _configure_mp(company, settings, server):
+    settings.MERCADOPAGO_BASE_URL = server.url
+    company_setting_set(company=company, key="mercadopago_access_token", value="APP_USR-token", value_type=SECRET_T)
+    company_setting_set(company=company, key="mercadopago_webhook_secret", value=SECRET, value_type=SECRET_T)
+
+
+def _payment_json(status="approved", payment_id=1327410519, amount=12.34):
+    body = json.loads((FIXTURES / "payment_pix_approved.json").read_text())
+    body.update(id=payment_id, status=status, transaction_amount=amount)
+    return body
+
+
+def _signed_post(client, company, payment_id, *, secret=SECRET):
+    ts = str(int(time.time()))
+    request_id = "req-1"
+    manifest = f"id:{payment_id};request-id:{request_id};ts:{ts};"
+    signature = hmac.new(secret.encode(), manifest.encode(), hashlib.sha256).hexdigest()
+    url = reverse("mercadopago-webhook", args=[company.webhook_key]) + f"?data.id={payment_id}&type=payment"
+    body = {"action": "payment.updated", "type": "payment", "data": {"id": str(payment_id)}}
+    return client.post(
+        url,
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_X_SIGNATURE=f"ts={ts},v1={signature}",
+        HTTP_X_REQUEST_ID=request_id,
+    )
+
+
+def test_static_pix_charge(company_a, customer_a):
+    company_setting_set(company=company_a, key="pix_key", value="pizzaria@example.com", value_type=TEXT_T)
+    company_setting_set(company=company_a, key="pix_merchant_name", value="Pizzaria São João", value_type=TEXT_T)
+    company_setting_set(company=company_a, key="pix_merchant_city", value="São Paulo", value_type=TEXT_T)
+    order = _order(company_a, customer_a, total="45.90")
+
+    payment = pix_charge_create(order=order)
+
+    fields = parse_brcode(payment.qr_payload)
+    assert (fields["key"], fields["amount"], fields["merchant_city"]) == (
+        "pizzaria@example.com",
+        Decimal("45.90"),
+        "SAO PAULO",
+    )
+    assert fields["txid"] == f"PED{order.pk}"
+    assert Order.objects.for_company(company_a).get(pk=order.pk).status == "awaiting_payment"
+    assert pix_charge_create(order=order).pk == payment.pk
+
+
+def test_qr_png_by_public_id_only(company_a, customer_a, client):
+    order = _order(company_a, customer_a)
+    payment = Payment.objects.for_company(company_a).create(
+        company=company_a, order=order, provider="static_pix", amount=order.total, qr_payload="00020101021226"
+    )
+
+    response = client.get(reverse("payment-qr", args=[payment.public_id]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get(f"/payments/qr/{payment.pk}.png").status_code == 404
+    assert client.get("/payments/qr/8b5f6f7e-0000-4000-8000-000000000000.png").status_code == 404
+
+
+def test_mercadopago_charge_then_approved_notification(company_a, customer_a, conversation_a, settings, client):
+    order = _order(company_a, customer_a)
+    created = json.loads((FIXTURES / "payment_pix_created.json").read_text())
+    with FakeServer() as server:
+        _configure_mp(company_a, settings, server)
+        server.add("POST", "/v1/payments", json=created, status=201)
+        server.add("GET", f"/v1/payments/{created['id']}", json=_payment_json(payment_id=created["id"], amount=12.34))
+
+        payment = pix_charge_create(order=order)
+        first = _signed_post(client, company_a, created["id"])
+        second = _signed_post(client, company_a, created["id"])
+
+    assert server.requests_to("POST", "/v1/payments")[0].headers["X-Idempotency-Key"] == str(payment.public_id)
+    assert (first.status_code, first.json()) == (200, {"result": "applied"})
+    assert (second.status_code, second.json()) == (200, {"result": "unchanged"})
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert Payment.objects.for_company(company_a).get().status == "approved"
+    assert len(outbound_texts(company_a)) == 1
+
+
+def test_bad_signature_is_refused_and_changes_nothing(company_a, customer_a, conversation_a, settings, client):
+    order = _order(company_a, customer_a)
+    with FakeServer() as server:
+        _configure_mp(company_a, settings, server)
+        Payment.objects.for_company(company_a).create(
+            company=company_a, order=order, provider="mercadopago", external_id="555", amount=order.total
+        )
+        server.add("GET", "/v1/payments/555", json=_payment_json(payment_id=555))
+
+        response = _signed_post(client, company_a, 555, secret="wrong")
+
+    assert response.status_code == 401
+    assert server.requests == []
+    assert Order.objects.for_company(company_a).get(pk=order.pk).status == "pending"
+    assert outbound_texts(company_a) == []
+
+
+def test_unknown_company_key_is_404(client, db):
+    assert client.post("/webhook/mercadopago/nope/", data="{}", content_type="application/json").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_concurrent_notifications_change_the_order_once(
+    postgres_only, company_a, customer_a, conversation_a, settings
+):
+    order = _order(company_a, customer_a)
+    Payment.objects.for_company(company_a).create(
+        company=company_a, order=order, provider="mercadopago", external_id="777", amount=order.total
+    )
+    with FakeServer() as server:
+        _configure_mp(company_a, settings, server)
+        server.add("GET", "/v1/payments/777", json=_payment_json(payment_id=777))
+        barrier = threading.Barrier(5)
+        codes = []
+
+        def deliver():
+            try:
+                barrier.wait()
+                codes.append(_signed_post(Client(), company_a, 777).json()["result"])
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=deliver) for _ in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert sorted(codes) == ["applied", "unchanged", "unchanged", "unchanged", "unchanged"]
+    assert Order.objects.for_company(company_a).get(pk=order.pk).status == "paid"
+    assert len(outbound_texts(company_a)) == 1
