@@ -17,9 +17,9 @@ transaction, so anything it writes commits with the conversation's messages. It 
 this module queues them through `services.message_queue_outbound` (the outbound choke point).
 The flows engine (issue 4) plugs in with one settings line:
 
-    CONVERSATIONS_BOT_HANDLER = "flows.engine.handle_message"
+    CONVERSATIONS_BOT_HANDLER = "flows.pipeline.handle_message"  # the default
 
-The default, `placeholder_bot`, answers nothing.
+`placeholder_bot` answers nothing (tests of the pipeline alone use it).
 """
 
 import time

@@ -19,32 +19,14 @@ from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 from tenants.scoping import company_scope
 
 
-class _PkScopedInline(CompanyScopedInline):
-    """The formset's hidden pk field gets the company's rows, not the default manager's (which
-    refuses once the request's scope is gone). Candidate for tenants.CompanyScopedInline."""
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        company = obj.company if obj is not None else request.company
-
-        class ScopedPkFormSet(formset):
-            def add_fields(self, form, index):
-                super().add_fields(form, index)
-                pk_field = form.fields.get(self._pk_field.name)
-                if isinstance(pk_field, forms.ModelChoiceField) and company is not None:
-                    pk_field.queryset = self.model._default_manager.for_company(company)
-
-        return ScopedPkFormSet
-
-
-class FlowInline(_PkScopedInline, admin.TabularInline):
+class FlowInline(CompanyScopedInline, admin.TabularInline):
     model = Flow
     fields = ("name", "is_default", "is_active", "order_index")
     extra = 0
     show_change_link = True
 
 
-class SubflowInline(_PkScopedInline, admin.TabularInline):
+class SubflowInline(CompanyScopedInline, admin.TabularInline):
     model = Subflow
     fk_name = "flow"
     fields = ("name", "trigger_keywords", "parent_subflow", "order_index", "is_active")
@@ -52,7 +34,7 @@ class SubflowInline(_PkScopedInline, admin.TabularInline):
     show_change_link = True
 
 
-class FlowMessageInline(_PkScopedInline, admin.StackedInline):
+class FlowMessageInline(CompanyScopedInline, admin.StackedInline):
     model = FlowMessage
     fields = (
         ("order_index", "message_type", "is_active"),

@@ -5,6 +5,7 @@ foreign-key choices are narrowed to the same company; `company` is set on save a
 field unless a superuser is looking at all companies; permissions follow the membership role.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 
@@ -118,6 +119,17 @@ class CompanyScopedInline(CompanyScopedAdminMixin):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         company = obj.company if obj is not None else _access(request).company
-        if company is not None:
-            formset.form = bind_company(formset.form, company)
-        return formset
+        if company is None:
+            return formset
+        formset.form = bind_company(formset.form, company)
+
+        class CompanyFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                # The hidden pk field would use the fail-closed default manager, which refuses
+                # once the request's scope has ended (e.g. when a template renders lazily).
+                pk_field = form.fields.get(self._pk_field.name)
+                if isinstance(pk_field, forms.ModelChoiceField):
+                    pk_field.queryset = self.model._default_manager.for_company(company)
+
+        return CompanyFormSet
