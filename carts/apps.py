@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class CartsConfig(AppConfig):
     name = "carts"
+
+    def ready(self):
+        from carts.actions import register_all  # noqa: PLC0415 - models must be loaded first
+
+        register_all()
