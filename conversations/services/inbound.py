@@ -4,11 +4,12 @@
 `tasks.conversation_process_task`, enqueued after commit on the `webhooks` queue.
 """
 
+import hashlib
 import time
 
 import structlog
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from conversations.models import Channel, Conversation, InboundEvent, Message
@@ -186,7 +187,8 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
 
     Records the provider's chat id in provider_contact_ids (replies go there), and the name when
     the customer had none. Concurrent first messages from one phone make one Customer (unique
-    (company, phone) + get_or_create's retry).
+    (company, phone) + get_or_create's retry); from one phone-less chat id (an `@lid`), one
+    Customer too (creation serialised per company and chat id by `lock_for_transaction`).
     """
     company = channel.company
     customers = Customer.objects.for_company(company)
@@ -197,9 +199,15 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
     if phone:
         customer, _ = customers.get_or_create(company=company, phone=phone, defaults={"name": name})
     else:
-        customer = customers.filter(**{f"provider_contact_ids__{channel.provider}": incoming.chat_id}).first()
-        if customer is None:
-            customer = customers.create(company=company, name=name)
+        with transaction.atomic():
+            # No phone, so no unique column to decide: concurrent first messages of one chat id take
+            # turns here, and the second one finds the customer the first created.
+            lock_for_transaction(f"customer-contact:{company.pk}:{channel.provider}:{incoming.chat_id}")
+            customer = customers.filter(**{f"provider_contact_ids__{channel.provider}": incoming.chat_id}).first()
+            if customer is None:
+                customer = customers.create(
+                    company=company, name=name, provider_contact_ids={channel.provider: incoming.chat_id}
+                )
     changed = []
     contact_ids = dict(customer.provider_contact_ids or {})
     if incoming.chat_id and contact_ids.get(channel.provider) != incoming.chat_id:
@@ -212,6 +220,20 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
     if changed:
         customer.save(update_fields=[*changed, "updated_at"])
     return customer
+
+
+def lock_for_transaction(name: str) -> None:
+    """Wait for, then hold until the current transaction ends, an exclusive lock named `name`.
+
+    PostgreSQL: a transaction-level advisory lock on a 64-bit hash of the name. SQLite needs
+    nothing: its write transactions (BEGIN IMMEDIATE) already run one at a time. Call it inside
+    `transaction.atomic()`.
+    """
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def conversation_handoff_apply(*, channel: Channel, chat_id: str, human: bool) -> bool:

@@ -1,0 +1,209 @@
+"""Received files: size limit without reading everything, fingerprint and type, Django storage, SSRF refusal."""
+
+import hashlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.files.storage import default_storage
+
+from conversations.models import Message, ReceivedFile
+from conversations.tasks import conversation_process_task, received_file_download_task
+from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
+from integrations.errors import PermanentError
+from integrations.testing.fake_server import FakeServer
+from tenants.scoping import company_scope
+
+PDF = b"%PDF-1.4\n" + b"0" * 5000 + b"\n%%EOF\n"
+
+
+@pytest.fixture
+def media():
+    with FakeServer() as server:
+        yield server
+
+
+def send_document(post_webhook, channel, url, *, file_name="comprovante.pdf", message_id="doc-1"):
+    body = {
+        "from": "5511987654321",
+        "id": message_id,
+        "kind": "document",
+        "media_url": url,
+        "file_name": file_name,
+        "mime": "application/pdf",
+    }
+    answer = post_webhook(channel, body)
+    assert answer.status_code == 200
+    return answer.json()["results"][0]["message_id"]
+
+
+def download(company, message_id):
+    return received_file_download_task.apply(kwargs={"company_id": company.pk, "message_id": message_id}, throw=True)
+
+
+def stored_files(company) -> list[ReceivedFile]:
+    return list(ReceivedFile.objects.for_company(company))
+
+
+def test_document_is_stored_with_name_detected_type_size_and_sha256(channel_a, post_webhook, media, enqueued):
+    media.add("GET", "/files/comprovante", body=PDF, headers={"Content-Type": "application/octet-stream"})
+    message_id = send_document(post_webhook, channel_a, media.url + "/files/comprovante")
+
+    download(channel_a.company, message_id)
+
+    assert enqueued.of("received_file_download_task") == [
+        {"company_id": channel_a.company_id, "message_id": message_id}
+    ]
+    (received,) = stored_files(channel_a.company)
+    assert (received.original_name, received.content_type, received.size) == (
+        "comprovante.pdf",
+        "application/pdf",
+        len(PDF),
+    )
+    assert received.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert received.message_id == message_id
+    assert default_storage.exists(received.file.name)
+    assert received.file.name.startswith("received/")
+    with default_storage.open(received.file.name) as stored:
+        assert stored.read() == PDF
+
+
+def test_download_is_idempotent(channel_a, post_webhook, media, enqueued):
+    media.add("GET", "/f", body=PDF)
+    message_id = send_document(post_webhook, channel_a, media.url + "/f")
+
+    download(channel_a.company, message_id)
+    download(channel_a.company, message_id)
+
+    assert len(stored_files(channel_a.company)) == 1
+    assert len(media.requests) == 1
+
+
+def test_type_comes_from_the_bytes_not_the_claimed_name(channel_a, post_webhook, media, enqueued):
+    media.add("GET", "/f", body=b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, headers={"Content-Type": "application/pdf"})
+    message_id = send_document(post_webhook, channel_a, media.url + "/f", file_name="foto.pdf")
+
+    download(channel_a.company, message_id)
+
+    assert stored_files(channel_a.company)[0].content_type == "image/png"
+
+
+def test_declared_size_over_the_limit_is_refused_before_reading(channel_a, post_webhook, media, enqueued, settings):
+    settings.MAX_RECEIVED_FILE_BYTES = 1000
+    media.add("GET", "/big", body=PDF)
+    message_id = send_document(post_webhook, channel_a, media.url + "/big")
+
+    with pytest.raises(PermanentError, match="over the 1000-byte limit"):
+        download(channel_a.company, message_id)
+
+    assert stored_files(channel_a.company) == []
+
+
+class EndlessFile(BaseHTTPRequestHandler):
+    """Streams a body with no Content-Length (HTTP/1.0, ends when the connection closes) until the
+    client hangs up; counts what it managed to write."""
+
+    written = 0
+    done = threading.Event()
+    cap = 200 * 1024 * 1024
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.end_headers()
+        chunk = b"%PDF-" + b"x" * (64 * 1024 - 5)
+        try:
+            while type(self).written < self.cap:
+                self.wfile.write(chunk)
+                type(self).written += len(chunk)
+        except OSError:  # the client closed the connection: what we want
+            pass
+        finally:
+            type(self).done.set()
+
+
+def test_undeclared_size_is_cut_off_at_the_limit_without_reading_everything(
+    channel_a, post_webhook, enqueued, settings
+):
+    settings.MAX_RECEIVED_FILE_BYTES = 100 * 1024
+    EndlessFile.written = 0
+    EndlessFile.done = threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EndlessFile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        message_id = send_document(post_webhook, channel_a, f"http://127.0.0.1:{server.server_address[1]}/endless")
+        with pytest.raises(PermanentError, match="over the 102400-byte limit"):
+            download(channel_a.company, message_id)
+        assert EndlessFile.done.wait(10)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert stored_files(channel_a.company) == []
+    assert EndlessFile.written < 32 * 1024 * 1024  # kernel buffers at most; far from the 200 MB on offer
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "169.254.169.254", "10.0.0.5", "[::1]"])
+def test_private_media_url_is_refused_and_never_fetched(channel_a, post_webhook, media, enqueued, settings, host):
+    media.add("GET", "/f", body=PDF)
+    port = media.url.rsplit(":", 1)[1]
+    message_id = send_document(post_webhook, channel_a, f"http://{host}:{port}/f")
+    settings.ALLOW_PRIVATE_PROVIDER_URLS = False
+
+    with pytest.raises(PermanentError, match="media URL refused"):
+        download(channel_a.company, message_id)
+
+    assert media.requests == []
+    assert stored_files(channel_a.company) == []
+
+
+def test_wait_for_file_step_advances_on_the_stored_document(
+    company_a, channel_a, post_webhook, media, enqueued, settings, django_capture_on_commit_callbacks
+):
+    settings.CONVERSATIONS_BOT_HANDLER = "flows.pipeline.handle_message"
+    company_a.message_debounce_seconds = 0
+    company_a.save(update_fields=["message_debounce_seconds"])
+    with company_scope(company_a):
+        template = FlowTemplate.objects.create(company=company_a, name="Pix")
+        flow = Flow.objects.create(company=company_a, template=template, name="Pagamento", is_default=True)
+        subflow = Subflow.objects.create(company=company_a, flow=flow, name="Comprovante", order_index=1)
+        FlowMessage.objects.create(
+            company=company_a,
+            subflow=subflow,
+            message_text="Envie o comprovante em PDF.",
+            order_index=1,
+            wait_for_file=True,
+            expected_file_types=["pdf"],
+        )
+        FlowMessage.objects.create(
+            company=company_a, subflow=subflow, message_text="Recebido, obrigado!", order_index=2
+        )
+    media.add("GET", "/pix.pdf", body=PDF)
+
+    def work():
+        for kwargs in enqueued.of("received_file_download_task"):
+            download(company_a, kwargs["message_id"])
+        for kwargs in enqueued.of("conversation_process_task"):
+            with django_capture_on_commit_callbacks(execute=True):
+                conversation_process_task.apply(kwargs=kwargs, throw=True)
+        enqueued.calls.clear()
+
+    post_webhook(channel_a, {"from": "5511987654321", "text": "oi", "id": "t-1"})
+    work()
+    document_id = send_document(post_webhook, channel_a, media.url + "/pix.pdf", file_name="pix.pdf")
+    work()
+
+    with company_scope(company_a):
+        outbound = list(Message.objects.filter(direction="out").values_list("text", flat=True))
+        received = ReceivedFile.objects.get()
+        document = Message.objects.get(pk=document_id)
+    assert outbound == ["Envie o comprovante em PDF.", "Recebido, obrigado!"]
+    assert (received.message_id, received.original_name, received.sha256) == (
+        document_id,
+        "pix.pdf",
+        hashlib.sha256(PDF).hexdigest(),
+    )
+    assert document.status == "processed"
