@@ -10,11 +10,14 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
-from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, Subflow
-from flows.services import flow_simulate, flow_template_export, flow_template_import
+from flows.diagram import flows_diagram_load
+from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, FlowVersion, Subflow
+from flows.services import flow_simulate, flow_template_export, flow_template_import, flow_template_publish
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 from tenants.scoping import company_scope
 
@@ -32,6 +35,24 @@ class SubflowInline(CompanyScopedInline, admin.TabularInline):
     fields = ("name", "trigger_keywords", "parent_subflow", "order_index", "is_active")
     extra = 0
     show_change_link = True
+
+
+class FlowVersionInline(CompanyScopedInline, admin.TabularInline):
+    """Published versions, read-only: they are written by the publish button only."""
+
+    model = FlowVersion
+    fields = ("number", "published_at", "published_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-number",)
+    verbose_name_plural = _("published versions")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class FlowMessageInline(CompanyScopedInline, admin.StackedInline):
@@ -67,6 +88,12 @@ class FlowSimulateForm(forms.Form):
     inputs = forms.CharField(
         label=_("Customer messages, one per line"), widget=forms.Textarea(attrs={"rows": 6, "cols": 60})
     )
+    version = forms.ChoiceField(
+        label=_("Version"),
+        choices=[("draft", _("Draft")), ("published", _("Published"))],
+        initial="draft",
+        required=False,
+    )
 
 
 @admin.register(FlowTemplate)
@@ -74,7 +101,8 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
     list_display = ("name", "is_active", "created_at")
     list_editable = ("is_active",)
     search_fields = ("name",)
-    inlines = [FlowInline]
+    readonly_fields = ("published_version",)
+    inlines = [FlowInline, FlowVersionInline]
     actions = [activate, deactivate, "export_json", "duplicate"]
     change_list_template = "admin/flows/flowtemplate/change_list.html"
     change_form_template = "admin/flows/flowtemplate/change_form.html"
@@ -87,8 +115,38 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
                 self.admin_site.admin_view(self.simulate_view),
                 name="flows_flowtemplate_simulate",
             ),
+            path(
+                "<int:object_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="flows_flowtemplate_publish",
+            ),
         ]
         return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        template = self.get_object(request, object_id) if object_id else None
+        if template is not None:
+            with company_scope(template.company_id):
+                flow_ids = list(Flow.objects.filter(template=template).values_list("pk", flat=True))
+                extra_context["diagram"] = flows_diagram_load(flow_ids=flow_ids)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(require_POST)
+    def publish_view(self, request, object_id):
+        template = self.get_object(request, str(object_id))
+        if template is None:
+            raise Http404
+        if not self.has_change_permission(request, template):
+            raise PermissionDenied
+        try:
+            with company_scope(template.company_id):
+                version = flow_template_publish(template=template, published_by=request.user.get_username())
+        except DrfValidationError as exc:
+            self.message_user(request, _("Not published: %(detail)s") % {"detail": exc.detail}, messages.ERROR)
+        else:
+            self.message_user(request, _("Published as version %(number)d.") % {"number": version.number})
+        return HttpResponseRedirect(reverse("admin:flows_flowtemplate_change", args=[template.pk]))
 
     @admin.action(description=_("Export as JSON"))
     def export_json(self, request, queryset):
@@ -143,8 +201,14 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
         turns = None
         if request.method == "POST" and form.is_valid():
             inputs = [line for line in form.cleaned_data["inputs"].splitlines() if line.strip()]
-            with company_scope(template.company_id):
-                turns = flow_simulate(template_id=template.pk, inputs=inputs)
+            version = None
+            if form.cleaned_data.get("version") == "published":
+                version = template.published_version or None
+                if version is None:
+                    form.add_error("version", _("This template has not been published yet."))
+            if form.is_valid():
+                with company_scope(template.company_id):
+                    turns = flow_simulate(template_id=template.pk, inputs=inputs, version=version)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -165,6 +229,15 @@ class FlowAdmin(CompanyScopedAdmin):
     ordering = ("template", "order_index", "id")
     inlines = [SubflowInline]
     actions = [activate, deactivate]
+    change_form_template = "admin/flows/flow/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        flow = self.get_object(request, object_id) if object_id else None
+        if flow is not None:
+            with company_scope(flow.company_id):
+                extra_context["diagram"] = flows_diagram_load(flow_ids=[flow.pk])
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Subflow)

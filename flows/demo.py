@@ -2,7 +2,7 @@
 
 from flows import actions
 from flows.models import FlowTemplate
-from flows.services import flow_template_import
+from flows.services import flow_template_import, flow_template_publish
 from flows.services.transfer import FORMAT, IMPORTED_PREFIX, VERSION
 from tenants.scoping import company_scope
 
@@ -90,7 +90,7 @@ def pizzeria_document() -> dict:
 
 
 def load(company) -> FlowTemplate:
-    """Create the pizzeria template once; later runs leave it (and staff edits) alone."""
+    """Create and publish the pizzeria template once; later runs leave it (and staff edits) alone."""
     with company_scope(company):
         existing = FlowTemplate.objects.filter(name__in=[DEMO_TEMPLATE_NAME, IMPORTED_PREFIX + DEMO_TEMPLATE_NAME])
         template = existing.first()
@@ -99,4 +99,5 @@ def load(company) -> FlowTemplate:
         template = flow_template_import(document=pizzeria_document())
         template.name = DEMO_TEMPLATE_NAME
         template.save(update_fields=["name"])
+        flow_template_publish(template=template, published_by="demo")
         return template

@@ -25,6 +25,12 @@ class FlowTemplate(CompanyOwned):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    published_version = models.PositiveIntegerField(
+        _("published version"),
+        default=0,
+        editable=False,
+        help_text=_("0 until the first publish: then everyone talks to the draft."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -163,6 +169,31 @@ class FlowMessage(CompanyOwned):
             raise ValidationError({"expected_file_types": _("A list of extensions or MIME types.")})
 
 
+class FlowVersion(CompanyOwned):
+    """A published, frozen copy of a template: what customers talk to while staff edit the draft
+    (the template's own rows). Written once by `flow_template_publish`, never changed."""
+
+    template = models.ForeignKey(FlowTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("number"))
+    snapshot = models.JSONField(
+        _("engine snapshot"), help_text=_("The active flows, subflows and messages, with the draft's ids.")
+    )
+    document = models.JSONField(_("document"), help_text=_("The export document of the whole template."))
+    published_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    published_by = models.CharField(_("published by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("flow version")
+        verbose_name_plural = _("flow versions")
+        ordering = ["template_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "template", "number"], name="flowversion_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} v{self.number}"
+
+
 class FlowPosition(CompanyOwned):
     """Where one conversation stands in its flow.
 
@@ -177,6 +208,9 @@ class FlowPosition(CompanyOwned):
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="flow_positions")
     current_template_id = models.PositiveBigIntegerField(_("template"), null=True, blank=True)
+    current_version = models.PositiveIntegerField(
+        _("version"), null=True, blank=True, help_text=_("The published version talked to; empty: the draft.")
+    )
     current_flow_id = models.PositiveBigIntegerField(_("flow"), null=True, blank=True)
     current_subflow_id = models.PositiveBigIntegerField(_("subflow"), null=True, blank=True)
     current_message_id = models.PositiveBigIntegerField(_("current message"), null=True, blank=True)

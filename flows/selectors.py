@@ -1,7 +1,7 @@
 """Reads of the flows app. Callers run inside a company scope."""
 
 from flows.engine import TemplateSnapshot, build_snapshot
-from flows.models import Flow, FlowMessage, Subflow
+from flows.models import Flow, FlowMessage, FlowVersion, Subflow
 
 FLOW_FIELDS = ("id", "name", "is_default", "order_index")
 SUBFLOW_FIELDS = ("id", "flow_id", "name", "order_index", "trigger_keywords", "parent_subflow_id")
@@ -20,14 +20,16 @@ MESSAGE_FIELDS = (
 )
 
 
-def template_snapshot_load(*, template_id: int) -> TemplateSnapshot | None:
-    """The active parts of an active template as a frozen snapshot, in three queries whatever its
-    size; None when the template is missing, inactive or has no active flow."""
-    flows = list(
-        Flow.objects.filter(template_id=template_id, template__is_active=True, is_active=True).values(*FLOW_FIELDS)
-    )
+def template_rows_load(*, template_id: int, active_template_only: bool = True) -> dict[str, list[dict]]:
+    """The draft's active flows, subflows and messages as plain rows (JSON-safe), in three queries
+    whatever the size; empty lists when there is no active flow (or the template is inactive and
+    `active_template_only`)."""
+    flow_filter = {"template_id": template_id, "is_active": True}
+    if active_template_only:
+        flow_filter["template__is_active"] = True
+    flows = list(Flow.objects.filter(**flow_filter).values(*FLOW_FIELDS))
     if not flows:
-        return None
+        return {"flows": [], "subflows": [], "messages": []}
     flow_ids = [f["id"] for f in flows]
     subflows = list(Subflow.objects.filter(flow_id__in=flow_ids, is_active=True).values(*SUBFLOW_FIELDS))
     messages = list(
@@ -35,15 +37,43 @@ def template_snapshot_load(*, template_id: int) -> TemplateSnapshot | None:
             *MESSAGE_FIELDS
         )
     )
-    return build_snapshot(template_id, flows, subflows, messages)
+    return {"flows": flows, "subflows": subflows, "messages": messages}
 
 
-def live_template_id() -> int | None:
-    """The template new conversations start on: the one holding the company's active default flow
-    (oldest template first), else the oldest active template with an active flow."""
+def snapshot_from_rows(template_id: int, rows: dict) -> TemplateSnapshot | None:
+    """A snapshot from `template_rows_load`'s rows (or a FlowVersion's stored copy); None without flows."""
+    if not rows.get("flows"):
+        return None
+    return build_snapshot(template_id, rows["flows"], rows.get("subflows", []), rows.get("messages", []))
+
+
+def template_snapshot_load(*, template_id: int, version: int | None = None) -> TemplateSnapshot | None:
+    """What the engine runs for an active template: the draft (`version=None`, three queries) or the
+    published `version` (one query). None when the template is missing, inactive, has no active
+    flow, or has no such version."""
+    if version is None:
+        return snapshot_from_rows(template_id, template_rows_load(template_id=template_id))
+    stored = (
+        FlowVersion.objects.filter(template_id=template_id, template__is_active=True, number=version)
+        .values_list("snapshot", flat=True)
+        .first()
+    )
+    return snapshot_from_rows(template_id, stored) if stored else None
+
+
+def live_template() -> tuple[int, int] | None:
+    """(template id, published version number or 0 when never published) of the template new
+    conversations start on: the one holding the company's active default flow (oldest template
+    first), else the oldest active template with an active flow. One query."""
     return (
         Flow.objects.filter(is_active=True, template__is_active=True)
         .order_by("-is_default", "template_id", "order_index", "id")
-        .values_list("template_id", flat=True)
+        .values_list("template_id", "template__published_version")
         .first()
     )
+
+
+def live_template_id() -> int | None:
+    """The id of `live_template()`, or None."""
+    live = live_template()
+    return live[0] if live else None

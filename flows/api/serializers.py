@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from flows import actions
-from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
+from flows.models import Flow, FlowMessage, FlowTemplate, FlowVersion, Subflow
 from tenants.api import CompanyRelatedField, CompanyScopedModelSerializer
 
 
@@ -10,8 +10,17 @@ class FlowTemplateSerializer(CompanyScopedModelSerializer):
 
     class Meta:
         model = FlowTemplate
-        fields = ("id", "name", "description", "is_active", "flows_count", "created_at", "updated_at")
-        read_only_fields = ("created_at", "updated_at")
+        fields = (
+            "id",
+            "name",
+            "description",
+            "is_active",
+            "published_version",
+            "flows_count",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("published_version", "created_at", "updated_at")
 
 
 class FlowSerializer(CompanyScopedModelSerializer):
@@ -100,8 +109,16 @@ class FlowMessageSerializer(CompanyScopedModelSerializer):
         return value
 
 
-class FlowSimulateInputSerializer(serializers.Serializer):
-    template = CompanyRelatedField(queryset=FlowTemplate.objects.none())
+class FlowVersionSerializer(CompanyScopedModelSerializer):
+    class Meta:
+        model = FlowVersion
+        fields = ("id", "template", "number", "published_at", "published_by", "document")
+        read_only_fields = fields
+
+
+class FlowRunInputSerializer(serializers.Serializer):
+    """What a simulation plays: customer messages, strings or {"text", "document": {"mime", "name"}}."""
+
     inputs = serializers.ListField(child=serializers.JSONField(), max_length=100)
 
     def validate_inputs(self, inputs):
@@ -112,3 +129,11 @@ class FlowSimulateInputSerializer(serializers.Serializer):
             if not isinstance(item, dict) or (document is not None and not isinstance(document, dict)):
                 raise serializers.ValidationError(f'Item {index}: a string or {{"text", "document"}}.')
         return inputs
+
+
+class FlowSimulateInputSerializer(FlowRunInputSerializer):
+    template = CompanyRelatedField(queryset=FlowTemplate.objects.none())
+
+
+class SimulateVersionSerializer(serializers.Serializer):
+    version = serializers.ChoiceField(choices=["draft", "published"], default="draft")

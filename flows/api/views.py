@@ -4,20 +4,23 @@ from django.db.models import Count
 from django.utils import timezone
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from conversations.models import Conversation
 from flows.analytics import conversations_analytics, files_analytics
 from flows.api.serializers import (
     FlowMessageSerializer,
+    FlowRunInputSerializer,
     FlowSerializer,
     FlowSimulateInputSerializer,
     FlowTemplateSerializer,
+    FlowVersionSerializer,
+    SimulateVersionSerializer,
     SubflowSerializer,
 )
-from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
-from flows.services import flow_simulate, flow_template_export, flow_template_import
+from flows.models import Flow, FlowMessage, FlowTemplate, FlowVersion, Subflow
+from flows.services import flow_simulate, flow_template_export, flow_template_import, flow_template_publish
 from flows.services.transfer import FlowTemplateDocumentSerializer
 from tenants.api import CompanyScopedViewSetMixin
 
@@ -58,6 +61,19 @@ class FlowTemplateViewSet(_CrudViewSet):
     def scope_queryset(self, queryset):
         return queryset.annotate(flows_count=Count("flows")).order_by("-created_at", "-id")
 
+    @action(detail=True, methods=["post"], serializer_class=FlowVersionSerializer)
+    def publish(self, request, pk=None):
+        """Publish the draft as the next version (atomic); conversations in progress keep theirs."""
+        version = flow_template_publish(template=self.get_object(), published_by=request.user.get_username())
+        return Response(FlowVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"], serializer_class=FlowVersionSerializer)
+    def versions(self, request, pk=None):
+        """The template's published versions, newest first."""
+        template = self.get_object()
+        versions = FlowVersion.objects.filter(template=template).order_by("-number")
+        return Response(FlowVersionSerializer(versions, many=True).data)
+
 
 class FlowViewSet(_CrudViewSet):
     model = Flow
@@ -75,6 +91,44 @@ class FlowViewSet(_CrudViewSet):
             template_id=serializer.validated_data["template"].pk, inputs=serializer.validated_data["inputs"]
         )
         return Response({"turns": turns})
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="simulate",
+        url_name="simulate-flow",
+        serializer_class=FlowRunInputSerializer,
+    )
+    def simulate_flow(self, request, pk=None):
+        """Play inputs through this flow's template, starting at this flow: the draft, or the
+        published version with `?version=published`. Nothing is written or sent."""
+        flow = self.get_object()
+        query = SimulateVersionSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        body = FlowRunInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = None
+        if query.validated_data["version"] == "published":
+            version = flow.template.published_version or None
+            if version is None:
+                raise ValidationError({"version": ["This template has not been published yet."]})
+        turns = flow_simulate(
+            template_id=flow.template_id,
+            inputs=body.validated_data["inputs"],
+            version=version,
+            start_flow_id=flow.pk,
+        )
+        last = turns[-1] if turns else {"replies": [], "step": None, "variables": {}, "completed": False}
+        return Response(
+            {
+                "version": version if version is not None else "draft",
+                "replies": last["replies"],
+                "current_step": last["step"],
+                "variables": last["variables"],
+                "completed": last["completed"],
+                "turns": turns,
+            }
+        )
 
 
 class SubflowViewSet(_CrudViewSet):

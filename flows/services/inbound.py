@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Conversation
+from conversations.services import is_test_contact
 from flows import actions
 from flows.engine import (
     WAIT_FILE,
@@ -22,7 +23,7 @@ from flows.engine import (
 from flows.engine.core import is_stale
 from flows.intents import OutboundIntent
 from flows.models import FlowPosition
-from flows.selectors import live_template_id, template_snapshot_load
+from flows.selectors import live_template, template_snapshot_load
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,10 @@ def position_from_row(row: FlowPosition | None) -> Position:
     )
 
 
-def _store_position(row: FlowPosition, template_id: int | None, position: Position) -> None:
-    row.current_template_id = template_id if position.flow_id is not None else None
+def _store_position(row: FlowPosition, template_id: int | None, version: int | None, position: Position) -> None:
+    in_a_flow = position.flow_id is not None
+    row.current_template_id = template_id if in_a_flow else None
+    row.current_version = version if in_a_flow else None
     row.current_flow_id = position.flow_id
     row.current_subflow_id = position.subflow_id
     row.current_message_id = position.message_id
@@ -77,15 +80,17 @@ def flow_handle_inbound(
     with transaction.atomic():
         row = FlowPosition.objects.select_for_update().filter(conversation=conversation).first()
         position = position_from_row(row)
-        template_id = row.current_template_id if row is not None and position.in_flow else None
-        snapshot = None
-        if template_id is not None and not is_stale(position, now, stale_after):
-            snapshot = template_snapshot_load(template_id=template_id)
+        stale = is_stale(position, now, stale_after)
+        template_id = version = snapshot = None
+        if row is not None and position.in_flow and not stale and row.current_template_id is not None:
+            # A conversation in progress finishes on the version it started on.
+            template_id, version = row.current_template_id, row.current_version
+            snapshot = template_snapshot_load(template_id=template_id, version=version)
         if snapshot is None:
-            if position.in_flow and not is_stale(position, now, stale_after):
+            if position.in_flow and not stale:
                 position = Position()  # its template is gone or switched off: start on the live one
-            template_id = live_template_id()
-            snapshot = template_snapshot_load(template_id=template_id) if template_id is not None else None
+            template_id, version = starting_version(conversation)
+            snapshot = template_snapshot_load(template_id=template_id, version=version) if template_id else None
         decision = decide(
             snapshot=snapshot,
             position=position,
@@ -97,11 +102,30 @@ def flow_handle_inbound(
         intents, variables = _carry_out(decision, conversation)
         if row is None:
             row = FlowPosition(company_id=conversation.company_id, conversation=conversation)
-        _store_position(row, template_id, decision.position)
+        _store_position(row, template_id, version, decision.position)
         conversation.variables = variables
         conversation.status = _conversation_status(decision, conversation.status)
         conversation.save(update_fields=["variables", "status", "updated_at"])
     return intents
+
+
+def starting_version(conversation: Conversation) -> tuple[int | None, int | None]:
+    """(template id, version) a conversation starting now talks to; version None means the draft.
+
+    The live template's published version, except: a template never published runs its draft for
+    everyone, and in test mode the company's test contact gets the draft. (None, None) without a
+    live template. One query, two when test mode needs the customer.
+    """
+    live = live_template()
+    if live is None:
+        return None, None
+    template_id, published = live
+    if not published:
+        return template_id, None
+    company = conversation.company
+    if company.test_mode and is_test_contact(company, conversation.customer):
+        return template_id, None
+    return template_id, published
 
 
 def _carry_out(decision: Decision, conversation) -> tuple[list[OutboundIntent], dict]:

@@ -1,18 +1,27 @@
 """Talk to a template without a provider or a real conversation: nothing is written."""
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
 
-from flows.engine import Document, Inbound, Position, RunAction, SendMessage, decide
+from flows.engine import Document, Inbound, Position, RunAction, SendMessage, TemplateSnapshot, decide
 from flows.selectors import template_snapshot_load
 
 
-def flow_simulate(*, template_id: int, inputs: list) -> list[dict]:
+def flow_simulate(
+    *, template_id: int, inputs: list, version: int | None = None, start_flow_id: int | None = None
+) -> list[dict]:
     """Play `inputs` (strings, or {"text": ..., "document": {"mime": ..., "name": ...}}) through the
-    template as a new customer would. Returns one entry per input: the replies (with cumulative
-    delays), the action hooks that would run, the position and the variables afterwards."""
-    snapshot = template_snapshot_load(template_id=template_id)
+    template as a new customer would: its draft (`version=None`) or published `version`, starting
+    at the default flow or at `start_flow_id`. Returns one entry per input: the replies (with
+    cumulative delays), the action hooks that would run, the position, the current step and the
+    variables afterwards. Raises `serializers.ValidationError` when `start_flow_id` is not an
+    active flow of that version."""
+    snapshot = template_snapshot_load(template_id=template_id, version=version)
+    if start_flow_id is not None:
+        snapshot = _starting_at(snapshot, start_flow_id)
     position, variables, turns = Position(), {}, []
     for item in inputs:
         inbound = _inbound(item)
@@ -38,11 +47,37 @@ def flow_simulate(*, template_id: int, inputs: list) -> list[dict]:
                     "message_id": position.message_id,
                     "waiting_for": position.waiting_for,
                 },
+                "step": current_step(snapshot, position),
                 "variables": dict(variables),
                 "completed": decision.completed,
             }
         )
     return turns
+
+
+def current_step(snapshot: TemplateSnapshot | None, position: Position) -> dict | None:
+    """The step a conversation waits on, by name, for people: None when it waits for nothing."""
+    if snapshot is None or not position.in_flow:
+        return None
+    flow = snapshot.flow(position.flow_id)
+    subflow = snapshot.subflow(position.subflow_id)
+    message = snapshot.message(position.message_id)
+    return {
+        "flow": flow.name if flow else None,
+        "subflow": subflow.name if subflow else None,
+        "message_id": position.message_id,
+        "message_text": message.text if message else None,
+        "waiting_for": position.waiting_for,
+        "save_reply_as": message.save_reply_as if message else "",
+    }
+
+
+def _starting_at(snapshot: TemplateSnapshot | None, flow_id: int) -> TemplateSnapshot:
+    """The same snapshot with `flow_id` as its default flow."""
+    if snapshot is None or snapshot.flow(flow_id) is None:
+        raise serializers.ValidationError({"flow": [_("This flow is not active in that version.")]})
+    flows = tuple(replace(f, is_default=f.id == flow_id) for f in snapshot.flows)
+    return TemplateSnapshot(id=snapshot.id, flows=flows)
 
 
 def _inbound(item) -> Inbound:

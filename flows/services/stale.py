@@ -29,6 +29,7 @@ def flow_positions_reset_company(*, company: Company, now: datetime) -> int:
         FlowPosition.objects.filter(conversation_id__in=conversation_ids).update(
             waiting_for=FlowPosition.Waiting.NOTHING,
             current_template_id=None,
+            current_version=None,
             current_flow_id=None,
             current_subflow_id=None,
             current_message_id=None,

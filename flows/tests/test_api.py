@@ -5,7 +5,14 @@ from django.utils import timezone
 
 from conversations.models import Conversation, Message, ReceivedFile
 from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, Subflow
-from flows.tests.factories import ConversationFactory, FlowFactory, pizzeria_template
+from flows.services import flow_template_publish
+from flows.tests.factories import (
+    ConversationFactory,
+    FlowFactory,
+    FlowMessageFactory,
+    SubflowFactory,
+    pizzeria_template,
+)
 from tenants.scoping import company_scope
 
 
@@ -226,3 +233,99 @@ def test_files_analytics_by_type(api_client_a, company_a):
 
 def test_analytics_window_is_validated(api_client_a):
     assert api_client_a.get("/api/analytics/files/?days=0").status_code == 400
+
+
+def test_publish_over_the_api_numbers_versions(api_client_a, company_a, pizzeria):
+    first = api_client_a.post(f"/api/flow-templates/{pizzeria.pk}/publish/")
+    second = api_client_a.post(f"/api/flow-templates/{pizzeria.pk}/publish/")
+    listed = api_client_a.get(f"/api/flow-templates/{pizzeria.pk}/versions/")
+    template = api_client_a.get(f"/api/flow-templates/{pizzeria.pk}/")
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert [v["number"] for v in listed.json()] == [2, 1]
+    assert listed.json()[0]["document"]["template"]["name"] == "Pizzaria"
+    assert template.json()["published_version"] == 2
+
+
+def test_publishing_an_empty_template_is_a_400(api_client_a, company_a):
+    with company_scope(company_a):
+        template = FlowFactory(company=company_a).template
+
+    response = api_client_a.post(f"/api/flow-templates/{template.pk}/publish/")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["template"]
+    with company_scope(company_a):
+        assert FlowTemplate.objects.get(pk=template.pk).published_version == 0
+
+
+def test_publishing_another_companys_template_is_404(api_client_a, company_b):
+    with company_scope(company_b):
+        template, _ = pizzeria_template(company_b)
+
+    assert api_client_a.post(f"/api/flow-templates/{template.pk}/publish/").status_code == 404
+    with company_scope(company_b):
+        assert FlowTemplate.objects.get(pk=template.pk).published_version == 0
+
+
+def test_simulate_a_flow_runs_the_draft_by_default(api_client_a, company_a, pizzeria):
+    with company_scope(company_a):
+        flow_template_publish(template=pizzeria)
+        FlowMessage.objects.filter(message_text="Olá!").update(message_text="Oi (rascunho)!")
+        flow = Flow.objects.get(template=pizzeria)
+
+    draft = api_client_a.post(f"/api/flows/{flow.pk}/simulate/", {"inputs": ["oi", "Ana"]}, format="json")
+    published = api_client_a.post(
+        f"/api/flows/{flow.pk}/simulate/?version=published", {"inputs": ["oi"]}, format="json"
+    )
+
+    assert draft.status_code == 200
+    body = draft.json()
+    assert body["version"] == "draft"
+    assert body["turns"][0]["replies"][0]["text"] == "Oi (rascunho)!"
+    assert body["replies"] == [{"text": "Prazer, Ana! Quer o cardápio?", "delay_seconds": 0}]
+    assert body["variables"] == {"nome": "Ana"}
+    assert body["current_step"] == {
+        "flow": "Main",
+        "subflow": "offer",
+        "message_id": body["turns"][1]["position"]["message_id"],
+        "message_text": "Prazer, {{ nome }}! Quer o cardápio?",
+        "waiting_for": "response",
+        "save_reply_as": "",
+    }
+    assert published.status_code == 200
+    assert published.json()["version"] == 1
+    assert [r["text"] for r in published.json()["replies"]] == ["Olá!", "Qual é o seu nome?"]
+    with company_scope(company_a):
+        assert FlowPosition.objects.count() == 0
+
+
+def test_simulate_starts_at_the_flow_asked_for(api_client_a, company_a, pizzeria):
+    with company_scope(company_a):
+        other = FlowFactory(company=company_a, template=pizzeria, name="Other", is_default=False)
+        FlowMessageFactory(company=company_a, subflow=SubflowFactory(company=company_a, flow=other), message_text="B")
+
+    response = api_client_a.post(f"/api/flows/{other.pk}/simulate/", {"inputs": ["oi"]}, format="json")
+
+    assert [r["text"] for r in response.json()["replies"]] == ["B"]
+    assert response.json()["current_step"] is None
+    assert response.json()["turns"][0]["completed"] is True
+
+
+def test_simulate_published_before_any_publish_is_a_400(api_client_a, company_a, pizzeria):
+    with company_scope(company_a):
+        flow = Flow.objects.get(template=pizzeria)
+
+    response = api_client_a.post(f"/api/flows/{flow.pk}/simulate/?version=published", {"inputs": ["oi"]}, format="json")
+    bad = api_client_a.post(f"/api/flows/{flow.pk}/simulate/?version=v9", {"inputs": ["oi"]}, format="json")
+
+    assert (response.status_code, list(response.json())) == (400, ["version"])
+    assert bad.status_code == 400
+
+
+def test_simulate_another_companys_flow_is_404(api_client_a, company_b):
+    with company_scope(company_b):
+        template, _ = pizzeria_template(company_b)
+        flow = Flow.objects.get(template=template)
+
+    assert api_client_a.post(f"/api/flows/{flow.pk}/simulate/", {"inputs": ["oi"]}, format="json").status_code == 404

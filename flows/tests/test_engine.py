@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from django.utils import translation
+
 from flows.engine import (
     WAIT_FILE,
     WAIT_NOTHING,
@@ -162,10 +164,11 @@ def test_wait_for_file_advances_on_an_expected_document():
 
 
 def test_wait_for_file_reasks_on_text_or_wrong_type():
-    first, by_text, by_type = run(
-        file_script(),
-        ["oi", "já mandei", Inbound(document=Document(mime="application/zip", name="x.zip"))],
-    )
+    with translation.override("en"):
+        first, by_text, by_type = run(
+            file_script(),
+            ["oi", "já mandei", Inbound(document=Document(mime="application/zip", name="x.zip"))],
+        )
 
     reask = "Sorry, I could not use that. Please send the file as a document (PDF, IMAGE/*)."
     assert texts(by_text) == [reask]

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from conversations.models import Conversation
 from flows import actions
@@ -140,7 +140,8 @@ def test_file_wait_reasks_then_advances_on_a_pdf(scoped):
     conversation = ConversationFactory(company=scoped)
     flow_handle_inbound(conversation=conversation, text="oi")
 
-    reask = flow_handle_inbound(conversation=conversation, text="segue")
+    with translation.override("en"):
+        reask = flow_handle_inbound(conversation=conversation, text="segue")
     done = flow_handle_inbound(
         conversation=conversation, text="", document=Document(mime="application/pdf", name="pix.pdf")
     )
