@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from carts.models import Cart, CartItem, SessionContext
+from leads.sheets import SheetsExportAdminMixin  # issue 8
 from orders.admin_inline import PkScopedInline
 from tenants.admin_mixins import CompanyScopedAdmin
 
@@ -12,7 +13,8 @@ class CartItemInline(PkScopedInline, admin.TabularInline):
 
 
 @admin.register(Cart)
-class CartAdmin(CompanyScopedAdmin):
+class CartAdmin(SheetsExportAdminMixin, CompanyScopedAdmin):  # Sheets export: issue 8
+    sheets_tab = "carrinhos"
     list_display = ("__str__", "customer", "source", "status", "delivery_zone", "last_activity_at", "order")
     list_filter = ("source", "status", "email_sent", "whatsapp_sent")
     search_fields = ("customer__name", "customer__phone", "external_id")

@@ -8,3 +8,7 @@ class CartsConfig(AppConfig):
         from carts.actions import register_all  # noqa: PLC0415 - models must be loaded first
 
         register_all()
+
+        from carts.free_text import register  # noqa: PLC0415 - issue 8: the "order_free_text" action
+
+        register()

@@ -125,7 +125,13 @@ def _add_product(cart: Cart, product: Product, quantity: int, max_quantity: int,
 
 
 def cart_add_item(
-    *, company: Company, customer: Customer, text: str = "", product: Product | None = None, quantity: int = 1
+    *,
+    company: Company,
+    customer: Customer,
+    text: str = "",
+    product: Product | None = None,
+    quantity: int = 1,
+    note: str = "",  # issue 8: the note of an LLM-read line ("sem cebola")
 ) -> AddResult:
     """Add to the customer's open cart (created if needed) what `text` asks, or `product` x `quantity`.
 
@@ -138,7 +144,7 @@ def cart_add_item(
     result = AddResult()
     picks: list[tuple[Product, int, str]] = []
     if product is not None:
-        picks.append((product, quantity, ""))
+        picks.append((product, quantity, note))
     else:
         picks, result.unmatched = _resolve_products(company, customer, text)
     if not picks:

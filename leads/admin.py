@@ -11,13 +11,14 @@ from integrations.wordpress.formvibes import FORM_VIBES_TABLES
 from leads.exports import ExportAdminMixin, column
 from leads.models import Customer, ImportRun, Lead
 from leads.progress import progress_get, progress_percent
+from leads.sheets import SheetsExportAdminMixin
 from leads.source_config import SourceNotConfigured, import_options_for
 from leads.tasks import import_run_task
 from tenants.admin_mixins import CompanyScopedAdmin
 
 
 @admin.register(Customer)
-class CustomerAdmin(ExportAdminMixin, CompanyScopedAdmin):
+class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):  # Sheets: issue 8
     export_name = "clientes"
     export_columns = (
         column(_("name"), "name"),
@@ -32,7 +33,7 @@ class CustomerAdmin(ExportAdminMixin, CompanyScopedAdmin):
 
 
 @admin.register(Lead)
-class LeadAdmin(ExportAdminMixin, CompanyScopedAdmin):
+class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):  # Sheets: issue 8
     export_name = "leads"
     export_columns = (
         column(_("name"), "name"),

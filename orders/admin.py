@@ -4,7 +4,9 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from leads.sheets import SheetsExportAdminMixin  # issue 8
 from orders.admin_inline import PkScopedInline
+from orders.erp_admin import ERP_FIELDS, erp_push_again_action  # issue 8
 from orders.models import Order, OrderItem, Payment
 from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition
 from tenants.admin_mixins import CompanyScopedAdmin
@@ -51,7 +53,8 @@ def _advance_action(to: str, label):
 
 
 @admin.register(Order)
-class OrderAdmin(CompanyScopedAdmin):
+class OrderAdmin(SheetsExportAdminMixin, CompanyScopedAdmin):  # Sheets export: issue 8
+    sheets_tab = "pedidos"
     list_display = ("__str__", "status", "customer", "total", "payment_method", "neighbourhood", "created_at", "rating")
     list_filter = ("status", "source", "payment_method", "created_at")
     search_fields = ("=id", "customer__name", "customer__phone", "address", "external_id")
@@ -62,6 +65,7 @@ class OrderAdmin(CompanyScopedAdmin):
     readonly_fields = (
         "status", "source", "external_id", "subtotal", "delivery_fee", "total", "placed_at", "paid_at",
         "completed_at", "cancelled_at", "rating", "rating_requested_at", "rated_at", "created_at",
+        *ERP_FIELDS,  # issue 8: ERP push result
     )  # fmt: skip
     fields = ("customer", "delivery_zone", "neighbourhood", "address", "payment_method", *readonly_fields)
     actions = [
@@ -70,6 +74,7 @@ class OrderAdmin(CompanyScopedAdmin):
         _advance_action(Order.Status.OUT_FOR_DELIVERY, _("Mark as out for delivery")),
         _advance_action(Order.Status.COMPLETED, _("Mark as completed")),
         _advance_action(Order.Status.CANCELLED, _("Cancel (stock returned)")),
+        erp_push_again_action,  # issue 8
     ]
 
     def changelist_view(self, request, extra_context=None):

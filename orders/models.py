@@ -58,6 +58,12 @@ class Order(CompanyOwned):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # Unpaid-order sweep: when the "your Pix is waiting" reminder went out.
     payment_reminded_at = models.DateTimeField(_("payment reminder sent at"), null=True, blank=True)
+    # ERP push (orders/erp.py): which ERP took the completed order, its id there, or the last error.
+    erp_provider = models.CharField(_("ERP"), max_length=16, blank=True)
+    erp_id = models.CharField(_("ERP id"), max_length=64, blank=True)
+    erp_error = models.TextField(_("ERP error"), blank=True)
+    erp_attempts = models.PositiveSmallIntegerField(_("ERP push attempts"), default=0)
+    erp_last_try_at = models.DateTimeField(_("ERP last try at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import DeliveryZone, Product, StockMovement
 from catalog.services import stock_move
 from leads.models import Customer
-from orders import notifications
+from orders import erp, notifications
 from orders.models import Order, OrderItem, Payment, Source
 from tenants.models import Company
 
@@ -136,6 +136,8 @@ def order_transition(*, order: Order, to: str, notify: bool = True) -> bool:
             Payment.objects.for_company(locked.company_id).filter(order=locked, status=Payment.Status.PENDING).update(
                 status=Payment.Status.CANCELLED, updated_at=now
             )
+        if to == S.COMPLETED:
+            erp.erp_push_on_commit(locked)  # issue 8: ERP push enqueued after commit, if the company has an ERP
         if notify:
             text = notifications.order_paid_text(locked) if to == S.PAID else notifications.order_status_text(locked)
             if text:

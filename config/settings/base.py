@@ -198,3 +198,11 @@ ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=Fa
 OUTBOUND_EXPIRE_AFTER_SECONDS = env.int("OUTBOUND_EXPIRE_AFTER_SECONDS", default=60 * 60)
 MAX_RECEIVED_FILE_BYTES = env.int("MAX_RECEIVED_FILE_BYTES", default=16 * 1024 * 1024)
 CONVERSATIONS_BOT_HANDLER = env.str("CONVERSATIONS_BOT_HANDLER", default="flows.pipeline.handle_message")
+
+# --- Business integrations (issue 8) ---
+# LLM for free-text orders (OpenAI-compatible; Groq by default). Empty key: the rule-based parser only.
+GROQ_API_KEY = env.str("GROQ_API_KEY", default="")
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="https://api.groq.com/openai/v1")
+LLM_MODEL = env.str("LLM_MODEL", default="llama-3.3-70b-versatile")
+# Google Sheets API root; change only to point at a proxy or a local fake.
+GOOGLE_SHEETS_BASE_URL = env.str("GOOGLE_SHEETS_BASE_URL", default="https://sheets.googleapis.com/v4")

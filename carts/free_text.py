@@ -1,0 +1,73 @@
+"""Flow action "order_free_text": a free-text order ("2 pizzas de calabresa grandes e uma coca 2l")
+read into cart lines, by the LLM when configured, else by the rule-based parser (SPEC §9).
+
+Settings: `GROQ_API_KEY` (empty = rules only), `LLM_BASE_URL`, `LLM_MODEL`. The LLM's answer is
+validated against the company's catalog by `integrations.llm.parse_order_text` (no invented
+products, names or prices); a failing, slow or rejected call falls back to the rules.
+
+Public API:
+    llm_credentials() -> LlmCredentials | None      None when no key is set
+    order_free_text(conversation, text) -> list[str]
+        Adds the understood lines to the customer's open cart (carts service, quantity limits and
+        stock courtesy check included), replies with what was added and the cart summary, and asks
+        about the parts it did not understand. Nothing is added when nothing was understood.
+    register() -> None                              registers the action with the flows engine
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from carts.actions import hook, show_cart
+from carts.services import CartError, cart_add_item
+from catalog.selectors import products_for_sale
+from integrations.llm import LlmCredentials, parse_order_text
+from integrations.order_text import CatalogItem
+
+ACTION_NAME = "order_free_text"
+
+
+def llm_credentials() -> LlmCredentials | None:
+    """The platform's LLM account from settings, or None (rules only) when no key is set."""
+    api_key = settings.GROQ_API_KEY
+    if not api_key:
+        return None
+    return LlmCredentials(api_key=api_key, base_url=settings.LLM_BASE_URL, model=settings.LLM_MODEL)
+
+
+def order_free_text(conversation, text: str) -> list[str]:
+    """Put what `text` orders in the cart; reply with the cart and ask about what was not understood."""
+    company, customer = conversation.company, conversation.customer
+    for_sale = {p.pk: p for p in products_for_sale(company=company)}
+    catalog = [CatalogItem(product_id=p.pk, name=p.name, price=p.price) for p in for_sale.values()]
+    parsed = parse_order_text(text or "", catalog, llm_credentials(), max_quantity=company.max_item_quantity)
+    added, problems = [], []
+    for line in parsed.lines:
+        product = for_sale.get(line.product_id)
+        if product is None:
+            continue  # parse_order_text only answers catalog ids; a product just withdrawn is skipped
+        try:
+            result = cart_add_item(
+                company=company, customer=customer, product=product, quantity=line.quantity, note=line.note
+            )
+        except CartError as exc:
+            problems.append(str(exc))
+            continue
+        added += [f"{line.quantity}x {product.name}" for _item in result.added]
+    replies = [_("Added: %(items)s.") % {"items": ", ".join(added)}] if added else []
+    replies += problems
+    if added:
+        replies += show_cart(conversation)
+    if parsed.unmatched:
+        replies.append(
+            _("I did not understand: %(items)s. Which product did you mean? Send *menu* to see the options.")
+            % {"items": ", ".join(f"“{piece}”" for piece in parsed.unmatched)}
+        )
+    return replies or [_("I did not understand your order. Send *menu* to see the options.")]
+
+
+def register() -> None:
+    try:
+        from flows import actions  # noqa: PLC0415 - the engine is optional for this app
+    except ImportError:
+        return
+    actions.register(ACTION_NAME, hook(order_free_text))

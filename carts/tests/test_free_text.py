@@ -1,0 +1,134 @@
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+
+from carts import free_text
+from carts.models import CartItem
+from catalog import demo
+from catalog.models import Product
+from flows import actions as engine_actions
+from integrations.testing.fake_server import FakeServer
+from orders.tests.conftest import conversation_a, customer_a  # noqa: F401 - fixtures
+from tenants.scoping import company_scope
+
+GROQ_ANSWER = json.loads(
+    (
+        Path(__file__).parents[2] / "integrations" / "tests" / "fixtures" / "llm" / "groq_chat_completion.json"
+    ).read_text()
+)
+PATH = "/openai/v1/chat/completions"
+TEXT = "2 pizzas de calabresa e uma coca 2l"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Assert the English msgids whatever the compiled pt-BR catalog holds."""
+    with translation.override("en"):
+        yield
+
+
+def llm_answer(items) -> dict:
+    body = copy.deepcopy(GROQ_ANSWER)
+    body["choices"][0]["message"]["content"] = json.dumps({"items": items})
+    return body
+
+
+def cart_lines(company) -> list[tuple[str, int, Decimal, str]]:
+    items = CartItem.objects.for_company(company).order_by("id")
+    return [(i.name, i.quantity, i.unit_price, i.note) for i in items]
+
+
+def test_action_is_registered_with_the_engine():
+    assert "order_free_text" in engine_actions.registered_names()
+
+
+def test_no_key_uses_the_rules(company_a, conversation_a, settings):  # noqa: F811
+    settings.GROQ_API_KEY = ""
+    demo.load(company_a)
+
+    with company_scope(company_a):
+        replies = free_text.order_free_text(conversation_a, TEXT)
+
+    assert free_text.llm_credentials() is None
+    assert cart_lines(company_a) == [
+        ("Pizza de Calabresa", 2, Decimal("42.00"), ""),
+        ("Coca-Cola 2L", 1, Decimal("12.00"), ""),
+    ]
+    assert replies[0] == "Added: 2x Pizza de Calabresa, 1x Coca-Cola 2L."
+    assert replies[1].endswith("Total: R$ 106,00")
+
+
+def test_llm_lines_are_added_with_their_note(company_a, conversation_a, settings):  # noqa: F811
+    demo.load(company_a)
+    calabresa = Product.objects.for_company(company_a).get(name="Pizza de Calabresa")
+    with FakeServer() as server:
+        item = {"product_id": str(calabresa.pk), "name": calabresa.name, "quantity": 2, "unit_price": 42.0}
+        server.add("POST", PATH, json=llm_answer([{**item, "note": "sem cebola"}]))
+        settings.GROQ_API_KEY, settings.LLM_BASE_URL = "gsk_test", f"{server.url}/openai/v1"
+
+        with company_scope(company_a):
+            free_text.order_free_text(conversation_a, "duas calabresas sem cebola")
+
+    assert len(server.requests_to("POST", PATH)) == 1
+    assert server.requests[0].headers["Authorization"] == "Bearer gsk_test"
+    assert cart_lines(company_a) == [("Pizza de Calabresa", 2, Decimal("42.00"), "sem cebola")]
+
+
+def test_llm_inventing_a_product_is_rejected_and_rules_answer(company_a, conversation_a, settings):  # noqa: F811
+    demo.load(company_a)
+    with FakeServer() as server:
+        invented = {"product_id": "-1", "name": "Pizza de Lagosta", "quantity": 2, "unit_price": 1.0, "note": ""}
+        server.add("POST", PATH, json=llm_answer([invented]))
+        settings.GROQ_API_KEY, settings.LLM_BASE_URL = "gsk_test", f"{server.url}/openai/v1"
+
+        with company_scope(company_a):
+            free_text.order_free_text(conversation_a, TEXT)
+
+    assert len(server.requests_to("POST", PATH)) == 1
+    assert cart_lines(company_a) == [
+        ("Pizza de Calabresa", 2, Decimal("42.00"), ""),
+        ("Coca-Cola 2L", 1, Decimal("12.00"), ""),
+    ]
+
+
+def test_unmatched_parts_are_asked_about(company_a, conversation_a, settings):  # noqa: F811
+    settings.GROQ_API_KEY = ""
+    demo.load(company_a)
+
+    with company_scope(company_a):
+        replies = free_text.order_free_text(conversation_a, "1 pizza portuguesa e 2 esfihas de carne")
+
+    assert cart_lines(company_a) == [("Pizza Portuguesa", 1, Decimal("48.00"), "")]
+    assert replies[-1] == (
+        "I did not understand: “2 esfihas de carne”. Which product did you mean? Send *menu* to see the options."
+    )
+
+
+def test_nothing_understood_adds_nothing(company_a, conversation_a, settings):  # noqa: F811
+    settings.GROQ_API_KEY = ""
+    demo.load(company_a)
+
+    with company_scope(company_a):
+        replies = free_text.order_free_text(conversation_a, "boa noite")
+
+    assert cart_lines(company_a) == []
+    assert replies == ["I did not understand your order. Send *menu* to see the options."]
+
+
+def test_quantity_over_the_limit_is_explained(company_a, conversation_a, settings):  # noqa: F811
+    settings.GROQ_API_KEY = ""
+    demo.load(company_a)
+    company_a.max_item_quantity = 3
+    company_a.save(update_fields=["max_item_quantity"])
+    conversation_a.company.refresh_from_db()
+
+    with company_scope(company_a):
+        free_text.order_free_text(conversation_a, "3 coca 2l")
+        replies = free_text.order_free_text(conversation_a, "2 coca 2l")
+
+    assert cart_lines(company_a) == [("Coca-Cola 2L", 3, Decimal("12.00"), "")]
+    assert replies == ["You can order at most 3 of each item."]
