@@ -6,6 +6,7 @@ from carts.api.views import CartViewSet
 from catalog.api.views import CategoryViewSet, DeliveryZoneViewSet, ProductViewSet
 from conversations.api.views import BotViewSet, ChannelViewSet, ConversationViewSet, SettingsViewSet
 from flows.api import views as flows_views
+from leads.api.analytics import LeadAnalyticsViewSet, RecoveryAnalyticsViewSet
 from leads.api.views import CustomerViewSet, LeadViewSet
 from orders.api.views import OrderViewSet
 from tenants.api_views import CompanySettingViewSet, MembershipViewSet
@@ -15,6 +16,8 @@ router.register("company-settings", CompanySettingViewSet, basename="company-set
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("leads", LeadViewSet, basename="lead")
+router.register("analytics/recovery", RecoveryAnalyticsViewSet, basename="recovery-analytics")
+router.register("analytics/leads", LeadAnalyticsViewSet, basename="lead-analytics")
 router.register("flow-templates", flows_views.FlowTemplateViewSet, basename="flow-template")
 router.register(r"templates/(?P<template_id>\d+)/flows", flows_views.TemplateFlowViewSet, basename="template-flow")
 router.register(r"flows/(?P<flow_id>\d+)/subflows", flows_views.FlowSubflowViewSet, basename="flow-subflow")

@@ -53,4 +53,10 @@ PERIODIC_TASKS = {
         "crontab": {"minute": "0", "hour": "4"},
         "queue": "maintenance",
     },
+    # Daily at 02:30: incremental WooCommerce/Form Vibes import of every company with a WordPress source.
+    "leads-import-daily": {
+        "task": "leads.tasks.imports_daily_task",
+        "crontab": {"minute": "30", "hour": "2"},
+        "queue": "imports",
+    },
 }

@@ -127,3 +127,26 @@ def build_subflow(builder: ObjectBuilder, model, company: Company):
 
 
 BUILDERS[Subflow] = build_subflow
+
+
+def build_imported_cart(builder: ObjectBuilder, model, company: Company):
+    """An imported WooCommerce cart (the leads proxy of Cart): not a second open bot cart of the same customer."""
+    from leads.models import Customer  # noqa: PLC0415 - proxies load after the apps
+
+    return model._base_manager.create(
+        company=company,
+        customer=builder.get(Customer, company),
+        source="woocommerce",
+        status="abandoned",
+        external_id=f"{builder.marker_for(company)}-woo",
+        last_activity_at=timezone.now(),
+    )
+
+
+def _register_proxies() -> None:
+    from leads.proxies import ImportedCart  # noqa: PLC0415
+
+    BUILDERS[ImportedCart] = build_imported_cart
+
+
+_register_proxies()

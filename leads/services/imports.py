@@ -99,6 +99,9 @@ def import_run_execute(*, run: ImportRun) -> ImportRun:
     except (SourceNotConfigured, IntegrationError, ValueError) as exc:
         run.status, run.error = ImportRun.Status.FAILED, str(exc)
         logger.warning("import_failed", run=run.pk, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a run must never stay "running"; the batch in flight rolled back
+        run.status, run.error = ImportRun.Status.FAILED, _("Unexpected error: %(error)s") % {"error": exc}
+        logger.exception("import_crashed", run=run.pk)
     else:
         run.status = ImportRun.Status.SUCCEEDED
     run.finished_at = timezone.now()

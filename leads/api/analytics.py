@@ -1,0 +1,121 @@
+"""Recovery and lead figures for the company's dashboard: /api/analytics/recovery/ and /api/analytics/leads/."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from carts.models import Cart
+from leads.api.views import PERIOD_PARAMETERS
+from leads.exports import FORMATS, column, export_response
+from leads.models import Lead
+from leads.recovery import RECOVERY_STATUSES, abandoned_carts, leads_summary, recovery_summary, with_recovery
+from tenants.api import CompanyScopedViewSetMixin
+
+
+def period_bounds(request) -> tuple[datetime | None, datetime | None]:
+    """?since=YYYY-MM-DD&until=YYYY-MM-DD (inclusive local days) as [start, end); 400 on bad dates."""
+    bounds = []
+    for name, shift in (("since", 0), ("until", 1)):
+        raw = request.query_params.get(name)
+        if not raw:
+            bounds.append(None)
+            continue
+        try:
+            day = date.fromisoformat(raw) + timedelta(days=shift)
+        except ValueError as exc:
+            raise ValidationError({name: "Use YYYY-MM-DD."}) from exc
+        bounds.append(timezone.make_aware(datetime.combine(day, time.min)))
+    return bounds[0], bounds[1]
+
+
+class RecoverySerializer(serializers.Serializer):
+    carts = serializers.IntegerField()
+    recovered = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+    abandoned = serializers.IntegerField()
+    recovery_rate = serializers.FloatField()
+    recovered_revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    orders = serializers.IntegerField()
+    average_ticket = serializers.DecimalField(max_digits=14, decimal_places=2)
+    customers_with_orders = serializers.IntegerField()
+    repeat_customers = serializers.IntegerField()
+    average_days_between_orders = serializers.FloatField(allow_null=True)
+
+
+class LeadFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    with_phone = serializers.IntegerField()
+    already_customers = serializers.IntegerField()
+    conversion_rate = serializers.FloatField()
+    email_sent = serializers.IntegerField()
+    whatsapp_sent = serializers.IntegerField()
+
+
+CART_EXPORT_COLUMNS = (
+    column("carrinho", "external_id"),
+    column("nome", "customer__name"),
+    column("telefone", "customer__phone"),
+    column("email", "customer__email"),
+    column("total", "external_total"),
+    column("data", "last_activity_at"),
+    column("recuperação", "recovery_status"),
+    column("email enviado", "email_sent"),
+    column("whatsapp enviado", "whatsapp_sent"),
+)
+
+
+class RecoveryAnalyticsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
+    """Recovery of imported abandoned carts in the period (by cart time; orders by placed time)."""
+
+    model = Cart
+    serializer_class = RecoverySerializer
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: RecoverySerializer})
+    def list(self, request):
+        start, end = period_bounds(request)
+        return Response(RecoverySerializer(recovery_summary(request.company, start, end)).data)
+
+    @extend_schema(
+        parameters=[
+            *PERIOD_PARAMETERS,
+            OpenApiParameter("type", str, enum=[*FORMATS]),
+            OpenApiParameter("status", str, enum=[*RECOVERY_STATUSES]),
+        ],
+        responses={200: bytes},
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """The period's abandoned carts with their recovery status, as csv|xlsx|txt|whatsapp (?status= to narrow)."""
+        fmt, status = request.query_params.get("type", "csv"), request.query_params.get("status")
+        if fmt not in FORMATS:
+            raise ValidationError({"type": f"Use one of {', '.join(FORMATS)}."})
+        if status and status not in RECOVERY_STATUSES:
+            raise ValidationError({"status": f"Use one of {', '.join(RECOVERY_STATUSES)}."})
+        start, end = period_bounds(request)
+        carts = abandoned_carts(request.company).select_related("customer")
+        if start:
+            carts = carts.filter(last_activity_at__gte=start)
+        if end:
+            carts = carts.filter(last_activity_at__lt=end)
+        carts = with_recovery(carts, request.company).order_by("-last_activity_at", "-id")
+        if status:
+            carts = carts.filter(recovery_status=status)
+        phone = column("", "customer__phone").value
+        return export_response(carts, CART_EXPORT_COLUMNS, fmt, name="carrinhos-abandonados", phone=phone)
+
+
+class LeadAnalyticsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
+    """Lead figures in the period (by submission time), incl. how many are already customers."""
+
+    model = Lead
+    serializer_class = LeadFiguresSerializer
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: LeadFiguresSerializer})
+    def list(self, request):
+        start, end = period_bounds(request)
+        return Response(LeadFiguresSerializer(leads_summary(request.company, start, end)).data)

@@ -1,0 +1,197 @@
+"""Cart recovery (SPEC §7): which imported abandoned carts turned into orders, and the desk's figures.
+
+An abandoned WooCommerce cart is **recovered** when the same customer — the same Customer row, or
+a customer with the same normalised phone or the same email — placed a (not cancelled) order from
+2 days before to 30 days after the cart's time, both ends included; **waiting** while that window
+is still open with no order; **abandoned** once it closed with none. Carts the plugin itself marked
+completed (it saw the purchase) count as recovered. Everything here reads; nothing is written.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from carts.models import Cart
+from leads.models import Lead
+from orders.models import Order
+from tenants.models import Company
+
+WINDOW_BEFORE = timedelta(days=2)
+WINDOW_AFTER = timedelta(days=30)
+RECOVERED, WAITING, ABANDONED = "recovered", "waiting", "abandoned"
+RECOVERY_STATUSES = (RECOVERED, WAITING, ABANDONED)
+# WooCommerce cart statuses that mean "left on the site" (normal = still shopping: not yet abandoned).
+CANDIDATE_STATUSES = (Cart.Status.ABANDONED, Cart.Status.LOST, Cart.Status.CHECKED_OUT)
+
+
+def _shifted(ref: str, delta: timedelta) -> ExpressionWrapper:
+    return ExpressionWrapper(OuterRef(ref) + Value(delta), output_field=DateTimeField())
+
+
+def _same_person(prefix: str = "") -> Q:
+    """Orders of the outer row's customer, or of any customer sharing its phone or email."""
+    return (
+        Q(customer_id=OuterRef(f"{prefix}customer_id"))
+        | Q(customer__phone=OuterRef(f"{prefix}customer__phone"), customer__phone__gt="")
+        | Q(customer__email=OuterRef(f"{prefix}customer__email"), customer__email__gt="")
+    )
+
+
+def abandoned_carts(company: Company) -> QuerySet:
+    """The company's imported carts that recovery applies to."""
+    return Cart.objects.for_company(company).filter(source=Cart.Source.WOOCOMMERCE, status__in=CANDIDATE_STATUSES)
+
+
+def _orders_of(company: Company | int | None) -> QuerySet:
+    if company is None:
+        return Order.objects.unscoped()  # unscoped: superuser all-companies view; tied to the outer company below
+    return Order.objects.for_company(company)
+
+
+def with_recovery(carts: QuerySet, company: Company | int | None, now: datetime | None = None) -> QuerySet:
+    """`carts` annotated with `recovery_order_id` (first matching order) and `recovery_status`
+    ("" for carts recovery does not apply to: bot carts, WooCommerce carts still "normal").
+
+    Orders always come from the cart's own company; `company` None is only for a superuser's
+    all-companies admin view.
+    """
+    now = now or timezone.now()
+    matching = (
+        _orders_of(company)
+        .filter(company_id=OuterRef("company_id"))
+        .exclude(status=Order.Status.CANCELLED)
+        .filter(_same_person())
+        .filter(
+            placed_at__gte=_shifted("last_activity_at", -WINDOW_BEFORE),
+            placed_at__lte=_shifted("last_activity_at", WINDOW_AFTER),
+        )
+        .order_by("placed_at", "id")
+        .values("id")[:1]
+    )
+    return carts.annotate(recovery_order_id=Subquery(matching)).annotate(
+        recovery_status=Case(
+            When(~Q(source=Cart.Source.WOOCOMMERCE) | ~Q(status__in=CANDIDATE_STATUSES), then=Value("")),
+            When(status=Cart.Status.CHECKED_OUT, then=Value(RECOVERED)),
+            When(recovery_order_id__isnull=False, then=Value(RECOVERED)),
+            When(last_activity_at__gte=now - WINDOW_AFTER, then=Value(WAITING)),
+            default=Value(ABANDONED),
+            output_field=CharField(),
+        )
+    )
+
+
+def recovery_status_of(cart: Cart, now: datetime | None = None) -> str:
+    """recovered | waiting | abandoned for one cart (of a candidate status)."""
+    qs = with_recovery(Cart.objects.for_company(cart.company_id).filter(pk=cart.pk), cart.company_id, now)
+    return qs.values_list("recovery_status", flat=True).get()
+
+
+def _period(qs: QuerySet, field: str, start: datetime | None, end: datetime | None) -> QuerySet:
+    if start:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{field}__lt": end})
+    return qs
+
+
+def recovery_summary(
+    company: Company, start: datetime | None = None, end: datetime | None = None, now: datetime | None = None
+) -> dict:
+    """Recovery figures of carts whose time is in [start, end) and of orders placed in it.
+
+    Keys: carts, recovered, waiting, abandoned, recovery_rate (% of carts, 1 decimal),
+    recovered_revenue (distinct matching orders' totals, plus the cart total of plugin-completed
+    carts with no imported order), orders, average_ticket, customers_with_orders, repeat_customers
+    (2+ orders), average_days_between_orders (per repeat customer, then averaged; None if none).
+    """
+    carts = with_recovery(_period(abandoned_carts(company), "last_activity_at", start, end), company, now)
+    counts = dict(carts.order_by().values_list("recovery_status").annotate(n=Count("id")))
+    total = sum(counts.values())
+    recovered = counts.get(RECOVERED, 0)
+    matched = carts.filter(recovery_order_id__isnull=False).values("recovery_order_id")
+    revenue = Order.objects.for_company(company).filter(id__in=Subquery(matched)).aggregate(s=Sum("total"))["s"]
+    plugin_only = carts.filter(status=Cart.Status.CHECKED_OUT, recovery_order_id__isnull=True)
+    revenue = (revenue or Decimal("0")) + (plugin_only.aggregate(s=Sum("external_total"))["s"] or Decimal("0"))
+    orders = _period(
+        Order.objects.for_company(company).exclude(status=Order.Status.CANCELLED), "placed_at", start, end
+    ).filter(placed_at__isnull=False)
+    order_figures = orders.aggregate(n=Count("id"), revenue=Sum("total"))
+    n_orders = order_figures["n"]
+    return {
+        "carts": total,
+        "recovered": recovered,
+        "waiting": counts.get(WAITING, 0),
+        "abandoned": counts.get(ABANDONED, 0),
+        "recovery_rate": round(100 * recovered / total, 1) if total else 0.0,
+        "recovered_revenue": revenue.quantize(Decimal("0.01")),
+        "orders": n_orders,
+        "average_ticket": (order_figures["revenue"] / n_orders).quantize(Decimal("0.01"))
+        if n_orders
+        else Decimal("0.00"),
+        **recurrence(orders),
+    }
+
+
+def recurrence(orders: QuerySet) -> dict:
+    """Customers with orders, those with 2+, and the average days between consecutive orders of the latter."""
+    per_customer = (
+        orders.filter(customer__isnull=False)
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("id"), first=Min("placed_at"), last=Max("placed_at"))
+    )
+    customers = repeat = 0
+    gaps: list[float] = []
+    for row in per_customer.iterator():
+        customers += 1
+        if row["n"] >= 2:
+            repeat += 1
+            gaps.append((row["last"] - row["first"]).total_seconds() / 86400 / (row["n"] - 1))
+    return {
+        "customers_with_orders": customers,
+        "repeat_customers": repeat,
+        "average_days_between_orders": round(sum(gaps) / len(gaps), 1) if gaps else None,
+    }
+
+
+def leads_with_customer_flag(leads: QuerySet, company: Company) -> QuerySet:
+    """`leads` annotated with `is_customer`: the person (customer, phone or email) has a completed order."""
+    completed = (
+        _orders_of(company)
+        .filter(company_id=OuterRef("company_id"), status=Order.Status.COMPLETED)
+        .filter(_same_person())
+    )
+    return leads.annotate(is_customer=Exists(completed))
+
+
+def leads_summary(company: Company, start: datetime | None = None, end: datetime | None = None) -> dict:
+    """Lead figures for leads submitted in [start, end): totals, already customers, contact toggles."""
+    leads = leads_with_customer_flag(_period(Lead.objects.for_company(company), "submitted_at", start, end), company)
+    figures = leads.aggregate(
+        total=Count("id"),
+        with_phone=Count("id", filter=~Q(phone="")),
+        already_customers=Count("id", filter=Q(is_customer=True)),
+        email_sent=Count("id", filter=Q(email_sent=True)),
+        whatsapp_sent=Count("id", filter=Q(whatsapp_sent=True)),
+    )
+    total = figures["total"]
+    figures["conversion_rate"] = round(100 * figures["already_customers"] / total, 1) if total else 0.0
+    return figures

@@ -1,0 +1,240 @@
+"""WooCommerce imports: abandoned carts (CartFlows) and orders (classic or HPOS) into Cart and Order.
+
+Each batch is upserted in one transaction: rows are found by (company, source woocommerce,
+external_id), created in bulk, updated in bulk only when something changed, and their items are
+replaced only when the item lines changed. Customers are merged by phone/email (customers_resolve).
+Registered as the "carts" and "orders" importers of `leads.services.imports`.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+
+from carts.models import Cart, CartItem
+from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
+from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
+from leads.models import ImportRun
+from leads.progress import progress_set
+from leads.services.customers import Person, customers_resolve
+from leads.services.imports import BATCH_SIZE, KindSummary, batched, register_importer
+from leads.source_config import ImportOptions
+from orders.models import Order, OrderItem
+from orders.models import Source as OrderSource
+from tenants.models import Company
+
+CENT = Decimal("0.01")
+
+# WooCommerce order status (without "wc-") -> ours; anything else (plugins' own) is pending.
+WOO_ORDER_STATUS = {
+    "pending": Order.Status.PENDING,
+    "checkout-draft": Order.Status.PENDING,
+    "on-hold": Order.Status.AWAITING_PAYMENT,
+    "processing": Order.Status.PAID,
+    "completed": Order.Status.COMPLETED,
+    "cancelled": Order.Status.CANCELLED,
+    "refunded": Order.Status.CANCELLED,
+    "failed": Order.Status.CANCELLED,
+    "trash": Order.Status.CANCELLED,
+}
+CART_FIELDS = ("customer", "status", "external_total", "last_activity_at")
+ORDER_FIELDS = ("customer", "status", "subtotal", "total", "placed_at", "paid_at", "completed_at")
+
+
+def _money(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _unit_price(line_total: Decimal, quantity: int) -> Decimal:
+    return _money(Decimal(line_total) / quantity) if quantity else _money(line_total)
+
+
+# --- Carts ---------------------------------------------------------------------------------------
+
+
+def import_carts(conn, options: ImportOptions, run: ImportRun, summary: KindSummary) -> None:
+    prefix = options.source.table_prefix
+    window = {"site_timezone": options.site_timezone, "table": options.cart_table}
+    total = count_abandoned_carts(conn, prefix, run.period_start, run.period_end, **window)
+    done = 0
+    progress_set(run.pk, "carts", done=0, total=total)
+    rows = read_abandoned_carts(
+        conn, prefix, run.period_start, run.period_end, phone_column=options.cart_phone_column, **window
+    )
+    for batch in batched(rows, BATCH_SIZE):
+        with transaction.atomic():
+            carts_upsert(company=run.company, rows=batch, summary=summary)
+        done += len(batch)
+        progress_set(run.pk, "carts", done=done, total=max(total, done))
+
+
+def carts_upsert(*, company: Company, rows: list[WooAbandonedCart | ReadFailure], summary: KindSummary) -> None:
+    """Create or update one batch of imported carts and their items. Idempotent by (source, external id)."""
+    carts: list[WooAbandonedCart] = []
+    for row in rows:
+        if isinstance(row, ReadFailure):
+            summary.error(f"{row.external_id}: {row.reason}")
+        elif row.created_at_utc is None:
+            summary.error(f"{row.external_id}: no valid cart time")
+        else:
+            carts.append(row)
+    if not carts:
+        return
+    manager = Cart.objects.for_company(company)
+    existing = {
+        cart.external_id: cart
+        for cart in manager.filter(source=Cart.Source.WOOCOMMERCE, external_id__in=[c.external_id for c in carts])
+    }
+    items_now = _items_by_parent(CartItem, company, "cart", [c.pk for c in existing.values()])
+    people = [Person(name=c.name or "", phone_raw=c.phone_raw or "", email=c.email or "") for c in carts]
+    customers, _created = customers_resolve(company=company, people=people)
+    new, changed, refill = [], [], []
+    for row, customer in zip(carts, customers, strict=True):
+        values = {
+            "customer": customer,
+            "status": Cart.WOOCOMMERCE_STATUS.get(row.status, Cart.Status.ABANDONED),
+            "external_total": _money(row.total),
+            "last_activity_at": row.created_at_utc,
+        }
+        lines = [_cart_line(item) for item in row.items]
+        cart = existing.get(row.external_id)
+        if cart is None:
+            cart = Cart(company=company, source=Cart.Source.WOOCOMMERCE, external_id=row.external_id, **values)
+            new.append((cart, lines))
+            continue
+        fields_changed = any(getattr(cart, name) != value for name, value in values.items())
+        lines_changed = items_now.get(cart.pk, []) != lines
+        if fields_changed:
+            for name, value in values.items():
+                setattr(cart, name, value)
+            changed.append(cart)
+        if lines_changed:
+            refill.append((cart, lines))
+        if fields_changed or lines_changed:
+            summary.updated += 1
+        else:
+            summary.skipped += 1
+    manager.bulk_create([cart for cart, _lines in new])
+    manager.bulk_update(changed, list(CART_FIELDS))
+    _replace_items(CartItem, company, "cart", refill + new, _cart_item)
+    summary.created += len(new)
+
+
+def _cart_line(item) -> tuple:
+    quantity = max(int(item.quantity or 0), 1)
+    name = item.name or (f"#{item.variation_id or item.product_id}" if item.product_id else "?")
+    note = ", ".join(f"{key}: {value}" for key, value in sorted(item.variation.items()))
+    return (name[:200], quantity, _unit_price(item.line_total, quantity), note[:200])
+
+
+def _cart_item(company, cart, line) -> CartItem:
+    name, quantity, unit_price, note = line
+    return CartItem(company=company, cart=cart, name=name, quantity=quantity, unit_price=unit_price, note=note)
+
+
+# --- Orders --------------------------------------------------------------------------------------
+
+
+def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSummary) -> None:
+    prefix = options.source.table_prefix
+    storage = detect_order_storage(conn, prefix)
+    total = count_orders(conn, prefix, run.period_start, run.period_end, storage=storage)
+    done = 0
+    progress_set(run.pk, "orders", done=0, total=total)
+    rows = read_orders(
+        conn, prefix, run.period_start, run.period_end, storage=storage, site_timezone=options.site_timezone
+    )
+    for batch in batched(rows, BATCH_SIZE):
+        with transaction.atomic():
+            orders_upsert(company=run.company, rows=batch, summary=summary)
+        done += len(batch)
+        progress_set(run.pk, "orders", done=done, total=max(total, done))
+
+
+def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummary) -> None:
+    """Create or update one batch of imported orders and their items. Idempotent by (source, external id)."""
+    manager = Order.objects.for_company(company)
+    existing = {
+        order.external_id: order
+        for order in manager.filter(source=OrderSource.WOOCOMMERCE, external_id__in=[r.external_id for r in rows])
+    }
+    items_now = _items_by_parent(OrderItem, company, "order", [o.pk for o in existing.values()])
+    people = [
+        Person(name=r.billing_name or "", phone_raw=r.billing_phone_raw or "", email=r.billing_email or "")
+        for r in rows
+    ]
+    customers, _created = customers_resolve(company=company, people=people)
+    new, changed, refill = [], [], []
+    for row, customer in zip(rows, customers, strict=True):
+        lines = [_order_line(item) for item in row.items]
+        values = {
+            "customer": customer,
+            "status": WOO_ORDER_STATUS.get(row.status, Order.Status.PENDING),
+            "subtotal": _money(sum((line[3] for line in lines), Decimal("0"))),
+            "total": _money(row.total),
+            "placed_at": row.created_at,
+            "paid_at": row.paid_at,
+            "completed_at": row.completed_at,
+        }
+        order = existing.get(row.external_id)
+        if order is None:
+            order = Order(company=company, source=OrderSource.WOOCOMMERCE, external_id=row.external_id, **values)
+            new.append((order, lines))
+            continue
+        fields_changed = any(getattr(order, name) != value for name, value in values.items())
+        lines_changed = items_now.get(order.pk, []) != lines
+        if fields_changed:
+            for name, value in values.items():
+                setattr(order, name, value)
+            changed.append(order)
+        if lines_changed:
+            refill.append((order, lines))
+        if fields_changed or lines_changed:
+            summary.updated += 1
+        else:
+            summary.skipped += 1
+    manager.bulk_create([order for order, _lines in new])
+    manager.bulk_update(changed, list(ORDER_FIELDS))
+    _replace_items(OrderItem, company, "order", refill + new, _order_item)
+    summary.created += len(new)
+
+
+def _order_line(item) -> tuple:
+    quantity = max(int(item.quantity or 0), 1)
+    return (item.name[:200], quantity, _unit_price(item.total, quantity), _money(item.total))
+
+
+def _order_item(company, order, line) -> OrderItem:
+    name, quantity, unit_price, total = line
+    return OrderItem(company=company, order=order, name=name, quantity=quantity, unit_price=unit_price, total=total)
+
+
+# --- Items of both -------------------------------------------------------------------------------
+
+_LINE_FIELDS = {
+    CartItem: ("name", "quantity", "unit_price", "note"),
+    OrderItem: ("name", "quantity", "unit_price", "total"),
+}
+
+
+def _items_by_parent(model, company: Company, parent: str, parent_ids: list[int]) -> dict[int, list[tuple]]:
+    """The current item lines of many carts/orders in one query, as comparable tuples, in id order."""
+    if not parent_ids:
+        return {}
+    lines: dict[int, list[tuple]] = {}
+    query = model.objects.for_company(company).filter(**{f"{parent}_id__in": parent_ids}).order_by("id")
+    for values in query.values_list(f"{parent}_id", *_LINE_FIELDS[model]):
+        lines.setdefault(values[0], []).append(tuple(values[1:]))
+    return lines
+
+
+def _replace_items(model, company: Company, parent: str, parents_with_lines, build) -> None:
+    """Delete the items of the given parents and insert their new lines, in two bulk statements."""
+    if not parents_with_lines:
+        return
+    manager = model.objects.for_company(company)
+    manager.filter(**{f"{parent}_id__in": [p.pk for p, _lines in parents_with_lines]}).delete()
+    manager.bulk_create([build(company, p, line) for p, lines in parents_with_lines for line in lines])
+
+
+register_importer("carts", import_carts)
+register_importer("orders", import_orders)
