@@ -1,5 +1,7 @@
 """Draft and published versions: staff edit the draft, customers talk to the published version."""
 
+import threading
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -192,3 +194,31 @@ def _published_turn_queries(company, size):
 
 def test_queries_on_a_published_version_do_not_grow_with_the_flow(company_a, company_b):
     assert _published_turn_queries(company_a, 5) == _published_turn_queries(company_b, 500)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_publishes_get_consecutive_numbers(postgres_only, company_a):
+    with company_scope(company_a):
+        template, _ = pizzeria_template(company_a)
+    barrier, results = threading.Barrier(4), []
+
+    def publish():
+        try:
+            with company_scope(company_a):
+                barrier.wait(timeout=10)
+                results.append(flow_template_publish(template=FlowTemplate.objects.get(pk=template.pk)).number)
+        except Exception as exc:  # noqa: BLE001 - reported through the assertion below
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [1, 2, 3, 4]
+    with company_scope(company_a):
+        assert FlowTemplate.objects.get(pk=template.pk).published_version == 4
+        assert sorted(FlowVersion.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
