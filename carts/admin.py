@@ -2,11 +2,10 @@ from django.contrib import admin
 
 from carts.models import Cart, CartItem, SessionContext
 from leads.sheets import SheetsExportAdminMixin  # issue 8
-from orders.admin_inline import PkScopedInline
-from tenants.admin_mixins import CompanyScopedAdmin
+from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 
 
-class CartItemInline(PkScopedInline, admin.TabularInline):
+class CartItemInline(CompanyScopedInline, admin.TabularInline):
     model = CartItem
     extra = 0
     fields = ("product", "name", "unit_price", "quantity", "note")

@@ -5,14 +5,13 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from leads.sheets import SheetsExportAdminMixin  # issue 8
-from orders.admin_inline import PkScopedInline
 from orders.erp_admin import ERP_FIELDS, erp_push_again_action  # issue 8
 from orders.models import Order, OrderItem, Payment
 from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition
-from tenants.admin_mixins import CompanyScopedAdmin
+from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 
 
-class OrderItemInline(PkScopedInline, admin.TabularInline):
+class OrderItemInline(CompanyScopedInline, admin.TabularInline):
     model = OrderItem
     extra = 0
     fields = ("name", "quantity", "unit_price", "total", "note")
@@ -22,7 +21,7 @@ class OrderItemInline(PkScopedInline, admin.TabularInline):
         return False
 
 
-class PaymentInline(PkScopedInline, admin.TabularInline):
+class PaymentInline(CompanyScopedInline, admin.TabularInline):
     model = Payment
     extra = 0
     fields = ("provider", "external_id", "status", "amount", "expires_at", "approved_at")

@@ -206,3 +206,6 @@ LLM_BASE_URL = env.str("LLM_BASE_URL", default="https://api.groq.com/openai/v1")
 LLM_MODEL = env.str("LLM_MODEL", default="llama-3.3-70b-versatile")
 # Google Sheets API root; change only to point at a proxy or a local fake.
 GOOGLE_SHEETS_BASE_URL = env.str("GOOGLE_SHEETS_BASE_URL", default="https://sheets.googleapis.com/v4")
+
+# --- Orders / Pix (issue 5) ---
+MERCADOPAGO_BASE_URL = env.str("MERCADOPAGO_BASE_URL", default="https://api.mercadopago.com")

@@ -1,0 +1,72 @@
+"""Customer replies that belong to an order rather than to the flow: the answer to the rating question.
+
+The rating question goes out from a sweep (orders.sweeps.orders_request_ratings), long after the
+flow that took the order has completed (and after its idle reset), so the flows engine cannot wait
+for the answer. The message pipeline asks here first:
+
+- either in `conversations/processing.py`, first line of `run_bot()`:
+      if rating_reply_take(conversation=conversation, text=text): return []
+  (with `from orders.replies import rating_reply_take`);
+- or by settings: `CONVERSATIONS_BOT_HANDLER = "orders.replies.handle_message"`, which takes the
+  rating answers and hands everything else to the flows engine.
+"""
+
+from django.utils import timezone
+
+from carts.models import Cart, CartItem, SessionContext
+from carts.services import SESSION_TTL
+from conversations.models import Conversation, Message
+from orders.models import Order
+from orders.services import RATING_ANSWER_WINDOW, order_rating_record, parse_rating
+
+
+def rating_reply_take(*, conversation: Conversation, text: str, now=None) -> bool:
+    """Record `text` as the rating the customer was asked for; True when it was taken (the thanks
+    are queued and the bot must not answer it), False otherwise and nothing changed.
+
+    A bare 1..5 answer ("5", "nota 4", "3 estrelas") is a rating only while the customer has an
+    unanswered rating question (orders.services.RATING_ANSWER_WINDOW) and has not started a new
+    order since it was asked: a numbered list shown or a cart touched after the question means
+    "2" picks an item or a zone, or is part of an address.
+    """
+    if parse_rating(text) is None:
+        return False
+    company, customer = conversation.company, conversation.customer
+    now = now or timezone.now()
+    asked_at = (
+        Order.objects.for_company(company)
+        .filter(customer=customer, rating__isnull=True, rating_requested_at__gte=now - RATING_ANSWER_WINDOW)
+        .order_by("-rating_requested_at")
+        .values_list("rating_requested_at", flat=True)
+        .first()
+    )
+    if asked_at is None or _shopping_since(company, customer, asked_at, now):
+        return False
+    return order_rating_record(company=company, customer=customer, text=text, now=now) is not None
+
+
+def _shopping_since(company, customer, asked_at, now) -> bool:
+    listed = SessionContext.objects.for_company(company).filter(
+        customer=customer, expires_at__gt=max(now, asked_at + SESSION_TTL)
+    )
+    if listed.exists():
+        return True
+    return (
+        CartItem.objects.for_company(company)
+        .filter(
+            cart__customer=customer,
+            cart__source=Cart.Source.WHATSAPP,
+            cart__status__in=Cart.EDITABLE,
+            cart__last_activity_at__gt=asked_at,
+        )
+        .exists()
+    )
+
+
+def handle_message(*, conversation: Conversation, text: str, message: Message | None = None) -> list:
+    """A bot handler for `settings.CONVERSATIONS_BOT_HANDLER`: rating answers first, else the flow."""
+    if rating_reply_take(conversation=conversation, text=text):
+        return []
+    from flows.pipeline import handle_message as flow_handle_message  # noqa: PLC0415 - optional engine
+
+    return flow_handle_message(conversation=conversation, text=text, message=message)
