@@ -1,0 +1,1 @@
+"""Production deployment helpers run inside the image (docker-compose.prod.yml)."""

@@ -1,0 +1,187 @@
+"""docker-compose.prod.yml, the Dockerfile and the nginx config, read statically (no Docker daemon here)."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+from deploy import probe
+from integrations.messaging import registry
+
+REPO = Path(__file__).resolve().parent.parent
+NGINX = REPO / "deploy" / "nginx"
+DJANGO_SERVICES = ("web", "worker-messaging", "worker-default", "worker-imports", "beat")
+WORKERS = ("worker-messaging", "worker-default", "worker-imports")
+# Compose interpolation (${VAR}, ${VAR:-x}, ${VAR:?msg}); $$VAR is an escaped container variable.
+INTERPOLATED = re.compile(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((REPO / "docker-compose.prod.yml").read_text())
+
+
+def service_env(service: dict) -> dict:
+    return service.get("environment") or {}
+
+
+def nginx_size_bytes(value: str) -> int:
+    """nginx size syntax: 512, 512k, 3m (binary units)."""
+    units = {"k": 1024, "m": 1024 * 1024, "g": 1024 * 1024 * 1024}
+    suffix = value[-1].lower()
+    return int(value[:-1]) * units[suffix] if suffix in units else int(value)
+
+
+def location_block(config: str, prefix: str) -> str:
+    match = re.search(rf"location {re.escape(prefix)} \{{(.*?)\}}", config, re.DOTALL)
+    assert match, f"no 'location {prefix}' in nginx config"
+    return match.group(1)
+
+
+def test_every_service_is_defined(compose):
+    assert set(compose["services"]) == {*DJANGO_SERVICES, "postgres", "redis", "nginx"}
+
+
+@pytest.mark.parametrize("name", [*DJANGO_SERVICES, "postgres", "redis", "nginx"])
+def test_every_service_has_a_healthcheck(compose, name):
+    healthcheck = compose["services"][name]["healthcheck"]
+
+    assert healthcheck["test"][0] in ("CMD", "CMD-SHELL")
+    assert len(healthcheck["test"]) > 1
+    assert healthcheck["interval"]
+    assert healthcheck["retries"] >= 1
+
+
+def test_web_healthcheck_gets_health_endpoint(compose):
+    assert compose["services"]["web"]["healthcheck"]["test"] == ["CMD", "python", "-m", "deploy.probe", "web"]
+    assert probe.WEB_HEALTH_URL == "http://127.0.0.1:8000/health/"
+
+
+def test_processes_are_the_bin_scripts_make_run_starts(compose):
+    services = compose["services"]
+
+    assert services["web"]["command"] == "bin/web"
+    assert services["beat"]["command"] == "bin/beat"
+    assert [services[name]["command"] for name in WORKERS] == ["bin/worker"] * 3
+    assert service_env(services["web"])["BIND"] == "0.0.0.0:8000"
+    for script in ("web", "worker", "beat"):
+        assert os.access(REPO / "bin" / script, os.X_OK)
+    run_all = (REPO / "bin" / "run-all").read_text()
+    assert all(f"bin/{script} &" in run_all for script in ("web", "worker", "beat"))
+
+
+def test_workers_together_consume_every_queue_exactly_once(compose):
+    queues = [q for name in WORKERS for q in service_env(compose["services"][name])["CELERY_QUEUES"].split(",")]
+
+    assert sorted(queues) == sorted(queue.name for queue in settings.CELERY_TASK_QUEUES)
+
+
+def test_django_services_share_the_x_django_definition(compose):
+    anchor = compose["x-django"]
+    services = compose["services"]
+
+    for name in DJANGO_SERVICES:
+        for key in ("build", "image", "env_file", "volumes", "depends_on", "restart"):
+            assert services[name][key] == anchor[key], (name, key)
+        env = service_env(services[name])
+        assert {k: env[k] for k in anchor["environment"]} == anchor["environment"], name
+    assert anchor["env_file"] == ".env"
+    assert anchor["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+    assert anchor["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+
+
+def test_database_media_and_backup_volumes_are_mounted(compose):
+    services = compose["services"]
+
+    assert {"postgres_data", "media"} <= set(compose["volumes"])
+    assert "postgres_data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    # Backups: a host directory, the same default deploy.sh writes to.
+    assert "${BACKUP_DIR:-./var/backups}:/backups" in services["postgres"]["volumes"]
+    assert "setting BACKUP_DIR ./var/backups" in (REPO / "deploy.sh").read_text()
+    for name in DJANGO_SERVICES:
+        assert "media:/srv/media" in services[name]["volumes"]
+        assert service_env(services[name])["MEDIA_ROOT"] == "/srv/media"
+
+
+def test_every_interpolated_variable_is_documented_in_env_example():
+    used = set(INTERPOLATED.findall((REPO / "docker-compose.prod.yml").read_text()))
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (REPO / ".env.example").read_text(), re.MULTILINE))
+
+    assert used
+    assert used - documented == set()
+
+
+def test_nginx_mounts_exist_in_the_repository(compose):
+    mounts = [v.split(":")[0] for v in compose["services"]["nginx"]["volumes"] if v.startswith("./")]
+
+    assert mounts
+    for source in mounts:
+        assert (REPO / source).exists(), source
+    assert os.access(NGINX / "40-balcao-tls.sh", os.X_OK)
+
+
+def test_nginx_templates_only_use_variables_nginx_is_given(compose):
+    given = set(service_env(compose["services"]["nginx"]))
+    used = set()
+    for template in (NGINX / "templates").glob("*.template"):
+        used |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", template.read_text()))
+
+    assert used == {"NGINX_SERVER_NAME"}
+    assert used <= given
+
+
+def test_nginx_webhook_body_limit_fits_the_largest_provider():
+    app = (NGINX / "app.conf").read_text()
+    largest_provider_body = max(registry.max_body_bytes(name) for name, _ in registry.PROVIDER_CHOICES)
+
+    webhook_limit = re.search(r"client_max_body_size (\S+);", location_block(app, "/webhook/")).group(1)
+    elsewhere = re.match(r".*?^client_max_body_size (\S+);", app, re.DOTALL | re.MULTILINE).group(1)
+
+    assert webhook_limit == "3m"
+    assert nginx_size_bytes(webhook_limit) == largest_provider_body == 3 * 1024 * 1024
+    assert nginx_size_bytes(webhook_limit) >= settings.MAX_WEBHOOK_BODY_BYTES
+    assert nginx_size_bytes(elsewhere) < nginx_size_bytes(webhook_limit)
+
+
+def test_nginx_proxies_with_timeouts_and_forwarded_proto():
+    proxy = (NGINX / "proxy.conf").read_text()
+    app = (NGINX / "app.conf").read_text()
+
+    assert "proxy_pass http://balcao_web;" in proxy
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in proxy
+    assert re.search(r"proxy_read_timeout (\d+)s;", proxy).group(1) == "60"
+    assert "return 404;" in location_block(app, "/media/")
+    for prefix in ("/webhook/", "/static/", "/"):
+        assert "include /etc/nginx/balcao/proxy.conf;" in location_block(app, prefix)
+
+
+def test_nginx_https_site_uses_the_certificate_of_the_server_name():
+    https = (NGINX / "templates" / "balcao-https.conf.template").read_text()
+
+    assert "ssl_certificate /etc/letsencrypt/live/${NGINX_SERVER_NAME}/fullchain.pem;" in https
+    assert "return 301 https://$host$request_uri;" in https
+    assert "include /etc/nginx/balcao/app.conf;" in (NGINX / "templates" / "balcao-http.conf.template").read_text()
+
+
+def test_dockerfile_is_slim_non_root_with_collected_static_files():
+    dockerfile = (REPO / "Dockerfile").read_text()
+
+    assert "ARG PYTHON_IMAGE=python:3.11-slim-bookworm" in dockerfile
+    assert "USER balcao" in dockerfile
+    assert dockerfile.index("collectstatic --noinput") < dockerfile.index("USER balcao")
+    assert 'ENTRYPOINT ["/app/deploy/entrypoint.sh"]' in dockerfile
+    assert 'CMD ["bin/web"]' in dockerfile
+    assert "gunicorn==" in (REPO / "requirements.txt").read_text()
+    assert os.access(REPO / "deploy" / "entrypoint.sh", os.X_OK)
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out():
+    ignored = set((REPO / ".dockerignore").read_text().split())
+
+    assert {".env", ".venv", ".git", "var", "staticfiles"} <= ignored
