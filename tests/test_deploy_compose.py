@@ -2,6 +2,8 @@
 
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -185,3 +187,64 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
     ignored = set((REPO / ".dockerignore").read_text().split())
 
     assert {".env", ".venv", ".git", "var", "staticfiles"} <= ignored
+
+
+def test_shared_nginx_definitions_load_before_the_sites():
+    # conf.d/*.conf load in name order; log_format must exist before a site's access_log names it.
+    rendered = sorted(p.name.removesuffix(".template") for p in (NGINX / "templates").glob("*.template"))
+
+    assert rendered == ["00-balcao.conf", "balcao-http.conf", "balcao-https.conf", "default.conf"]
+    assert "log_format balcao" in (NGINX / "templates" / "00-balcao.conf.template").read_text()
+
+
+def render_nginx_config(root: Path, tls: str) -> Path:
+    """The nginx image's start-up, replayed under `root`: templates rendered, then 40-balcao-tls.sh."""
+    for name in ("conf.d", "balcao", "letsencrypt/live/balcao.example.com", "logs", "cache"):
+        (root / name).mkdir(parents=True, exist_ok=True)
+    replacements = {
+        "${NGINX_SERVER_NAME}": "balcao.example.com",
+        "server web:8000;": "server 127.0.0.1:8000;",  # the compose service name only resolves in Docker
+        "http2 on;": "",  # nginx >= 1.25.1 (the image has 1.27); distribution packages may be older
+        "/etc/nginx/balcao": str(root / "balcao"),
+        "/etc/nginx/conf.d": str(root / "conf.d"),
+        "/etc/letsencrypt": str(root / "letsencrypt"),
+        "/var/cache/nginx": str(root / "cache"),
+        "/var/log/nginx": str(root / "logs"),
+    }
+
+    def render(text: str) -> str:
+        for old, new in replacements.items():
+            text = text.replace(old, new)
+        return text
+
+    for template in (NGINX / "templates").glob("*.template"):
+        (root / "conf.d" / template.name.removesuffix(".template")).write_text(render(template.read_text()))
+    for name in ("app.conf", "proxy.conf"):
+        (root / "balcao" / name).write_text(render((NGINX / name).read_text()))
+    tls_script = root / "40-balcao-tls.sh"
+    tls_script.write_text(render((NGINX / "40-balcao-tls.sh").read_text()))
+    subprocess.run(["sh", str(tls_script)], env={"NGINX_TLS": tls, "PATH": "/usr/bin:/bin"}, check=True)
+    live = root / "letsencrypt" / "live" / "balcao.example.com"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=balcao.example.com", "-days", "1"]
+        + ["-keyout", str(live / "privkey.pem"), "-out", str(live / "fullchain.pem")],
+        capture_output=True,
+        check=True,
+    )
+    main = root / "nginx.conf"
+    main.write_text(
+        f"pid {root}/nginx.pid; error_log {root}/logs/error.log; events {{}}\n"
+        f"http {{ include {root}/conf.d/*.conf; }}\n"
+    )
+    return main
+
+
+@pytest.mark.skipif(not (shutil.which("nginx") and shutil.which("openssl")), reason="nginx/openssl not installed")
+@pytest.mark.parametrize("tls, sites", [("off", "balcao-http.conf"), ("on", "balcao-https.conf")])
+def test_nginx_accepts_the_rendered_config(tmp_path, tls, sites):
+    main = render_nginx_config(tmp_path, tls)
+
+    result = subprocess.run(["nginx", "-t", "-c", str(main), "-p", str(tmp_path)], capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "conf.d").iterdir()) == sorted(["00-balcao.conf", "default.conf", sites])
