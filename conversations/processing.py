@@ -15,9 +15,8 @@ The bot hook
 (the joined buffer) and `message` (the newest buffered Message). It runs inside the processing
 transaction, so anything it writes commits with the conversation's messages. It returns intents;
 this module queues them through `services.message_queue_outbound` (the outbound choke point).
-The flows engine (issue 4) plugs in with one settings line:
-
-    CONVERSATIONS_BOT_HANDLER = "flows.pipeline.handle_message"  # the default
+The default is `orders.replies.handle_message`: answers to a rating question are recorded there,
+everything else goes to the flows engine (`flows.pipeline.handle_message`).
 
 `placeholder_bot` answers nothing (tests of the pipeline alone use it).
 """
