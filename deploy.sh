@@ -141,7 +141,6 @@ cmd_backup() {
   [[ -s "$backup_partial" ]] || die "pg_dump wrote nothing; no backup made"
   mv -- "$backup_partial" "$target"
   backup_partial=""
-selected=()
   echo "Backup written: $target"
   prune_backups "$dir" "$keep"
 }

@@ -1,9 +1,11 @@
 """docker-compose.prod.yml, the Dockerfile and the nginx config, read statically (no Docker daemon here)."""
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,22 @@ DJANGO_SERVICES = ("web", "worker-messaging", "worker-default", "worker-imports"
 WORKERS = ("worker-messaging", "worker-default", "worker-imports")
 # Compose interpolation (${VAR}, ${VAR:-x}, ${VAR:?msg}); $$VAR is an escaped container variable.
 INTERPOLATED = re.compile(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)")
+# ${VAR:-default} / ${VAR:?message}, as compose resolves them when VAR is not set.
+DEFAULTED = re.compile(r"\$\{[A-Z][A-Z0-9_]*(?::-([^}]*)|:\?[^}]*)\}")
+
+# Stand-ins for gunicorn and celery: record argv, then wait until every expected process has
+# started (bin/run-all stops the others as soon as one exits).
+FAKE_PROGRAM = """#!{python}
+import json, os, sys, time
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps([os.path.basename(sys.argv[0]), *sys.argv[1:]]) + "\\n")
+deadline = time.monotonic() + 20
+while time.monotonic() < deadline:
+    with open(os.environ["FAKE_LOG"]) as log:
+        if len(log.readlines()) >= int(os.environ["FAKE_EXPECT"]):
+            break
+    time.sleep(0.05)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +93,104 @@ def test_processes_are_the_bin_scripts_make_run_starts(compose):
     assert all(f"bin/{script} &" in run_all for script in ("web", "worker", "beat"))
 
 
+def test_make_run_starts_bin_run_all_and_the_image_runs_bin_web(compose):
+    run_recipe = re.search(r"^run:.*\n((?:\t.*\n)+)", (REPO / "Makefile").read_text(), re.MULTILINE).group(1)
+    dockerfile = (REPO / "Dockerfile").read_text()
+
+    assert run_recipe.strip().endswith("bin/run-all")
+    assert 'CMD ["bin/web"]' in dockerfile
+    # The entrypoint passes the command through unchanged; no service replaces it.
+    assert 'exec "$@"' in (REPO / "deploy" / "entrypoint.sh").read_text()
+    assert not any("entrypoint" in service for service in compose["services"].values())
+
+
+@pytest.fixture
+def run_processes(tmp_path):
+    """Runs a script of the repository with stand-in gunicorn/celery; returns the argv they got."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("gunicorn", "celery"):
+        (bin_dir / name).write_text(FAKE_PROGRAM.format(python=sys.executable))
+        (bin_dir / name).chmod(0o755)
+    # The entrypoint calls `python`: this interpreter (a symlink would lose the virtualenv).
+    (bin_dir / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (bin_dir / "python").chmod(0o755)
+    log = tmp_path / "processes.log"
+
+    def run(*command: str, expect: int = 1, env: dict | None = None) -> list[list[str]]:
+        log.write_text("")
+        result = subprocess.run(
+            list(command),
+            cwd=REPO,
+            env={"PATH": f"{bin_dir}:/usr/bin:/bin", "FAKE_LOG": str(log), "FAKE_EXPECT": str(expect), **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return sorted(json.loads(line) for line in log.read_text().splitlines())
+
+    return run
+
+
+def resolved_env(service: dict) -> dict:
+    """The service's environment as compose passes it with nothing set in .env."""
+    return {
+        key: DEFAULTED.sub(lambda m: m.group(1) or "set", str(value)) for key, value in service_env(service).items()
+    }
+
+
+BEAT = ["celery", "-A", "config", "beat", "--loglevel", "INFO", "--pidfile="]
+
+
+def worker(queues: str, concurrency: str) -> list[str]:
+    return ["celery", "-A", "config", "worker", "--queues", queues, "--concurrency", concurrency, "--loglevel", "INFO"]
+
+
+def web(bind: str) -> list[str]:
+    return [
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        "2",
+        "--timeout",
+        "30",
+        "--access-logfile",
+        "-",
+    ]
+
+
+def test_make_run_and_the_compose_services_start_the_same_programs(compose, run_processes):
+    local = run_processes("bin/run-all", expect=3)
+
+    all_queues = ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES)
+    assert local == sorted([web("127.0.0.1:8000"), worker(all_queues, "2"), BEAT])
+
+    services = compose["services"]
+    production = {
+        name: run_processes(services[name]["command"], env=resolved_env(services[name])) for name in DJANGO_SERVICES
+    }
+    assert production == {
+        "web": [web("0.0.0.0:8000")],
+        "worker-messaging": [worker("webhooks,outbound", "4")],
+        "worker-default": [worker("default,maintenance", "2")],
+        "worker-imports": [worker("imports", "1")],
+        "beat": [BEAT],
+    }
+
+
+def test_the_image_entrypoint_runs_its_command_unchanged(run_processes):
+    # No DATABASE_URL: the entrypoint's wait for PostgreSQL returns at once.
+    assert run_processes("deploy/entrypoint.sh", "bin/web", env={"BIND": "0.0.0.0:8000"}) == [web("0.0.0.0:8000")]
+
+
 def test_workers_together_consume_every_queue_exactly_once(compose):
     queues = [q for name in WORKERS for q in service_env(compose["services"][name])["CELERY_QUEUES"].split(",")]
 
     assert sorted(queues) == sorted(queue.name for queue in settings.CELERY_TASK_QUEUES)
+    assert {"default", "webhooks", "outbound", "imports"} <= set(queues)
 
 
 def test_django_services_share_the_x_django_definition(compose):

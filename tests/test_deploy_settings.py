@@ -1,4 +1,4 @@
-"""config.settings.production, loaded in a fresh process with only the variables production needs."""
+"""Settings loaded in a fresh process with only the variables given (production, plus base/local for .env handling)."""
 
 import json
 import secrets
@@ -11,6 +11,8 @@ from cryptography.fernet import Fernet
 
 REPO = Path(__file__).resolve().parent.parent
 SENTRY_TEST_DSN = "https://publickey@127.0.0.1:9/1"  # port 9 (discard): nothing is ever sent in these tests
+BASE, LOCAL, PRODUCTION = "config.settings.base", "config.settings.local", "config.settings.production"
+SQLITE_BROKER = "sqla+sqlite:///{var}/celery-broker.sqlite3"
 
 
 @pytest.fixture
@@ -53,17 +55,29 @@ def test_django_security_deploy_checks_are_clean(production_env):
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drf_spectacular.W001 (deploy-only schema check): enum name collisions on 'source' and 'status' need "
-    "ENUM_NAME_OVERRIDES in base.py SPECTACULAR_SETTINGS, and /api/flows/{id}/simulate/ vs /api/flows/simulate/ "
-    "need distinct operation_ids in flows/api/views.py. Remove this marker once they are fixed.",
-)
 def test_check_deploy_reports_no_issues(production_env):
+    # Every tag, drf-spectacular's schema check (drf_spectacular.W001, run only with --deploy) included.
     result = manage(production_env, "check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_openapi_schema_generates_valid_and_without_warnings(production_env, tmp_path):
+    schema_file = tmp_path / "schema.yml"
+
+    result = manage(production_env, "spectacular", "--validate", "--fail-on-warn", "--file", str(schema_file))
+
+    assert result.returncode == 0, result.stderr
+    schema = schema_file.read_text()
+    # Fixed names instead of hash-suffixed ones (ENUM_NAME_OVERRIDES), one id per simulate endpoint.
+    for name in (
+        "SaleSourceEnum:",
+        "OrderStatusEnum:",
+        "operationId: flows_simulate_template",
+        "operationId: flows_simulate_flow",
+    ):
+        assert name in schema
 
 
 def test_https_is_enforced(production_env):
@@ -114,10 +128,54 @@ def test_explicit_csrf_trusted_origins_win(production_env):
     assert production_settings(env, "CSRF_TRUSTED_ORIGINS") == {"CSRF_TRUSTED_ORIGINS": ["https://painel.example.com"]}
 
 
-def test_empty_broker_line_falls_back_to_redis(production_env):
-    env = {**production_env, "REDIS_URL": "redis://redis:6379/0", "CELERY_BROKER_URL": ""}
+@pytest.mark.parametrize(
+    "module, variables, broker, visibility_timeout",
+    [
+        # The empty line of .env.example counts as unset: REDIS_URL, else the SQLite broker under var/.
+        *[
+            (module, {"REDIS_URL": "redis://redis:6379/0", "CELERY_BROKER_URL": ""}, "redis://redis:6379/0", True)
+            for module in (BASE, LOCAL, PRODUCTION)
+        ],
+        *[(module, {"REDIS_URL": "", "CELERY_BROKER_URL": ""}, SQLITE_BROKER, False) for module in (BASE, PRODUCTION)],
+        (BASE, {}, SQLITE_BROKER, False),
+        (BASE, {"REDIS_URL": "redis://redis:6379/0", "CELERY_BROKER_URL": "amqp://rabbit//"}, "amqp://rabbit//", False),
+        # A Redis broker gets its visibility timeout even when the cache is not on Redis.
+        (BASE, {"CELERY_BROKER_URL": "redis://broker:6379/1"}, "redis://broker:6379/1", True),
+    ],
+)
+def test_empty_broker_line_falls_back_in_every_settings_module(
+    production_env, module, variables, broker, visibility_timeout
+):
+    env = {**production_env, "DJANGO_SETTINGS_MODULE": module, **variables}
 
-    assert production_settings(env, "CELERY_BROKER_URL") == {"CELERY_BROKER_URL": "redis://redis:6379/0"}
+    values = production_settings(env, "CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OPTIONS")
+
+    assert values["CELERY_BROKER_URL"] == broker.format(var=production_env["BALCAO_VAR_DIR"])
+    assert ("visibility_timeout" in values["CELERY_BROKER_TRANSPORT_OPTIONS"]) is visibility_timeout
+
+
+@pytest.mark.parametrize(
+    "module, configured, disabled",
+    [(BASE, None, False), (BASE, "", False), (BASE, "false", False), (BASE, "true", True), (PRODUCTION, "true", True)],
+)
+def test_server_side_cursors_can_be_disabled_for_a_transaction_pooler(production_env, module, configured, disabled):
+    env = {**production_env, "DJANGO_SETTINGS_MODULE": module, "DATABASE_URL": "postgres://u:p@pooler:6543/balcao"}
+    if configured is not None:
+        env["DB_DISABLE_SERVER_SIDE_CURSORS"] = configured
+
+    database = production_settings(env, "DATABASES")["DATABASES"]["default"]
+
+    assert database["HOST"] == "pooler"
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is disabled
+
+
+@pytest.mark.parametrize("configured, debug", [(None, True), ("", True), ("false", False)])
+def test_local_debug_treats_an_empty_line_as_unset(production_env, configured, debug):
+    env = {**production_env, "DJANGO_SETTINGS_MODULE": LOCAL}
+    if configured is not None:
+        env["DJANGO_DEBUG"] = configured
+
+    assert production_settings(env, "DEBUG") == {"DEBUG": debug}
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "CRED_ENCRYPTION_KEY"])

@@ -80,6 +80,9 @@ if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # true behind a transaction-mode pooler (pgbouncer, Supabase :6543): a server-side cursor
+    # (`.iterator()`) would not survive the pooler switching connections between transactions.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
 else:
     DATABASES = {
         "default": {
@@ -91,10 +94,13 @@ else:
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "balcao_cache"}}
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+# An empty `CELERY_BROKER_URL=` line (as copied from .env.example) counts as unset: django-environ
+# would return "", and Celery would then silently try amqp://localhost.
+CELERY_BROKER_URL = (
+    env.str("CELERY_BROKER_URL", default="") or REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+)
 # ----------------------------------------------------------------------------------------------
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -148,6 +154,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets sharing a field name get fixed component names (otherwise a hash suffix that
+    # changes when choices change). Cart.Source has the same choices as orders.Source: one enum.
+    "ENUM_NAME_OVERRIDES": {
+        "SaleSourceEnum": "orders.models.Source",
+        "OrderStatusEnum": "orders.models.Order.Status",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------------
@@ -164,7 +176,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Must exceed every countdown/ETA we use, or Redis redelivers the task while it still waits.
 CELERY_MAX_COUNTDOWN_SECONDS = 60 * 60
 # Redis only (the SQLAlchemy transport passes its options to create_engine).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_MAX_COUNTDOWN_SECONDS} if REDIS_URL else {}
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": 2 * CELERY_MAX_COUNTDOWN_SECONDS}
+    if CELERY_BROKER_URL.startswith(("redis", "sentinel"))  # redis://, rediss://, redis+socket://, sentinel://
+    else {}
+)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "webhooks", "outbound", "imports", "maintenance")]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -197,7 +213,7 @@ SENTRY_DSN = env.str("SENTRY_DSN", default="")
 ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=False)
 OUTBOUND_EXPIRE_AFTER_SECONDS = env.int("OUTBOUND_EXPIRE_AFTER_SECONDS", default=60 * 60)
 MAX_RECEIVED_FILE_BYTES = env.int("MAX_RECEIVED_FILE_BYTES", default=16 * 1024 * 1024)
-CONVERSATIONS_BOT_HANDLER = env.str("CONVERSATIONS_BOT_HANDLER", default="flows.pipeline.handle_message")
+CONVERSATIONS_BOT_HANDLER = env.str("CONVERSATIONS_BOT_HANDLER", default="orders.replies.handle_message")
 
 # --- Business integrations (issue 8) ---
 # LLM for free-text orders (OpenAI-compatible; Groq by default). Empty key: the rule-based parser only.

@@ -5,7 +5,7 @@ Runs behind nginx (deploy/nginx/), which terminates TLS and sets X-Forwarded-Pro
 """
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CELERY_BROKER_URL, REDIS_URL, SENTRY_DSN, STATIC_ROOT, STORAGES, VAR_DIR, env
+from config.settings.base import SENTRY_DSN, STATIC_ROOT, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -16,10 +16,6 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[]) or [
     f"https://*{host}" if host.startswith(".") else f"https://{host}" for host in ALLOWED_HOSTS if host != "*"
 ]
 CRED_ENCRYPTION_KEY = env.list("CRED_ENCRYPTION_KEY")
-# Same for `CELERY_BROKER_URL=` copied from .env.example: django-environ would return "", and Celery
-# would then silently try amqp://localhost.
-if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 
 # --- HTTPS (nginx terminates TLS and sends X-Forwarded-Proto) ---------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -82,6 +83,8 @@ class FlowViewSet(_CrudViewSet):
     def scope_queryset(self, queryset):
         return queryset.annotate(subflows_count=Count("subflows")).order_by("template_id", "order_index", "id")
 
+    # Both simulate actions sit at .../simulate/: distinct operation ids keep generated clients stable.
+    @extend_schema(operation_id="flows_simulate_template")
     @action(detail=False, methods=["post"], serializer_class=FlowSimulateInputSerializer)
     def simulate(self, request):
         """Play a list of inputs through a template as a new customer; nothing is written or sent."""
@@ -92,6 +95,7 @@ class FlowViewSet(_CrudViewSet):
         )
         return Response({"turns": turns})
 
+    @extend_schema(operation_id="flows_simulate_flow")
     @action(
         detail=True,
         methods=["post"],
