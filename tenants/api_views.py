@@ -25,4 +25,4 @@ class MembershipViewSet(
     serializer_class = MembershipSerializer
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("user")
+        return queryset.select_related("user").order_by("pk")
