@@ -44,3 +44,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+# WhiteNoise scans STATIC_ROOT when the middleware starts; tests never collect static files.
+WHITENOISE_AUTOREFRESH = True
