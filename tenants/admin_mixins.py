@@ -8,6 +8,7 @@ field unless a superuser is looking at all companies; permissions follow the mem
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import models
 
 from tenants.models import Company, CompanyOwned
 from tenants.selectors import NO_ACCESS
@@ -41,6 +42,9 @@ def scoped_queryset_for(model, request):
 
 class CompanyScopedAdminMixin:
     """Shared by ModelAdmin and inlines."""
+
+    # Provider and media URLs are https; Django 6 makes it the default for URL form fields.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         queryset = scoped_queryset_for(self.model, request)
