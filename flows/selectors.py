@@ -1,7 +1,7 @@
 """Reads of the flows app. Callers run inside a company scope."""
 
 from flows.engine import TemplateSnapshot, build_snapshot
-from flows.models import Flow, FlowMessage, FlowVersion, Subflow
+from flows.models import Flow, FlowMessage, FlowTemplate, FlowVersion, Subflow
 
 FLOW_FIELDS = ("id", "name", "is_default", "order_index")
 SUBFLOW_FIELDS = ("id", "flow_id", "name", "order_index", "trigger_keywords", "parent_subflow_id")
@@ -61,16 +61,31 @@ def template_snapshot_load(*, template_id: int, version: int | None = None) -> T
     return snapshot_from_rows(template_id, stored) if stored else None
 
 
-def live_template() -> tuple[int, int] | None:
+def live_template(company=None) -> tuple[int, int] | None:
     """(template id, published version number or 0 when never published) of the template new
     conversations start on: the one holding the company's active default flow (oldest template
-    first), else the oldest active template with an active flow. One query."""
+    first), else the oldest active template with an active flow. One query. The current company,
+    or `company` when given (callers outside a company scope)."""
+    flows = Flow.objects.for_company(company) if company is not None else Flow.objects.all()
     return (
-        Flow.objects.filter(is_active=True, template__is_active=True)
+        flows.filter(is_active=True, template__is_active=True)
         .order_by("-is_default", "template_id", "order_index", "id")
         .values_list("template_id", "template__published_version")
         .first()
     )
+
+
+def live_template_is_published(company) -> bool:
+    """Whether `company`'s live template has a published version: in test mode, customers other
+    than the test contact are answered (by that version) only then. One query."""
+    live = live_template(company)
+    return bool(live and live[1])
+
+
+def template_published_version(*, template_id: int) -> int:
+    """The template's published version number, 0 when never published or missing. One query."""
+    number = FlowTemplate.objects.filter(pk=template_id).values_list("published_version", flat=True).first()
+    return number or 0
 
 
 def live_template_id() -> int | None:

@@ -87,6 +87,7 @@ def walk_admin(world: World, site: AdminSite, client: Client) -> list[str]:
                 leaks.append(f"{label}: a global table is visible to a company user")
             continue
         leaks += _admin_changelist(world, client, changelist, model, label)
+        leaks += _custom_admin_views(world, site, client, model, label)  # before the delete attempt below
         b_obj = world.b(model)
         for view in ("change", "history", "delete"):
             url = reverse(f"{prefix}_{view}", args=[b_obj.pk])
@@ -103,6 +104,46 @@ def walk_admin(world: World, site: AdminSite, client: Client) -> list[str]:
         if change.status_code == 200:
             leaks += _form_choices(world, change, f"{label} change form")
         leaks += _autocomplete(world, site, client, model, label)
+    return leaks
+
+
+STANDARD_ADMIN_VIEWS = ("changelist", "add", "history", "delete", "change")
+
+
+def _custom_admin_views(world, site, client, model, label) -> list[str]:
+    """A ModelAdmin's own pages (get_urls: simulate, publish, import, progress...): one taking an
+    object id must answer B's id as it answers a missing one, by GET and by POST, show none of B's
+    data and change none of B's rows; one without an id must show none of B's data."""
+    model_admin = site._registry[model]
+    prefix = f"{model._meta.app_label}_{model._meta.model_name}"
+    standard = {f"{prefix}_{view}" for view in STANDARD_ADMIN_VIEWS}
+    leaks = []
+    for pattern in model_admin.get_urls():
+        name = getattr(pattern, "name", None)
+        if not name or name in standard:
+            continue
+        what = f"{label} page '{name}'"
+        params = list(pattern.pattern.converters)
+        if not params:
+            response = client.get(reverse(f"{site.name}:{name}"))
+            if MARKER_B in response.content.decode().lower():
+                leaks.append(f"{what}: shows B's data")
+            continue
+        b_obj = world.b(model)
+        url = reverse(f"{site.name}:{name}", kwargs={params[0]: b_obj.pk})
+        missing = reverse(f"{site.name}:{name}", kwargs={params[0]: MISSING_PK})
+        before = snapshot(b_obj)
+        for method in ("get", "post"):
+            response, expected = getattr(client, method)(url), getattr(client, method)(missing)
+            if response.status_code not in (302, 403, 404, 405) or response.status_code != expected.status_code:
+                leaks.append(
+                    f"{what} {method.upper()} with B's id: answered {response.status_code}, "
+                    f"a missing id answers {expected.status_code}"
+                )
+            if MARKER_B in response.content.decode().lower():
+                leaks.append(f"{what} {method.upper()} with B's id: shows B's data")
+        if snapshot(b_obj) != before:
+            leaks.append(f"{what}: POST with B's id changed B's row")
     return leaks
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.http import HttpResponse, HttpResponseNotFound
 from django.urls import include, path
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.routers import DefaultRouter
@@ -32,6 +33,14 @@ class LeakyMembershipAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs["queryset"] = db_field.related_model._base_manager.all()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_urls(self):
+        peek = path("<int:object_id>/peek/", self.admin_site.admin_view(self.peek_view), name="membership_peek")
+        return [peek, *super().get_urls()]
+
+    def peek_view(self, request, object_id):
+        membership = Membership.objects.unscoped().filter(pk=object_id).first()  # unscoped: the planted leak
+        return HttpResponse(membership.company.name) if membership else HttpResponseNotFound()
 
 
 leaky_site = admin.AdminSite(name="leaky")

@@ -23,6 +23,8 @@ def test_harness_catches_an_unscoped_admin(world, client, leaky_urls):  # noqa: 
     assert any("changelist lists B's rows" in leak for leak in leaks)
     assert any("change of B's row" in leak for leak in leaks)
     assert any("field 'user' offers B's rows" in leak for leak in leaks)
+    assert any("page 'membership_peek' GET with B's id: answered 200" in leak for leak in leaks)
+    assert any("page 'membership_peek' GET with B's id: shows B's data" in leak for leak in leaks)
 
 
 def test_harness_catches_an_unscoped_viewset(world, leaky_urls):  # noqa: F811

@@ -2,11 +2,18 @@
 
 Every automatic message passes `outbound_block_reason()` (called by the one outbound choke point),
 so a control switched here silences every flow at once.
+
+Test mode exists so a live number can be tested safely: the test contact talks to the draft of the
+bot while every other customer keeps getting the published version. Only the flows app knows
+whether a company has a published version, so it registers that check here
+(`published_bot_check_register`, from its AppConfig.ready()): conversations never imports flows.
+Without a published version, test mode answers the test contact only.
 """
 
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 
 from django.core.cache import cache
 
@@ -52,10 +59,34 @@ def is_test_contact(company: Company, customer) -> bool:
     return wanted in {str(value) for value in (customer.provider_contact_ids or {}).values()}
 
 
+PublishedBotCheck = Callable[[Company], bool]
+_published_bot_checks: list[PublishedBotCheck] = []
+
+
+def published_bot_check_register(check: PublishedBotCheck) -> PublishedBotCheck:
+    """Register `check(company) -> bool`: True when the company has a published bot that customers
+    other than the test contact may talk to while test mode is on. Registering twice is a no-op."""
+    if check not in _published_bot_checks:
+        _published_bot_checks.append(check)
+    return check
+
+
+def published_bot_check_unregister(check: PublishedBotCheck) -> None:
+    if check in _published_bot_checks:
+        _published_bot_checks.remove(check)
+
+
+def company_has_published_bot(company: Company) -> bool:
+    """Whether a registered check says the company's customers have a published bot to talk to."""
+    return any(check(company) for check in _published_bot_checks)
+
+
 def outbound_block_reason(conversation: Conversation, *, notice: bool = False) -> str | None:
     """Why an automatic message may not go to this conversation now, or None when it may.
 
-    `notice=True` is the maintenance notice itself: allowed while the bot is in maintenance.
+    `notice=True` is the maintenance notice itself: allowed while the bot is in maintenance. In test
+    mode a customer other than the test contact is answered only when the company has a published
+    bot (they get that version, the test contact gets the draft); one query more, in test mode only.
     """
     company = conversation.company
     customer = conversation.customer
@@ -69,7 +100,7 @@ def outbound_block_reason(conversation: Conversation, *, notice: bool = False) -
         return BlockReason.MAINTENANCE
     if conversation.bot_paused:
         return BlockReason.HANDOFF
-    if company.test_mode and not is_test_contact(company, customer):
+    if company.test_mode and not is_test_contact(company, customer) and not company_has_published_bot(company):
         return BlockReason.TEST_MODE
     return None
 

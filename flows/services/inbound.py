@@ -2,6 +2,7 @@
 
 import logging
 from datetime import datetime, timedelta
+from typing import Literal
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ from flows.engine import (
 from flows.engine.core import is_stale
 from flows.intents import OutboundIntent
 from flows.models import FlowPosition
-from flows.selectors import live_template, template_snapshot_load
+from flows.selectors import live_template, template_published_version, template_snapshot_load
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +84,10 @@ def flow_handle_inbound(
         stale = is_stale(position, now, stale_after)
         template_id = version = snapshot = None
         if row is not None and position.in_flow and not stale and row.current_template_id is not None:
-            # A conversation in progress finishes on the version it started on.
-            template_id, version = row.current_template_id, row.current_version
-            snapshot = template_snapshot_load(template_id=template_id, version=version)
+            # A conversation in progress finishes on the version it started on (test mode aside).
+            template_id, version = row.current_template_id, _version_in_test_mode(conversation, row)
+            if version is not False:
+                snapshot = template_snapshot_load(template_id=template_id, version=version)
         if snapshot is None:
             if position.in_flow and not stale:
                 position = Position()  # its template is gone or switched off: start on the live one
@@ -109,23 +111,45 @@ def flow_handle_inbound(
     return intents
 
 
+def _test_contact_side(conversation: Conversation) -> bool | None:
+    """None outside test mode; in test mode, whether the conversation is the test contact's."""
+    company = conversation.company
+    if not company.test_mode:
+        return None
+    return is_test_contact(company, conversation.customer)
+
+
 def starting_version(conversation: Conversation) -> tuple[int | None, int | None]:
     """(template id, version) a conversation starting now talks to; version None means the draft.
 
     The live template's published version, except: a template never published runs its draft for
-    everyone, and in test mode the company's test contact gets the draft. (None, None) without a
-    live template. One query, two when test mode needs the customer.
+    everyone, and in test mode the company's test contact gets the draft while nobody else ever
+    does ((None, None) for them when there is no published version: nothing to say). (None, None)
+    without a live template. One query (plus the customer in test mode, when not loaded yet).
     """
     live = live_template()
     if live is None:
         return None, None
     template_id, published = live
+    tester = _test_contact_side(conversation)
+    if tester:
+        return template_id, None
     if not published:
-        return template_id, None
-    company = conversation.company
-    if company.test_mode and is_test_contact(company, conversation.customer):
-        return template_id, None
+        return (None, None) if tester is False else (template_id, None)
     return template_id, published
+
+
+def _version_in_test_mode(conversation: Conversation, row: FlowPosition) -> int | None | Literal[False]:
+    """The version a conversation in progress goes on with: the one it started on, except in test
+    mode, where the test contact moves to the draft and anyone else on the draft moves to the
+    template's published version (False when there is none: start over on the live template).
+    Positions hold the draft's ids, so a move keeps the step. No query outside test mode."""
+    tester = _test_contact_side(conversation)
+    if tester:
+        return None
+    if tester is False and row.current_version is None:
+        return template_published_version(template_id=row.current_template_id) or False
+    return row.current_version
 
 
 def _carry_out(decision: Decision, conversation) -> tuple[list[OutboundIntent], dict]:

@@ -80,6 +80,10 @@ class _Strict(serializers.Serializer):
 
 
 class _MessageDocument(_Strict, serializers.ModelSerializer):
+    expected_file_types = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=20
+    )
+
     class Meta:
         model = FlowMessage
         fields = MESSAGE_FIELDS

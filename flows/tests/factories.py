@@ -86,3 +86,18 @@ def pizzeria_template(company, *, name="Pizzaria"):
     bye = SubflowFactory(company=company, flow=flow, name="bye", order_index=4)
     FlowMessageFactory(company=company, subflow=bye, message_text="Até logo, {{ nome }}!", delay_seconds=2)
     return template, ask
+
+
+def linear_template(company, size: int) -> FlowTemplate:
+    """One flow, one subflow, `size` messages m0..m<size-1>; every odd one waits for a reply (so a
+    turn sends two). Runs inside the company's scope."""
+    subflow = SubflowFactory(company=company, flow=FlowFactory(company=company))
+    for index in range(size):
+        FlowMessageFactory(
+            company=company,
+            subflow=subflow,
+            message_text=f"m{index}",
+            order_index=index,
+            wait_for_response=index % 2 == 1,
+        )
+    return subflow.flow.template

@@ -98,6 +98,42 @@ def test_keyword_in_a_waiting_reply_switches_subflow():
     assert second.position.message_id == 21
 
 
+def test_keyword_while_waiting_for_a_file_switches_subflow():
+    snapshot = template(
+        flow(
+            "f",
+            sub("receipt", msg("Envie o comprovante.", file=True, types=["pdf"], id=51), msg("Recebido!"), id=50),
+            sub("help", msg("Chamando um atendente."), keywords=["ajuda"], id=60),
+            default=True,
+        )
+    )
+
+    _, second = run(snapshot, ["oi", "Preciso de AJUDA"])
+
+    assert texts(second) == ["Chamando um atendente."]
+    assert second.completed is True
+
+
+def test_keyword_of_another_flow_switches_to_that_flow():
+    main = flow("main", sub("ask", msg("Qual é o seu nome?", wait=True, save="nome")), default=True, id=1)
+    support = flow(
+        "support", sub("human", msg("Um atendente vai falar com você.", wait=True), keywords=["humano"]), id=2
+    )
+
+    _, second = run(template(main, support), ["oi", "quero um humano"])
+
+    assert texts(second) == ["Um atendente vai falar com você."]
+    assert second.position.flow_id == 2
+    assert second.variables == {}
+
+
+def test_keyword_starts_its_subflow_for_a_new_customer():
+    [decision] = run(pizzeria(), ["Cardápio, por favor"])
+
+    assert texts(decision)[0] == "Margherita, Calabresa."
+    assert decision.position.subflow_id == 20  # the menu returns to the offer, which waits
+
+
 def test_keyword_inside_another_word_does_not_switch():
     snapshot = template(
         flow(

@@ -1,9 +1,19 @@
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
 from conversations.models import Message
 from conversations.processing import OutboundIntent
 from flows.models import FlowMessage
 from flows.pipeline import handle_message
-from flows.tests.factories import ConversationFactory, FlowFactory, SubflowFactory
+from flows.services import flow_template_publish
+from flows.tests.factories import ConversationFactory, FlowFactory, SubflowFactory, linear_template
+from integrations.messaging.console import ConsoleProvider
 from tenants.scoping import company_scope
+from tests.test_end_to_end_bot import Worker, console_channel
 
 
 def test_pipeline_handler_passes_documents_and_returns_pipeline_intents(company_a):
@@ -37,3 +47,43 @@ def test_pipeline_handler_passes_documents_and_returns_pipeline_intents(company_
 
     assert first == [OutboundIntent(text="Envie o PDF")]
     assert second == [OutboundIntent(text="Ok!", delay_seconds=4)]
+
+
+@pytest.mark.parametrize("published", [False, True], ids=["draft", "published"])
+def test_queries_to_process_one_inbound_message_are_the_same_for_5_and_500_messages(
+    company_a, company_b, client, monkeypatch, django_capture_on_commit_callbacks, settings, published
+):
+    """Webhook, processing task and send tasks of one customer message, counted end to end."""
+    settings.ALLOW_PRIVATE_PROVIDER_URLS = True
+    worker = Worker(monkeypatch, django_capture_on_commit_callbacks)
+
+    def deliver(channel, text, message_id):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                reverse("webhook", args=[channel.inbound_key]),
+                data=json.dumps({"from": "5511987654321", "text": text, "id": message_id}),
+                content_type="application/json",
+            )
+        worker.drain()
+
+    def one_turn_queries(company, size):
+        company.message_debounce_seconds = 0
+        company.save()
+        with company_scope(company):
+            template = linear_template(company, size)
+            if published:
+                flow_template_publish(template=template)
+        channel = console_channel(company)
+        deliver(channel, "oi", "first")  # m0, m1 (waits)
+        ConsoleProvider.clear_outbox()
+        with CaptureQueriesContext(connection) as captured:
+            deliver(channel, "ok", "second")  # m2, m3 (waits)
+        assert [entry.text for entry in ConsoleProvider.outbox] == ["m2", "m3"]
+        assert worker.ran[-3:] == ["conversation_process_task", "message_send_task", "message_send_task"]
+        return len(captured)
+
+    ConsoleProvider.clear_outbox()
+    try:
+        assert one_turn_queries(company_a, 5) == one_turn_queries(company_b, 500)
+    finally:
+        ConsoleProvider.clear_outbox()

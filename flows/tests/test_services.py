@@ -17,6 +17,7 @@ from flows.tests.factories import (
     FlowMessageFactory,
     FlowTemplateFactory,
     SubflowFactory,
+    linear_template,
     pizzeria_template,
 )
 from tenants.scoping import company_scope
@@ -192,21 +193,9 @@ def test_deactivated_template_moves_new_turns_to_the_live_one(scoped):
     assert texts(flow_handle_inbound(conversation=conversation, text="Ana")) == ["Novo!"]
 
 
-def _linear_template(company, size):
-    subflow = SubflowFactory(company=company, flow=FlowFactory(company=company))
-    for index in range(size):
-        FlowMessageFactory(
-            company=company,
-            subflow=subflow,
-            message_text=f"m{index}",
-            order_index=index,
-            wait_for_response=index % 2 == 1,
-        )
-
-
 def _queries_for_one_turn(company, size):
     with company_scope(company):
-        _linear_template(company, size)
+        linear_template(company, size)
         conversation = ConversationFactory(company=company)
         flow_handle_inbound(conversation=conversation, text="oi")
         conversation = Conversation.objects.select_related("company").get(pk=conversation.pk)

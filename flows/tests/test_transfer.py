@@ -30,6 +30,65 @@ def test_export_import_export_is_exact(company_a):
     assert first["flows"][0]["subflows"][2]["parent"] == "s2"
 
 
+def every_feature_document() -> dict:
+    """The demo pizzeria plus what it lacks: inactive parts, a second flow, an image, a description."""
+    document = copy.deepcopy(pizzeria_document())
+    document["template"]["is_active"] = False
+    main = document["flows"][0]
+    main["subflows"][0]["messages"].append(
+        {
+            **main["subflows"][0]["messages"][0],
+            "message_text": "Foto da pizza",
+            "message_type": "image",
+            "order_index": 3,
+            "is_active": False,
+            "delay_seconds": 3600,
+        }
+    )
+    main["subflows"][3].update(is_active=False, description="desligado")
+    second = copy.deepcopy(main)
+    second.update(name="Pós-venda", description="avaliação", is_default=False, is_active=False, order_index=1)
+    for index, subflow in enumerate(second["subflows"], start=5):
+        subflow["ref"] = f"s{index}"
+    second["subflows"][2]["parent"] = "s6"
+    document["flows"].append(second)
+    return document
+
+
+def test_every_field_survives_import_export_import_export(company_a):
+    document = every_feature_document()
+    with company_scope(company_a):
+        first = flow_template_export(template=flow_template_import(document=json.loads(json.dumps(document))))
+        second = flow_template_export(template=flow_template_import(document=json.loads(json.dumps(first))))
+
+    for exported in (document, first, second):
+        exported["template"].pop("name")
+    assert first == document
+    assert second == first
+
+
+def all_rows():
+    """Every row of the four tables, every column: 'unchanged' means exactly this."""
+    return [
+        list(m.objects.unscoped().order_by("pk").values())  # unscoped: test compares whole tables
+        for m in (FlowTemplate, Flow, Subflow, FlowMessage)
+    ]
+
+
+def test_a_malformed_import_leaves_existing_data_unchanged(company_a):
+    bad = every_feature_document()
+    bad["flows"][1]["subflows"][3]["messages"][0]["expected_file_types"] = "pdf"  # the very last row is bad
+    with company_scope(company_a):
+        pizzeria_template(company_a)
+        flow_template_import(document=pizzeria_document())
+    before = all_rows()
+
+    with company_scope(company_a), pytest.raises(ValidationError):
+        flow_template_import(document=bad)
+
+    assert all_rows() == before
+
+
 def test_importing_twice_gets_a_distinct_name(company_a):
     with company_scope(company_a):
         document = pizzeria_document()

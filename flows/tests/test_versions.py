@@ -17,6 +17,7 @@ from flows.tests.factories import (
     FlowFactory,
     FlowMessageFactory,
     SubflowFactory,
+    linear_template,
     pizzeria_template,
 )
 from tenants.scoping import company_scope
@@ -85,6 +86,44 @@ def test_with_test_mode_off_the_test_contact_gets_the_published_version(scoped):
     tester = ConversationFactory(company=scoped, customer=CustomerFactory(company=scoped, phone="+5511987654321"))
 
     assert texts(flow_handle_inbound(conversation=tester, text="oi")) == GREETING_V1
+
+
+def _in_test_mode(company, contact="+5511987654321"):
+    company.test_mode, company.test_contact = True, contact
+    company.save()
+
+
+def test_in_test_mode_nobody_but_the_test_contact_gets_an_unpublished_draft(scoped):
+    pizzeria_template(scoped)
+    _in_test_mode(scoped)
+    customer = ConversationFactory(company=scoped, customer=CustomerFactory(company=scoped, phone="+5521999990000"))
+
+    assert flow_handle_inbound(conversation=customer, text="oi") == []
+    assert FlowPosition.objects.get(conversation=customer).current_template_id is None
+
+
+def test_in_test_mode_a_customer_left_on_the_draft_goes_on_with_the_published_version(scoped):
+    template, _ = pizzeria_template(scoped)
+    customer = ConversationFactory(company=scoped, customer=CustomerFactory(company=scoped, phone="+5521999990000"))
+    flow_handle_inbound(conversation=customer, text="oi")  # never published yet: the draft
+    flow_template_publish(template=template)
+    edit_draft("Prazer, {{ nome }}! Quer o cardápio?", "Rascunho, {{ nome }}!")
+    _in_test_mode(scoped)
+
+    assert texts(flow_handle_inbound(conversation=customer, text="Ana")) == ["Prazer, Ana! Quer o cardápio?"]
+    assert FlowPosition.objects.get(conversation=customer).current_version == 1
+
+
+def test_in_test_mode_the_test_contact_goes_on_with_the_draft_at_the_same_step(scoped):
+    template, _ = pizzeria_template(scoped)
+    flow_template_publish(template=template)
+    tester = ConversationFactory(company=scoped, customer=CustomerFactory(company=scoped, phone="+5511987654321"))
+    flow_handle_inbound(conversation=tester, text="oi")  # test mode off: version 1
+    edit_draft("Prazer, {{ nome }}! Quer o cardápio?", "Rascunho, {{ nome }}!")
+    _in_test_mode(scoped)
+
+    assert texts(flow_handle_inbound(conversation=tester, text="Ana")) == ["Rascunho, Ana!"]
+    assert FlowPosition.objects.get(conversation=tester).current_version is None
 
 
 def test_publishing_mid_conversation_does_not_move_the_conversation(scoped):
@@ -173,16 +212,7 @@ def test_a_deactivated_template_stops_its_published_conversations(scoped):
 
 def _published_turn_queries(company, size):
     with company_scope(company):
-        subflow = SubflowFactory(company=company, flow=FlowFactory(company=company))
-        for index in range(size):
-            FlowMessageFactory(
-                company=company,
-                subflow=subflow,
-                message_text=f"m{index}",
-                order_index=index,
-                wait_for_response=index % 2 == 1,
-            )
-        flow_template_publish(template=subflow.flow.template)
+        flow_template_publish(template=linear_template(company, size))
         conversation = ConversationFactory(company=company)
         flow_handle_inbound(conversation=conversation, text="oi")
         conversation = Conversation.objects.select_related("company").get(pk=conversation.pk)

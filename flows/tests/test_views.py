@@ -3,8 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from config.beat import PERIODIC_TASKS
 from flows.models import FlowPosition
 from flows.services import flow_handle_inbound
+from flows.tasks import flow_positions_reset_stale_task
 from flows.tests.factories import ConversationFactory, pizzeria_template
 from tenants.scoping import company_scope
 
@@ -47,6 +49,7 @@ def test_cron_resets_with_the_header_or_query(client, settings, idle_conversatio
 
 
 def test_beat_task_runs_the_sweep(idle_conversation):
-    from flows.tasks import flow_positions_reset_stale_task
-
+    scheduled = [job for job in PERIODIC_TASKS.values() if job["task"] == flow_positions_reset_stale_task.name]
+    assert [job.get("every_seconds") for job in scheduled] == [300]
     assert flow_positions_reset_stale_task() == 1
+    assert waiting_for(idle_conversation) == "nothing"
