@@ -96,3 +96,15 @@ def test_list_is_paginated(api_client_a, company_a, settings):
     assert body["count"] == settings.API_PAGE_SIZE + 1
     assert len(body["results"]) == settings.API_PAGE_SIZE
     assert body["next"] is not None
+
+
+def test_routes_answer_with_and_without_the_trailing_slash(api_client_a, company_a):
+    CompanySettingFactory(company=company_a, key="a")
+
+    with_slash = api_client_a.get("/api/company-settings/")
+    without_slash = api_client_a.get("/api/company-settings")
+    created = api_client_a.post("/api/company-settings", {"key": "b", "value": "x"}, format="json")
+
+    assert with_slash.status_code == without_slash.status_code == 200
+    assert without_slash.json() == with_slash.json()
+    assert created.status_code == 201, created.content
