@@ -137,6 +137,7 @@ class Message(CompanyOwned):
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
     text = models.TextField(_("text"), blank=True)
     media_url = models.URLField(_("media URL"), max_length=1000, blank=True)
+    media_id = models.CharField(_("provider media id"), max_length=200, blank=True)  # Meta: fetched by id
     media_mime = models.CharField(_("media type"), max_length=100, blank=True)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)

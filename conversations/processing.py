@@ -1,12 +1,17 @@
 """Processing of buffered customer messages, and the hook where the flow engine plugs in.
 
-Debounce without losing anything: inbound Message rows still `received` ARE the buffer. Every
-stored message enqueues `conversation_process_task` with a countdown of the company's debounce;
-a run under the conversation's row lock does nothing while the newest buffered message is younger
-than the debounce window (that message's own task comes later), else it claims every buffered
-message, joins their text (capped at max_buffer_text_chars) and runs the bot once. Redis only
-speeds this up: a "process at" time in the cache lets early tasks return without touching the
-database. A beat sweep (`inbound_sweep`) processes any conversation whose task was lost.
+Debounce without losing anything: inbound Message rows still `received` ARE the buffer. A stored
+message enqueues `conversation_process_task` (countdown: the company's debounce) after its commit,
+unless one is already pending for the conversation (`processing_schedule`: a "pending" mark added
+atomically in the cache, so a burst costs one publish, not one per message). A run under the
+conversation's row lock that finds the newest buffered message younger than the debounce window
+re-enqueues itself for the rest of the window; otherwise it claims every buffered message, joins
+their text (capped at max_buffer_text_chars) and runs the bot once. When a run ends it clears the
+mark, then looks once more for messages that committed meanwhile and schedules them: a message
+either is seen by that look or adds its own mark after it was cleared, so none waits unscheduled.
+The mark only saves publishes: lost, expired or missing (no cache), it costs a duplicate run
+(harmless under the row lock). A beat sweep (`inbound_sweep`) processes any conversation whose
+task was lost.
 
 The bot hook
 ------------
@@ -21,7 +26,6 @@ everything else goes to the flows engine (`flows.pipeline.handle_message`).
 `placeholder_bot` answers nothing (tests of the pipeline alone use it).
 """
 
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -42,6 +46,7 @@ logger = structlog.get_logger(__name__)
 
 MAINTENANCE_MESSAGE_SETTING = "maintenance_message"  # CompanySetting key: optional text sent in maintenance
 SWEEP_GRACE = timedelta(seconds=60)
+PENDING_GRACE_SECONDS = 120  # the pending mark outlives its task's countdown by this much
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,69 @@ class ProcessRun:
     reason: str = ""
     message_ids: tuple[int, ...] = ()
     queued: int = 0
-    retry_in: float = 0.0  # not_due and this task carries the newest message: run again in this many seconds
+    retry_in: float = 0.0  # not_due: run again in this many seconds
+
+
+def _pending_key(conversation_id: int) -> str:
+    return f"conv-process-pending:{conversation_id}"
+
+
+def processing_schedule(*, company_id: int, conversation_id: int, countdown: float) -> bool:
+    """Enqueue the conversation's processing in `countdown` seconds unless a run is already pending.
+
+    Call it after the buffered message committed (on_commit). True when a task was enqueued.
+    """
+    from conversations.tasks import conversation_process_task  # noqa: PLC0415 - tasks import this module
+
+    try:
+        fresh = cache.add(_pending_key(conversation_id), 1, timeout=int(countdown) + PENDING_GRACE_SECONDS)
+    except Exception:  # noqa: BLE001 - no cache: enqueue anyway, a duplicate run is harmless
+        logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
+        fresh = True
+    if fresh:
+        conversation_process_task.apply_async(
+            kwargs={"company_id": company_id, "conversation_id": conversation_id}, countdown=max(0.0, countdown)
+        )
+    return fresh
+
+
+def processing_reschedule(*, company_id: int, conversation_id: int, countdown: float) -> None:
+    """The pending run found the buffer not quiet yet: run again later, keeping the mark alive."""
+    from conversations.tasks import conversation_process_task  # noqa: PLC0415 - tasks import this module
+
+    try:
+        cache.set(_pending_key(conversation_id), 1, timeout=int(countdown) + PENDING_GRACE_SECONDS)
+    except Exception:  # noqa: BLE001 - the mark only saves publishes
+        logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
+    conversation_process_task.apply_async(
+        kwargs={"company_id": company_id, "conversation_id": conversation_id}, countdown=countdown
+    )
+
+
+def processing_finished(*, company_id: int, conversation_id: int) -> bool:
+    """A run ended: clear the mark, then schedule messages that committed meanwhile. True if it did."""
+    try:
+        cache.delete(_pending_key(conversation_id))
+    except Exception:  # noqa: BLE001 - an unreachable cache holds no mark to clear
+        logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
+    waiting = (
+        Message.objects.for_company(company_id)
+        .filter(conversation_id=conversation_id, direction=Message.Direction.INBOUND, status=Message.Status.RECEIVED)
+        .exists()
+    )
+    if not waiting:
+        return False
+    company = Company.objects.only("message_debounce_seconds").get(pk=company_id)
+    return processing_schedule(
+        company_id=company_id, conversation_id=conversation_id, countdown=company.message_debounce_seconds
+    )
 
 
 def conversation_process(*, conversation_id: int, message_id: int | None = None) -> ProcessRun:
-    """Process the conversation's buffered messages once they have been quiet for the debounce window."""
-    process_at = cache.get(f"conv-process-at:{conversation_id}")
-    if process_at is not None and process_at > time.time() + 0.5 and message_id is not None:
-        # Fast path: a newer message arrived; its own task will do the work.
-        return ProcessRun(result="not_due")
+    """Process the conversation's buffered messages once they have been quiet for the debounce window.
+
+    `message_id` is accepted for tasks enqueued by older releases and otherwise unused.
+    """
     now = timezone.now()
     with transaction.atomic():
         conversation = (
@@ -100,13 +159,15 @@ def conversation_process(*, conversation_id: int, message_id: int | None = None)
         newest = pending[-1]
         quiet_at = newest.created_at + timedelta(seconds=company.message_debounce_seconds)
         if quiet_at > now:
-            retry = (quiet_at - now).total_seconds() + 0.2 if newest.pk == message_id else 0.0
-            return ProcessRun(result="not_due", retry_in=retry)
+            return ProcessRun(result="not_due", retry_in=(quiet_at - now).total_seconds() + 0.2)
         ids = tuple(m.pk for m in pending)
         joined = "\n".join(m.text for m in pending if m.text)[: company.max_buffer_text_chars]
         reason = _controls(conversation, company, pending)
         status = Message.Status.IGNORED if reason else Message.Status.PROCESSED
         conversation.messages.filter(pk__in=ids, status=Message.Status.RECEIVED).update(status=status, reason=reason)
+        # Recorded here, under the row lock processing holds anyway, not by the webhook request.
+        conversation.last_inbound_at = newest.created_at
+        conversation.save(update_fields=["last_inbound_at"])
         if reason:
             logger.info("conversation_not_answered", conversation_id=conversation.pk, reason=reason)
             return ProcessRun(result="blocked", reason=reason, message_ids=ids)

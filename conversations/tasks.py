@@ -4,7 +4,12 @@ from celery import shared_task
 from django.conf import settings
 
 from conversations.models import Channel, Message
-from conversations.processing import conversation_process, conversations_with_stale_buffer
+from conversations.processing import (
+    conversation_process,
+    conversations_with_stale_buffer,
+    processing_finished,
+    processing_reschedule,
+)
 from conversations.services import (
     channel_health_check,
     channels_due_for_check,
@@ -19,13 +24,13 @@ from tenants.tasks import company_task
 
 @company_task(queue="webhooks", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
 def conversation_process_task(*, company_id: int, conversation_id: int, message_id: int | None = None) -> str:
-    """Run the debounced processing of one conversation (no-op until its buffer is quiet)."""
-    run = conversation_process(conversation_id=conversation_id, message_id=message_id)
+    """Run the debounced processing of one conversation: again later while its buffer is not quiet,
+    else process it and clear its pending mark (see conversations.processing)."""
+    run = conversation_process(conversation_id=conversation_id)
     if run.retry_in:
-        conversation_process_task.apply_async(
-            kwargs={"company_id": company_id, "conversation_id": conversation_id, "message_id": message_id},
-            countdown=run.retry_in,
-        )
+        processing_reschedule(company_id=company_id, conversation_id=conversation_id, countdown=run.retry_in)
+    else:
+        processing_finished(company_id=company_id, conversation_id=conversation_id)
     return run.result
 
 

@@ -1,19 +1,23 @@
-"""Files customers send: downloaded with a size limit, stored through Django storage, fingerprinted."""
+"""Files customers send: fetched where their provider says, with a size limit and SSRF checks on every
+URL, stored through Django storage, fingerprinted."""
 
 import hashlib
 import mimetypes
 import os
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
 from conversations.models import Message, ReceivedFile
+from conversations.providers import credentials_for, get_provider
 from conversations.urlsafety import validate_public_url
 from integrations import http
 from integrations.errors import PermanentError
 
 CHUNK_BYTES = 64 * 1024
+MAX_REDIRECTS = 3
 # Leading bytes of the types customers usually send (what the file is, not what it claims).
 _MAGIC = (
     (b"%PDF-", "application/pdf"),
@@ -36,47 +40,81 @@ def detect_content_type(head: bytes, file_name: str, declared: str) -> str:
 
 
 def received_file_download(*, message_id: int) -> ReceivedFile | None:
-    """Download an inbound document's media, store it and record name, type, size and SHA-256.
+    """Download an inbound document, store it and record name, type, size and SHA-256.
 
-    Idempotent: a message that already has its file is left alone. The media URL must pass the
-    SSRF check; bodies over MAX_RECEIVED_FILE_BYTES are refused (PermanentError) without storing
-    anything. Network trouble raises RetryableError for the task to retry.
+    The channel's provider says where the plain bytes are (`media_source`: the webhook's URL for
+    GOSAC and the console, the Graph API for Meta's media ids, UAZAPI's and Evolution's decrypting
+    endpoints for WhatsApp's encrypted blobs). Idempotent: a message that already has its file is
+    left alone. Every URL fetched (the provider's base URL, the file URL and each redirect) must
+    pass the SSRF check; bodies over MAX_RECEIVED_FILE_BYTES are refused (PermanentError) without
+    storing anything. Network trouble raises RetryableError for the task to retry.
     """
-    message = Message.objects.select_related("conversation").get(pk=message_id)
+    message = Message.objects.select_related("conversation", "channel").get(pk=message_id)
     existing = ReceivedFile.objects.filter(message=message).first()
-    if existing is not None or not message.media_url:
+    if existing is not None or not (message.media_url or message.media_id):
         return existing
-    try:
-        validate_public_url(message.media_url)
-    except ValidationError as exc:
-        raise PermanentError(f"media URL refused: {exc.messages[0]}") from exc
+    channel = message.channel
+    if channel.base_url:
+        _require_public(channel.base_url, "provider URL")
+    source = get_provider(channel.provider).media_source(
+        credentials_for(channel),
+        provider_message_id=message.provider_message_id,
+        media_url=message.media_url,
+        media_id=message.media_id,
+    )
+    if source is None:
+        return None
     limit = settings.MAX_RECEIVED_FILE_BYTES
-    response = http.request("GET", message.media_url, stream=True)
-    declared_size = int(response.headers.get("Content-Length") or 0)
-    if declared_size > limit:
-        response.close()
-        raise PermanentError(f"file of {declared_size} bytes is over the {limit}-byte limit")
-    digest = hashlib.sha256()
-    chunks, size = [], 0
-    for chunk in response.iter_content(CHUNK_BYTES):
-        size += len(chunk)
-        if size > limit:
-            response.close()
+    if source.content is not None:
+        content, declared = source.content, source.mime
+        if len(content) > limit:
             raise PermanentError(f"file is over the {limit}-byte limit")
-        digest.update(chunk)
-        chunks.append(chunk)
-    content = b"".join(chunks)
+    else:
+        content, declared = _fetch(source.url, dict(source.headers), limit)
     name = os.path.basename(message.file_name or "") or "document"
-    declared = (response.headers.get("Content-Type") or message.media_mime or "").split(";")[0].strip()
+    declared = (declared or source.mime or message.media_mime or "").split(";")[0].strip()
     received = ReceivedFile(
         company_id=message.company_id,
         conversation=message.conversation,
         message=message,
         original_name=name[:255],
         content_type=detect_content_type(content[:16], name, declared)[:100],
-        size=size,
-        sha256=digest.hexdigest(),
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
     )
     received.file.save(name, ContentFile(content), save=False)
     received.save()
     return received
+
+
+def _require_public(url: str, what: str) -> None:
+    try:
+        validate_public_url(url)
+    except ValidationError as exc:
+        raise PermanentError(f"{what} refused: {exc.messages[0]}") from exc
+
+
+def _fetch(url: str, headers: dict, limit: int) -> tuple[bytes, str]:
+    """GET `url` with a size limit, never reading past it; redirects are followed by hand (at most
+    MAX_REDIRECTS) so that every hop passes the SSRF check. Returns (bytes, declared content type)."""
+    for _ in range(MAX_REDIRECTS + 1):
+        _require_public(url, "media URL")
+        response = http.request("GET", url, headers=headers, stream=True, allow_redirects=False)
+        if response.is_redirect:
+            response.close()
+            url = urljoin(url, response.headers.get("Location", ""))
+            headers = {}  # credentials never follow a redirect to another place
+            continue
+        declared_size = int(response.headers.get("Content-Length") or 0)
+        if declared_size > limit:
+            response.close()
+            raise PermanentError(f"file of {declared_size} bytes is over the {limit}-byte limit")
+        chunks, size = [], 0
+        for chunk in response.iter_content(CHUNK_BYTES):
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise PermanentError(f"file is over the {limit}-byte limit")
+            chunks.append(chunk)
+        return b"".join(chunks), response.headers.get("Content-Type") or ""
+    raise PermanentError(f"media URL redirected more than {MAX_REDIRECTS} times")

@@ -5,10 +5,8 @@
 """
 
 import hashlib
-import time
 
 import structlog
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -43,17 +41,21 @@ def inbound_event_ingest(*, channel: Channel, headers: dict, body: bytes) -> dic
     """Parse, store and apply one verified webhook delivery; return the JSON answer (always a 200).
 
     Raises WebhookMalformed (nothing stored) when the body is not this provider's shape. The raw
-    event is committed before anything is applied, so a failure while applying leaves a `failed`
-    row to replay from the admin instead of losing the delivery.
+    event is written before anything is applied and survives a failure while applying (a `failed`
+    row to replay from the admin), so a delivery answered 200 is never lost.
     """
     events = get_provider(channel.provider).parse_webhook(headers, body, credentials_for(channel))
-    event = InboundEvent.objects.for_company(channel.company_id).create(
-        company_id=channel.company_id,
-        channel=channel,
-        headers=safe_headers(headers),
-        body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
-    )
-    return inbound_event_apply(event, events=events)
+    # One transaction, one commit: the event row is written first and applying runs in a savepoint
+    # (inbound_event_apply), so a failure rolls back only what applying wrote and the event is
+    # committed as `failed`. Tasks enqueued while applying go out after this commit.
+    with transaction.atomic():
+        event = InboundEvent.objects.for_company(channel.company_id).create(
+            company_id=channel.company_id,
+            channel=channel,
+            headers=safe_headers(headers),
+            body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+        )
+        return inbound_event_apply(event, events=events)
 
 
 def inbound_event_replay(event: InboundEvent) -> dict:
@@ -64,7 +66,11 @@ def inbound_event_replay(event: InboundEvent) -> dict:
 
 
 def inbound_event_apply(event: InboundEvent, *, events: list) -> dict:
-    """Apply parsed events of a stored InboundEvent; mark it processed/ignored/failed with the reason."""
+    """Apply parsed events of a stored InboundEvent; mark it processed/ignored/failed with the reason.
+
+    Applying runs in a savepoint: when it raises, what it wrote (and the tasks it scheduled) is
+    rolled back and only the event's `failed` status is kept.
+    """
     channel = event.channel
     results = []
     try:
@@ -110,11 +116,7 @@ def _apply_one(channel: Channel, item) -> dict:
         return {"event": "connection", "result": "applied", "status": str(item.status)}
     if isinstance(item, TicketUpdate):
         changed = conversation_handoff_apply(channel=channel, chat_id=item.chat_id, human=item.human_took_over)
-        return {
-            "event": "ticket",
-            "result": "applied" if changed else "ignored",
-            "reason": "" if changed else "no conversation",
-        }
+        return {"event": "ticket", "result": "applied" if changed else "unchanged", "reason": ""}
     if isinstance(item, Unsupported):
         return {"event": "unsupported", "result": "ignored", "reason": item.reason}
     return {"event": "unknown", "result": "ignored", "reason": "unknown event"}
@@ -130,8 +132,9 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> di
     company = channel.company
     customer = customer_for_contact(channel=channel, incoming=incoming)
     conversation, _ = Conversation.objects.for_company(company).get_or_create(
-        company=company, channel=channel, customer=customer
+        company=company, channel=channel, customer=customer, defaults={"last_inbound_at": timezone.now()}
     )
+    conversation.company = company  # already loaded with the channel: no query for the rate limit
     reason = incoming.ignore_reason() or ""
     text = (incoming.text or "")[: company.max_incoming_text_chars]
     try:
@@ -144,6 +147,7 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> di
                 kind=message_kind_of(str(incoming.kind)),
                 text=text,
                 media_url=(incoming.media_url or "")[:1000],
+                media_id=(incoming.media_id or "")[:200],
                 media_mime=(incoming.media_mime or "")[:100],
                 file_name=(incoming.file_name or "")[:255],
                 provider_message_id=(incoming.provider_message_id or "")[:200],
@@ -157,29 +161,37 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> di
         Message.objects.for_company(company).filter(pk=message.pk).update(status=Message.Status.IGNORED, reason=reason)
     if reason and reason != BlockReason.RATE_LIMITED:
         return {"event": "message", "result": "ignored", "reason": reason, "message_id": message.pk}
-    Conversation.objects.for_company(company).filter(pk=conversation.pk).update(last_inbound_at=timezone.now())
+    # No UPDATE of the conversation here: its row is locked while it is processed or sent to (which
+    # can take a provider's timeout), and a webhook must not wait for that. Processing records
+    # last_inbound_at.
     if not reason:
-        _schedule_processing(company, conversation, message)
-    if incoming.kind == MessageKind.DOCUMENT and message.media_url:
+        _schedule_processing(company, conversation)
+    if incoming.kind == MessageKind.DOCUMENT and (message.media_url or message.media_id):
         _schedule_download(company.pk, message.pk)
     return {"event": "message", "result": "accepted", "reason": reason, "message_id": message.pk}
 
 
-def _schedule_processing(company, conversation: Conversation, message: Message) -> None:
-    """Debounce: remember when this conversation falls quiet, and run processing then."""
-    from conversations.tasks import conversation_process_task  # noqa: PLC0415 - tasks import these services
+def _schedule_processing(company, conversation: Conversation) -> None:
+    """Debounce: after commit, enqueue the conversation's processing unless a run is already pending.
 
-    debounce = company.message_debounce_seconds
-    cache.set(f"conv-process-at:{conversation.pk}", time.time() + debounce, timeout=debounce + 60)
-    kwargs = {"company_id": company.pk, "conversation_id": conversation.pk, "message_id": message.pk}
-    transaction.on_commit(lambda: conversation_process_task.apply_async(kwargs=kwargs, countdown=debounce))
+    `robust`: the delivery is committed by then, so a broker outage must not turn it into a 500 (the
+    provider would redeliver a duplicate); the inbound sweep processes what was not enqueued.
+    """
+    from conversations.processing import processing_schedule  # noqa: PLC0415 - processing imports services
+
+    kwargs = {
+        "company_id": company.pk,
+        "conversation_id": conversation.pk,
+        "countdown": company.message_debounce_seconds,
+    }
+    transaction.on_commit(lambda: processing_schedule(**kwargs), robust=True)
 
 
 def _schedule_download(company_id: int, message_id: int) -> None:
     from conversations.tasks import received_file_download_task  # noqa: PLC0415 - tasks import these services
 
     kwargs = {"company_id": company_id, "message_id": message_id}
-    transaction.on_commit(lambda: received_file_download_task.apply_async(kwargs=kwargs))
+    transaction.on_commit(lambda: received_file_download_task.apply_async(kwargs=kwargs), robust=True)
 
 
 def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Customer:
@@ -189,15 +201,22 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
     the customer had none. Concurrent first messages from one phone make one Customer (unique
     (company, phone) + get_or_create's retry); from one phone-less chat id (an `@lid`), one
     Customer too (creation serialised per company and chat id by `lock_for_transaction`).
+
+    The customer is the other side of the chat: a group is its own phone-less contact (a member's
+    phone must not re-point that member's replies to the group), and a message we sent ourselves
+    (fromMe) names us as sender, so its name is not the customer's.
     """
     company = channel.company
     customers = Customer.objects.for_company(company)
-    phone = normalize_phone(incoming.sender_phone) if incoming.sender_phone else None
-    if phone is None and not incoming.is_group:
-        phone = normalize_phone(incoming.chat_id) if "@g.us" not in (incoming.chat_id or "") else None
-    name = (incoming.sender_name or "")[:200]
+    phone, name = None, ""
+    if not incoming.is_group and "@g.us" not in (incoming.chat_id or ""):
+        phone = _whatsapp_phone(incoming.sender_phone) or _whatsapp_phone(incoming.chat_id)
+        name = "" if incoming.from_me else (incoming.sender_name or "")[:200]
     if phone:
-        customer, _ = customers.get_or_create(company=company, phone=phone, defaults={"name": name})
+        contact_ids = {channel.provider: incoming.chat_id} if incoming.chat_id else {}
+        customer, _ = customers.get_or_create(
+            company=company, phone=phone, defaults={"name": name, "provider_contact_ids": contact_ids}
+        )
     else:
         with transaction.atomic():
             # No phone, so no unique column to decide: concurrent first messages of one chat id take
@@ -222,6 +241,22 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
     return customer
 
 
+def _whatsapp_phone(value: str | None) -> str | None:
+    """E.164 of a provider's phone digits or JID: Brazilian rules first (the ninth digit), then the
+    digits read as international (WhatsApp ids always carry the country code). `@lid` / `@g.us`
+    ids are not phones: None."""
+    if not value:
+        return None
+    phone = normalize_phone(value)
+    if phone is not None:
+        return phone
+    local, _, domain = value.partition("@")
+    if domain and domain.lower() not in ("s.whatsapp.net", "c.us"):
+        return None
+    digits = "".join(char for char in local.split(":", 1)[0] if char.isdigit())
+    return normalize_phone(f"+{digits}") if digits else None
+
+
 def lock_for_transaction(name: str) -> None:
     """Wait for, then hold until the current transaction ends, an exclusive lock named `name`.
 
@@ -237,14 +272,21 @@ def lock_for_transaction(name: str) -> None:
 
 
 def conversation_handoff_apply(*, channel: Channel, chat_id: str, human: bool) -> bool:
-    """A human agent took (or released) the ticket of this chat: pause (or resume) the bot there."""
+    """A human agent took (or released) the ticket of this chat: pause (or resume) the bot there.
+
+    Only a change is written: GOSAC repeats the ticket's state on every message, and an unchanged
+    "nobody took it" must not reset where the flow stands (waiting, completed). True when changed.
+    """
     customers = Customer.objects.for_company(channel.company_id).filter(
         **{f"provider_contact_ids__{channel.provider}": chat_id}
     )
-    status = Conversation.Status.HANDOFF if human else Conversation.Status.ACTIVE
-    updated = (
-        Conversation.objects.for_company(channel.company_id)
-        .filter(channel=channel, customer__in=customers)
-        .update(bot_paused=human, status=status, updated_at=timezone.now())
-    )
-    return bool(updated)
+    conversations = Conversation.objects.for_company(channel.company_id).filter(channel=channel, customer__in=customers)
+    if human:
+        changed = conversations.exclude(bot_paused=True, status=Conversation.Status.HANDOFF).update(
+            bot_paused=True, status=Conversation.Status.HANDOFF, updated_at=timezone.now()
+        )
+    else:
+        changed = conversations.filter(bot_paused=True).update(
+            bot_paused=False, status=Conversation.Status.ACTIVE, updated_at=timezone.now()
+        )
+    return bool(changed)

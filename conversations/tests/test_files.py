@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 
 from conversations.models import Message, ReceivedFile
 from conversations.tasks import conversation_process_task, received_file_download_task
+from conversations.tests.conftest import make_channel
 from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
 from integrations.errors import PermanentError
 from integrations.testing.fake_server import FakeServer
@@ -207,3 +208,121 @@ def test_wait_for_file_step_advances_on_the_stored_document(
         hashlib.sha256(PDF).hexdigest(),
     )
     assert document.status == "processed"
+
+
+# --- Where each provider's received files come from (media_source) -----------------------------
+
+
+def provider_document(company, post_webhook, server, provider, credentials, fixture_headers=None):
+    from conversations.tests.test_provider_payloads import meta_signature
+    from integrations.messaging.tests.support import raw
+
+    channel = make_channel(company, provider=provider, name="doc", base_url=server.url, credentials=credentials)
+    body = raw(provider, "document")
+    headers = {"HTTP_X_HUB_SIGNATURE_256": meta_signature(body)} if provider == "meta_cloud" else {}
+    answer = post_webhook(channel, body, **headers).json()
+    (accepted,) = [r for r in answer["results"] if r["event"] == "message"]
+    return accepted["message_id"]
+
+
+def test_meta_document_is_fetched_by_media_id_with_the_token(company_a, post_webhook, media, enqueued):
+    credentials = {"token": "tok", "phone_number_id": "1122334455667", "app_secret": "s3cret", "verify_token": "v"}
+    media.add("GET", "/v23.0/1234567890987654321", json={"url": media.url + "/lookaside/f", "mime_type": "x"})
+    media.add("GET", "/lookaside/f", body=PDF)
+    message_id = provider_document(company_a, post_webhook, media, "meta_cloud", credentials)
+
+    download(company_a, message_id)
+
+    (received,) = stored_files(company_a)
+    assert (received.original_name, received.content_type, received.sha256) == (
+        "filename.pdf",
+        "application/pdf",
+        hashlib.sha256(PDF).hexdigest(),
+    )
+    assert [r.headers["Authorization"] for r in media.requests] == ["Bearer tok", "Bearer tok"]
+
+
+def test_uazapi_document_is_decrypted_by_uazapi_not_read_from_the_encrypted_blob(
+    company_a, post_webhook, media, enqueued
+):
+    media.add("POST", "/message/download", json={"fileURL": media.url + "/files/c.pdf", "mimetype": "application/pdf"})
+    media.add("GET", "/files/c.pdf", body=PDF)
+    message_id = provider_document(
+        company_a, post_webhook, media, "uazapi", {"token": "xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"}
+    )
+
+    download(company_a, message_id)
+
+    (received,) = stored_files(company_a)
+    assert (received.original_name, received.size) == ("Catálogo Fittivirtual PDF.pdf", len(PDF))
+    first = media.requests[0]
+    assert first.json == {"id": "AC32D9B3800862E9428A9B580162D209", "return_link": True}
+    assert first.headers["token"] == "xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+    assert [r.path for r in media.requests] == ["/message/download", "/files/c.pdf"]  # never mmg.whatsapp.net
+
+
+def test_evolution_document_bytes_come_from_its_base64_endpoint(company_a, post_webhook, media, enqueued, settings):
+    import base64
+
+    settings.MAX_RECEIVED_FILE_BYTES = len(PDF)
+    media.add(
+        "POST",
+        "/chat/getBase64FromMediaMessage/doc",
+        json={"base64": base64.b64encode(PDF).decode(), "mimetype": "application/pdf"},
+    )
+    message_id = provider_document(company_a, post_webhook, media, "evolution", {"api_key": "k"})
+
+    download(company_a, message_id)
+
+    (received,) = stored_files(company_a)
+    assert (received.original_name, received.sha256) == ("comprovante.pdf", hashlib.sha256(PDF).hexdigest())
+    assert media.requests[0].json == {"message": {"key": {"id": "3EB0A1B2C3D4E5F60718"}}, "convertToMp4": False}
+    assert media.requests[0].headers["apikey"] == "k"
+
+
+def test_base64_answer_over_the_limit_is_refused(company_a, post_webhook, media, enqueued, settings):
+    import base64
+
+    settings.MAX_RECEIVED_FILE_BYTES = len(PDF) - 1
+    media.add("POST", "/chat/getBase64FromMediaMessage/doc", json={"base64": base64.b64encode(PDF).decode()})
+    message_id = provider_document(company_a, post_webhook, media, "evolution", {"api_key": "k"})
+
+    with pytest.raises(PermanentError, match="over the"):
+        download(company_a, message_id)
+
+    assert stored_files(company_a) == []
+
+
+def test_a_redirect_to_a_private_address_is_refused_and_never_followed(
+    channel_a, post_webhook, media, enqueued, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    from conversations.services import files
+
+    def only_10_is_private(url):
+        if "10.0.0.5" in url:
+            raise ValidationError("private")
+
+    monkeypatch.setattr(files, "validate_public_url", only_10_is_private)
+    media.add("GET", "/r", status=302, headers={"Location": "http://10.0.0.5/latest/meta-data"})
+    message_id = send_document(post_webhook, channel_a, media.url + "/r")
+
+    with pytest.raises(PermanentError, match="media URL refused"):
+        download(channel_a.company, message_id)
+
+    assert [r.path for r in media.requests] == ["/r"]
+    assert stored_files(channel_a.company) == []
+
+
+def test_redirects_are_followed_without_the_credentials(company_a, post_webhook, media, enqueued):
+    credentials = {"token": "tok", "phone_number_id": "1122334455667", "app_secret": "s3cret", "verify_token": "v"}
+    media.add("GET", "/v23.0/1234567890987654321", json={"url": media.url + "/lookaside/f"})
+    media.add("GET", "/lookaside/f", status=302, headers={"Location": "/cdn/f"})
+    media.add("GET", "/cdn/f", body=PDF)
+    message_id = provider_document(company_a, post_webhook, media, "meta_cloud", credentials)
+
+    download(company_a, message_id)
+
+    assert stored_files(company_a)[0].size == len(PDF)
+    assert "Authorization" not in media.requests[-1].headers

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from conversations.models import Conversation, Message
-from conversations.processing import OutboundIntent, conversation_process
+from conversations.processing import OutboundIntent, conversation_process, processing_finished
 from conversations.services.controls import is_opt_out
 from conversations.tasks import conversation_process_task
 from leads.models import Customer
@@ -30,15 +30,9 @@ def say(post_webhook, channel, text, n, sender="5511987654321"):
     return post_webhook(channel, {"from": sender, "text": text, "id": f"m-{sender}-{n}"})
 
 
-def forget_process_at():
-    for pk in Conversation.objects.unscoped().values_list("pk", flat=True):  # unscoped: test
-        cache.delete(f"conv-process-at:{pk}")
-
-
 def quiet():
     """Pretend the debounce window has passed for every buffered message."""
     Message.objects.unscoped().update(created_at=timezone.now() - timedelta(seconds=60))  # unscoped: test
-    forget_process_at()
 
 
 def run_all(enqueued):
@@ -57,7 +51,7 @@ def test_three_messages_in_the_window_are_processed_once_with_joined_text(channe
         say(post_webhook, channel_a, text, n)
     quiet()
 
-    assert run_all(enqueued) == ["processed", "nothing", "nothing"]
+    assert run_all(enqueued) == ["processed"]  # one run enqueued for the burst, not one per message
 
     assert BOT_CALLS == ["quero\numa pizza\ngrande"]
     statuses = Message.objects.unscoped().filter(direction="in").values_list("status", flat=True)  # unscoped: test
@@ -68,18 +62,52 @@ def test_three_messages_in_the_window_are_processed_once_with_joined_text(channe
 def test_processing_waits_while_the_buffer_is_not_quiet(channel_a, post_webhook, enqueued):
     say(post_webhook, channel_a, "oi", 1)
     say(post_webhook, channel_a, "tudo bem?", 2)
-    first, second = enqueued.of("conversation_process_task")
+    (first,) = enqueued.calls
+    enqueued.calls.clear()
 
-    with company_scope(channel_a.company_id):
-        early_first = conversation_process(conversation_id=first["conversation_id"], message_id=first["message_id"])
-        forget_process_at()
-        early_newest = conversation_process(conversation_id=second["conversation_id"], message_id=second["message_id"])
+    assert conversation_process_task.apply(kwargs=first[1]).result == "not_due"
 
-    assert (early_first.result, early_first.retry_in) == ("not_due", 0.0)
-    assert early_newest.result == "not_due"
-    assert 0 < early_newest.retry_in <= 5.5
+    ((name, again, countdown),) = enqueued.calls
+    assert (name, again) == ("conversation_process_task", first[1])
+    assert 0 < countdown <= 5.5  # the rest of the window after the newest message
     assert BOT_CALLS == []
     assert Message.objects.unscoped().filter(status="received").count() == 2  # unscoped: test
+    quiet()
+    assert conversation_process_task.apply(kwargs=again).result == "processed"
+    assert BOT_CALLS == ["oi\ntudo bem?"]
+
+
+def test_a_message_committed_while_a_run_ends_is_scheduled_not_stranded(channel_a, post_webhook, enqueued):
+    say(post_webhook, channel_a, "oi", 1)
+    (kwargs,) = enqueued.of("conversation_process_task")
+    quiet()
+    with company_scope(channel_a.company_id):
+        assert conversation_process(conversation_id=kwargs["conversation_id"]).result == "processed"
+    say(post_webhook, channel_a, "mais uma coisa", 2)  # the run's mark is still there: no publish
+    assert len(enqueued.of("conversation_process_task")) == 1
+
+    assert processing_finished(**kwargs) is True  # clears the mark, finds the message, schedules it
+
+    assert len(enqueued.of("conversation_process_task")) == 2
+    quiet()
+    assert conversation_process_task.apply(kwargs=enqueued.of("conversation_process_task")[-1]).result == "processed"
+    assert BOT_CALLS == ["oi", "mais uma coisa"]
+
+
+def test_without_the_pending_mark_every_message_is_still_scheduled(channel_a, post_webhook, enqueued, monkeypatch):
+    add = cache.add
+
+    def broken(key, *args, **kwargs):
+        if key.startswith("conv-process-pending:"):
+            raise ConnectionError("cache down")
+        return add(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "add", broken)
+
+    for n in range(2):
+        assert say(post_webhook, channel_a, f"msg {n}", n).status_code == 200
+
+    assert len(enqueued.of("conversation_process_task")) == 2
 
 
 def test_joined_text_is_capped_but_no_message_is_lost(channel_a, company_a, post_webhook, enqueued):
@@ -188,4 +216,4 @@ def test_rate_limit_stores_but_does_not_answer_past_it(channel_a, company_a, pos
 
     assert [a["reason"] for a in answers] == ["", "", "rate_limited"]
     assert list(Message.objects.unscoped().values_list("status", flat=True)) == ["received", "received", "ignored"]
-    assert len(enqueued.of("conversation_process_task")) == 2
+    assert len(enqueued.of("conversation_process_task")) == 1  # one pending run for the conversation

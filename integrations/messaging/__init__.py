@@ -41,6 +41,9 @@ Outbound (from a Celery task; all raise only ``RetryableError`` — retry with b
     provider.send_document(creds, to, url_or_bytes, file_name, mime, caption="") -> SendResult
     provider.send_image(creds, to, url_or_bytes, mime, caption="") -> SendResult
     provider.fetch_status(creds) -> ChannelStatus(status, phone, qr_code, detail)
+    provider.media_source(creds, provider_message_id=, media_url=, media_id=) -> MediaSource(url, headers,
+        content, mime) | None   # a received file: GOSAC/console the webhook URL, Meta by media id,
+                                # UAZAPI/Evolution decrypted by their API (the webhook URL is encrypted)
 
 ``to`` is an ``IncomingMessage.chat_id`` (or phone digits). GOSAC has no documented media endpoint:
 documents/images go out as a link in a text (bytes → PermanentError), and it reports no session
@@ -56,6 +59,7 @@ from integrations.messaging.base import (
     DeliveryStatus,
     InboundEvent,
     IncomingMessage,
+    MediaSource,
     MessageKind,
     MessageStatusUpdate,
     MessagingProvider,
@@ -78,6 +82,7 @@ __all__ = [
     "DeliveryStatus",
     "InboundEvent",
     "IncomingMessage",
+    "MediaSource",
     "MessageKind",
     "MessageStatusUpdate",
     "MessagingProvider",

@@ -6,6 +6,7 @@ network, no DB). Outbound, `send_*` and `fetch_status` go through `integrations.
 `RetryableError` / `PermanentError`.
 """
 
+import base64
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -131,7 +132,7 @@ class IncomingMessage:
     chat_id: str  # reply target, exactly as the provider gave it (a JID, a wa_id, a GOSAC contactId)
     kind: MessageKind
     text: str = ""  # body, or the caption of a media message
-    sender_phone: str | None = None  # digits only, when the provider tells
+    sender_phone: str | None = None  # the customer's phone digits, when the provider tells (fromMe: the chat's)
     sender_name: str = ""
     from_me: bool = False
     is_group: bool = False
@@ -236,6 +237,17 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class MediaSource:
+    """Where the plain bytes of a received file are: a URL to GET with these headers, or the bytes
+    themselves when the provider hands them over in its answer (base64)."""
+
+    url: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    content: bytes | None = field(default=None, repr=False)
+    mime: str = ""
+
+
+@dataclass(frozen=True)
 class ChannelStatus:
     status: ConnectionStatus
     phone: str | None = None
@@ -302,6 +314,19 @@ class MessagingProvider(ABC):
     @abstractmethod
     def fetch_status(self, credentials: ProviderCredentials) -> ChannelStatus:
         """Ask the provider how the session is (with the QR code while connecting)."""
+
+    def media_source(
+        self,
+        credentials: ProviderCredentials,
+        *,
+        provider_message_id: str,
+        media_url: str = "",
+        media_id: str = "",
+    ) -> MediaSource | None:
+        """Where to download a received file from (None: nothing to download). Default: the media URL
+        of the webhook as it is (plain files, e.g. GOSAC's public links). Providers whose webhook URL
+        is WhatsApp's encrypted blob, or only a media id, ask their API instead."""
+        return MediaSource(url=media_url) if media_url else None
 
 
 # Helpers shared by the provider modules.
@@ -401,6 +426,14 @@ def response_json(response: requests.Response) -> Any:
         return response.json()
     except ValueError as exc:
         raise PermanentError(f"provider answered HTTP {response.status_code} with a non-JSON body") from exc
+
+
+def decode_media(value: str, provider: str) -> bytes:
+    """The bytes of a base64 media answer (a bare string or a `data:...;base64,` URL)."""
+    try:
+        return base64.b64decode(value.split(",", 1)[-1])
+    except ValueError as exc:
+        raise PermanentError(f"{provider}: media answer is not base64") from exc
 
 
 def call_json(method: str, url: str, **kwargs: Any) -> Any:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from integrations.errors import PermanentError
 from integrations.messaging.base import (
     ChannelStatus,
     ConnectionStatus,
@@ -20,6 +21,7 @@ from integrations.messaging.base import (
     DeliveryStatus,
     InboundEvent,
     IncomingMessage,
+    MediaSource,
     MessageKind,
     MessageStatusUpdate,
     MessagingProvider,
@@ -29,6 +31,7 @@ from integrations.messaging.base import (
     WebhookMalformed,
     as_text,
     call_json,
+    decode_media,
     digits,
     from_epoch,
     kind_from_raw_type,
@@ -115,6 +118,31 @@ class EvolutionProvider(MessagingProvider):
         qr = call_json("GET", _url(credentials, "instance/connect"), headers=_headers(credentials))
         qr_code = (opt_text(qr.get("base64")) or opt_text(qr.get("code"))) if isinstance(qr, dict) else None
         return ChannelStatus(status=status, qr_code=qr_code, detail="evolution state connecting")
+
+    def media_source(
+        self,
+        credentials: ProviderCredentials,
+        *,
+        provider_message_id: str,
+        media_url: str = "",
+        media_id: str = "",
+    ) -> MediaSource | None:
+        """`url` in the webhook is WhatsApp's encrypted blob: `POST /chat/getBase64FromMediaMessage/{instance}`
+        with the message key makes Evolution decrypt it and answer the bytes in base64."""
+        if not provider_message_id:
+            return None
+        self.check_credentials(credentials)
+        answer = call_json(
+            "POST",
+            _url(credentials, "chat/getBase64FromMediaMessage"),
+            headers=_headers(credentials),
+            json={"message": {"key": {"id": provider_message_id}}, "convertToMp4": False},
+        )
+        answer = answer if isinstance(answer, dict) else {}
+        encoded = as_text(answer.get("base64"))
+        if not encoded:
+            raise PermanentError("evolution: getBase64FromMediaMessage answered no base64")
+        return MediaSource(content=decode_media(encoded, self.name), mime=as_text(answer.get("mimetype")))
 
     def _send(self, credentials: ProviderCredentials, action: str, payload: dict) -> SendResult:
         self.check_credentials(credentials)

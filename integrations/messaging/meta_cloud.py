@@ -19,6 +19,7 @@ from integrations.messaging.base import (
     DeliveryStatus,
     InboundEvent,
     IncomingMessage,
+    MediaSource,
     MessageKind,
     MessageStatusUpdate,
     MessagingProvider,
@@ -160,6 +161,25 @@ class MetaCloudProvider(MessagingProvider):
             phone=digits(answer.get("display_phone_number")),
             detail=f"quality {quality}" if quality else "",
         )
+
+    def media_source(
+        self,
+        credentials: ProviderCredentials,
+        *,
+        provider_message_id: str,
+        media_url: str = "",
+        media_id: str = "",
+    ) -> MediaSource | None:
+        """`GET /{version}/{media_id}` answers a short-lived `url`, which is downloaded with the same
+        Bearer token (Meta's "retrieve media URL" then "download media")."""
+        if not media_id:
+            return None
+        self.check_credentials(credentials)
+        answer = call_json("GET", _graph(credentials, media_id), headers=_auth(credentials))
+        url = as_text(answer.get("url")) if isinstance(answer, dict) else ""
+        if not url:
+            raise PermanentError("meta: media lookup answered without a url")
+        return MediaSource(url=url, headers=_auth(credentials), mime=as_text(answer.get("mime_type")))
 
     def _send(self, credentials: ProviderCredentials, to: str, message_type: str, content: dict) -> SendResult:
         self.check_credentials(credentials)

@@ -12,6 +12,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
+from integrations.errors import PermanentError
 from integrations.messaging.base import (
     ChannelStatus,
     ConnectionStatus,
@@ -19,6 +20,7 @@ from integrations.messaging.base import (
     DeliveryStatus,
     InboundEvent,
     IncomingMessage,
+    MediaSource,
     MessageStatusUpdate,
     MessagingProvider,
     ProviderCredentials,
@@ -28,6 +30,7 @@ from integrations.messaging.base import (
     WebhookRejected,
     as_text,
     call_json,
+    decode_media,
     digits,
     from_epoch,
     kind_from_raw_type,
@@ -130,6 +133,33 @@ class UazapiProvider(MessagingProvider):
             detail=as_text(instance.get("lastDisconnectReason")),
         )
 
+    def media_source(
+        self,
+        credentials: ProviderCredentials,
+        *,
+        provider_message_id: str,
+        media_url: str = "",
+        media_id: str = "",
+    ) -> MediaSource | None:
+        """The webhook's `content.URL` is WhatsApp's encrypted blob: `POST /message/download` with the
+        message id makes UAZAPI decrypt it and answer a link (`fileURL`) or the bytes (`base64Data`)."""
+        if not provider_message_id:
+            return None
+        self.check_credentials(credentials)
+        answer = call_json(
+            "POST",
+            _url(credentials, "/message/download"),
+            headers=_headers(credentials),
+            json={"id": provider_message_id, "return_link": True},
+        )
+        answer = answer if isinstance(answer, dict) else {}
+        mime = as_text(answer.get("mimetype"))
+        if as_text(answer.get("fileURL")):
+            return MediaSource(url=answer["fileURL"], mime=mime)
+        if as_text(answer.get("base64Data")):
+            return MediaSource(content=decode_media(answer["base64Data"], self.name), mime=mime)
+        raise PermanentError("uazapi: /message/download answered neither fileURL nor base64Data")
+
     def _send(self, credentials: ProviderCredentials, path: str, payload: dict) -> SendResult:
         self.check_credentials(credentials)
         answer = call_json("POST", _url(credentials, path), headers=_headers(credentials), json=payload)
@@ -149,7 +179,7 @@ def _message(message: dict) -> IncomingMessage:
         chat_id=chat_id,
         kind=kind_from_raw_type(raw_type or message.get("mediaType")),
         text=as_text(message.get("text")),
-        sender_phone=_sender_phone(message, is_group),
+        sender_phone=_sender_phone(message, is_group, from_me=bool(message.get("fromMe"))),
         sender_name=as_text(message.get("senderName")),
         from_me=bool(message.get("fromMe")),
         is_group=is_group,
@@ -162,9 +192,10 @@ def _message(message: dict) -> IncomingMessage:
     )
 
 
-def _sender_phone(message: dict, is_group: bool) -> str | None:
+def _sender_phone(message: dict, is_group: bool, *, from_me: bool) -> str | None:
     # `sender` is often an anonymous @lid; the phone JID travels in sender_pn (or is the chat itself).
-    candidates = [message.get("sender_pn"), message.get("sender")]
+    # On our own messages (fromMe) sender_pn is our number: the customer's phone is the chat's.
+    candidates = [] if from_me else [message.get("sender_pn"), message.get("sender")]
     if not is_group:
         candidates.append(message.get("chatid"))
     for candidate in candidates:

@@ -75,6 +75,8 @@ def test_from_me():
         "5511987654321@s.whatsapp.net",
         "from_me",
     )
+    # sender_pn is our own number on a message we sent: the customer is the chat.
+    assert message.sender_phone == "5511987654321"
 
 
 def test_group():

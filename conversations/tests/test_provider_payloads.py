@@ -1,0 +1,463 @@
+"""Every provider's real sample payloads through `POST /webhook/<key>/`: exactly these rows and answers."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message
+from conversations.tests.conftest import make_channel
+from integrations.messaging.tests.support import FIXTURES, raw
+from leads.models import Customer
+from tenants.scoping import company_scope
+
+META_CREDENTIALS = {"token": "t", "phone_number_id": "1122334455667", "app_secret": "s3cret", "verify_token": "vt"}
+CREDENTIALS = {
+    "gosac": {"token": "t", "integration": "i"},
+    "uazapi": {"token": "xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"},  # the instance token every UAZAPI body carries
+    "evolution": {"api_key": "k"},
+    "meta_cloud": META_CREDENTIALS,
+    "console": {},
+}
+
+
+def meta_signature(body: bytes, secret: str = "s3cret") -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def snapshot(company, channel, response, enqueued) -> dict:
+    """Everything one delivery may write or answer, in comparable form."""
+    with company_scope(company):
+        channel.refresh_from_db()
+        answer = response.json()
+        return {
+            "http": response.status_code,
+            "answer": answer["status"],
+            "results": [{k: v for k, v in r.items() if k != "message_id"} for r in answer.get("results", [])],
+            "event": list(InboundEvent.objects.values_list("status", "reason")),
+            "messages": [
+                (m.direction, m.kind, m.text, m.status, m.reason, m.provider_message_id, m.media_url, m.file_name)
+                for m in Message.objects.filter(direction="in").order_by("id")
+            ],
+            "customers": [(c.phone, c.name, c.provider_contact_ids) for c in Customer.objects.order_by("id")],
+            "conversations": list(Conversation.objects.values_list("status", "bot_paused")),
+            "outbound": list(
+                Message.objects.filter(direction="out")
+                .order_by("id")
+                .values_list("provider_message_id", "status", "error")
+            ),
+            "channel": (channel.status, channel.phone, channel.qr_code[:40]),
+            "history": list(
+                ChannelStatusChange.objects.order_by("id").values_list("from_status", "to_status", "reason")
+            ),
+            "runs": len(enqueued.of("conversation_process_task")),
+            "downloads": len(enqueued.of("received_file_download_task")),
+        }
+
+
+RECEIPT_IDS = {
+    ("meta_cloud", "status_sent"): ["wamid.xyzxyz"],
+    ("meta_cloud", "status_read"): ["wamid.xyzxyz"],
+    ("meta_cloud", "status_failed"): ["wamid.xyzxyz"],
+    ("uazapi", "receipt_read"): ["3EB038719B72377701266F", "3EB0538DA65A59F6D8A251"],
+    ("evolution", "messages_update_read"): ["BAE594145F4C59B4"],
+}
+
+
+def outbound_sent(company, channel, provider_ids):
+    """Messages we sent earlier (status `sent`) whose receipts the fixture carries."""
+    with company_scope(company):
+        customer = Customer.objects.create(company=company, phone="+5511912345678", name="Outro")
+        conversation = Conversation.objects.create(company=company, channel=channel, customer=customer)
+        for provider_id in provider_ids:
+            Message.objects.create(
+                company=company,
+                conversation=conversation,
+                channel=channel,
+                direction="out",
+                text="oi",
+                status="sent",
+                provider_message_id=provider_id,
+            )
+
+
+def deliver_fixture(company, other_company, post_webhook, enqueued, provider, fixture):
+    channel = make_channel(
+        company,
+        provider=provider,
+        credentials=CREDENTIALS[provider],
+        base_url="https://provider.example.com",
+        status=Channel.Status.CONNECTING,
+    )
+    other = make_channel(other_company, provider=provider, credentials=CREDENTIALS[provider], name="b")
+    receipts = RECEIPT_IDS.get((provider, fixture), [])
+    if receipts:
+        outbound_sent(company, channel, receipts)
+        outbound_sent(other_company, other, receipts)  # the same provider ids in another company
+    body = raw(provider, fixture)
+    headers = {"HTTP_X_HUB_SIGNATURE_256": meta_signature(body)} if provider == "meta_cloud" else {}
+    response = post_webhook(channel, body, **headers)
+    with company_scope(other_company):
+        untouched = set(Message.objects.values_list("status", flat=True))
+        assert untouched <= {"sent"}, untouched
+        assert not InboundEvent.objects.exists()
+    return snapshot(company, channel, response, enqueued)
+
+
+MARIA = ("+5511987654321", "Maria Souza")
+NOTHING = {
+    "http": 200,
+    "messages": [],
+    "customers": [],
+    "conversations": [],
+    "outbound": [],
+    "channel": ("connecting", "", ""),
+    "history": [],
+    "runs": 0,
+    "downloads": 0,
+}
+MESSAGE = {"conversations": [("active", False)]}  # a message makes one conversation, bot not paused
+ACCEPTED = {"answer": "accepted", "results": [{"event": "message", "result": "accepted", "reason": ""}]}
+TICKET_UNCHANGED = {"event": "ticket", "result": "unchanged", "reason": ""}
+
+
+def ignored(reason: str) -> dict:
+    return {
+        "answer": "ignored",
+        "results": [{"event": "message", "result": "ignored", "reason": reason}],
+        "event": [("ignored", reason)],
+    }
+
+
+def receipts(*outbound, applied=True) -> dict:
+    result = {"event": "status", "result": "applied" if applied else "ignored", "reason": "" if applied else "stale"}
+    return {
+        "answer": "accepted" if applied else "ignored",
+        "results": [result] * len(outbound),
+        "event": [("processed", "")] if applied else [("ignored", "stale")],
+        "customers": [("+5511912345678", "Outro", {})],
+        "conversations": [("active", False)],
+        "outbound": list(outbound),
+    }
+
+
+def connection(status: str, *, phone="", qr="", history=()) -> dict:
+    return {
+        "answer": "accepted",
+        "results": [{"event": "connection", "result": "applied", "status": status}],
+        "event": [("processed", "")],
+        "channel": (status, phone, qr),
+        "history": list(history),
+    }
+
+
+GOSAC_MEDIA = "https://tenant.gosac.example/public/"
+WA_MEDIA = "https://mmg.whatsapp.net/"
+QR_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSU"
+EXPECTED = {
+    # GOSAC: the ticket's state comes with every message; "pending, nobody took it" changes nothing.
+    ("gosac", "text"): {
+        **MESSAGE,
+        "answer": "accepted",
+        "results": [ACCEPTED["results"][0], TICKET_UNCHANGED],
+        "event": [("processed", "")],
+        "messages": [("in", "text", "Oi, quero saber do meu pedido", "received", "", "sha256:", "", "")],
+        "customers": [(*MARIA, {"gosac": "24914"})],
+        "runs": 1,
+    },
+    ("gosac", "document"): {
+        **MESSAGE,
+        "answer": "accepted",
+        "results": [ACCEPTED["results"][0], TICKET_UNCHANGED],
+        "event": [("processed", "")],
+        "messages": [
+            (
+                "in",
+                "document",
+                "comprovante.pdf",
+                "received",
+                "",
+                "sha256:",
+                GOSAC_MEDIA + "1718200000000-comprovante.pdf",
+                "1718200000000-comprovante.pdf",
+            )
+        ],
+        "customers": [(*MARIA, {"gosac": "24914"})],
+        "runs": 1,
+        "downloads": 1,
+    },
+    ("gosac", "image"): {
+        **MESSAGE,
+        **ignored("kind:image"),
+        "results": [{"event": "message", "result": "ignored", "reason": "kind:image"}, TICKET_UNCHANGED],
+        "messages": [
+            (
+                "in",
+                "image",
+                "",
+                "ignored",
+                "kind:image",
+                "sha256:",
+                GOSAC_MEDIA + "1718200000100-foto.jpeg",
+                "1718200000100-foto.jpeg",
+            )
+        ],
+        "customers": [(*MARIA, {"gosac": "24914"})],
+    },
+    ("gosac", "from_me"): {
+        **MESSAGE,
+        **ignored("from_me"),
+        "results": [{"event": "message", "result": "ignored", "reason": "from_me"}, TICKET_UNCHANGED],
+        "messages": [("in", "text", "Olá! Como posso ajudar?", "ignored", "from_me", "sha256:", "", "")],
+        "customers": [("+5511987654321", "", {"gosac": "24914"})],  # the chat's customer; our name is not hers
+    },
+    ("gosac", "group"): {
+        **MESSAGE,
+        **ignored("group"),
+        "results": [{"event": "message", "result": "ignored", "reason": "group"}, TICKET_UNCHANGED],
+        "messages": [("in", "text", "bom dia", "ignored", "group", "sha256:", "", "")],
+        "customers": [("", "", {"gosac": "30511"})],  # the group is its own phone-less contact
+    },
+    ("gosac", "ticket_taken"): {
+        "answer": "accepted",
+        "results": [ACCEPTED["results"][0], {"event": "ticket", "result": "applied", "reason": ""}],
+        "event": [("processed", "")],
+        "messages": [("in", "text", "ainda estou esperando", "received", "", "sha256:", "", "")],
+        "customers": [(*MARIA, {"gosac": "24914"})],
+        "conversations": [("handoff", True)],  # an agent took the ticket: the bot pauses there
+        "runs": 1,
+    },
+    # UAZAPI: captured events; the chat JID is the reply target, sender_pn the phone.
+    ("uazapi", "text"): {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [("in", "text", "Oi", "received", "", "AC98212CD4909DE6799E78D93A824A3F", "", "")],
+        "customers": [(*MARIA, {"uazapi": "5511987654321@s.whatsapp.net"})],
+        "runs": 1,
+    },
+    ("uazapi", "document"): {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [
+            (
+                "in",
+                "document",
+                "",
+                "received",
+                "",
+                "AC32D9B3800862E9428A9B580162D209",
+                WA_MEDIA,
+                "Catálogo Fittivirtual PDF.pdf",
+            )
+        ],
+        "customers": [(*MARIA, {"uazapi": "5511987654321@s.whatsapp.net"})],
+        "runs": 1,
+        "downloads": 1,
+    },
+    ("uazapi", "image"): {
+        **MESSAGE,
+        **ignored("kind:image"),
+        "messages": [("in", "image", "", "ignored", "kind:image", "AC0C273EABCDC416379E99BE2A3CA149", WA_MEDIA, "")],
+        "customers": [(*MARIA, {"uazapi": "5511987654321@s.whatsapp.net"})],
+    },
+    ("uazapi", "from_me"): {
+        **MESSAGE,
+        **ignored("from_me"),
+        "messages": [("in", "text", "Oi", "ignored", "from_me", "AC0E8207D54F74D79D765DDF3055B436", "", "")],
+        # sender_pn is the shop's own number here: the customer is the chat, not the shop.
+        "customers": [("+5511987654321", "", {"uazapi": "5511987654321@s.whatsapp.net"})],
+    },
+    ("uazapi", "group"): {
+        **MESSAGE,
+        **ignored("group"),
+        "messages": [("in", "text", "Teste", "ignored", "group", "AC399F128CAF89629C0DFC9FFF373BB2", "", "")],
+        "customers": [("", "", {"uazapi": "120363324913602723@g.us"})],
+    },
+    ("uazapi", "receipt_read"): receipts(
+        ("3EB038719B72377701266F", "read", ""), ("3EB0538DA65A59F6D8A251", "read", "")
+    ),
+    ("uazapi", "connection_connected"): connection(
+        "connected", phone="+5511999990000", history=[("connecting", "connected", "webhook")]
+    ),
+    ("uazapi", "connection_connecting"): connection("connecting", qr=QR_PNG),
+    ("uazapi", "connection_disconnected"): connection(
+        "disconnected", history=[("connecting", "disconnected", "401: logged out from another device")]
+    ),
+    # Evolution API: shapes built from its source (see fixtures/SOURCES.md).
+    ("evolution", "text"): {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [("in", "text", "Oi, quero finalizar meu pedido", "received", "", "3EB0C767D097B7C7C030", "", "")],
+        "customers": [("+5511987654321", "Maria", {"evolution": "5511987654321@s.whatsapp.net"})],
+        "runs": 1,
+    },
+    ("evolution", "document"): {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [
+            (
+                "in",
+                "document",
+                "segue o comprovante",
+                "received",
+                "",
+                "3EB0A1B2C3D4E5F60718",
+                WA_MEDIA,
+                "comprovante.pdf",
+            )
+        ],
+        "customers": [("+5511987654321", "Maria", {"evolution": "5511987654321@s.whatsapp.net"})],
+        "runs": 1,
+        "downloads": 1,
+    },
+    ("evolution", "image"): {
+        **MESSAGE,
+        **ignored("kind:image"),
+        "messages": [("in", "image", "essa aqui", "ignored", "kind:image", "3EB0FFEE0011223344AA", WA_MEDIA, "")],
+        "customers": [("+5511987654321", "Maria", {"evolution": "5511987654321@s.whatsapp.net"})],
+    },
+    ("evolution", "from_me"): {
+        **MESSAGE,
+        **ignored("from_me"),
+        "messages": [("in", "text", "Olá!", "ignored", "from_me", "BAE594145F4C59B4", "", "")],
+        "customers": [("+5511987654321", "", {"evolution": "5511987654321@s.whatsapp.net"})],
+    },
+    ("evolution", "group"): {
+        **MESSAGE,
+        **ignored("group"),
+        "messages": [("in", "text", "bom dia grupo", "ignored", "group", "3EB0123456789ABCDEF0", "", "")],
+        "customers": [("", "", {"evolution": "120363324913602723@g.us"})],
+    },
+    ("evolution", "messages_update_read"): receipts(("BAE594145F4C59B4", "read", "")),
+    ("evolution", "connection_open"): connection(
+        "connected", phone="+5511999990000", history=[("connecting", "connected", "webhook")]
+    ),
+    ("evolution", "connection_close"): connection("disconnected", history=[("connecting", "disconnected", "401")]),
+    ("evolution", "qrcode_updated"): connection("connecting", qr=QR_PNG),
+    # Meta Cloud API (pywa's captured data). The wa_id 972987654321 is not a valid number: no phone.
+    ("meta_cloud", "text"): {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [("in", "text", "Body Text", "received", "", "wamid.xyzxyz", "", "")],
+        "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
+        "runs": 1,
+    },
+    ("meta_cloud", "document"): {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [("in", "document", "caption", "received", "", "wamid.xyzxyz", "", "filename.pdf")],
+        "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
+        "runs": 1,
+        "downloads": 1,  # by media id, through the Graph API
+    },
+    ("meta_cloud", "image"): {
+        **MESSAGE,
+        **ignored("kind:image"),
+        "messages": [("in", "image", "", "ignored", "kind:image", "wamid.xyzxyz", "", "")],
+        "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
+    },
+    # `sent` arrives after our send call already marked the message sent: nothing moves.
+    ("meta_cloud", "status_sent"): receipts(("wamid.xyzxyz", "sent", ""), applied=False),
+    ("meta_cloud", "status_read"): receipts(("wamid.xyzxyz", "read", "")),
+    ("meta_cloud", "status_failed"): receipts(
+        (
+            "wamid.xyzxyz",
+            "failed",
+            "130472: User's number is part of an experiment (Failed to send message because this user's "
+            "phone number is part of an experiment)",
+        )
+    ),
+    ("console", "text"): {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [("in", "text", "quero uma pizza grande", "received", "", "sim-1", "", "")],
+        "customers": [("+5511987654321", "Maria", {"console": "5511987654321"})],
+        "runs": 1,
+    },
+}
+
+
+def test_every_fixture_file_has_its_expectation():
+    files = {(path.parent.name, path.stem) for path in FIXTURES.glob("*/*.json")}
+
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.parametrize(("provider", "fixture"), list(EXPECTED), ids=[f"{p}-{f}" for p, f in EXPECTED])
+def test_sample_payload_gives_exactly_these_rows_and_answer(
+    company_a, company_b, post_webhook, enqueued, provider, fixture
+):
+    got = deliver_fixture(company_a, company_b, post_webhook, enqueued, provider, fixture)
+
+    expected = {**NOTHING, **EXPECTED[(provider, fixture)]}
+    # Generated ids and long media URLs are compared by their stable prefix.
+    got["messages"] = [
+        (*m[:5], m[5] if not m[5].startswith("sha256:") else "sha256:", _prefix(m[6]), m[7]) for m in got["messages"]
+    ]
+    assert got == expected
+
+
+def _prefix(url: str) -> str:
+    for prefix in (WA_MEDIA,):
+        if url.startswith(prefix):
+            return prefix
+    return url
+
+
+def test_a_redelivered_sample_is_a_duplicate_and_writes_no_second_message(company_a, post_webhook, enqueued):
+    for provider, fixture in [("gosac", "text"), ("uazapi", "text"), ("evolution", "text"), ("meta_cloud", "text")]:
+        channel = make_channel(company_a, provider=provider, credentials=CREDENTIALS[provider], name=provider)
+        body = raw(provider, fixture)
+        headers = {"HTTP_X_HUB_SIGNATURE_256": meta_signature(body)} if provider == "meta_cloud" else {}
+        post_webhook(channel, body, **headers)
+
+        again = post_webhook(channel, body, **headers).json()
+
+        duplicate = {"event": "message", "result": "duplicate", "reason": "duplicate"}
+        assert duplicate in again["results"], (provider, again)
+    with company_scope(company_a):
+        assert Message.objects.count() == 4
+        assert InboundEvent.objects.count() == 8
+
+
+def test_a_group_message_does_not_redirect_the_members_replies_to_the_group(company_a, post_webhook, enqueued):
+    channel = make_channel(company_a, provider="evolution", credentials=CREDENTIALS["evolution"])
+    post_webhook(channel, raw("evolution", "text"))  # Maria, in her own chat
+
+    post_webhook(channel, raw("evolution", "group"))  # Maria again, as a member of a group
+
+    with company_scope(company_a):
+        maria = Customer.objects.get(phone="+5511987654321")
+        assert maria.provider_contact_ids == {"evolution": "5511987654321@s.whatsapp.net"}
+        assert Customer.objects.count() == 2
+
+
+def test_gosac_ticket_state_only_writes_a_change(company_a, post_webhook, enqueued):
+    channel = make_channel(company_a, provider="gosac", credentials=CREDENTIALS["gosac"])
+    post_webhook(channel, raw("gosac", "text"))
+    with company_scope(company_a):
+        Conversation.objects.update(status=Conversation.Status.WAITING)  # the flow asked a question
+
+    post_webhook(channel, raw("gosac", "document"))  # ticket still pending, nobody took it
+    with company_scope(company_a):
+        assert list(Conversation.objects.values_list("status", "bot_paused")) == [("waiting", False)]
+
+    post_webhook(channel, raw("gosac", "ticket_taken"))
+    with company_scope(company_a):
+        assert list(Conversation.objects.values_list("status", "bot_paused")) == [("handoff", True)]
+
+    released = json.loads(raw("gosac", "text"))
+    released["data"]["body"] = "voltei"
+    released["data"]["ticket"] = {"status": "pending", "userId": None}
+    answer = post_webhook(channel, released).json()
+    assert {"event": "ticket", "result": "applied", "reason": ""} in answer["results"]
+    with company_scope(company_a):
+        assert list(Conversation.objects.values_list("status", "bot_paused")) == [("active", False)]
