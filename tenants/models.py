@@ -39,7 +39,14 @@ class Company(models.Model):
 
     bot_enabled = models.BooleanField(_("bot enabled"), default=True)
     bot_status = models.CharField(_("bot status"), max_length=16, choices=BotStatus.choices, default=BotStatus.ACTIVE)
-    test_mode = models.BooleanField(_("test mode"), default=False, help_text=_("Only the test contact is answered."))
+    test_mode = models.BooleanField(
+        _("test mode"),
+        default=False,
+        help_text=_(
+            "The test contact talks to the draft flow; other customers keep the published one "
+            "(and get no answer while nothing is published)."
+        ),
+    )
     test_contact = models.CharField(_("test contact"), max_length=32, blank=True)
 
     # Tuning limits (SPEC §4, §6); defaults from seed 003.
