@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from carts.models import Cart, CartItem, SessionContext
+from leads.exports import ExportAdminMixin  # issue 6
 from leads.sheets import SheetsExportAdminMixin  # issue 8
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 
@@ -12,7 +13,7 @@ class CartItemInline(CompanyScopedInline, admin.TabularInline):
 
 
 @admin.register(Cart)
-class CartAdmin(SheetsExportAdminMixin, CompanyScopedAdmin):  # Sheets export: issue 8
+class CartAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin):  # CSV/XLSX/TXT/WhatsApp: 6; Sheets: 8
     sheets_tab = "carrinhos"
     list_display = ("__str__", "customer", "source", "status", "delivery_zone", "last_activity_at", "order")
     list_filter = ("source", "status", "email_sent", "whatsapp_sent")

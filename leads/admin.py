@@ -7,8 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from integrations.wordpress.connection import test_connection
-from integrations.wordpress.formvibes import FORM_VIBES_TABLES
-from leads.exports import ExportAdminMixin, column
+from leads.exports import LEAD_MESSAGE, ExportAdminMixin, column
 from leads.models import Customer, ImportRun, Lead
 from leads.progress import progress_get, progress_percent
 from leads.sheets import SheetsExportAdminMixin
@@ -35,6 +34,7 @@ class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin
 @admin.register(Lead)
 class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):  # Sheets: issue 8
     export_name = "leads"
+    export_message = LEAD_MESSAGE
     export_columns = (
         column(_("name"), "name"),
         column(_("phone"), "phone"),
@@ -123,9 +123,10 @@ class ImportRunAdmin(CompanyScopedAdmin):
             raise Http404
         try:
             options = import_options_for(request.company)
-        except SourceNotConfigured as exc:
+        except (SourceNotConfigured, ValueError) as exc:
             messages.error(request, str(exc))
         else:
-            check = test_connection(options.source, required_tables=FORM_VIBES_TABLES)
+            # The tables of everything the company imports (carts and orders; leads when mapped).
+            check = test_connection(options.source, required_tables=options.required_tables())
             messages.add_message(request, messages.SUCCESS if check.ok else messages.ERROR, check.message)
         return redirect(reverse("admin:leads_importrun_changelist"))

@@ -6,7 +6,7 @@ A proxy of carts.Cart (the carts admin belongs to the commerce app); registered 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from leads.exports import ExportAdminMixin, column
+from leads.exports import CART_MESSAGE, ExportAdminMixin, column
 from leads.proxies import ImportedCart
 from leads.recovery import ABANDONED, RECOVERED, WAITING, recovery_summary, with_recovery
 from tenants.admin_mixins import CompanyScopedAdmin
@@ -29,6 +29,8 @@ class RecoveryStatusFilter(admin.SimpleListFilter):
 class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
     export_name = "carrinhos-abandonados"
     export_phone_attr = "customer__phone"
+    export_name_attr = "customer__name"
+    export_message = CART_MESSAGE
     export_columns = (
         column(_("cart"), "external_id"),
         column(_("name"), "customer__name"),

@@ -1,26 +1,74 @@
-"""Shared shape of the import commands: period arguments, a terminal progress bar, the summary."""
+"""Shared shape of the import commands: period arguments, a terminal progress bar, the summary.
 
-import sys
+Bad arguments (unknown company, malformed or reversed dates, --periodo with dates, unknown choices)
+end with a one-line message and exit code 2, as argparse does for its own errors.
+"""
+
 import threading
-import time
 from datetime import date
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from leads.models import ImportRun
 from leads.periods import PRESETS, day_range, preset_range
 from leads.progress import progress_get, progress_percent
 from leads.services.imports import import_run_create, import_run_execute
 from tenants.commands import CompanyCommand
+from tenants.models import Company
 
 BAR_WIDTH = 30
+REDRAW_SECONDS = 0.3
+BAD_ARGUMENTS = 2  # the exit code argparse uses
 
 
 def parse_day(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"{name} must be a date as YYYY-MM-DD, got '{value}'.", returncode=2) from exc
+        raise CommandError(
+            _("%(name)s must be a date as YYYY-MM-DD, got '%(value)s'.") % {"name": name, "value": value},
+            returncode=BAD_ARGUMENTS,
+        ) from exc
+
+
+def progress_line(run_id: int) -> str:
+    """``[#######       ]  25% carts 50/200, orders 0/300`` from the run's live progress."""
+    percent = progress_percent(run_id)
+    filled = BAR_WIDTH * percent // 100
+    counts = ", ".join(f"{kind} {p['done']}/{p['total']}" for kind, p in progress_get(run_id).items())
+    return f"[{'#' * filled}{' ' * (BAR_WIDTH - filled)}] {percent:3d}% {counts}".rstrip()
+
+
+class ProgressBar:
+    """Redraws the run's progress line on a terminal while the import runs in this (the main) thread.
+
+    The drawing thread only reads the cache, never the database, so the import keeps the command's
+    own connection and transaction handling.
+    """
+
+    def __init__(self, stdout, run_id: int):
+        self.stdout, self.run_id = stdout, run_id
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._done.set()
+        self._thread.join()
+        self._draw()
+        self.stdout.write("")  # end the line the bar was redrawn on
+
+    def _loop(self):
+        while not self._done.wait(REDRAW_SECONDS):
+            self._draw()
+
+    def _draw(self):
+        self.stdout.write(f"\r{progress_line(self.run_id)}", ending="")
+        self.stdout.flush()
 
 
 class ImportCommand(CompanyCommand):
@@ -32,17 +80,31 @@ class ImportCommand(CompanyCommand):
         parser.add_argument("--end_date", help="YYYY-MM-DD (inclusive)")
         parser.add_argument("--periodo", choices=PRESETS, help="instead of the dates")
 
+    def execute(self, *args, **options):
+        slug = options.get("empresa")
+        if not Company.objects.filter(slug=slug).exists():
+            raise CommandError(
+                _("Company '%(slug)s' does not exist: check --empresa.") % {"slug": slug}, returncode=BAD_ARGUMENTS
+            )
+        return super().execute(*args, **options)
+
     def period(self, company, options):
         start, end, preset = options.get("start_date"), options.get("end_date"), options.get("periodo")
         if preset and (start or end):
-            raise CommandError("Use either --periodo or --start_date/--end_date, not both.", returncode=2)
+            raise CommandError(
+                _("Use either --periodo or --start_date/--end_date, not both."), returncode=BAD_ARGUMENTS
+            )
         if preset:
             return preset_range(preset, company.timezone)
         if not (start and end):
-            raise CommandError("Give --start_date and --end_date (YYYY-MM-DD) or --periodo.", returncode=2)
+            raise CommandError(
+                _("Give --start_date and --end_date (YYYY-MM-DD) or --periodo (%(presets)s).")
+                % {"presets": "|".join(PRESETS)},
+                returncode=BAD_ARGUMENTS,
+            )
         first, last = parse_day(start, "--start_date"), parse_day(end, "--end_date")
         if first > last:
-            raise CommandError("--start_date is after --end_date.", returncode=2)
+            raise CommandError(_("--start_date is after --end_date."), returncode=BAD_ARGUMENTS)
         return day_range(first, last, company.timezone)
 
     def run_import(self, company, kind, options, check_recovery=False) -> ImportRun:
@@ -51,28 +113,11 @@ class ImportCommand(CompanyCommand):
             company=company, kind=kind, start=start, end=end, check_recovery=check_recovery, triggered_by="command"
         )
         if self.stdout.isatty():
-            run = self._with_progress_bar(run)
+            with ProgressBar(self.stdout, run.pk):
+                run = import_run_execute(run=run)
         else:
             run = import_run_execute(run=run)
         self.stdout.write(run.summary_text)
         if run.status == ImportRun.Status.FAILED:
-            raise CommandError(f"Import failed: {run.error}")
+            raise CommandError(_("Import failed: %(error)s") % {"error": run.error})
         return run
-
-    def _with_progress_bar(self, run: ImportRun) -> ImportRun:
-        result = {}
-        worker = threading.Thread(target=lambda: result.setdefault("run", import_run_execute(run=run)))
-        worker.start()
-        while worker.is_alive():
-            self._draw(run.pk)
-            time.sleep(0.3)
-        self._draw(run.pk)
-        sys.stdout.write("\n")
-        return result.get("run") or ImportRun.objects.get(pk=run.pk)
-
-    def _draw(self, run_id: int) -> None:
-        percent = progress_percent(run_id)
-        filled = BAR_WIDTH * percent // 100
-        counts = ", ".join(f"{kind} {p['done']}/{p['total']}" for kind, p in progress_get(run_id).items())
-        sys.stdout.write(f"\r[{'#' * filled}{' ' * (BAR_WIDTH - filled)}] {percent:3d}% {counts}")
-        sys.stdout.flush()

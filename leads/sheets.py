@@ -20,7 +20,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +30,7 @@ from integrations.google_sheets import (
     export_rows,
     sheets_credentials,
 )
-from leads.exports import Column, column
+from leads.exports import Column, list_display_columns
 from tenants.services import company_setting_get
 
 
@@ -94,22 +93,7 @@ class SheetsExportAdminMixin:
     export_google_sheets.short_description = _("Export to Google Sheets")  # pt-BR: "Exportar para Google Sheets"
 
     def _sheets_columns(self) -> Sequence[Column]:
-        if getattr(self, "export_columns", None):
-            return self.export_columns
-        columns = []
-        for name in self.list_display:
-            if name == "__str__":
-                columns.append(Column(str(self.model._meta.verbose_name), str))
-                continue
-            try:
-                field = self.model._meta.get_field(name)
-            except (FieldDoesNotExist, TypeError):
-                continue  # admin methods and callables are presentation, not data
-            if field.choices:
-                columns.append(Column(field.verbose_name, lambda obj, name=name: getattr(obj, f"get_{name}_display")()))
-            else:
-                columns.append(column(field.verbose_name, name))
-        return columns
+        return getattr(self, "export_columns", None) or list_display_columns(self)
 
 
 def _plain(value):

@@ -1,18 +1,47 @@
-"""The company's WordPress source, read from its CompanySettings (credentials stored encrypted)."""
+"""The company's WordPress source, read from its CompanySettings (credentials stored encrypted).
+
+Settings (keys of CompanySetting):
+    wp_db_host, wp_db_name, wp_db_user (required), wp_db_port (3306), wp_db_password (secret),
+    wp_table_prefix ("wp_"), wp_timezone (the site's zone; default: the company's);
+    ssh_host (turns the SSH tunnel on), ssh_port (22), ssh_user ("root"), ssh_password (secret),
+    ssh_private_key (secret, PEM/OpenSSH text), ssh_private_key_passphrase (secret);
+    fv_field_nome, fv_field_whatsapp, fv_field_tamanho, fv_field_email (Form Vibes field keys);
+    wc_cart_table (default the CartFlows table), wc_cart_phone_column (a fork's phone column).
+Credentials must be stored as secrets (encrypted at rest); a plaintext one is refused.
+"""
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
+from integrations.wordpress import tables_for_import
 from integrations.wordpress.connection import SSHTunnelConfig, WordPressSource
 from integrations.wordpress.formvibes import FormVibesFieldMap
-from tenants.models import Company
-from tenants.services import company_setting_get
+from tenants.models import Company, CompanySetting
 
 REQUIRED_KEYS = ("wp_db_host", "wp_db_name", "wp_db_user")
+CREDENTIAL_KEYS = ("wp_db_password", "ssh_password", "ssh_private_key", "ssh_private_key_passphrase")
+OPTIONAL_KEYS = (
+    "wp_db_port",
+    "wp_table_prefix",
+    "wp_timezone",
+    "ssh_host",
+    "ssh_port",
+    "ssh_user",
+    "fv_field_nome",
+    "fv_field_whatsapp",
+    "fv_field_tamanho",
+    "fv_field_email",
+    "wc_cart_table",
+    "wc_cart_phone_column",
+)
+SOURCE_KEYS = REQUIRED_KEYS + CREDENTIAL_KEYS + OPTIONAL_KEYS
 DEFAULT_CART_TABLE = "cartflows_ca_cart_abandonment"  # the plugin's own table (SPEC §7)
+WOOCOMMERCE_KINDS = ("carts", "orders")
 
 
 class SourceNotConfigured(ValueError):
-    """The company has not configured its WordPress database yet."""
+    """The company has not configured its WordPress database (or stored a credential in plaintext)."""
 
 
 @dataclass(frozen=True)
@@ -23,17 +52,39 @@ class ImportOptions:
     cart_table: str
     cart_phone_column: str | None
 
+    @property
+    def leads_mapped(self) -> bool:
+        """Whether Form Vibes fields are mapped (else the company does not import leads)."""
+        return bool(self.field_map.name_key or self.field_map.phone_key)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """What this company imports: carts and orders, plus leads when Form Vibes fields are mapped."""
+        return WOOCOMMERCE_KINDS + (("leads",) if self.leads_mapped else ())
+
+    def required_tables(self, kinds=None) -> tuple[str, ...]:
+        """Tables (without prefix) that must exist to import `kinds` (default: everything configured)."""
+        return tables_for_import(kinds or self.kinds, cart_table=self.cart_table)
+
 
 def import_options_for(company: Company) -> ImportOptions:
-    """Everything an import needs from the company's settings, or SourceNotConfigured naming what is missing."""
+    """Everything an import needs from the company's settings, or SourceNotConfigured naming what is wrong."""
+    stored = {s.key: s for s in CompanySetting.objects.for_company(company).filter(key__in=SOURCE_KEYS)}
+    plaintext = [key for key in CREDENTIAL_KEYS if key in stored and stored[key].value_type != "secret"]
+    if plaintext:
+        raise SourceNotConfigured(
+            _("Store %(keys)s as a secret setting (encrypted), not as plain text.") % {"keys": ", ".join(plaintext)}
+        )
 
     def get(key, default=None):
-        value = company_setting_get(company=company, key=key, default=default)
+        value = stored[key].typed_value if key in stored else None
         return value if value not in ("", None) else default
 
     missing = [key for key in REQUIRED_KEYS if not get(key)]
     if missing:
-        raise SourceNotConfigured(f"Configure the company settings {', '.join(missing)} (WordPress database).")
+        raise SourceNotConfigured(
+            _("Configure the company settings %(keys)s (WordPress database).") % {"keys": ", ".join(missing)}
+        )
     ssh = None
     if get("ssh_host"):
         ssh = SSHTunnelConfig(
@@ -42,6 +93,7 @@ def import_options_for(company: Company) -> ImportOptions:
             port=int(get("ssh_port", 22)),
             password=get("ssh_password"),
             private_key=get("ssh_private_key"),
+            private_key_passphrase=get("ssh_private_key_passphrase"),
         )
     source = WordPressSource(
         host=get("wp_db_host"),

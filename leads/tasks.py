@@ -7,8 +7,8 @@ from django.utils import timezone
 from leads.models import ImportRun
 from leads.periods import day_range
 from leads.services.imports import import_run_create, import_run_execute
+from leads.source_config import SourceNotConfigured, import_options_for
 from tenants.models import Company, CompanySetting
-from tenants.services import company_setting_get
 from tenants.tasks import company_task
 
 # The daily import re-reads the last few days: carts change status (abandoned -> completed) after they are made.
@@ -39,10 +39,11 @@ def import_daily_company_task(*, company_id: int) -> list[str]:
     today = timezone.localdate(timezone=zoneinfo.ZoneInfo(company.timezone))
     start, end = day_range(today - timedelta(days=INCREMENTAL_DAYS - 1), today, company.timezone)
     kinds = [ImportRun.Kind.ALL]
-    if company_setting_get(company=company, key="fv_field_whatsapp") or company_setting_get(
-        company=company, key="fv_field_nome"
-    ):
-        kinds.append(ImportRun.Kind.LEADS)
+    try:
+        if import_options_for(company).leads_mapped:
+            kinds.append(ImportRun.Kind.LEADS)
+    except (SourceNotConfigured, ValueError):
+        pass  # the carts-and-orders run below fails and records why
     statuses = []
     for kind in kinds:
         run = import_run_create(company=company, kind=kind, start=start, end=end, triggered_by="beat")

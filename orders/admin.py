@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from leads.exports import ExportAdminMixin  # issue 6
 from leads.sheets import SheetsExportAdminMixin  # issue 8
 from orders.erp_admin import ERP_FIELDS, erp_push_again_action  # issue 8
 from orders.models import Order, OrderItem, Payment
@@ -52,7 +53,7 @@ def _advance_action(to: str, label):
 
 
 @admin.register(Order)
-class OrderAdmin(SheetsExportAdminMixin, CompanyScopedAdmin):  # Sheets export: issue 8
+class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin):  # CSV/XLSX/TXT/WhatsApp: 6; Sheets: 8
     sheets_tab = "pedidos"
     list_display = ("__str__", "status", "customer", "total", "payment_method", "neighbourhood", "created_at", "rating")
     list_filter = ("status", "source", "payment_method", "created_at")

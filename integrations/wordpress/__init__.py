@@ -13,6 +13,10 @@ Connection (``connection.py``)
         auth, database, tables, ssh_dns, ssh_refused, ssh_timeout, ssh_auth, ssh.
     ``tables_for_import(kinds, cart_table=DEFAULT_CART_TABLE)`` → table names (without prefix) that
         must exist for the given import kinds ("leads", "orders", "carts").
+    ``find_missing_tables(conn, source, names)`` → the full names among them that do not exist;
+        ``missing_tables_check(missing)`` → the failed ConnectionCheck saying so.
+    ``describe_failure(source, error)`` → the ConnectionCheck for an error `open_connection` raised
+        (same stages and words as test_connection, without connecting again).
 
 Readers (take an open connection and the table prefix; ``start``/``end`` are aware datetimes, the
 range is [start, end); rows are streamed in keyset batches of ``batch_size``; ``count_*`` give the
@@ -50,6 +54,9 @@ from integrations.wordpress.connection import (
     ConnectionCheck,
     SSHTunnelConfig,
     WordPressSource,
+    describe_failure,
+    find_missing_tables,
+    missing_tables_check,
     open_connection,
     test_connection,
 )
@@ -110,8 +117,11 @@ __all__ = [
     "count_abandoned_carts",
     "count_form_leads",
     "count_orders",
+    "describe_failure",
     "detect_order_storage",
+    "find_missing_tables",
     "form_field_keys",
+    "missing_tables_check",
     "open_connection",
     "read_abandoned_carts",
     "read_form_leads",

@@ -168,22 +168,43 @@ def test_connection(source: WordPressSource, required_tables: Iterable[str] = ()
         return ConnectionCheck(False, "dns", _("Database host %(host)s was not found (DNS).") % {"host": source.host})
     try:
         with open_connection(source) as conn:
-            wanted = [source.table(name) for name in required_tables]
-            missing = tuple(name for name in wanted if name not in existing_tables(conn, wanted))
+            missing = find_missing_tables(conn, source, required_tables)
     except IntegrationError as exc:
-        return _diagnose(source, exc.__cause__)
+        return describe_failure(source, exc)
     if missing:
-        return ConnectionCheck(
-            False,
-            "tables",
-            _("Connected, but these tables are missing: %(tables)s. Check the table prefix.")
-            % {"tables": ", ".join(missing)},
-            missing_tables=missing,
-        )
+        return missing_tables_check(missing)
     return ConnectionCheck(True, "ok", _("Connected to %(database)s.") % {"database": source.database})
 
 
 test_connection.__test__ = False  # a library function, not a pytest test
+
+
+def find_missing_tables(conn, source: WordPressSource, required_tables: Iterable[str]) -> tuple[str, ...]:
+    """The full names (with prefix) of `required_tables` that do not exist, in the order given."""
+    wanted = [source.table(name) for name in required_tables]
+    present = existing_tables(conn, wanted)
+    return tuple(name for name in wanted if name not in present)
+
+
+def missing_tables_check(missing: Iterable[str]) -> ConnectionCheck:
+    """The failed check for tables that are missing (full names)."""
+    missing = tuple(missing)
+    return ConnectionCheck(
+        False,
+        "tables",
+        _("Connected, but these tables are missing: %(tables)s. Check the table prefix.")
+        % {"tables": ", ".join(missing)},
+        missing_tables=missing,
+    )
+
+
+def describe_failure(source: WordPressSource, error: BaseException) -> ConnectionCheck:
+    """What `open_connection(source)` raising `error` means, in the words `test_connection` uses.
+
+    Does not connect again: imports call it with the error they got, so a failed run says
+    "refused", "not found (DNS)" or "access denied" instead of a driver message.
+    """
+    return _diagnose(source, error.__cause__ if isinstance(error, IntegrationError) else error)
 
 
 def _resolves(host: str) -> bool:

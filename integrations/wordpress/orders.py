@@ -150,17 +150,30 @@ def _classic_batches(conn, prefix, start, end, batch_size, zone) -> Iterator[lis
     params = (ORDER_TYPE, as_utc_text(start), as_utc_text(end))
     for rows in keyset_batches(conn, sql, params, batch_size=batch_size, action="read orders"):
         ids = [row["id"] for row in rows]
+        # One row per order (meta pivoted in SQL): a tenth of the rows to transfer and decode.
         meta_rows = fetch_all(
             conn,
-            f"SELECT post_id, meta_key, meta_value FROM {postmeta} "
-            f"WHERE post_id IN ({placeholders(len(ids))}) AND meta_key IN ({placeholders(len(ORDER_META_KEYS))})",
-            (*ids, *ORDER_META_KEYS),
+            f"SELECT post_id, {_pivot('meta_key', 'meta_value', ORDER_META_KEYS)} FROM {postmeta} "
+            f"WHERE post_id IN ({placeholders(len(ids))}) AND meta_key IN ({placeholders(len(ORDER_META_KEYS))}) "
+            "GROUP BY post_id",
+            (*ORDER_META_KEYS, *ids, *ORDER_META_KEYS),
             action="read order meta",
         )
         meta: dict[int, dict[str, str]] = {order_id: {} for order_id in ids}
         for meta_row in meta_rows:
-            meta[meta_row["post_id"]].setdefault(meta_row["meta_key"], meta_row["meta_value"])
+            meta[meta_row["post_id"]] = _unpivot(meta_row, ORDER_META_KEYS)
         yield [_classic_order(row, meta[row["id"]], zone) for row in rows]
+
+
+def _pivot(key_column: str, value_column: str, keys: tuple[str, ...]) -> str:
+    """Select list turning meta rows into one column per key (``m0``, ``m1``...); the keys are parameters."""
+    return ", ".join(
+        f"MAX(CASE WHEN {key_column} = %s THEN {value_column} END) AS m{index}" for index in range(len(keys))
+    )
+
+
+def _unpivot(row: dict, keys: tuple[str, ...]) -> dict[str, str]:
+    return {key: row[f"m{index}"] for index, key in enumerate(keys) if row[f"m{index}"] is not None}
 
 
 def _classic_order(row: dict, meta: dict[str, str], zone) -> dict:
@@ -215,25 +228,23 @@ def _hpos_batches(conn, prefix, start, end, batch_size) -> Iterator[list[dict]]:
 
 
 def _items_by_order(conn, prefix: str, order_ids: list[int]) -> dict[int, tuple[WooOrderItem, ...]]:
-    """Line items of many orders in one query (items LEFT JOIN the four meta keys we use)."""
+    """Line items of many orders in one query (items LEFT JOIN the four meta keys we use, one row per item)."""
     items, itemmeta = quoted_table(prefix, ITEMS_TABLE), quoted_table(prefix, ITEMMETA_TABLE)
     rows = fetch_all(
         conn,
-        "SELECT i.order_item_id, i.order_id, i.order_item_name, m.meta_key, m.meta_value "
+        "SELECT i.order_item_id, MAX(i.order_id) AS order_id, MAX(i.order_item_name) AS order_item_name, "
+        f"{_pivot('m.meta_key', 'm.meta_value', ITEM_META_KEYS)} "
         f"FROM {items} i LEFT JOIN {itemmeta} m ON m.order_item_id = i.order_item_id "
         f"AND m.meta_key IN ({placeholders(len(ITEM_META_KEYS))}) "
         f"WHERE i.order_id IN ({placeholders(len(order_ids))}) AND i.order_item_type = 'line_item' "
-        "ORDER BY i.order_id, i.order_item_id",
-        (*ITEM_META_KEYS, *order_ids),
+        "GROUP BY i.order_item_id ORDER BY i.order_item_id",
+        (*ITEM_META_KEYS, *ITEM_META_KEYS, *order_ids),
         action="read order items",
     )
     collected: dict[int, dict[int, dict]] = {}
     for row in rows:
-        item = collected.setdefault(row["order_id"], {}).setdefault(
-            row["order_item_id"], {"name": row["order_item_name"]}
-        )
-        if row["meta_key"] is not None:
-            item.setdefault(row["meta_key"], row["meta_value"])
+        item = {"name": row["order_item_name"], **_unpivot(row, ITEM_META_KEYS)}
+        collected.setdefault(row["order_id"], {})[row["order_item_id"]] = item
     return {
         order_id: tuple(
             WooOrderItem(

@@ -1,8 +1,5 @@
 """Recovery and lead figures for the company's dashboard: /api/analytics/recovery/ and /api/analytics/leads/."""
 
-from datetime import date, datetime, time, timedelta
-
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -10,27 +7,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from carts.models import Cart
-from leads.api.views import PERIOD_PARAMETERS
-from leads.exports import FORMATS, column, export_response
+from leads.api.lists import EXPORT_PARAMETERS, PERIOD_PARAMETERS, period_bounds
+from leads.exports import CART_MESSAGE, FORMATS, attribute, column, company_message, export_response
 from leads.models import Lead
 from leads.recovery import RECOVERY_STATUSES, abandoned_carts, leads_summary, recovery_summary, with_recovery
 from tenants.api import CompanyScopedViewSetMixin
-
-
-def period_bounds(request) -> tuple[datetime | None, datetime | None]:
-    """?since=YYYY-MM-DD&until=YYYY-MM-DD (inclusive local days) as [start, end); 400 on bad dates."""
-    bounds = []
-    for name, shift in (("since", 0), ("until", 1)):
-        raw = request.query_params.get(name)
-        if not raw:
-            bounds.append(None)
-            continue
-        try:
-            day = date.fromisoformat(raw) + timedelta(days=shift)
-        except ValueError as exc:
-            raise ValidationError({name: "Use YYYY-MM-DD."}) from exc
-        bounds.append(timezone.make_aware(datetime.combine(day, time.min)))
-    return bounds[0], bounds[1]
 
 
 class RecoverySerializer(serializers.Serializer):
@@ -83,7 +64,7 @@ class RecoveryAnalyticsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSe
     @extend_schema(
         parameters=[
             *PERIOD_PARAMETERS,
-            OpenApiParameter("type", str, enum=[*FORMATS]),
+            *EXPORT_PARAMETERS,
             OpenApiParameter("status", str, enum=[*RECOVERY_STATUSES]),
         ],
         responses={200: bytes},
@@ -105,8 +86,16 @@ class RecoveryAnalyticsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSe
         carts = with_recovery(carts, request.company).order_by("-last_activity_at", "-id")
         if status:
             carts = carts.filter(recovery_status=status)
-        phone = column("", "customer__phone").value
-        return export_response(carts, CART_EXPORT_COLUMNS, fmt, name="carrinhos-abandonados", phone=phone)
+        message = request.query_params.get("message")
+        return export_response(
+            carts,
+            CART_EXPORT_COLUMNS,
+            fmt,
+            name="carrinhos-abandonados",
+            phone=attribute("customer__phone"),
+            person_name=attribute("customer__name"),
+            message=message if message is not None else company_message(request.company, CART_MESSAGE),
+        )
 
 
 class LeadAnalyticsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):

@@ -1,8 +1,10 @@
 """One Customer per person: merged across sources by normalised phone and lowercased email."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Q
+from django.utils import timezone
 
 from leads.models import Customer
 from leads.phones import normalize_phone
@@ -15,11 +17,11 @@ class Person:
     phone_raw: str = ""
     email: str = ""
 
-    @property
-    def phone(self) -> str:
+    @cached_property
+    def phone(self) -> str:  # normalised once: a person is looked at several times per batch
         return normalize_phone(self.phone_raw) or ""
 
-    @property
+    @cached_property
     def email_key(self) -> str:
         return (self.email or "").strip().lower()
 
@@ -55,7 +57,10 @@ def customers_resolve(*, company: Company, people: list[Person]) -> tuple[list[C
         result.append(customer)
     manager.bulk_create(created)
     if changed:
-        manager.bulk_update(list(changed.values()), ["name", "phone", "email"])
+        now = timezone.now()  # bulk_update skips auto_now: stamp the rows that really changed
+        for customer in changed.values():
+            customer.updated_at = now
+        manager.bulk_update(list(changed.values()), ["name", "phone", "email", "updated_at"])
     return result, len(created)
 
 

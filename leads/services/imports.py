@@ -8,6 +8,7 @@ leads.
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integrations.errors import IntegrationError
-from integrations.wordpress.connection import open_connection
+from integrations.wordpress.connection import (
+    describe_failure,
+    find_missing_tables,
+    missing_tables_check,
+    open_connection,
+)
 from integrations.wordpress.formvibes import FormLead, count_form_leads, read_form_leads
 from leads.models import ImportRun, Lead
 from leads.progress import progress_set
@@ -29,6 +35,10 @@ logger = structlog.get_logger(__name__)
 
 BATCH_SIZE = 500
 MAX_ERRORS_KEPT = 10
+
+
+class ImportAborted(Exception):
+    """The source cannot be read (unreachable, refused, missing tables): the run fails with this message."""
 
 
 @dataclass
@@ -43,6 +53,14 @@ class KindSummary:
         self.failed += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(message)
+
+    def add(self, other: "KindSummary") -> None:
+        """Count a committed batch in (a batch that rolled back is never added)."""
+        self.created += other.created
+        self.updated += other.updated
+        self.skipped += other.skipped
+        self.failed += other.failed
+        self.errors += other.errors[: MAX_ERRORS_KEPT - len(self.errors)]
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("created", "updated", "skipped", "failed", "errors")}
@@ -91,12 +109,21 @@ def import_run_execute(*, run: ImportRun) -> ImportRun:
     summaries = {kind: KindSummary() for kind in KINDS_OF_RUN[run.kind]}
     try:
         options = import_options_for(run.company)
-        with open_connection(options.source) as conn:
+        with ExitStack() as stack:
+            try:
+                conn = stack.enter_context(open_connection(options.source))
+            except IntegrationError as exc:
+                raise ImportAborted(describe_failure(options.source, exc).message) from exc
+            # Every table the run needs is checked first: a wrong prefix or a missing plugin stops
+            # the run before anything is written, not after the carts went in and the orders failed.
+            missing = find_missing_tables(conn, options.source, options.required_tables(list(summaries)))
+            if missing:
+                raise ImportAborted(missing_tables_check(missing).message)
             for kind, summary in summaries.items():
                 if kind not in IMPORTERS:
                     raise IntegrationError(f"No importer for {kind} is installed.")
                 IMPORTERS[kind](conn, options, run, summary)
-    except (SourceNotConfigured, IntegrationError, ValueError) as exc:
+    except (SourceNotConfigured, ImportAborted, IntegrationError, ValueError) as exc:
         run.status, run.error = ImportRun.Status.FAILED, str(exc)
         logger.warning("import_failed", run=run.pk, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - a run must never stay "running"; the batch in flight rolled back
@@ -138,8 +165,10 @@ def import_leads(conn, options: ImportOptions, run: ImportRun, summary: KindSumm
     progress_set(run.pk, "leads", done=0, total=total)
     rows = read_form_leads(conn, prefix, options.field_map, run.period_start, run.period_end)
     for batch in batched(rows, BATCH_SIZE):
+        counts = KindSummary()
         with transaction.atomic():
-            leads_upsert(company=run.company, rows=batch, summary=summary)
+            leads_upsert(company=run.company, rows=batch, summary=counts)
+        summary.add(counts)
         done += len(batch)
         progress_set(run.pk, "leads", done=done, total=max(total, done))
 
@@ -176,7 +205,11 @@ def leads_upsert(*, company: Company, rows: list[FormLead], summary: KindSummary
         else:
             summary.skipped += 1
     manager.bulk_create(new)
-    manager.bulk_update(changed, list(LEAD_FIELDS))
+    if changed:
+        now = timezone.now()  # bulk_update skips auto_now
+        for lead in changed:
+            lead.updated_at = now
+        manager.bulk_update(changed, [*LEAD_FIELDS, "updated_at"])
     summary.created += len(new)
     summary.updated += len(changed)
 

@@ -9,6 +9,7 @@ Registered as the "carts" and "orders" importers of `leads.services.imports`.
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from carts.models import Cart, CartItem
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
@@ -61,8 +62,10 @@ def import_carts(conn, options: ImportOptions, run: ImportRun, summary: KindSumm
         conn, prefix, run.period_start, run.period_end, phone_column=options.cart_phone_column, **window
     )
     for batch in batched(rows, BATCH_SIZE):
+        counts = KindSummary()
         with transaction.atomic():
-            carts_upsert(company=run.company, rows=batch, summary=summary)
+            carts_upsert(company=run.company, rows=batch, summary=counts)
+        summary.add(counts)
         done += len(batch)
         progress_set(run.pk, "carts", done=done, total=max(total, done))
 
@@ -114,8 +117,8 @@ def carts_upsert(*, company: Company, rows: list[WooAbandonedCart | ReadFailure]
         else:
             summary.skipped += 1
     manager.bulk_create([cart for cart, _lines in new])
-    manager.bulk_update(changed, list(CART_FIELDS))
-    _replace_items(CartItem, company, "cart", refill + new, _cart_item)
+    _bulk_update(manager, changed, CART_FIELDS)
+    _replace_items(CartItem, company, "cart", refill, new, _cart_item)
     summary.created += len(new)
 
 
@@ -144,8 +147,10 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
         conn, prefix, run.period_start, run.period_end, storage=storage, site_timezone=options.site_timezone
     )
     for batch in batched(rows, BATCH_SIZE):
+        counts = KindSummary()
         with transaction.atomic():
-            orders_upsert(company=run.company, rows=batch, summary=summary)
+            orders_upsert(company=run.company, rows=batch, summary=counts)
+        summary.add(counts)
         done += len(batch)
         progress_set(run.pk, "orders", done=done, total=max(total, done))
 
@@ -193,8 +198,8 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         else:
             summary.skipped += 1
     manager.bulk_create([order for order, _lines in new])
-    manager.bulk_update(changed, list(ORDER_FIELDS))
-    _replace_items(OrderItem, company, "order", refill + new, _order_item)
+    _bulk_update(manager, changed, ORDER_FIELDS)
+    _replace_items(OrderItem, company, "order", refill, new, _order_item)
     summary.created += len(new)
 
 
@@ -227,13 +232,24 @@ def _items_by_parent(model, company: Company, parent: str, parent_ids: list[int]
     return lines
 
 
-def _replace_items(model, company: Company, parent: str, parents_with_lines, build) -> None:
-    """Delete the items of the given parents and insert their new lines, in two bulk statements."""
-    if not parents_with_lines:
+def _bulk_update(manager, rows: list, fields: tuple[str, ...]) -> None:
+    """Bulk update of changed rows, stamping updated_at (bulk_update skips auto_now)."""
+    if not rows:
         return
+    now = timezone.now()
+    for row in rows:
+        row.updated_at = now
+    manager.bulk_update(rows, [*fields, "updated_at"])
+
+
+def _replace_items(model, company: Company, parent: str, refill, new, build) -> None:
+    """Replace the items of changed parents (one delete) and insert the lines of all (one bulk insert)."""
     manager = model.objects.for_company(company)
-    manager.filter(**{f"{parent}_id__in": [p.pk for p, _lines in parents_with_lines]}).delete()
-    manager.bulk_create([build(company, p, line) for p, lines in parents_with_lines for line in lines])
+    if refill:
+        manager.filter(**{f"{parent}_id__in": [p.pk for p, _lines in refill]}).delete()
+    items = [build(company, p, line) for p, lines in (*refill, *new) for line in lines]
+    if items:
+        manager.bulk_create(items)
 
 
 register_importer("carts", import_carts)

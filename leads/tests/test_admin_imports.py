@@ -1,9 +1,19 @@
+import dataclasses
+import html
+import socket
 from datetime import UTC, datetime
 from unittest import mock
 
-from leads.models import ImportRun
+import pytest
+from django.utils import translation
+
+from integrations.wordpress.tests.builders import add_form_entry
+from integrations.wordpress.tests.schema import CARTFLOWS, ORDER_ITEMS, WORDPRESS_CORE
+from leads.models import ImportRun, Lead
 from leads.progress import progress_set
 from leads.services.imports import import_run_create
+from leads.tests.woo_site import configure_source, woo_site
+from tenants.services import company_setting_set
 
 START, END = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
 
@@ -60,3 +70,116 @@ def test_import_task_runs_the_run_once(company_a):
 
     assert first == second == ImportRun.Status.FAILED  # no source configured: failed, not crashed
     assert "wp_db_host" in ImportRun.objects.for_company(company_a).get().error
+
+
+# --- Background import, live progress, queue and beat ---------------------------------------------
+
+
+def test_imports_run_on_the_imports_queue_and_daily_from_beat():
+    from config.beat import PERIODIC_TASKS
+    from leads.tasks import import_daily_company_task, import_run_task, imports_daily_task
+
+    assert import_run_task.queue == imports_daily_task.queue == import_daily_company_task.queue == "imports"
+    daily = PERIODIC_TASKS["leads-import-daily"]
+    assert (daily["task"], daily["queue"]) == ("leads.tasks.imports_daily_task", "imports")
+    assert daily["crontab"] == {"minute": "30", "hour": "2"}
+
+
+@pytest.fixture
+def leads_site(mysql_url, company_a):
+    with woo_site(mysql_url, "cli_") as site:
+        configure_source(company_a, site.source, fv_field_nome="Nome_3", fv_field_whatsapp="Whatsapp_8")
+        for n in range(3):
+            add_form_entry(site, {"Nome_3": f"Pessoa {n}", "Whatsapp_8": f"1198765432{n}"}, "2026-11-05 13:30:00", "x")
+        yield site
+
+
+def test_admin_starts_a_background_import_with_live_progress_and_summary(
+    admin_client_a, company_a, leads_site, monkeypatch, django_capture_on_commit_callbacks
+):
+    from leads.services import imports
+    from leads.tasks import import_run_task
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 1)
+    seen = []
+    real_upsert = imports.leads_upsert
+
+    def upsert_watching_progress(**kwargs):
+        run = ImportRun.objects.for_company(company_a).get()
+        url = f"/admin/leads/importrun/{run.pk}/progress/"
+        seen.append(admin_client_a.get(url, HTTP_ACCEPT_LANGUAGE="en").json())
+        return real_upsert(**kwargs)
+
+    monkeypatch.setattr(imports, "leads_upsert", upsert_watching_progress)
+    # The worker: the queued task runs when the admin's transaction commits.
+    monkeypatch.setattr(import_run_task, "delay", lambda **kwargs: import_run_task.apply(kwargs=kwargs))
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_a.post(
+            "/admin/leads/importrun/add/",
+            {"kind": "leads", "period_start_0": "2026-11-01", "period_start_1": "00:00:00",
+             "period_end_0": "2026-11-30", "period_end_1": "00:00:00"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )  # fmt: skip
+    run = ImportRun.objects.for_company(company_a).get()
+    done = admin_client_a.get(f"/admin/leads/importrun/{run.pk}/progress/", HTTP_ACCEPT_LANGUAGE="en").json()
+    page = admin_client_a.get(f"/admin/leads/importrun/{run.pk}/change/").content.decode()
+
+    assert response.status_code == 302
+    assert [(s["status"], s["percent"], s["progress"]) for s in seen] == [
+        ("running", 0, {"leads": {"done": 0, "total": 3}}),
+        ("running", 33, {"leads": {"done": 1, "total": 3}}),
+        ("running", 67, {"leads": {"done": 2, "total": 3}}),
+    ]
+    assert (done["status"], done["percent"], done["progress"]) == ("succeeded", 100, {"leads": {"done": 3, "total": 3}})
+    assert done["summary_text"].startswith("leads: 3 created, 0 updated, 0 unchanged, 0 failed\nDuration: ")
+    assert 'id="import-progress-bar"' in page and f"/admin/leads/importrun/{run.pk}/progress/" in page
+    assert Lead.objects.for_company(company_a).count() == 3
+
+
+# --- Test connection button ----------------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        return listener.getsockname()[1]
+
+
+def _button(client) -> str:
+    response = client.get("/admin/leads/importrun/test-connection/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    return html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("change", "settings", "expected"),
+    [
+        ({}, {}, "Connected to wp_test_"),
+        ({"host": "no-such-db-host.invalid"}, {}, "Database host no-such-db-host.invalid was not found (DNS)."),
+        ({"port": "closed"}, {}, "refused the connection: is the port right and our IP allowed?"),
+        ({"password": "wrong"}, {}, "Access denied for user root: check user and password."),
+        ({"table_prefix": "wp_"}, {}, "these tables are missing: wp_posts, wp_postmeta"),
+        ({}, {"wc_cart_table": "woo_cart_abandonment2"}, "these tables are missing: cli_woo_cart_abandonment2."),
+    ],
+)
+def test_test_connection_button_says_clearly_what_failed(
+    admin_client_a, company_a, mysql_url, change, settings, expected
+):
+    with woo_site(mysql_url, "cli_") as site:
+        if change.get("port") == "closed":
+            change = {"port": _closed_port()}
+        configure_source(company_a, dataclasses.replace(site.source, **change), **settings)
+
+        text = _button(admin_client_a)
+
+    assert expected in text
+
+
+def test_test_connection_checks_the_form_vibes_tables_once_fields_are_mapped(admin_client_a, company_a, mysql_url):
+    with woo_site(mysql_url, "cli_", tables=tuple(WORDPRESS_CORE + ORDER_ITEMS + CARTFLOWS)) as site:
+        configure_source(company_a, site.source)
+        unmapped = _button(admin_client_a)
+        company_setting_set(company=company_a, key="fv_field_whatsapp", value="Whatsapp_8", value_type="string")
+        mapped = _button(admin_client_a)
+
+    assert "Connected to" in unmapped
+    assert "these tables are missing: cli_fv_enteries, cli_fv_entry_meta." in mapped

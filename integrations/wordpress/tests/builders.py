@@ -228,6 +228,44 @@ def add_cart(
     )
 
 
+def add_shoe_store_products(site: WordPressSite) -> None:
+    """The products the sample carts and orders refer to (names with accents)."""
+    add_product(site, 30, "Tênis Côrrida")
+    add_product(site, 31, "Tênis Côrrida - 38", post_type="product_variation")
+    add_product(site, 16, "Chinelo Básico")
+
+
+def add_two_item_cart(
+    site: WordPressSite,
+    session_id: str,
+    *,
+    typed_phone: str = "(55) 99123-4567",
+    time_local: str = "2024-03-10 22:30:00",
+    **kwargs,
+) -> int:
+    """A CartFlows row of João Conceição (Santa Maria): a shoe variation (size, colour) and 2 slippers, R$ 359.70.
+
+    `typed_phone` goes into other_fields; `phone=` (in kwargs) into a fork's phone column.
+    """
+    contents = cart_contents(
+        [
+            (
+                30,
+                31,
+                {"attribute_pa_tamanho": "38", "attribute_pa_cor": "Azul-marinho"},
+                1,
+                299.9,
+                "WC_Product_Variation",
+            ),
+            (16, 0, {}, 2, 59.8, "WC_Product_Simple"),
+        ]
+    )
+    fields = other_fields("João", "Conceição", typed_phone, city="Santa Maria")
+    return add_cart(
+        site, session_id=session_id, time_local=time_local, contents=contents, fields=fields, total="359.70", **kwargs
+    )
+
+
 class RecordingConnection:
     """Wraps a PyMySQL connection and records (sql, rows returned) of every fetchall, to check batching."""
 

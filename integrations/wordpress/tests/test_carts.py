@@ -17,9 +17,9 @@ from integrations.wordpress.connection import open_connection
 from integrations.wordpress.tests.builders import (
     RecordingConnection,
     add_cart,
-    add_product,
+    add_shoe_store_products,
+    add_two_item_cart,
     cart_contents,
-    other_fields,
 )
 
 SAMPLES = json.loads((Path(__file__).parent / "fixtures" / "cartflows_serialized.json").read_text("utf-8"))
@@ -32,30 +32,12 @@ SESSION_B = "9a8b7c6d5e4f30211203f4e5d6c7b8a9"
 def shop(make_site):
     """The seed's site: prefix cli_, CartFlows table, a fork table with a phone column, two products."""
     site = make_site("cli_")
-    add_product(site, 30, "Tênis Côrrida")
-    add_product(site, 31, "Tênis Côrrida - 38", post_type="product_variation")
-    add_product(site, 16, "Chinelo Básico")
+    add_shoe_store_products(site)
     return site
 
 
-def _generated_cart(site, session_id=SESSION_A, time_local="2024-03-10 22:30:00", **kwargs):
-    contents = cart_contents(
-        [
-            (
-                30,
-                31,
-                {"attribute_pa_tamanho": "38", "attribute_pa_cor": "Azul-marinho"},
-                1,
-                299.9,
-                "WC_Product_Variation",
-            ),
-            (16, 0, {}, 2, 59.8, "WC_Product_Simple"),
-        ]
-    )
-    fields = other_fields("João", "Conceição", "(55) 99123-4567", city="Santa Maria")
-    return add_cart(
-        site, session_id=session_id, time_local=time_local, contents=contents, fields=fields, total="359.70", **kwargs
-    )
+def _generated_cart(site, session_id=SESSION_A, **kwargs):
+    return add_two_item_cart(site, session_id, **kwargs)
 
 
 def test_generated_cart_with_serialized_objects_and_accents(shop):
