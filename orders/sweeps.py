@@ -17,7 +17,7 @@ from orders.services import order_transition
 from tenants.models import Company
 from tenants.scoping import company_scope
 
-SWEEP_BATCH = 200  # rows per company per run; the task re-queues itself when a batch was full
+SWEEP_BATCH = 200  # rows per company per run; the rest is due again at the next run (beat: every minute)
 
 
 def _companies():

@@ -1,28 +1,64 @@
-import threading
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.core.management import call_command
+from django.db.models import Sum
 from django.utils import timezone
 
 from carts.models import Cart, SessionContext
 from carts.sweeps import carts_cleanup_old, carts_sweep_abandoned
 from carts.tests.factories import CartFactory, CustomerFactory
+from carts.tests.sweep_plans import analyze, claim_scans, claims, statement_shapes, sweep_run
 from catalog.models import Product, StockMovement
+from catalog.services import stock_set
+from catalog.tests.concurrency import race
 from catalog.tests.factories import ProductFactory
+from conversations.models import Channel, Conversation, Message
+from leads.models import Customer
 from orders.models import Order
 from orders.services import OrderLine, order_place, order_transition
 
+CRON_SECRET = "s3cret"
 
-def _idle_cart(company, minutes):
-    return CartFactory(company=company, last_activity_at=timezone.now() - timedelta(minutes=minutes))
+
+def _idle_cart(company, minutes, **fields):
+    return CartFactory(company=company, last_activity_at=timezone.now() - timedelta(minutes=minutes), **fields)
+
+
+def _talking(company, customers) -> None:
+    """Give each customer a conversation, so what the sweeps tell them is written to the outbox."""
+    channel = Channel.objects.for_company(company).filter(name="principal").first()
+    channel = channel or Channel.objects.for_company(company).create(
+        company=company, name="principal", status=Channel.Status.CONNECTED
+    )
+    Conversation.objects.for_company(company).bulk_create(
+        [Conversation(company=company, channel=channel, customer=customer) for customer in customers]
+    )
+
+
+def _messages_per_customer(company) -> Counter:
+    outbound = Message.objects.for_company(company).filter(direction=Message.Direction.OUTBOUND)
+    return Counter(outbound.values_list("conversation__customer_id", flat=True))
+
+
+def _not_due_carts(company, count: int, prefix: str) -> None:
+    """`count` open bot carts touched just now (customers bulk-created with phones +55<prefix>...)."""
+    customers = CustomerFactory.build_batch(count, company=company)
+    for index, customer in enumerate(customers):
+        customer.phone = f"+55{prefix}{index:08d}"
+    Customer.objects.for_company(company).bulk_create(customers, batch_size=2000)
+    saved = Customer.objects.for_company(company).filter(phone__startswith=f"+55{prefix}")
+    Cart.objects.for_company(company).bulk_create(
+        [Cart(company=company, customer=c, last_activity_at=timezone.now()) for c in saved], batch_size=2000
+    )
 
 
 def test_reminds_then_cancels_once(company_a):
     cart = _idle_cart(company_a, 11)
     fresh = _idle_cart(company_a, 2)
+    _talking(company_a, [cart.customer, fresh.customer])
 
     assert carts_sweep_abandoned()["reminded"] == 1
     assert carts_sweep_abandoned()["reminded"] == 0
@@ -34,6 +70,7 @@ def test_reminds_then_cancels_once(company_a):
 
     statuses = dict(Cart.objects.for_company(company_a).values_list("pk", "status"))
     assert statuses == {cart.pk: "cancelled", fresh.pk: "open"}
+    assert _messages_per_customer(company_a) == {cart.customer_id: 2}  # the reminder, then the cancellation
 
 
 def test_unpaid_order_cancelled_with_stock_returned(company_a):
@@ -52,78 +89,74 @@ def test_unpaid_order_cancelled_with_stock_returned(company_a):
     assert carts_sweep_abandoned()["orders_cancelled"] == 0
 
 
-def _count_queries(run) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    return len(queries)
+def test_sweep_cost_does_not_depend_on_carts_not_due(company_a, postgres_only):
+    """10 and then 10,000 carts that are not due: the same statements (none per cart), and each claim
+    reads the due carts only, through the partial indexes."""
+    _idle_cart(company_a, 11)  # due for the reminder
+    _idle_cart(company_a, 16, status=Cart.Status.REMINDED)  # due for the cancellation
+    _not_due_carts(company_a, 10, "219")
+    analyze("carts_cart", "leads_customer")
+    small = sweep_run(carts_sweep_abandoned)
+    small_scans = [claim_scans(sql, seqscan=False) for sql in claims(small)]
 
+    _not_due_carts(company_a, 9_990, "218")
+    analyze("carts_cart", "leads_customer")
+    large = sweep_run(carts_sweep_abandoned)
+    large_scans = [claim_scans(sql) for sql in claims(large)]
 
-def test_query_count_does_not_depend_on_carts_not_due(company_a, postgres_only):
-    _idle_cart(company_a, 11)
-    customers = CustomerFactory.create_batch(10, company=company_a)
-    Cart.objects.for_company(company_a).bulk_create(
-        [Cart(company=company_a, customer=c, last_activity_at=timezone.now()) for c in customers]
-    )
-    small = _count_queries(carts_sweep_abandoned)
+    assert Cart.objects.for_company(company_a).filter(status="open").count() == 10_001
+    assert len(small) == len(large)
+    assert statement_shapes(small) == statement_shapes(large)
 
-    _idle_cart(company_a, 11)
-    many = CustomerFactory.build_batch(10_000, company=company_a)
-    for index, customer in enumerate(many):
-        customer.phone = f"+55219{index:08d}"
-    type(many[0]).objects.for_company(company_a).bulk_create(many, batch_size=2000)
-    saved = list(type(many[0]).objects.for_company(company_a).filter(phone__startswith="+55219"))
-    Cart.objects.for_company(company_a).bulk_create(
-        [Cart(company=company_a, customer=c, last_activity_at=timezone.now()) for c in saved], batch_size=2000
-    )
-    large = _count_queries(carts_sweep_abandoned)
+    def cart_scans(scans):
+        return [(s.node, s.index, s.rows_read) for claim in scans for s in claim if s.table == "carts_cart"]
 
-    assert small == large
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE carts_cart")
-        cursor.execute(
-            "EXPLAIN SELECT id FROM carts_cart WHERE company_id = %s AND source = 'whatsapp' AND status = 'open' "
-            "AND last_activity_at <= now() - interval '10 minutes' ORDER BY last_activity_at LIMIT 200",
-            [company_a.pk],
-        )
-        plan = " ".join(row[0] for row in cursor.fetchall())
-    assert "cart_open_due_idx" in plan
+    # The cancel claim, then the reminder claim: one index scan each, reading one due cart.
+    expected = [("Index Scan", "cart_reminded_due_idx", 1), ("Index Scan", "cart_open_due_idx", 1)]
+    assert cart_scans(large_scans) == expected
+    assert cart_scans(small_scans) == expected
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_sweepers_remind_and_cancel_each_cart_once(postgres_only, company_a):
-    customer = CustomerFactory(company=company_a)
-    product = ProductFactory(company=company_a, stock=10)
-    order = order_place(
-        company=company_a, customer=customer, lines=[OrderLine(product, "P", 2, product.price)], payment_method="pix"
-    )
-    order_transition(order=order, to="awaiting_payment", notify=False)
-    Order.objects.for_company(company_a).filter(pk=order.pk).update(placed_at=timezone.now() - timedelta(minutes=20))
+    product = ProductFactory(company=company_a, stock=None)
+    stock_set(product=product, quantity=10)
+    orders = []
+    for _ in range(5):
+        order = order_place(
+            company=company_a,
+            customer=CustomerFactory(company=company_a),
+            lines=[OrderLine(product, "P", 2, product.price)],
+            payment_method="pix",
+        )
+        order_transition(order=order, to="awaiting_payment", notify=False)
+        orders.append(order)
+    Order.objects.for_company(company_a).update(placed_at=timezone.now() - timedelta(minutes=20))
     carts = [_idle_cart(company_a, 11) for _ in range(30)]
+    _talking(company_a, [cart.customer for cart in carts] + [order.customer for order in orders])
+    assert Product.objects.for_company(company_a).get(pk=product.pk).stock == 0
     results = []
 
-    def sweep(barrier):
-        try:
-            barrier.wait()
-            results.append(carts_sweep_abandoned())
-        finally:
-            connection.close()
-
-    for _ in range(2):  # first pass reminds, second (after aging) cancels
-        barrier = threading.Barrier(2)
-        threads = [threading.Thread(target=sweep, args=(barrier,)) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    for _ in range(2):  # first pass reminds (and cancels the unpaid orders), second (after aging) cancels
+        results += race(lambda _: carts_sweep_abandoned(), range(2))
         Cart.objects.for_company(company_a).update(last_activity_at=timezone.now() - timedelta(minutes=16))
 
+    assert len(results) == 4
     assert sum(r["reminded"] for r in results) == 30
     assert sum(r["cancelled"] for r in results) == 30
-    assert sum(r["orders_cancelled"] for r in results) == 1
+    assert sum(r["orders_cancelled"] for r in results) == 5
+    assert sum(r["orders_reminded"] for r in results) == 0  # cancelled before anyone could remind them
     assert set(Cart.objects.for_company(company_a).values_list("status", flat=True)) == {"cancelled"}
+    assert set(Order.objects.for_company(company_a).values_list("status", flat=True)) == {"cancelled"}
+    # Stock given back once per order: the product is full again and equals its ledger.
+    movements = StockMovement.objects.for_company(company_a).filter(product=product)
     assert Product.objects.for_company(company_a).get(pk=product.pk).stock == 10
-    assert list(StockMovement.objects.for_company(company_a).order_by("id").values_list("delta", flat=True)) == [-2, 2]
-    assert len(carts) == 30
+    assert movements.aggregate(total=Sum("delta"))["total"] == 10
+    returns = Counter(movements.filter(reason="return").values_list("reference", flat=True))
+    assert returns == {f"order:{order.pk}": 1 for order in orders}
+    # Told once each: a cart's customer the reminder and the cancellation, an order's the cancellation.
+    expected = {cart.customer_id: 2 for cart in carts} | {order.customer_id: 1 for order in orders}
+    assert _messages_per_customer(company_a) == expected
 
 
 def test_cleanup_removes_old_carts_and_expired_sessions(company_a):
@@ -138,12 +171,92 @@ def test_cleanup_removes_old_carts_and_expired_sessions(company_a):
     assert list(Cart.objects.for_company(company_a).values_list("pk", flat=True)) == [recent.pk]
 
 
-def test_cron_endpoints_need_the_secret(client, settings, db):
-    settings.CRON_SECRET = ""
-    assert client.get("/cron/abandoned-carts", HTTP_X_CRON_SECRET="").status_code == 403
-    settings.CRON_SECRET = "s3cret"
-    assert client.get("/cron/abandoned-carts").status_code == 403
-    assert client.get("/cron/avaliar?secret=wrong").status_code == 403
-    assert client.get("/cron/abandoned-carts", HTTP_X_CRON_SECRET="s3cret").status_code == 200
-    assert client.get("/cron/abandoned-carts?secret=s3cret").json()["reminded"] == 0
-    assert client.get("/cron/avaliar?secret=s3cret").json() == {"asked": 0}
+def test_cleanup_old_data_command_keeps_checked_out_carts_and_live_sessions(company_a, capsys):
+    now = timezone.now()
+    stale_open = _idle_cart(company_a, 1)
+    stale_cancelled = _idle_cart(company_a, 1, status=Cart.Status.CANCELLED)
+    stale_checked_out = _idle_cart(company_a, 1, status=Cart.Status.CHECKED_OUT)
+    recent = CartFactory(company=company_a)
+    stale = [stale_open.pk, stale_cancelled.pk, stale_checked_out.pk]
+    Cart.objects.for_company(company_a).filter(pk__in=stale).update(updated_at=now - timedelta(days=8))
+    sessions = SessionContext.objects.for_company(company_a)
+    sessions.create(company=company_a, customer=stale_open.customer, expires_at=now - timedelta(minutes=1))
+    live = sessions.create(company=company_a, customer=recent.customer, expires_at=now + timedelta(minutes=20))
+
+    call_command("cleanup_old_data")
+    call_command("cleanup_old_data")
+
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["carts deleted: 2, sessions deleted: 1", "carts deleted: 0, sessions deleted: 0"]
+    remaining = set(Cart.objects.for_company(company_a).values_list("pk", flat=True))
+    assert remaining == {stale_checked_out.pk, recent.pk}
+    assert list(sessions.values_list("pk", flat=True)) == [live.pk]
+
+
+@pytest.mark.parametrize("path", ["/cron/abandoned-carts", "/cron/avaliar"])
+def test_cron_endpoints_refuse_without_the_secret_and_change_nothing(client, settings, company_a, path):
+    cart = _idle_cart(company_a, 11)
+    _talking(company_a, [cart.customer])
+
+    settings.CRON_SECRET = ""  # not configured: nobody gets in, not even with an empty secret
+    assert client.get(path, HTTP_X_CRON_SECRET="").status_code == 403
+    assert client.get(f"{path}?secret=").status_code == 403
+    settings.CRON_SECRET = CRON_SECRET
+    assert client.get(path).status_code == 403
+    assert client.get(path, HTTP_X_CRON_SECRET="wrong").status_code == 403
+    assert client.get(f"{path}?secret=wrong").status_code == 403
+
+    assert Cart.objects.for_company(company_a).get(pk=cart.pk).status == "open"
+    assert _messages_per_customer(company_a) == {}
+
+
+def test_cron_endpoints_are_safe_to_call_twice(client, settings, company_a):
+    settings.CRON_SECRET = CRON_SECRET
+    cart = _idle_cart(company_a, 11)
+    order = order_place(
+        company=company_a,
+        customer=CustomerFactory(company=company_a),
+        lines=[OrderLine(ProductFactory(company=company_a), "P", 1, Decimal("40.00"))],
+        payment_method="cash",
+    )
+    Order.objects.for_company(company_a).filter(pk=order.pk).update(
+        status="completed", completed_at=timezone.now() - timedelta(minutes=31)
+    )
+    _talking(company_a, [cart.customer, order.customer])
+
+    def call(path, **headers):
+        response = client.get(path, **headers)
+        assert response.status_code == 200
+        return response.json()
+
+    first = call("/cron/abandoned-carts", HTTP_X_CRON_SECRET=CRON_SECRET)
+    second = call(f"/cron/abandoned-carts?secret={CRON_SECRET}")
+    asked = [call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET), call(f"/cron/avaliar?secret={CRON_SECRET}")]
+
+    assert (first["reminded"], second["reminded"]) == (1, 0)
+    assert first["cancelled"] == second["cancelled"] == 0
+    assert asked == [{"asked": 1}, {"asked": 0}]
+    assert Cart.objects.for_company(company_a).get(pk=cart.pk).status == "reminded"
+    assert Order.objects.for_company(company_a).get(pk=order.pk).rating_requested_at is not None
+    assert _messages_per_customer(company_a) == {cart.customer_id: 1, order.customer_id: 1}
+
+
+def test_beat_runs_the_commerce_sweeps(company_a):
+    from config.beat import PERIODIC_TASKS
+    from config.celery_app import app as current_app
+
+    current_app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
+
+    jobs = {
+        name: PERIODIC_TASKS[name] for name in ("carts-sweep-abandoned", "orders-request-ratings", "carts-cleanup-old")
+    }
+    assert {job["task"] for job in jobs.values()} <= set(current_app.tasks)
+    assert (jobs["carts-sweep-abandoned"]["every_seconds"], jobs["orders-request-ratings"]["every_seconds"]) == (60, 60)
+    cart = _idle_cart(company_a, 11)
+
+    swept = current_app.tasks["carts.tasks.carts_sweep_abandoned_task"].apply().get()
+    current_app.tasks["orders.tasks.orders_request_ratings_task"].apply().get()
+    cleaned = current_app.tasks["carts.tasks.carts_cleanup_old_task"].apply().get()
+
+    assert (swept["reminded"], cleaned) == (1, {"carts": 0, "sessions": 0})
+    assert Cart.objects.for_company(company_a).get(pk=cart.pk).status == "reminded"

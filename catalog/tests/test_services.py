@@ -1,8 +1,7 @@
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from catalog.models import Product, StockMovement
 from catalog.services import (
@@ -12,6 +11,7 @@ from catalog.services import (
     stock_move,
     stock_set,
 )
+from catalog.tests.concurrency import race
 from catalog.tests.factories import ProductFactory
 
 
@@ -64,27 +64,6 @@ def test_default_delivery_fee(company_a):
     assert default_delivery_fee_get(company=company_a) == Decimal("7.50")
 
 
-def _race(workers: int, work) -> list:
-    barrier = threading.Barrier(workers)
-    results = []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(work())
-        except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_takes_of_the_last_pizza(postgres_only, company_a):
     product = ProductFactory(company=company_a, stock=1)
@@ -93,7 +72,7 @@ def test_twenty_concurrent_takes_of_the_last_pizza(postgres_only, company_a):
         with transaction.atomic():
             return stock_move(product=product, delta=-1, reason=StockMovement.Reason.SALE)
 
-    results = _race(20, take)
+    results = race(lambda _: take(), range(20))
 
     assert sum(isinstance(r, StockMovement) for r in results) == 1
     assert sum(isinstance(r, OutOfStock) for r in results) == 19

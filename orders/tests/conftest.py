@@ -1,8 +1,16 @@
 import pytest
+from django.utils import translation
 
 from carts.tests.factories import CustomerFactory
 from conversations.models import Channel, Conversation, Message
 from tenants.scoping import company_scope
+
+
+@pytest.fixture
+def english():
+    """Assert the English msgids whatever the compiled pt-BR catalog holds."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,16 +1,15 @@
 import hashlib
 import hmac
 import json
-import threading
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from catalog.tests.concurrency import race
 from catalog.tests.factories import ProductFactory
 from integrations.pix import parse_brcode
 from integrations.testing.fake_server import FakeServer
@@ -46,19 +45,17 @@ def _payment_json(status="approved", payment_id=1327410519, amount=12.34):
     return body
 
 
-def _signed_post(client, company, payment_id, *, secret=SECRET):
-    ts = str(int(time.time()))
+def _signed_post(client, company, payment_id, *, secret=SECRET, ts=None, signed_id=None, webhook_key=None, sign=True):
+    ts = str(int(time.time())) if ts is None else ts
     request_id = "req-1"
-    manifest = f"id:{payment_id};request-id:{request_id};ts:{ts};"
+    manifest = f"id:{signed_id or payment_id};request-id:{request_id};ts:{ts};"
     signature = hmac.new(secret.encode(), manifest.encode(), hashlib.sha256).hexdigest()
-    url = reverse("mercadopago-webhook", args=[company.webhook_key]) + f"?data.id={payment_id}&type=payment"
+    key = webhook_key or company.webhook_key
+    url = reverse("mercadopago-webhook", args=[key]) + f"?data.id={payment_id}&type=payment"
     body = {"action": "payment.updated", "type": "payment", "data": {"id": str(payment_id)}}
+    headers = {"HTTP_X_SIGNATURE": f"ts={ts},v1={signature}"} if sign else {}
     return client.post(
-        url,
-        data=json.dumps(body),
-        content_type="application/json",
-        HTTP_X_SIGNATURE=f"ts={ts},v1={signature}",
-        HTTP_X_REQUEST_ID=request_id,
+        url, data=json.dumps(body), content_type="application/json", HTTP_X_REQUEST_ID=request_id, **headers
     )
 
 
@@ -138,6 +135,61 @@ def test_unknown_company_key_is_404(client, db):
     assert client.post("/webhook/mercadopago/nope/", data="{}", content_type="application/json").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("forgery", "status"),
+    [
+        ({"sign": False}, 401),  # no x-signature at all
+        ({"secret": "not-the-company-secret"}, 401),  # signed with another key
+        ({"ts": str(int(time.time()) - 3600)}, 401),  # a genuine signature replayed an hour later
+        ({"signed_id": "999"}, 401),  # the signature of another payment, pasted on this one
+        ({"webhook_key": "another-company-token"}, 404),  # the per-company token in the URL is wrong
+    ],
+)
+def test_forged_notifications_are_refused_and_change_nothing(
+    company_a, customer_a, conversation_a, settings, client, forgery, status
+):
+    order = _order(company_a, customer_a)
+    with FakeServer() as server:
+        _configure_mp(company_a, settings, server)
+        payment = Payment.objects.for_company(company_a).create(
+            company=company_a, order=order, provider="mercadopago", external_id="555", amount=order.total
+        )
+        server.add("GET", "/v1/payments/555", json=_payment_json(payment_id=555))
+
+        response = _signed_post(client, company_a, 555, **forgery)
+
+    assert response.status_code == status
+    assert server.requests == []  # Mercado Pago was not even asked
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert (payment.status, payment.approved_at, order.status, order.paid_at) == ("pending", None, "pending", None)
+    assert outbound_texts(company_a) == []
+
+
+def test_notification_for_a_company_without_webhook_secret_is_refused(
+    company_a, company_b, customer_a, conversation_a, settings, client
+):
+    order = _order(company_a, customer_a)
+    with FakeServer() as server:
+        _configure_mp(company_a, settings, server)
+        CompanySetting.objects.for_company(company_a).filter(key="mercadopago_webhook_secret").delete()
+        Payment.objects.for_company(company_a).create(
+            company=company_a, order=order, provider="mercadopago", external_id="555", amount=order.total
+        )
+        server.add("GET", "/v1/payments/555", json=_payment_json(payment_id=555))
+
+        refused = _signed_post(client, company_a, 555, secret="")
+        # Company B's valid token and secret do not reach company A's payment either.
+        _configure_mp(company_b, settings, server)
+        elsewhere = _signed_post(client, company_b, 555)
+
+    assert refused.status_code == 401
+    assert (elsewhere.status_code, elsewhere.json()) == (200, {"result": "ignored"})
+    assert server.requests == []
+    assert Order.objects.for_company(company_a).get(pk=order.pk).status == "pending"
+    assert outbound_texts(company_a) == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_five_concurrent_notifications_change_the_order_once(
     postgres_only, company_a, customer_a, conversation_a, settings
@@ -149,22 +201,11 @@ def test_five_concurrent_notifications_change_the_order_once(
     with FakeServer() as server:
         _configure_mp(company_a, settings, server)
         server.add("GET", "/v1/payments/777", json=_payment_json(payment_id=777))
-        barrier = threading.Barrier(5)
-        codes = []
-
-        def deliver():
-            try:
-                barrier.wait()
-                codes.append(_signed_post(Client(), company_a, 777).json()["result"])
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=deliver) for _ in range(5)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        codes = race(lambda _: _signed_post(Client(), company_a, 777).json()["result"], range(5))
 
     assert sorted(codes) == ["applied", "unchanged", "unchanged", "unchanged", "unchanged"]
-    assert Order.objects.for_company(company_a).get(pk=order.pk).status == "paid"
-    assert len(outbound_texts(company_a)) == 1
+    assert len(server.requests_to("GET", "/v1/payments/777")) == 5  # each delivery read the payment
+    paid = Order.objects.for_company(company_a).get(pk=order.pk)
+    assert (paid.status, paid.paid_at is not None) == ("paid", True)
+    assert Payment.objects.for_company(company_a).get().status == "approved"
+    assert len(outbound_texts(company_a)) == 1  # "payment received", once

@@ -1,0 +1,81 @@
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from carts.tests.factories import CustomerFactory
+from carts.tests.sweep_plans import analyze, claim_scans, claims, statement_shapes, sweep_run
+from catalog.tests.concurrency import race
+from conversations.models import Channel, Conversation, Message
+from orders.models import Order
+from orders.sweeps import orders_request_ratings, orders_sweep_unpaid
+
+
+def _orders(company, count: int, *, customer=None, **fields) -> None:
+    customer = customer or CustomerFactory(company=company)
+    Order.objects.for_company(company).bulk_create(
+        [Order(company=company, customer=customer, total=Decimal("10.00"), **fields) for _ in range(count)],
+        batch_size=2000,
+    )
+
+
+def _both_sweeps():
+    orders_request_ratings()
+    orders_sweep_unpaid()
+
+
+def test_order_sweeps_cost_does_not_depend_on_orders_not_due(company_a, postgres_only):
+    """Rating requests and the unpaid-Pix sweep with 10 and then 10,000 orders that are not due:
+    the same statements, and each claim reads only the due order through its partial index."""
+    now = timezone.now()
+    _orders(company_a, 1, status="completed", completed_at=now - timedelta(minutes=31))  # rating due
+    _orders(company_a, 1, status="awaiting_payment", placed_at=now - timedelta(minutes=16))  # cancel due
+    _orders(company_a, 1, status="awaiting_payment", placed_at=now - timedelta(minutes=11))  # reminder due
+
+    def not_due(count):
+        _orders(company_a, count // 2, status="completed", completed_at=now - timedelta(minutes=5))
+        _orders(
+            company_a, count // 4, status="completed", completed_at=now - timedelta(days=2), rating_requested_at=now
+        )
+        _orders(company_a, count - count // 2 - count // 4, status="awaiting_payment", placed_at=now)
+        analyze("orders_order", "leads_customer")
+
+    not_due(10)
+    small = sweep_run(_both_sweeps)
+    small_scans = [claim_scans(sql, seqscan=False) for sql in claims(small)]
+    not_due(9_990)
+    large = sweep_run(_both_sweeps)
+    large_scans = [claim_scans(sql) for sql in claims(large)]
+
+    assert Order.objects.for_company(company_a).count() == 10_003
+    assert statement_shapes(small) == statement_shapes(large)
+
+    def order_scans(scans):
+        return [(s.node, s.index, s.rows_read) for claim in scans for s in claim if s.table == "orders_order"]
+
+    expected = [
+        ("Index Scan", "order_rating_due_idx", 1),
+        ("Index Scan", "order_unpaid_due_idx", 1),  # cancel: awaiting for more than 15 minutes
+        ("Index Scan", "orders_order_pkey", 1),  # order_transition locks the order it cancels
+        ("Index Scan", "order_unpaid_due_idx", 2),  # remind: past 10 minutes (explained before the cancel)
+    ]
+    assert order_scans(large_scans) == expected
+    assert order_scans(small_scans) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_rating_sweeps_ask_each_order_once(postgres_only, company_a):
+    customers = CustomerFactory.create_batch(20, company=company_a)
+    channel = Channel.objects.for_company(company_a).create(company=company_a, name="principal", status="connected")
+    for customer in customers:
+        Conversation.objects.for_company(company_a).create(company=company_a, channel=channel, customer=customer)
+        _orders(company_a, 1, customer=customer, status="completed", completed_at=timezone.now() - timedelta(hours=1))
+
+    asked = race(lambda _: orders_request_ratings(), range(2))
+
+    assert sum(asked) == 20
+    assert Order.objects.for_company(company_a).filter(rating_requested_at__isnull=True).count() == 0
+    outbound = Message.objects.for_company(company_a).filter(direction="out")
+    assert Counter(outbound.values_list("conversation__customer_id", flat=True)) == {c.pk: 1 for c in customers}
