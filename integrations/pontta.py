@@ -86,13 +86,13 @@ class PonttaClient:
     def create_ticket(self, contact_id: str | int, subject: str, message: str) -> PonttaTicket:
         """Open a ticket for `contact_id`; returns it as Pontta stored it."""
         body = {"contact_id": contact_id, "subject": subject, "message": message, "status": "open"}
-        data = self._call("POST", "/tickets", json=body).json()
+        data = _json(self._call("POST", "/tickets", json=body), "create ticket")
         return _ticket(data.get("data", data) if isinstance(data, dict) else data)
 
     def list_tickets(self, contact_id: str | int | None = None) -> list[PonttaTicket]:
         """Tickets of `contact_id`, or all tickets; accepts a bare list or `{"data": [...]}`."""
         params = {"contact_id": contact_id} if contact_id is not None else {}
-        data = self._call("GET", "/tickets", params=params).json()
+        data = _json(self._call("GET", "/tickets", params=params), "tickets")
         rows = data.get("data", data.get("tickets", [])) if isinstance(data, dict) else data
         if not isinstance(rows, list):
             raise PermanentError("Pontta tickets answer is not a list")
@@ -174,6 +174,13 @@ class PonttaClient:
         if lifetime > RENEW_MARGIN_SECONDS:
             self.cache.set(self.token_key, {"token": token, "expires_at": expires_at}, timeout=lifetime)
         return token
+
+
+def _json(response: requests.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:  # requests' JSONDecodeError is a ValueError
+        raise PermanentError(f"Pontta {what} answer is not JSON") from exc
 
 
 def _jwt_expiry(token: str) -> float | None:

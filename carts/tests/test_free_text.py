@@ -4,7 +4,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from carts import free_text
 from carts.models import CartItem
@@ -12,7 +11,7 @@ from catalog import demo
 from catalog.models import Product
 from flows import actions as engine_actions
 from integrations.testing.fake_server import FakeServer
-from orders.tests.conftest import conversation_a, customer_a  # noqa: F401 - fixtures
+from orders.tests.conftest import conversation_a, customer_a, english  # noqa: F401 - fixtures
 from tenants.scoping import company_scope
 
 GROQ_ANSWER = json.loads(
@@ -24,11 +23,7 @@ PATH = "/openai/v1/chat/completions"
 TEXT = "2 pizzas de calabresa e uma coca 2l"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Assert the English msgids whatever the compiled pt-BR catalog holds."""
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def llm_answer(items) -> dict:

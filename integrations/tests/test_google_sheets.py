@@ -9,6 +9,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from django.utils import translation
 
 from integrations.errors import PermanentError, RetryableError
 from integrations.google_sheets import (
@@ -186,13 +187,18 @@ def test_quota_is_retryable():
 
 @pytest.mark.parametrize("raw", [None, "", {}])
 def test_missing_service_account_is_not_configured(raw):
-    with pytest.raises(SheetsNotConfigured, match="Google Sheets is not configured"):
-        sheets_credentials(raw)
+    with translation.override("en"):
+        with pytest.raises(SheetsNotConfigured) as raised:
+            sheets_credentials(raw)
+
+        assert str(raised.value) == (
+            "Google Sheets is not configured: add a service account JSON key in the company settings."
+        )
 
 
 @pytest.mark.parametrize("raw", ["not json", '{"client_email": "a@b"}', "[]"])
 def test_incomplete_service_account_is_not_configured(raw):
-    with pytest.raises(SheetsNotConfigured, match="service account key is invalid"):
+    with translation.override("en"), pytest.raises(SheetsNotConfigured, match="service account key is invalid"):
         sheets_credentials(raw)
 
 
@@ -200,10 +206,58 @@ def test_unreadable_private_key_is_not_configured_and_calls_nothing():
     with FakeServer() as server:
         broken = sheets_credentials({**SERVICE_ACCOUNT, "private_key": "-----BEGIN PRIVATE KEY-----\nxx\n"})
 
-        with pytest.raises(SheetsNotConfigured, match="private key cannot be read"):
+        with translation.override("en"), pytest.raises(SheetsNotConfigured, match="private key cannot be read"):
             export_rows(broken, SHEET_ID, ["A"], [])
 
     assert server.requests == []
+
+
+def test_token_endpoint_timeout_or_outage_is_retryable_and_nothing_written(settings):
+    settings.PROVIDER_TIMEOUT = 0.2
+    with FakeServer() as server:
+        server.add("POST", "/token", handler=token_endpoint, delay=1.0, times=1)  # too slow
+        server.add("POST", "/token", status=503, json={"error": "backendError"}, times=1)
+
+        for _attempt in range(2):
+            with pytest.raises(RetryableError):
+                export_rows(creds(server), SHEET_ID, ["A"], [["1"]])
+
+    assert [r.path for r in server.requests] == ["/token", "/token"]
+
+
+def test_sheets_timeout_and_server_error_are_retryable(settings):
+    settings.PROVIDER_TIMEOUT = 0.2
+    with FakeServer() as server:
+        server.add("POST", "/token", handler=token_endpoint)
+        server.add("POST", values_path("'Sheet1'!A1", ":append"), json={"updates": {}}, delay=1.0, times=1)
+        server.add("POST", values_path("'Sheet1'!A1", ":append"), status=500, json={"error": {"code": 500}})
+
+        for _attempt in range(2):
+            with pytest.raises(RetryableError):
+                export_rows(creds(server), SHEET_ID, ["A"], [["1"]], mode="append")
+
+
+def test_each_export_signs_a_new_assertion_so_an_expired_token_is_never_reused(monkeypatch):
+    issued = []
+
+    def tokens(request):
+        status, headers, body = token_endpoint(request)
+        issued.append(token_endpoint.claims)
+        return status, headers, {**body, "access_token": f"ya29.token-{len(issued)}"}
+
+    clock = [1_700_000_000]
+    monkeypatch.setattr("integrations.google_sheets.time.time", lambda: clock[0])
+    with FakeServer() as server:
+        server.add("POST", "/token", handler=tokens)
+        server.add("POST", values_path("'Sheet1'!A1", ":append"), json={"updates": {"updatedRows": 1}})
+
+        export_rows(creds(server), SHEET_ID, ["A"], [["1"]], mode="append")
+        clock[0] += 3700  # the first access token (and its assertion) expired an hour later
+        export_rows(creds(server), SHEET_ID, ["A"], [["2"]], mode="append")
+
+    appends = server.requests_to("POST", values_path("'Sheet1'!A1", ":append"))
+    assert [a.headers["Authorization"] for a in appends] == ["Bearer ya29.token-1", "Bearer ya29.token-2"]
+    assert [claims["iat"] for claims in issued] == [1_700_000_000, 1_700_003_700]
 
 
 def test_private_key_not_in_repr():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.errors import RetryableError
+from integrations.errors import PermanentError, RetryableError
 from integrations.llm import (
     CatalogItem,
     LlmCredentials,
@@ -208,3 +208,46 @@ def test_parse_with_empty_key_uses_rules():
 
     assert server.requests == []
     assert result.source == "rules"
+
+
+INVALID_KEY = {"error": {"message": "Invalid API Key", "type": "invalid_request_error", "code": "invalid_api_key"}}
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        {"status": 401, "json": INVALID_KEY},  # revoked or expired key
+        {"status": 200, "body": b"<html>gateway</html>"},  # not JSON
+        {"status": 200, "json": {"choices": []}},  # no answer
+        {"status": 200, "json": answer_with(content="Claro! Anotei 2 pizzas.")},  # prose instead of JSON
+    ],
+)
+def test_parse_falls_back_to_rules_on_unusable_answers(route):
+    with FakeServer() as server:
+        server.add("POST", PATH, **route)
+
+        result = parse_order_text("1 coca lata", CATALOG, creds(server))
+
+    assert len(server.requests) == 1
+    assert result == ParseResult((OrderLine(3, 1),), "rules")
+
+
+def test_invalid_key_is_a_permanent_error_naming_no_secret():
+    with FakeServer() as server:
+        server.add("POST", PATH, status=401, json=INVALID_KEY)
+
+        with pytest.raises(PermanentError) as raised:
+            extract_order_lines(creds(server), TEXT, CATALOG)
+
+    assert raised.value.status == 401
+    assert "gsk_secret" not in str(raised.value)
+    assert server.requests[0].headers["Authorization"] == "Bearer gsk_secret"
+
+
+def test_invented_price_for_a_real_product_falls_back():
+    with FakeServer() as server:
+        server.add("POST", PATH, json=answer_with([item("1", "Pizza Calabresa Grande", 2, 9.9)]))
+
+        result = parse_order_text(TEXT, CATALOG, creds(server))
+
+    assert result == ParseResult((OrderLine(1, 2), OrderLine(2, 1)), "rules")

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 
-from integrations.errors import PermanentError
+from integrations.errors import PermanentError, RetryableError
 from integrations.pontta import PonttaAuthError, PonttaClient, PonttaCredentials, PonttaTicket
 from integrations.testing.fake_server import FakeServer
 
@@ -209,3 +209,54 @@ def test_create_ticket():
 
 def test_password_not_in_repr():
     assert PASSWORD not in repr(PonttaCredentials("https://api.pontta.com/api", EMAIL, PASSWORD, "bu-1"))
+
+
+def test_login_timeout_is_retryable_and_leaves_no_token_or_lock(settings):
+    settings.PROVIDER_TIMEOUT = 0.2
+    with FakeServer() as server:
+        server.add("POST", "/api/auth/login", json={"token": jwt(time.time() + 3600, 1)}, delay=1.0, times=1)
+        FakePontta(server)  # answers in time from the second login on
+        client = client_for(server)
+
+        with pytest.raises(RetryableError):
+            client.list_tickets()
+        assert cache.get(client.token_key) is None
+        assert cache.get(client.lock_key) is None  # the next worker does not wait for a dead login
+
+        assert [t.id for t in client.list_tickets()] == ["41"]
+
+    assert logins(server) == 2
+
+
+@pytest.mark.parametrize(
+    ("route", "error"),
+    [
+        ({"status": 503, "json": {"message": "Service Unavailable"}}, RetryableError),
+        ({"status": 429, "json": {"message": "Too Many Requests"}}, RetryableError),
+        ({"status": 200, "json": {"token": "x"}, "delay": 1.0}, RetryableError),  # tickets answer too late
+        ({"status": 422, "json": {"message": "contact_id is required"}}, PermanentError),
+        ({"status": 200, "body": b"<html>maintenance</html>"}, PermanentError),
+    ],
+)
+def test_ticket_errors_and_timeouts(settings, route, error):
+    settings.PROVIDER_TIMEOUT = 0.2
+    with FakeServer() as server:
+        server.add("POST", "/api/auth/login", json={"token": jwt(time.time() + 3600, 1)})
+        server.add("GET", "/api/tickets", **route)
+        client = client_for(server)
+
+        with pytest.raises(error):
+            client.list_tickets(contact_id=7)
+
+    assert logins(server) == 1  # not an authentication problem: the token is kept
+
+
+def test_login_answer_without_token_is_permanent():
+    with FakeServer() as server:
+        server.add("POST", "/api/auth/login", json={"message": "ok"})
+        client = client_for(server)
+
+        with pytest.raises(PermanentError, match="no token"):
+            client.create_ticket(7, "Pedido", "texto")
+
+    assert server.requests_to("POST", "/api/tickets") == []

@@ -259,3 +259,45 @@ def test_find_matches_the_exact_number_only():
 
 def test_token_not_in_repr():
     assert TOKEN not in repr(TinyCredentials(TOKEN))
+
+
+@pytest.mark.parametrize(
+    ("route", "error"),
+    [
+        ({"status": 503, "body": b"Service Temporarily Unavailable"}, RetryableError),
+        ({"status": 502, "body": b"Bad Gateway"}, RetryableError),
+        ({"status": 200, "json": {"retorno": {"status": "OK"}}, "delay": 1.0}, RetryableError),  # timeout
+        ({"status": 200, "body": b"<html>Tiny</html>"}, PermanentError),
+        ({"status": 200, "json": {"erro": "sem retorno"}}, PermanentError),
+    ],
+)
+def test_http_errors_timeouts_and_unusable_answers_create_nothing(route, error):
+    with FakeServer() as server:
+        server.add("POST", PESQUISA, **route)
+        fake = FakeTiny(server)
+
+        with pytest.raises(error):
+            push_order(creds(server), ORDER, timeout=0.3)
+
+    assert server.requests_to("POST", INCLUIR) == []
+    assert fake.orders == {}
+
+
+def test_push_retried_until_it_works_creates_one_order():
+    """Rate limit, then Tiny down, then a lost answer: four tries, one order in Tiny."""
+    with FakeServer() as server:
+        server.add("POST", PESQUISA, json=fixture("rate_limited.json"), times=1)
+        server.add("POST", PESQUISA, status=503, body=b"unavailable", times=1)
+        fake = FakeTiny(server, incluir_delay=1.0)
+        errors = []
+        for _attempt in range(3):
+            try:
+                push_order(creds(server), ORDER, timeout=0.3)
+            except RetryableError as exc:
+                errors.append(type(exc).__name__)
+        tiny_id = push_order(creds(server), ORDER, timeout=0.3)
+
+    assert errors == ["TinyRateLimited", "RetryableError", "RetryableError"]
+    assert tiny_id == "37644545"
+    assert fake.orders == {"BALCAO-1001": 37644545}
+    assert len(server.requests_to("POST", INCLUIR)) == 1

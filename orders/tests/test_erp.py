@@ -7,7 +7,6 @@ from urllib.parse import parse_qs
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.utils import translation
 
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
@@ -24,11 +23,7 @@ from tenants.services import company_setting_set
 SECRET = "secret"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Assert the English msgids whatever the compiled pt-BR catalog holds."""
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # orders/tests/conftest.py
 
 
 @pytest.fixture
@@ -314,3 +309,73 @@ def test_pontta_retry_after_timeout_finds_the_ticket_instead_of_opening_another(
     assert len(server.requests_to("POST", "/api/tickets")) == 1
     assert server.requests_to("GET", "/api/tickets")[0].query == {"contact_id": [customer_a.phone]}
     assert Order.objects.for_company(company_a).get(pk=order.pk).erp_attempts == 2
+
+
+def test_push_task_retries_through_celery_until_the_erp_answers(company_a, customer_a):
+    with FakeServer() as server:
+        server.add("POST", "/api2/pedidos.pesquisa.php", status=503, body=b"down for maintenance", times=2)
+        fake = FakeTiny(server)
+        _use_tiny(company_a, server)
+        order = _completed_order(company_a, customer_a)
+        order_transition(order=order, to="completed", notify=False)
+
+        # Celery runs the retries inline under apply(); a worker would wait 2, 4... seconds between them.
+        result = order_erp_push_task.apply(kwargs={"company_id": company_a.pk, "order_id": order.pk})
+
+    assert (result.successful(), result.get()) == (True, "37644545")
+    assert fake.orders == {f"BALCAO-{order.pk}": 37644545}
+    pushed = Order.objects.for_company(company_a).get(pk=order.pk)
+    assert (pushed.erp_id, pushed.erp_error, pushed.erp_attempts) == ("37644545", "", 3)
+
+
+def test_push_task_gives_up_after_its_retries_with_the_error_on_the_order(company_a, customer_a, monkeypatch):
+    monkeypatch.setattr(order_erp_push_task, "max_retries", 2)
+    with FakeServer() as server:
+        server.add("POST", "/api2/pedidos.pesquisa.php", status=503, body=b"down")
+        _use_tiny(company_a, server)
+        order = _completed_order(company_a, customer_a)
+        order_transition(order=order, to="completed", notify=False)
+
+        result = order_erp_push_task.apply(kwargs={"company_id": company_a.pk, "order_id": order.pk})
+
+    assert result.failed() and isinstance(result.result, RetryableError)
+    failed = Order.objects.for_company(company_a).get(pk=order.pk)
+    assert (failed.erp_id, failed.erp_attempts) == ("", 3)
+    assert "HTTP 503" in failed.erp_error
+
+
+@pytest.mark.parametrize(("choice", "pushed"), [("", False), ("bling", False), (" Tiny ", True), ("PONTTA", True)])
+def test_the_company_chooses_its_erp(
+    company_a, customer_a, enqueued, django_capture_on_commit_callbacks, choice, pushed
+):
+    if choice:
+        company_setting_set(company=company_a, key="erp_provider", value=choice, value_type="string")
+    order = _completed_order(company_a, customer_a)
+
+    _complete(order, django_capture_on_commit_callbacks)
+
+    assert enqueued == ([{"company_id": company_a.pk, "order_id": order.pk}] if pushed else [])
+
+
+def test_order_admin_shows_the_erp_id_of_a_pushed_order(company_a, customer_a, admin_client_a):
+    order = _completed_order(company_a, customer_a)
+    Order.objects.for_company(company_a).filter(pk=order.pk).update(
+        erp_provider="tiny", erp_id="37644545", erp_attempts=1
+    )
+
+    page = admin_client_a.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+
+    assert "37644545" in page
+    assert 'class="form-row field-erp_id"' in page
+
+
+def test_erp_credentials_are_stored_encrypted(company_a):
+    with FakeServer() as server:
+        _use_pontta(company_a, server)
+        _use_tiny(company_a, server)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM tenants_companysetting WHERE company_id = %s", [company_a.pk])
+        stored = repr(cursor.fetchall())
+
+    assert "pontta_password" in stored and "tiny_token" in stored
+    assert PASSWORD not in stored and EMAIL not in stored and "tiny-token-123" not in stored
