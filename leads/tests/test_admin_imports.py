@@ -134,6 +134,8 @@ def test_admin_starts_a_background_import_with_live_progress_and_summary(
     assert (done["status"], done["percent"], done["progress"]) == ("succeeded", 100, {"leads": {"done": 3, "total": 3}})
     assert done["summary_text"].startswith("leads: 3 created, 0 updated, 0 unchanged, 0 failed\nDuration: ")
     assert 'id="import-progress-bar"' in page and f"/admin/leads/importrun/{run.pk}/progress/" in page
+    history = admin_client_a.get("/admin/leads/importrun/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"/admin/leads/importrun/{run.pk}/change/" in history and "Succeeded" in history
     assert Lead.objects.for_company(company_a).count() == 3
 
 

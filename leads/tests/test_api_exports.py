@@ -228,3 +228,15 @@ def test_admin_staff_toggle_whatsapp_sent_on_imported_carts(admin_client_a, comp
         "Dentro Silva": True,
         "Fora Souza": False,
     }
+
+
+def test_staff_toggle_email_and_whatsapp_sent_on_carts_through_the_api(api_client_a, company_a, people):
+    cart = Cart.objects.for_company(company_a).get(external_id="Dentro Silva")
+
+    response = api_client_a.patch(
+        f"/api/carts/{cart.pk}/", {"email_sent": True, "whatsapp_sent": True, "status": "open"}, format="json"
+    )
+
+    cart.refresh_from_db()
+    assert response.status_code == 200
+    assert (cart.email_sent, cart.whatsapp_sent, cart.status) == (True, True, "abandoned")

@@ -11,11 +11,12 @@ import socket
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import paramiko
 import phpserialize
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from carts.models import Cart, CartItem
 from integrations.errors import RetryableError
@@ -36,7 +37,7 @@ from integrations.wordpress.tests.ssh_server import SSHGateway
 from leads.models import Customer, ImportRun, Lead
 from leads.recovery import with_recovery
 from leads.services import woo_imports
-from leads.services.imports import import_run_create, import_run_execute
+from leads.services.imports import format_summary, import_run_create, import_run_execute
 from leads.tests.woo_site import configure_source, woo_site
 from orders.models import Order, OrderItem
 from tenants.services import company_setting_set
@@ -183,6 +184,32 @@ def test_a_corrupt_cart_is_counted_as_failed_and_the_rest_imported(site, company
     assert result.status == ImportRun.Status.SUCCEEDED
     assert (result.summary["carts"]["created"], result.summary["carts"]["failed"]) == (1, 1)
     assert result.summary["carts"]["errors"][0].startswith("bad: cart_contents")
+    with translation.override("en"):
+        text = format_summary(result)
+    assert text.startswith("carts: 1 created, 0 updated, 0 unchanged, 1 failed\n  - bad: cart_contents: not valid PHP")
+    assert "\nDuration: " in text
+
+
+def test_the_daily_beat_import_brings_the_last_days_of_every_kind(site, company_a):
+    from leads.tasks import import_daily_company_task
+
+    now_local = timezone.localtime(timezone.now(), ZoneInfo(company_a.timezone))
+    recent, old = now_local - timedelta(hours=1), now_local - timedelta(days=5)
+    for n, when in enumerate((recent, old)):
+        utc = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        lead(site, f"1198765432{n}", when=utc)
+        cart(site, f"s{n}", f"1198765432{n}", time_local=when.strftime("%Y-%m-%d %H:%M:%S"))
+        order(site, 101 + n, f"1198765432{n}", created_gmt=utc)
+
+    statuses = import_daily_company_task.run(company_id=company_a.pk)
+
+    assert statuses == ["succeeded", "succeeded"]
+    assert sorted(ImportRun.objects.for_company(company_a).values_list("kind", "triggered_by")) == [
+        ("all", "beat"),
+        ("leads", "beat"),
+    ]
+    for model in (Lead, Cart, Order):
+        assert model.objects.for_company(company_a).count() == 1, model  # the 5-day-old rows stay out
 
 
 # --- One person, one Customer ------------------------------------------------------------------
