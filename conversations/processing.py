@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from conversations.models import Conversation, Message
-from conversations.services.controls import BlockReason, is_opt_out, outbound_block_reason
+from conversations.services.controls import BlockReason, is_opt_out, is_simulator_contact, outbound_block_reason
 from conversations.services.outbound import message_queue_outbound
 from tenants.models import Company
 from tenants.services import company_setting_get
@@ -136,10 +136,11 @@ def processing_finished(*, company_id: int, conversation_id: int) -> bool:
     )
 
 
-def conversation_process(*, conversation_id: int, message_id: int | None = None) -> ProcessRun:
+def conversation_process(*, conversation_id: int, message_id: int | None = None, debounce: bool = True) -> ProcessRun:
     """Process the conversation's buffered messages once they have been quiet for the debounce window.
 
     `message_id` is accepted for tasks enqueued by older releases and otherwise unused.
+    `debounce=False` processes them now (flows' console chat answers staff at once).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -158,7 +159,7 @@ def conversation_process(*, conversation_id: int, message_id: int | None = None)
             return ProcessRun(result="nothing")
         newest = pending[-1]
         quiet_at = newest.created_at + timedelta(seconds=company.message_debounce_seconds)
-        if quiet_at > now:
+        if debounce and quiet_at > now:
             return ProcessRun(result="not_due", retry_in=(quiet_at - now).total_seconds() + 0.2)
         ids = tuple(m.pk for m in pending)
         joined = "\n".join(m.text for m in pending if m.text)[: company.max_buffer_text_chars]
@@ -190,7 +191,7 @@ def conversation_process(*, conversation_id: int, message_id: int | None = None)
 def _controls(conversation: Conversation, company: Company, pending: list[Message]) -> str:
     """Apply opt-out and the bot controls to a buffer; the reason it is not answered, or ''."""
     customer = conversation.customer
-    if is_opt_out(pending[-1].text):
+    if is_opt_out(pending[-1].text) and not is_simulator_contact(customer):
         customer.opted_out_at = timezone.now()
         customer.save(update_fields=["opted_out_at", "updated_at"])
         return BlockReason.OPTED_OUT

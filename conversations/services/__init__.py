@@ -1,7 +1,12 @@
 """Writes of the conversations app (channels, ingest, controls, outbound, files). Import from here."""
 
 from conversations.services.channels import channel_health_check, channel_set_status, channels_due_for_check
-from conversations.services.controls import is_opt_out, is_test_contact, outbound_block_reason
+from conversations.services.controls import (
+    is_opt_out,
+    is_simulator_contact,
+    is_test_contact,
+    outbound_block_reason,
+)
 from conversations.services.files import received_file_download
 from conversations.services.inbound import (
     conversation_handoff_apply,
@@ -31,6 +36,7 @@ __all__ = [
     "inbound_event_ingest",
     "inbound_event_replay",
     "is_opt_out",
+    "is_simulator_contact",
     "is_test_contact",
     "message_fail",
     "message_queue_outbound",

@@ -49,8 +49,22 @@ def is_opt_out(text: str) -> bool:
     return fold(text) in OPT_OUT_WORDS
 
 
+# provider_contact_ids key marking a staff member's console-chat customer (flows' console chat).
+# Only that service writes it: provider keys come from Provider, so no webhook can set it.
+SIMULATOR_CONTACT_KEY = "simulator"
+
+
+def is_simulator_contact(customer) -> bool:
+    """True for a staff member's console-chat customer: it counts as a test contact (talks to the
+    draft, test mode does not silence it) and opt-out words do not opt it out."""
+    return SIMULATOR_CONTACT_KEY in (customer.provider_contact_ids or {})
+
+
 def is_test_contact(company: Company, customer) -> bool:
-    """True when `customer` is the company's test contact (by phone or by a provider contact id)."""
+    """True when `customer` is the company's test contact (by phone or by a provider contact id),
+    or a staff member's console-chat customer."""
+    if is_simulator_contact(customer):
+        return True
     wanted = (company.test_contact or "").strip()
     if not wanted:
         return False

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Conversation
-from conversations.services import is_test_contact
+from conversations.services import is_simulator_contact, is_test_contact
 from flows import actions
 from flows.engine import (
     WAIT_FILE,
@@ -112,10 +112,11 @@ def flow_handle_inbound(
 
 
 def _test_contact_side(conversation: Conversation) -> bool | None:
-    """None outside test mode; in test mode, whether the conversation is the test contact's."""
+    """None outside test mode; in test mode, whether the conversation is the test contact's. A staff
+    member's console-chat customer is on the test contact's side in and out of test mode."""
     company = conversation.company
     if not company.test_mode:
-        return None
+        return True if is_simulator_contact(conversation.customer) else None
     return is_test_contact(company, conversation.customer)
 
 
@@ -125,7 +126,7 @@ def starting_version(conversation: Conversation) -> tuple[int | None, int | None
     The live template's published version, except: a template never published runs its draft for
     everyone, and in test mode the company's test contact gets the draft while nobody else ever
     does ((None, None) for them when there is no published version: nothing to say). (None, None)
-    without a live template. One query (plus the customer in test mode, when not loaded yet).
+    without a live template. One query (plus the customer, when not loaded yet).
     """
     live = live_template()
     if live is None:
@@ -143,7 +144,8 @@ def _version_in_test_mode(conversation: Conversation, row: FlowPosition) -> int 
     """The version a conversation in progress goes on with: the one it started on, except in test
     mode, where the test contact moves to the draft and anyone else on the draft moves to the
     template's published version (False when there is none: start over on the live template).
-    Positions hold the draft's ids, so a move keeps the step. No query outside test mode."""
+    Positions hold the draft's ids, so a move keeps the step. No query outside test mode but the
+    customer's, when not loaded yet (the pipeline loads it with the conversation)."""
     tester = _test_contact_side(conversation)
     if tester:
         return None
