@@ -236,7 +236,7 @@ def test_the_admin_page_renders_and_chats(pizzeria, admin_client_a):
         reset = admin_client_a.post(URL, {"text": "", "reset": "1"})
 
     assert page.status_code == 200
-    assert "No messages yet" in page.content.decode()
+    assert "Nenhuma mensagem ainda" in page.content.decode()  # the admin speaks pt-BR
     assert answered.status_code == 200
     assert "Olá do rascunho!" in answered.content.decode()
     step = answered.context["chat"].step
