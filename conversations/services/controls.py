@@ -14,12 +14,16 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+import structlog
 from django.core.cache import cache
 
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 from leads.phones import normalize_phone
 from tenants.models import Company
+
+logger = structlog.get_logger(__name__)
 
 # Whole-message match, case/accent/punctuation-insensitive: "Sair!" and "parar" opt out, while
 # "quero cancelar o pedido" does not (in a shop, CANCELAR inside a sentence is about an order).
@@ -123,17 +127,39 @@ def rate_limit_exceeded(conversation: Conversation, *, now: float | None = None)
     """Count one inbound message for this conversation's current minute; True past the company's limit.
 
     A fixed one-minute window in the cache (Redis INCR; the database cache without Redis). Past the
-    limit, messages are still stored, just not answered.
+    limit, messages are still stored, just not answered. When the cache is configured but down, the
+    stored inbound messages of the minute are counted instead: slower, never a lost delivery.
     """
     limit = conversation.company.webhook_rate_limit_per_min
     if not limit:
         return False
-    minute = int((now or time.time()) // 60)
-    key = f"conv-rate:{conversation.pk}:{minute}"
+    now = now or time.time()
+    minute = int(now // 60)
+    try:
+        count = _cache_count(f"conv-rate:{conversation.pk}:{minute}")
+    except Exception:  # noqa: BLE001 - any cache outage (Redis refused, timeout): the database decides
+        logger.warning("rate_limit_cache_unavailable", conversation_id=conversation.pk, exc_info=True)
+        count = _stored_inbound_count(conversation, since=minute * 60)
+    return count > limit
+
+
+def _cache_count(key: str) -> int:
     cache.add(key, 0, timeout=120)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=120)
-        count = 1
-    return count > limit
+        return 1
+
+
+def _stored_inbound_count(conversation: Conversation, *, since: float) -> int:
+    """Inbound messages stored for the conversation since `since` (the one being counted included)."""
+    return (
+        Message.objects.for_company(conversation.company_id)
+        .filter(
+            conversation=conversation,
+            direction=Message.Direction.INBOUND,
+            created_at__gte=datetime.fromtimestamp(since, tz=UTC),
+        )
+        .count()
+    )

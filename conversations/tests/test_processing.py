@@ -217,3 +217,28 @@ def test_rate_limit_stores_but_does_not_answer_past_it(channel_a, company_a, pos
     assert [a["reason"] for a in answers] == ["", "", "rate_limited"]
     assert list(Message.objects.unscoped().values_list("status", flat=True)) == ["received", "received", "ignored"]
     assert len(enqueued.of("conversation_process_task")) == 1  # one pending run for the conversation
+
+
+def test_rate_limit_counts_stored_messages_when_the_cache_is_down(
+    channel_a, company_a, post_webhook, enqueued, settings
+):
+    company_a.webhook_rate_limit_per_min = 2
+    company_a.save()
+    # Redis configured but refusing connections: the delivery must still be accepted and counted.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+
+    answers = [say(post_webhook, channel_a, f"msg {n}", n) for n in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.json()["results"][0]["reason"] for a in answers] == ["", "", "rate_limited"]
+    assert list(Message.objects.unscoped().values_list("status", flat=True)) == [
+        "received",
+        "received",
+        "ignored",
+    ]  # unscoped: test reads every row

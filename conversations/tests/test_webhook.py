@@ -144,3 +144,10 @@ def test_meta_get_handshake_answers_challenge(company_a, client):
 
     assert (ok.status_code, ok.content) == (200, b"1158201444")
     assert bad.status_code == 403
+
+
+def test_a_url_without_the_final_slash_is_served_not_redirected(channel_a, client, enqueued):
+    response = client.post(f"/webhook/{channel_a.inbound_key}", data=json.dumps(TEXT), content_type="application/json")
+
+    assert response.status_code == 200
+    assert unscoped(Message).get().text == "quero uma pizza"

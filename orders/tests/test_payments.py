@@ -209,3 +209,11 @@ def test_five_concurrent_notifications_change_the_order_once(
     assert (paid.status, paid.paid_at is not None) == ("paid", True)
     assert Payment.objects.for_company(company_a).get().status == "approved"
     assert len(outbound_texts(company_a)) == 1  # "payment received", once
+
+
+def test_notification_url_without_the_final_slash_is_served_not_redirected(db, client):
+    response = client.post(
+        "/webhook/mercadopago/no-such-key?data.id=1&type=payment", data="{}", content_type="application/json"
+    )
+
+    assert response.status_code == 404  # answered by the webhook view (unknown company key), not a 301
