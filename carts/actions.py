@@ -3,6 +3,11 @@
 Registered with the flows engine (flows.actions) in CartsConfig.ready() under the names in
 ACTIONS; `hook(ctx)` adapts the engine's ActionContext. They run inside the company scope set by
 the engine's task.
+
+A function answers `NotAccepted([...])` (still a list of reply texts) when the customer's answer
+could not be used: nothing added, no zone matched, payment method not understood, item to remove
+not found, not a 1..5 rating. The replies explain it and say what to answer; `hook` turns it into
+the engine's `Rejected`, so the flow keeps waiting on the same step instead of moving on.
 """
 
 from django.db.models import Q
@@ -13,6 +18,7 @@ from carts.services import (
     CartError,
     cart_add_item,
     cart_checkout,
+    cart_open_get,
     cart_remove_item,
     cart_repeat_last_order,
     cart_set_zone,
@@ -25,9 +31,13 @@ from conversations.models import Conversation
 from integrations.errors import IntegrationError
 from orders.models import Order
 from orders.payments import PixNotConfigured, payment_qr_url, pix_charge_create
-from orders.services import order_rating_record
+from orders.services import order_rating_record, parse_rating
 
 PAYMENT_WORDS = {"pix": "pix", "dinheiro": "cash", "cash": "cash", "cartao": "card", "card": "card", "credito": "card", "debito": "card"}  # fmt: skip
+
+
+class NotAccepted(list):
+    """Reply texts saying the customer's answer was not usable: the flow asks again (same step)."""
 
 
 def show_catalog(conversation, text: str = "") -> list[str]:
@@ -48,10 +58,11 @@ def show_catalog(conversation, text: str = "") -> list[str]:
 
 
 def add_to_cart(conversation, text: str) -> list[str]:
+    """Add what `text` asks; NotAccepted when nothing could be added (some of it is enough)."""
     try:
         result = cart_add_item(company=conversation.company, customer=conversation.customer, text=text)
     except CartError as exc:
-        return [str(exc)]
+        return _nothing_added(conversation, [str(exc)])
     replies = (
         [_("Added: %(items)s.") % {"items": ", ".join(f"{i.quantity}x {i.name}" for i in result.added)}]
         if result.added
@@ -61,20 +72,42 @@ def add_to_cart(conversation, text: str) -> list[str]:
         replies.append(
             _("I did not find: %(items)s. Send *menu* to see the options.") % {"items": ", ".join(result.unmatched)}
         )
-    return replies or [_("I did not understand. Send *menu* to see the options.")]
+    if not result.added:
+        return _nothing_added(conversation, replies or [_("I did not understand. Send *menu* to see the options.")])
+    return replies
+
+
+def _nothing_added(conversation, replies: list[str]) -> list[str]:
+    """NotAccepted, unless nothing is for sale: asking again would never end, so the flow goes on."""
+    if not products_for_sale(company=conversation.company):
+        return [_("Our menu is empty right now.")]
+    return NotAccepted(replies)
 
 
 def remove_from_cart(conversation, text: str) -> list[str]:
+    """Remove the line `text` names (its number in the cart or its name). NotAccepted, with the
+    cart again, when none matched; with an empty cart there is nothing to ask and the flow goes on."""
     removed = cart_remove_item(company=conversation.company, customer=conversation.customer, text=text)
-    if removed is None:
-        return [_("I did not find that item in your cart.")]
-    return [_("Removed: %(name)s.") % {"name": removed.name}, *show_cart(conversation)]
+    if removed is not None:
+        return [_("Removed: %(name)s.") % {"name": removed.name}, *show_cart(conversation)]
+    view = cart_view(company=conversation.company, customer=conversation.customer)
+    if not view.items:
+        return [_("Your cart is empty.")]
+    return NotAccepted(
+        [
+            _("I did not find that item in your cart."),
+            _cart_text(view),
+            _("Reply with the number or the name of the item to remove."),
+        ]
+    )
 
 
 def show_cart(conversation, text: str = "") -> list[str]:
     view = cart_view(company=conversation.company, customer=conversation.customer)
-    if not view.items:
-        return [_("Your cart is empty.")]
+    return [_cart_text(view)] if view.items else [_("Your cart is empty.")]
+
+
+def _cart_text(view) -> str:
     lines = [
         f"{n}. {i.quantity}x {i.name} — {format_price(i.unit_price * i.quantity)}" for n, i in enumerate(view.items, 1)
     ]
@@ -84,39 +117,55 @@ def show_cart(conversation, text: str = "") -> list[str]:
         _("Delivery: %(v)s") % {"v": format_price(view.fee)},
         _("Total: %(v)s") % {"v": format_price(view.total)},
     ]
-    return ["\n".join(lines)]
+    return "\n".join(lines)
 
 
 def choose_zone(conversation, text: str) -> list[str]:
-    """With no text: list the zones (numbered). With text: set the zone by number or name."""
+    """With no text: list the zones (numbered). With text: set the zone by number or name.
+    NotAccepted when no zone matched (with the list again) or the cart is empty (menu first);
+    without any active zone there is nothing to choose and the flow goes on (default fee)."""
+    company, customer = conversation.company, conversation.customer
     if not (text or "").strip():
-        zones = zones_active(company=conversation.company)
-        entries = [{"n": n, "kind": "zone", "id": z.pk, "name": z.neighbourhood} for n, z in enumerate(zones, 1)]
-        session_list_set(company=conversation.company, customer=conversation.customer, entries=entries)
-        return [
-            "\n".join(
-                f"{e['n']}. {z.neighbourhood} — {format_price(z.fee)}" for e, z in zip(entries, zones, strict=True)
-            )
-        ]
+        listing = _zone_list(company, customer)
+        return [listing] if listing else []
     try:
-        zone = cart_set_zone(company=conversation.company, customer=conversation.customer, text=text)
+        zone = cart_set_zone(company=company, customer=customer, text=text)
     except CartError as exc:
-        return [str(exc)]
+        if cart_open_get(company=company, customer=customer) is None:
+            return NotAccepted([_("Your cart is empty."), _("Send *menu* to choose your items.")])
+        listing = _zone_list(company, customer)
+        if not listing:
+            return [str(exc)]
+        return NotAccepted([str(exc), _("Reply with the number or the name of the neighbourhood:") + "\n" + listing])
     return [_("Delivery to %(zone)s: %(fee)s.") % {"zone": zone.neighbourhood, "fee": format_price(zone.fee)}]
 
 
+def _zone_list(company, customer) -> str:
+    """The active zones, numbered, with their fees (the numbers are remembered for "2"); "" without any."""
+    zones = zones_active(company=company)
+    entries = [{"n": n, "kind": "zone", "id": z.pk, "name": z.neighbourhood} for n, z in enumerate(zones, 1)]
+    session_list_set(company=company, customer=customer, entries=entries)
+    return "\n".join(
+        f"{e['n']}. {z.neighbourhood} — {format_price(z.fee)}" for e, z in zip(entries, zones, strict=True)
+    )
+
+
 def checkout(conversation, text: str) -> list[str]:
-    """`text` is the payment method (pix, dinheiro, cartão); the address is the flow variable `endereco`."""
+    """`text` is the payment method (pix, dinheiro, cartão); the address is the flow variable `endereco`.
+    NotAccepted, with no order placed, when the method is not understood, the cart is empty or out
+    of stock. The address is not checked here: this step cannot take it."""
     method = next((v for k, v in PAYMENT_WORDS.items() if k in fold(text)), None)
     if method is None:
-        return [_("How will you pay: Pix, cash or card?")]
+        return NotAccepted([_("How will you pay: Pix, cash or card?")])
     address = (conversation.variables or {}).get("endereco", "")
     try:
         order = cart_checkout(
             company=conversation.company, customer=conversation.customer, address=address, payment_method=method
         )
-    except (CartError, OutOfStock) as exc:
-        return [str(exc)]
+    except CartError as exc:  # nothing in the cart
+        return NotAccepted([str(exc), _("Send *menu* to choose your items.")])
+    except OutOfStock as exc:
+        return NotAccepted([str(exc)])
     replies = [_("Order #%(id)s placed! Total %(total)s.") % {"id": order.pk, "total": format_price(order.total)}]
     if method == Order.PaymentMethod.PIX:
         try:
@@ -150,9 +199,12 @@ def handoff(conversation, text: str = "") -> list[str]:
 
 
 def rate_order(conversation, text: str) -> list[str]:
-    """Record a 1..5 answer to the rating question (the thanks go out through the outbox)."""
-    order = order_rating_record(company=conversation.company, customer=conversation.customer, text=text)
-    return [] if order else [_("Please answer with a number from 1 to 5.")]
+    """Record a 1..5 answer to the rating question (the thanks go out through the outbox).
+    NotAccepted when the answer is not 1..5; a rating with no order waiting for one goes on."""
+    if parse_rating(text) is None:
+        return NotAccepted([_("Please answer with a number from 1 to 5.")])
+    order_rating_record(company=conversation.company, customer=conversation.customer, text=text)
+    return []
 
 
 ACTIONS = {
@@ -169,12 +221,18 @@ ACTIONS = {
 
 
 def hook(fn):
-    """Adapt `fn(conversation, text)` to the engine's `hook(ActionContext)`; no-op in the simulator."""
+    """Adapt `fn(conversation, text)` to the engine's `hook(ActionContext)`; no-op in the simulator.
+    A NotAccepted answer becomes the engine's `Rejected`: the flow keeps waiting on the step."""
 
     def run(ctx):
         if ctx.conversation is None:
             return None
-        return fn(ctx.conversation, ctx.reply or "")
+        replies = fn(ctx.conversation, ctx.reply or "")
+        if isinstance(replies, NotAccepted):
+            from flows.actions import Rejected  # noqa: PLC0415 - the engine is optional for this app
+
+            return Rejected(replies)
+        return replies
 
     run.__name__ = fn.__name__
     return run

@@ -1,6 +1,7 @@
 """The entry point the message pipeline calls for every inbound message of a conversation."""
 
 import logging
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -18,6 +19,7 @@ from flows.engine import (
     Inbound,
     Position,
     RunAction,
+    SaveVariable,
     SendMessage,
     decide,
 )
@@ -55,10 +57,10 @@ def _store_position(row: FlowPosition, template_id: int | None, version: int | N
     row.save()
 
 
-def _conversation_status(decision: Decision, current: str) -> str:
-    if decision.position.waiting_for in (WAIT_RESPONSE, WAIT_FILE):
+def _conversation_status(position: Position, completed: bool, current: str) -> str:
+    if position.waiting_for in (WAIT_RESPONSE, WAIT_FILE):
         return Conversation.Status.WAITING
-    if decision.completed:
+    if completed:
         return Conversation.Status.COMPLETED
     return current if current != Conversation.Status.WAITING else Conversation.Status.ACTIVE
 
@@ -72,7 +74,8 @@ def flow_handle_inbound(
     caller may wrap it in its own, to write the outbound rows atomically with the state), and runs
     the action hooks the messages name. Sends nothing itself. A conversation with the bot paused or
     handed to a human gets [] and nothing changes. Runs inside the conversation's company scope;
-    the number of queries does not depend on the size of the flow.
+    the number of queries does not depend on the size of the flow. A hook that rejects the reply
+    (`flows.actions.Rejected`) keeps the conversation on the step it was waiting on.
     """
     if conversation.bot_paused or conversation.status == Conversation.Status.HANDOFF:
         return []
@@ -101,14 +104,15 @@ def flow_handle_inbound(
             now=now,
             stale_after=stale_after,
         )
-        intents, variables = _carry_out(decision, conversation)
+        turn = _carry_out(decision, conversation)
         if row is None:
             row = FlowPosition(company_id=conversation.company_id, conversation=conversation)
-        _store_position(row, template_id, version, decision.position)
-        conversation.variables = variables
-        conversation.status = _conversation_status(decision, conversation.status)
+        final = replace(position, last_activity_at=now) if turn.rejected else decision.position
+        _store_position(row, template_id, version, final)
+        conversation.variables = turn.variables
+        conversation.status = _conversation_status(final, decision.completed and not turn.rejected, conversation.status)
         conversation.save(update_fields=["variables", "status", "updated_at"])
-    return intents
+    return turn.intents
 
 
 def _test_contact_side(conversation: Conversation) -> bool | None:
@@ -154,30 +158,60 @@ def _version_in_test_mode(conversation: Conversation, row: FlowPosition) -> int 
     return row.current_version
 
 
-def _carry_out(decision: Decision, conversation) -> tuple[list[OutboundIntent], dict]:
-    """Turn the engine's actions into intents with cumulative delays, running action hooks in order."""
-    intents: list[OutboundIntent] = []
-    variables = dict(decision.variables)
+@dataclass
+class _CarriedOut:
+    intents: list[OutboundIntent]
+    variables: dict
+    rejected: bool = False  # a hook refused the reply: the conversation stays where it was waiting
+
+
+def _carry_out(decision: Decision, conversation) -> _CarriedOut:
+    """Turn the engine's actions into intents with cumulative delays, running action hooks in order.
+
+    When the hook of the reply's action rejects it, its messages end the turn: the rest of the
+    decision (later messages and hooks) is dropped and the reply is not saved (`save_reply_as`
+    gets its value from before the turn back; the hook's own changes stay).
+    """
+    done = _CarriedOut(intents=[], variables=dict(decision.variables))
     offset = 0
     for action in decision.actions:
         if isinstance(action, SendMessage):
             offset += action.delay_seconds
-            intents.append(OutboundIntent(action.text, offset))
+            done.intents.append(OutboundIntent(action.text, offset))
         elif isinstance(action, RunAction):
-            for produced in run_action_hook(action, conversation, variables):
-                offset += produced.delay_seconds
-                intents.append(OutboundIntent(produced.text, offset))
-    return intents, variables
+            produced, rejected = run_action_hook(action, conversation, done.variables)
+            for intent in produced:
+                offset += intent.delay_seconds
+                done.intents.append(OutboundIntent(intent.text, offset))
+            if rejected and action.reply is not None:
+                _unsave_reply(decision, done.variables, conversation.variables or {})
+                done.rejected = True
+                break
+    return done
 
 
-def run_action_hook(action: RunAction, conversation, variables: dict) -> list[OutboundIntent]:
-    """Call the registered hook (unknown names are logged and skipped); may change `variables`."""
+def _unsave_reply(decision: Decision, variables: dict, before: dict) -> None:
+    """Give the variables the decision saved the reply into their values from before the turn."""
+    for action in decision.actions:
+        if isinstance(action, SaveVariable):
+            if action.name in before:
+                variables[action.name] = before[action.name]
+            else:
+                variables.pop(action.name, None)
+
+
+def run_action_hook(action: RunAction, conversation, variables: dict) -> tuple[list[OutboundIntent], bool]:
+    """Call the registered hook (unknown names are logged and skipped); may change `variables`.
+    Returns the messages it produced and whether it rejected the reply (`actions.Rejected`)."""
     hook = actions.get(action.name)
     if hook is None:
         logger.warning("flow action %s is not registered; skipped", action.name)
-        return []
+        return [], False
     context = actions.ActionContext(
         conversation=conversation, flow_message_id=action.flow_message_id, reply=action.reply, variables=variables
     )
     produced = hook(context) or []
-    return [p if isinstance(p, OutboundIntent) else OutboundIntent(str(p)) for p in produced]
+    rejected = isinstance(produced, actions.Rejected)
+    if rejected:
+        produced = produced.messages
+    return [p if isinstance(p, OutboundIntent) else OutboundIntent(str(p)) for p in produced], rejected

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -179,6 +180,117 @@ def test_action_hook_gets_the_reply_and_its_messages_follow(scoped):
     assert seen == [("2 calabresas", conversation.pk)]
     conversation.refresh_from_db()
     assert conversation.variables == {"cart": "2 calabresas"}
+
+
+@pytest.fixture
+def picky(scoped):
+    """order subflow: "Pedido?" (waits, saves `pedido`, hook rejects all but "calabresa") ->
+    "Anotado: {{ pedido }}" (its hook records that it ran) -> "Endereço?" (waits); keyword
+    "cardápio" shows the menu and goes back to the order."""
+    calls = []
+
+    def pick(ctx):
+        calls.append(("pick", ctx.reply))
+        ctx.variables["tries"] = ctx.variables.get("tries", 0) + 1
+        if ctx.reply != "calabresa":
+            return actions.Rejected([OutboundIntent(f"Não entendi: {ctx.reply}", 2), "Temos: calabresa."])
+        return ["Ok!"]
+
+    def after(ctx):
+        calls.append(("after", ctx.reply))
+
+    actions.register("test_pick", pick)
+    actions.register("test_after", after)
+    flow = FlowFactory(company=scoped, is_default=True)
+    order = SubflowFactory(company=scoped, flow=flow, name="order", order_index=1)
+    step = partial(FlowMessageFactory, company=scoped, subflow=order)
+    step(message_text="Pedido?", order_index=1, wait_for_response=True, save_reply_as="pedido", action="test_pick")
+    step(message_text="Anotado: {{ pedido }}", order_index=2, action="test_after")
+    step(message_text="Endereço?", order_index=3, wait_for_response=True)
+    menu = SubflowFactory(
+        company=scoped, flow=flow, name="menu", order_index=2, trigger_keywords=["cardápio"], parent_subflow=order
+    )
+    FlowMessageFactory(company=scoped, subflow=menu, message_text="Cardápio: calabresa.")
+    try:
+        yield calls
+    finally:
+        actions.unregister("test_pick")
+        actions.unregister("test_after")
+
+
+def waiting_on(conversation) -> str:
+    position = FlowPosition.objects.get(conversation=conversation)
+    assert position.waiting_for == FlowPosition.Waiting.RESPONSE
+    return FlowMessage.objects.get(pk=position.current_message_id).message_text
+
+
+def test_rejected_reply_keeps_the_step_drops_the_rest_of_the_turn_and_is_not_saved(scoped, picky):
+    conversation = ConversationFactory(company=scoped, variables={"pedido": "antes"})
+    flow_handle_inbound(conversation=conversation, text="oi")
+    before = FlowPosition.objects.get(conversation=conversation)
+
+    intents = flow_handle_inbound(conversation=conversation, text="pizza de nada")
+
+    # Only the hook's explanation: not "Anotado: pizza de nada", not "Endereço?", no later hook.
+    assert intents == [OutboundIntent("Não entendi: pizza de nada", 2), OutboundIntent("Temos: calabresa.", 2)]
+    assert picky == [("pick", "pizza de nada")]
+    after = FlowPosition.objects.get(conversation=conversation)
+    assert (after.current_subflow_id, after.current_message_id, after.current_message_order) == (
+        before.current_subflow_id,
+        before.current_message_id,
+        before.current_message_order,
+    )
+    assert waiting_on(conversation) == "Pedido?"
+    assert after.last_activity_at > before.last_activity_at
+    conversation.refresh_from_db()
+    assert conversation.variables == {"pedido": "antes", "tries": 1}  # the reply unsaved, the hook's change kept
+    assert conversation.status == Conversation.Status.WAITING
+
+    accepted = flow_handle_inbound(conversation=conversation, text="calabresa")
+
+    assert texts(accepted) == ["Ok!", "Anotado: calabresa", "Endereço?"]
+    assert picky[1:] == [("pick", "calabresa"), ("after", None)]
+    assert waiting_on(conversation) == "Endereço?"
+    conversation.refresh_from_db()
+    assert conversation.variables == {"pedido": "calabresa", "tries": 2}
+
+
+def test_rejected_reply_of_a_new_variable_leaves_it_unset(scoped, picky):
+    conversation = ConversationFactory(company=scoped)
+    flow_handle_inbound(conversation=conversation, text="oi")
+
+    flow_handle_inbound(conversation=conversation, text="nada")
+
+    conversation.refresh_from_db()
+    assert conversation.variables == {"tries": 1}
+
+
+def test_a_keyword_still_switches_subflow_while_a_picky_step_waits(scoped, picky):
+    conversation = ConversationFactory(company=scoped)
+    flow_handle_inbound(conversation=conversation, text="oi")
+    flow_handle_inbound(conversation=conversation, text="nada")
+
+    intents = flow_handle_inbound(conversation=conversation, text="quero ver o cardápio")
+
+    assert texts(intents) == ["Cardápio: calabresa.", "Pedido?"]  # the menu, then back to the order
+    assert picky == [("pick", "nada")]  # the keyword never reached the hook
+    assert waiting_on(conversation) == "Pedido?"
+
+
+def test_rejected_without_a_reply_only_sends_its_messages(scoped):
+    actions.register("test_refuse", lambda ctx: actions.Rejected(["Nada a recusar."]))
+    try:
+        subflow = SubflowFactory(company=scoped, flow=FlowFactory(company=scoped))
+        FlowMessageFactory(company=scoped, subflow=subflow, message_text="Olá!", order_index=1, action="test_refuse")
+        FlowMessageFactory(company=scoped, subflow=subflow, message_text="Nome?", order_index=2, wait_for_response=True)
+        conversation = ConversationFactory(company=scoped)
+
+        intents = flow_handle_inbound(conversation=conversation, text="oi")
+    finally:
+        actions.unregister("test_refuse")
+
+    assert texts(intents) == ["Olá!", "Nada a recusar.", "Nome?"]
+    assert waiting_on(conversation) == "Nome?"
 
 
 def test_deactivated_template_moves_new_turns_to_the_live_one(scoped):
