@@ -8,6 +8,8 @@ DRF has authenticated the request (token -> its company; session -> the switcher
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -118,8 +120,14 @@ class CompanyScopedModelSerializer(serializers.ModelSerializer):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus model validation errors as 400 with field messages (never a 500)."""
+    """DRF's handler, plus model validation errors as 400 with field messages (never a 500).
+
+    A value the database cannot hold (a number out of its column's range that no serializer bound
+    caught) is the client's bad input too: 400, after the request's transaction is rolled back.
+    """
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = serializers.ValidationError(detail)
+    elif isinstance(exc, DataError):
+        exc = serializers.ValidationError({"non_field_errors": [_("A value is out of the allowed range.")]})
     return drf_exception_handler(exc, context)

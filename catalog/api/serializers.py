@@ -20,7 +20,7 @@ class ProductSerializer(CompanyScopedModelSerializer):
 
 
 class ProductStockInputSerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=0, allow_null=True)
+    quantity = serializers.IntegerField(min_value=0, max_value=1_000_000, allow_null=True)
 
 
 class DeliveryZoneSerializer(CompanyScopedModelSerializer):

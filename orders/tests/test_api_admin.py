@@ -91,3 +91,15 @@ def test_carts_api_lists_by_status_and_source(company_a, api_client_a):
 
     results = listed["results"] if isinstance(listed, dict) else listed
     assert [row["id"] for row in results] == [open_cart.pk]
+
+
+def test_a_stock_beyond_any_real_count_is_refused_not_a_server_error(company_a, api_client_a):
+    product = ProductFactory(company=company_a, stock=3)
+
+    response = api_client_a.post(
+        f"/api/products/{product.pk}/stock/", {"quantity": 45971749920486940672}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "quantity" in response.json()
+    assert Product.objects.for_company(company_a).get(pk=product.pk).stock == 3

@@ -1,5 +1,7 @@
+from django.db import DataError
 from rest_framework.test import APIClient
 
+from tenants.api import exception_handler
 from tenants.models import CompanySetting
 from tenants.services import api_token_issue
 from tenants.tests.factories import CompanySettingFactory, MembershipFactory
@@ -108,3 +110,10 @@ def test_routes_answer_with_and_without_the_trailing_slash(api_client_a, company
     assert with_slash.status_code == without_slash.status_code == 200
     assert without_slash.json() == with_slash.json()
     assert created.status_code == 201, created.content
+
+
+def test_a_value_the_database_cannot_hold_is_a_400():
+    response = exception_handler(DataError("integer out of range"), {})
+
+    assert response.status_code == 400
+    assert "non_field_errors" in response.data
