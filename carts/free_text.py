@@ -10,14 +10,15 @@ Public API:
     order_free_text(conversation, text) -> list[str]
         Adds the understood lines to the customer's open cart (carts service, quantity limits and
         stock courtesy check included), replies with what was added and the cart summary, and asks
-        about the parts it did not understand. Nothing is added when nothing was understood.
+        about the parts it did not understand. When nothing could be added the answer is
+        NotAccepted: the flow keeps waiting on the same step.
     register() -> None                              registers the action with the flows engine
 """
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from carts.actions import hook, show_cart
+from carts.actions import NotAccepted, hook, show_cart
 from carts.services import CartError, cart_add_item
 from catalog.selectors import products_for_sale
 from integrations.llm import LlmCredentials, parse_order_text
@@ -62,7 +63,9 @@ def order_free_text(conversation, text: str) -> list[str]:
             _("I did not understand: %(items)s. Which product did you mean? Send *menu* to see the options.")
             % {"items": ", ".join(f"“{piece}”" for piece in parsed.unmatched)}
         )
-    return replies or [_("I did not understand your order. Send *menu* to see the options.")]
+    if not added:
+        return NotAccepted(replies or [_("I did not understand your order. Send *menu* to see the options.")])
+    return replies
 
 
 def register() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from carts import free_text
+from carts.actions import NotAccepted
 from carts.models import CartItem
 from catalog import demo
 from catalog.models import Product
@@ -112,6 +113,18 @@ def test_nothing_understood_adds_nothing(company_a, conversation_a, settings):  
 
     assert cart_lines(company_a) == []
     assert replies == ["I did not understand your order. Send *menu* to see the options."]
+    assert isinstance(replies, NotAccepted)  # the flow keeps waiting for the order
+
+
+def test_an_order_with_something_added_moves_on(company_a, conversation_a, settings):  # noqa: F811
+    settings.GROQ_API_KEY = ""
+    demo.load(company_a)
+
+    with company_scope(company_a):
+        replies = free_text.order_free_text(conversation_a, "uma coca 2l e 2 esfihas")
+
+    assert cart_lines(company_a) == [("Coca-Cola 2L", 1, Decimal("12.00"), "")]
+    assert not isinstance(replies, NotAccepted)
 
 
 def test_quantity_over_the_limit_is_explained(company_a, conversation_a, settings):  # noqa: F811
