@@ -4,10 +4,21 @@ Settings (keys of CompanySetting):
     wp_db_host, wp_db_name, wp_db_user (required), wp_db_port (3306), wp_db_password (secret),
     wp_table_prefix ("wp_"), wp_timezone (the site's zone; default: the company's);
     ssh_host (turns the SSH tunnel on), ssh_port (22), ssh_user ("root"), ssh_password (secret),
-    ssh_private_key (secret, PEM/OpenSSH text), ssh_private_key_passphrase (secret);
+    ssh_private_key (secret, PEM/OpenSSH text), ssh_private_key_passphrase (secret),
+    ssh_host_key (the SSH server's public key, pinned; see below);
     fv_field_nome, fv_field_whatsapp, fv_field_tamanho, fv_field_email (Form Vibes field keys);
     wc_cart_table (default the CartFlows table), wc_cart_phone_column (a fork's phone column).
 Credentials must be stored as secrets (encrypted at rest); a plaintext one is refused.
+
+SSH host key pinning: ``ssh_host_key`` holds ONE public key line of the SSH server, as
+``ssh-keyscan -t ed25519 <ssh_host>`` prints it, a known_hosts line, or the server's
+``/etc/ssh/ssh_host_ed25519_key.pub`` (types ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa; the host name
+in the line is ignored; a SHA256 fingerprint alone is refused, the key exchange needs the key).
+When set, only that key is negotiated and a server showing another one is refused before any
+credential is sent: the import run fails and "test connection" says "The SSH server's key does not
+match the pinned key: …". When empty the server is not verified (as before) and "test connection"
+says so and shows the key it saw (type and SHA256 fingerprint, as ``ssh-keygen -lf`` prints on the
+server) with the line to save; pinning it is the staff's decision, never automatic.
 """
 
 from dataclasses import dataclass
@@ -15,7 +26,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from integrations.wordpress import tables_for_import
-from integrations.wordpress.connection import SSHTunnelConfig, WordPressSource
+from integrations.wordpress.connection import SSHTunnelConfig, WordPressSource, parse_host_key
 from integrations.wordpress.formvibes import FormVibesFieldMap
 from tenants.models import Company, CompanySetting
 
@@ -28,6 +39,7 @@ OPTIONAL_KEYS = (
     "ssh_host",
     "ssh_port",
     "ssh_user",
+    "ssh_host_key",
     "fv_field_nome",
     "fv_field_whatsapp",
     "fv_field_tamanho",
@@ -87,6 +99,14 @@ def import_options_for(company: Company) -> ImportOptions:
         )
     ssh = None
     if get("ssh_host"):
+        host_key = None
+        if get("ssh_host_key"):
+            try:
+                host_key = parse_host_key(str(get("ssh_host_key")))
+            except ValueError as exc:
+                raise SourceNotConfigured(
+                    _("The ssh_host_key setting is not a usable SSH public key: %(reason)s.") % {"reason": exc}
+                ) from exc
         ssh = SSHTunnelConfig(
             host=get("ssh_host"),
             user=get("ssh_user", "root"),
@@ -94,6 +114,7 @@ def import_options_for(company: Company) -> ImportOptions:
             password=get("ssh_password"),
             private_key=get("ssh_private_key"),
             private_key_passphrase=get("ssh_private_key_passphrase"),
+            host_key=host_key,
         )
     source = WordPressSource(
         host=get("wp_db_host"),

@@ -4,13 +4,20 @@ Public API (everything returns frozen dataclasses; nothing here imports a Django
 
 Connection (``connection.py``)
     ``WordPressSource(host, database, user, password="", port=3306, table_prefix="wp_", ssh=None)``
-    ``SSHTunnelConfig(host, user, port=22, password=None, private_key=None, private_key_passphrase=None)``
+    ``SSHTunnelConfig(host, user, port=22, password=None, private_key=None, private_key_passphrase=None,
+        host_key=None)``
         Secrets are ``repr=False``; the prefix is validated (``^[A-Za-z0-9_]{0,32}$``) at construction.
+    ``parse_host_key(text) -> paramiko.PKey`` reads the pinned SSH server key (one ssh-keyscan /
+        known_hosts / .pub line; ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa) or raises ValueError.
+        With ``host_key`` set a server showing another key raises ``HostKeyMismatch`` (a
+        PermanentError) before any credential is sent.
     ``open_connection(source)`` → context manager yielding a read-only PyMySQL connection, through an
         SSH tunnel when ``source.ssh`` is set. Raises RetryableError / PermanentError.
     ``test_connection(source, required_tables=()) -> ConnectionCheck(ok, stage, message, missing_tables)``
         never raises for connection problems; ``stage`` is one of ok, dns, refused, timeout, network,
-        auth, database, tables, ssh_dns, ssh_refused, ssh_timeout, ssh_auth, ssh.
+        auth, database, tables, ssh_dns, ssh_refused, ssh_timeout, ssh_host_key, ssh_auth, ssh; through
+        SSH the message says whether the server key matched the pin or was not pinned (with the key
+        seen), also in ``host_key_seen`` / ``host_key_pinned``.
     ``tables_for_import(kinds, cart_table=DEFAULT_CART_TABLE)`` → table names (without prefix) that
         must exist for the given import kinds ("leads", "orders", "carts").
     ``find_missing_tables(conn, source, names)`` → the full names among them that do not exist;
@@ -52,12 +59,14 @@ from integrations.wordpress.carts import (
 )
 from integrations.wordpress.connection import (
     ConnectionCheck,
+    HostKeyMismatch,
     SSHTunnelConfig,
     WordPressSource,
     describe_failure,
     find_missing_tables,
     missing_tables_check,
     open_connection,
+    parse_host_key,
     test_connection,
 )
 from integrations.wordpress.formvibes import (
@@ -107,6 +116,7 @@ __all__ = [
     "ConnectionCheck",
     "FormLead",
     "FormVibesFieldMap",
+    "HostKeyMismatch",
     "ReadFailure",
     "SSHTunnelConfig",
     "WooAbandonedCart",
@@ -123,6 +133,7 @@ __all__ = [
     "form_field_keys",
     "missing_tables_check",
     "open_connection",
+    "parse_host_key",
     "read_abandoned_carts",
     "read_form_leads",
     "read_orders",

@@ -38,7 +38,7 @@ from leads.models import Customer, ImportRun, Lead
 from leads.recovery import with_recovery
 from leads.services import woo_imports
 from leads.services.imports import format_summary, import_run_create, import_run_execute
-from leads.tests.woo_site import configure_source, woo_site
+from leads.tests.woo_site import configure_source, configure_ssh_tunnel, woo_site
 from orders.models import Order, OrderItem
 from tenants.services import company_setting_set
 
@@ -601,13 +601,7 @@ def test_import_through_the_ssh_tunnel_configured_in_the_company_settings(site, 
     try:
         lead(site, "(11) 98765-4321")
         order(site, 101, "(11) 98765-4321")
-        for name, value, kind in (
-            ("ssh_host", "127.0.0.1", "string"),
-            ("ssh_port", gateway.port, "number"),
-            ("ssh_user", "deploy", "string"),
-            ("ssh_password", "gateway-pass", "secret"),
-        ):
-            company_setting_set(company=company_a, key=name, value=value, value_type=kind)
+        configure_ssh_tunnel(company_a, gateway.port)
 
         leads, orders = run(company_a, "leads"), run(company_a, "orders")
     finally:

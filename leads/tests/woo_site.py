@@ -56,3 +56,14 @@ def configure_source(company, source: WordPressSource, **extra) -> None:
         settings["wp_db_password"] = ("secret", source.password)
     for key, (value_type, value) in settings.items():
         company_setting_set(company=company, key=key, value=value, value_type=value_type)
+
+
+def configure_ssh_tunnel(company, port: int, user: str = "deploy", password: str = "gateway-pass") -> None:
+    """Reach the source through the SSH gateway on 127.0.0.1:`port` (tests/ssh_server.py), by password."""
+    for key, value, value_type in (
+        ("ssh_host", "127.0.0.1", "string"),
+        ("ssh_port", port, "number"),
+        ("ssh_user", user, "string"),
+        ("ssh_password", password, "secret"),
+    ):
+        company_setting_set(company=company, key=key, value=value, value_type=value_type)
