@@ -9,9 +9,10 @@ re-enqueues itself for the rest of the window; otherwise it claims every buffere
 their text (capped at max_buffer_text_chars) and runs the bot once. When a run ends it clears the
 mark, then looks once more for messages that committed meanwhile and schedules them: a message
 either is seen by that look or adds its own mark after it was cleared, so none waits unscheduled.
-The mark only saves publishes: lost, expired or missing (no cache), it costs a duplicate run
-(harmless under the row lock). A beat sweep (`inbound_sweep`) processes any conversation whose
-task was lost.
+The mark only saves publishes: lost, expired or missing (no cache, or the cache down), it costs a
+duplicate run (harmless under the row lock). A publish the broker refuses is logged and its mark
+cleared; a beat sweep (`inbound_sweep`) processes any conversation whose task was not enqueued or
+was lost.
 
 The bot hook
 ------------
@@ -90,39 +91,26 @@ def processing_schedule(*, company_id: int, conversation_id: int, countdown: flo
 
     Call it after the buffered message committed (on_commit). True when a task was enqueued.
     """
-    from conversations.tasks import conversation_process_task  # noqa: PLC0415 - tasks import this module
-
     try:
         fresh = cache.add(_pending_key(conversation_id), 1, timeout=int(countdown) + PENDING_GRACE_SECONDS)
     except Exception:  # noqa: BLE001 - no cache: enqueue anyway, a duplicate run is harmless
         logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
         fresh = True
-    if fresh:
-        conversation_process_task.apply_async(
-            kwargs={"company_id": company_id, "conversation_id": conversation_id}, countdown=max(0.0, countdown)
-        )
-    return fresh
+    return fresh and _publish(company_id=company_id, conversation_id=conversation_id, countdown=countdown)
 
 
 def processing_reschedule(*, company_id: int, conversation_id: int, countdown: float) -> None:
     """The pending run found the buffer not quiet yet: run again later, keeping the mark alive."""
-    from conversations.tasks import conversation_process_task  # noqa: PLC0415 - tasks import this module
-
     try:
         cache.set(_pending_key(conversation_id), 1, timeout=int(countdown) + PENDING_GRACE_SECONDS)
     except Exception:  # noqa: BLE001 - the mark only saves publishes
         logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
-    conversation_process_task.apply_async(
-        kwargs={"company_id": company_id, "conversation_id": conversation_id}, countdown=countdown
-    )
+    _publish(company_id=company_id, conversation_id=conversation_id, countdown=countdown)
 
 
 def processing_finished(*, company_id: int, conversation_id: int) -> bool:
     """A run ended: clear the mark, then schedule messages that committed meanwhile. True if it did."""
-    try:
-        cache.delete(_pending_key(conversation_id))
-    except Exception:  # noqa: BLE001 - an unreachable cache holds no mark to clear
-        logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
+    _mark_clear(conversation_id)
     waiting = (
         Message.objects.for_company(company_id)
         .filter(conversation_id=conversation_id, direction=Message.Direction.INBOUND, status=Message.Status.RECEIVED)
@@ -134,6 +122,33 @@ def processing_finished(*, company_id: int, conversation_id: int) -> bool:
     return processing_schedule(
         company_id=company_id, conversation_id=conversation_id, countdown=company.message_debounce_seconds
     )
+
+
+def _publish(*, company_id: int, conversation_id: int, countdown: float) -> bool:
+    """Enqueue the processing task; False when the broker refused it.
+
+    The buffered messages are committed, so nothing is lost: the inbound sweep processes them once
+    the broker is back (the ingest lag on /health/ shows the wait meanwhile). The pending mark is
+    cleared so that the next message of the conversation tries to publish again.
+    """
+    from conversations.tasks import conversation_process_task  # noqa: PLC0415 - tasks import this module
+
+    try:
+        conversation_process_task.apply_async(
+            kwargs={"company_id": company_id, "conversation_id": conversation_id}, countdown=max(0.0, countdown)
+        )
+    except Exception:  # noqa: BLE001 - broker unreachable (refused, timeout): the sweep takes over
+        logger.warning("processing_publish_failed", conversation_id=conversation_id, exc_info=True)
+        _mark_clear(conversation_id)
+        return False
+    return True
+
+
+def _mark_clear(conversation_id: int) -> None:
+    try:
+        cache.delete(_pending_key(conversation_id))
+    except Exception:  # noqa: BLE001 - an unreachable cache holds no mark to clear
+        logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
 
 
 def conversation_process(*, conversation_id: int, message_id: int | None = None, debounce: bool = True) -> ProcessRun:

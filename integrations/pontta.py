@@ -15,6 +15,8 @@ Public API:
         response's `expires_in`, else one hour; renewed RENEW_MARGIN_SECONDS early) or a call gets 401.
         Renewal is single-flight: the worker that wins `cache.add(lock)` logs in, the others poll the
         cache for the new token (RetryableError if none appears within LOCK_WAIT_SECONDS).
+        When the cache is down (Redis refused or timing out) every call logs in on its own: more
+        logins, never a failed call; each fallback is logged (`pontta_cache_unavailable`).
     PonttaClient.create_ticket(contact_id, subject, message) -> PonttaTicket
     PonttaClient.list_tickets(contact_id=None) -> list[PonttaTicket]
         A 401 renews the token and retries the call once; a second 401 is a PermanentError.
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import structlog
 
 from integrations import http
 from integrations.errors import PermanentError, RetryableError
@@ -40,6 +43,8 @@ DEFAULT_TOKEN_SECONDS = 3600  # seed 004 assumes one hour when nothing says othe
 LOCK_SECONDS = 30  # longer than a login call may take
 LOCK_WAIT_SECONDS = 20
 LOCK_POLL_SECONDS = 0.05
+
+logger = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,13 +132,17 @@ class PonttaClient:
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
-            if self.cache.add(self.lock_key, owner, timeout=LOCK_SECONDS):
+            try:
+                locked = self.cache.add(self.lock_key, owner, timeout=LOCK_SECONDS)
+            except Exception:  # noqa: BLE001 - no shared lock without the cache: log in on our own
+                logger.warning("pontta_cache_unavailable", step="lock", exc_info=True)
+                return self._login()
+            if locked:
                 try:
                     # Someone may have renewed it between our read and our lock.
                     return self._cached_token(stale) or self._login()
                 finally:
-                    if self.cache.get(self.lock_key) == owner:
-                        self.cache.delete(self.lock_key)
+                    self._lock_release(owner)
             time.sleep(LOCK_POLL_SECONDS)
             token = self._cached_token(stale)
             if token:
@@ -141,8 +150,19 @@ class PonttaClient:
             if time.monotonic() > deadline:
                 raise RetryableError("Pontta token renewal by another worker did not finish in time")
 
+    def _lock_release(self, owner: str) -> None:
+        try:
+            if self.cache.get(self.lock_key) == owner:
+                self.cache.delete(self.lock_key)
+        except Exception:  # noqa: BLE001 - the lock expires by itself (LOCK_SECONDS)
+            logger.warning("pontta_cache_unavailable", step="unlock", exc_info=True)
+
     def _cached_token(self, stale: str | None) -> str | None:
-        entry = self.cache.get(self.token_key)
+        try:
+            entry = self.cache.get(self.token_key)
+        except Exception:  # noqa: BLE001 - no shared token without the cache: the caller logs in
+            logger.warning("pontta_cache_unavailable", step="read", exc_info=True)
+            return None
         if not isinstance(entry, dict) or entry.get("token") == stale:
             return None
         if entry.get("expires_at", 0) - RENEW_MARGIN_SECONDS <= self.clock():
@@ -172,7 +192,10 @@ class PonttaClient:
         expires_at = _jwt_expiry(token) or self.clock() + _seconds(data.get("expires_in"), DEFAULT_TOKEN_SECONDS)
         lifetime = int(expires_at - self.clock())
         if lifetime > RENEW_MARGIN_SECONDS:
-            self.cache.set(self.token_key, {"token": token, "expires_at": expires_at}, timeout=lifetime)
+            try:
+                self.cache.set(self.token_key, {"token": token, "expires_at": expires_at}, timeout=lifetime)
+            except Exception:  # noqa: BLE001 - the token still serves this call; the next one logs in again
+                logger.warning("pontta_cache_unavailable", step="write", exc_info=True)
         return token
 
 

@@ -92,8 +92,17 @@ else:
         }
     }
 
+# Timeouts so that an unreachable Redis (not just a refused port) costs a webhook about a second,
+# not the kernel's two-minute connect timeout: every cache user falls back when the cache raises.
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": CACHE_SOCKET_TIMEOUT, "socket_timeout": CACHE_SOCKET_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "balcao_cache"}}
 # An empty `CELERY_BROKER_URL=` line (as copied from .env.example) counts as unset: django-environ
@@ -175,9 +184,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Must exceed every countdown/ETA we use, or Redis redelivers the task while it still waits.
 CELERY_MAX_COUNTDOWN_SECONDS = 60 * 60
-# Redis only (the SQLAlchemy transport passes its options to create_engine).
+# Redis only (the SQLAlchemy transport passes its options to create_engine). The connect timeout
+# bounds what an unreachable broker costs a publish (a webhook's after-commit enqueue included).
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 2 * CELERY_MAX_COUNTDOWN_SECONDS}
+    {"visibility_timeout": 2 * CELERY_MAX_COUNTDOWN_SECONDS, "socket_connect_timeout": CACHE_SOCKET_TIMEOUT}
     if CELERY_BROKER_URL.startswith(("redis", "sentinel"))  # redis://, rediss://, redis+socket://, sentinel://
     else {}
 )

@@ -1,7 +1,8 @@
 """Outbound messages: the one choke point, the per-conversation send, receipts, and the stuck sweep.
 
 Each outgoing message is a Message row (the outbox) written in the caller's transaction; the send
-task goes out after commit, and `outbound_sweep` re-sends what a lost publish left in `queued`.
+task goes out after commit, and `outbound_sweep` re-sends what a lost or refused publish (broker
+down: logged, never raised into the caller whose transaction already committed) left in `queued`.
 """
 
 from dataclasses import dataclass, field
@@ -85,11 +86,16 @@ def _enqueue_send(company_id: int, message_id: int, delay_seconds: float = 0) ->
 
     if delay_seconds > settings.CELERY_MAX_COUNTDOWN_SECONDS:
         return  # a broker is not a database: the sweep sends it when it falls due
-    transaction.on_commit(
-        lambda: message_send_task.apply_async(
-            kwargs={"company_id": company_id, "message_id": message_id}, countdown=max(0, delay_seconds)
-        )
-    )
+
+    def publish() -> None:
+        try:
+            message_send_task.apply_async(
+                kwargs={"company_id": company_id, "message_id": message_id}, countdown=max(0, delay_seconds)
+            )
+        except Exception:  # noqa: BLE001 - broker unreachable: the row is committed `queued`, the sweep sends it
+            logger.warning("send_publish_failed", message_id=message_id, exc_info=True)
+
+    transaction.on_commit(publish)
 
 
 @dataclass
