@@ -23,6 +23,7 @@ Public API:
 
 from decimal import Decimal
 
+import structlog
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
@@ -35,11 +36,16 @@ from integrations.tiny import TINY_BASE_URL, TinyCredentials, TinyCustomer, Tiny
 from orders.models import Order, OrderItem
 from tenants.services import company_setting_get
 
+logger = structlog.get_logger(__name__)
+
 TINY = "tiny"
 PONTTA = "pontta"
 ERP_PROVIDERS = ("", TINY, PONTTA)
 ERROR_MAX_CHARS = 1000
 TINY_PAYMENT = {"pix": "pix", "cash": "dinheiro", "card": "credito"}  # Tiny's forma_pagamento values
+
+
+QUEUE_UNREACHABLE = _("The ERP push could not be queued (task queue unreachable): use “Push to ERP again”.")
 
 
 class ErpNotConfigured(PermanentError):
@@ -60,7 +66,17 @@ def erp_push_on_commit(order: Order) -> bool:
     from orders.erp_tasks import order_erp_push_task  # noqa: PLC0415 - the task module imports this one
 
     company_id, order_id = order.company_id, order.pk
-    transaction.on_commit(lambda: order_erp_push_task.delay(company_id=company_id, order_id=order_id))
+
+    def publish() -> None:
+        try:
+            order_erp_push_task.delay(company_id=company_id, order_id=order_id)
+        except Exception as exc:  # noqa: BLE001 - broker unreachable: the order is committed, say so on it
+            logger.warning("erp_push_publish_failed", order_id=order_id, exc_info=True)
+            Order.objects.for_company(company_id).filter(pk=order_id, erp_id="").update(
+                erp_error=str(QUEUE_UNREACHABLE) + f" ({type(exc).__name__})"
+            )
+
+    transaction.on_commit(publish)
     return True
 
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from kombu.exceptions import OperationalError
 
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
@@ -379,3 +380,20 @@ def test_erp_credentials_are_stored_encrypted(company_a):
 
     assert "pontta_password" in stored and "tiny_token" in stored
     assert PASSWORD not in stored and EMAIL not in stored and "tiny-token-123" not in stored
+
+
+def test_a_push_the_broker_refuses_is_visible_on_the_order(
+    company_a, customer_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    def refuse(**kwargs):
+        raise OperationalError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(order_erp_push_task, "delay", refuse)
+    company_setting_set(company=company_a, key="erp_provider", value="tiny", value_type="string")
+    order = _completed_order(company_a, customer_a)
+
+    _complete(order, django_capture_on_commit_callbacks)  # no exception reaches the caller
+
+    stored = Order.objects.for_company(company_a).get(pk=order.pk)
+    assert stored.status == "completed"
+    assert stored.erp_error.startswith("The ERP push could not be queued")
