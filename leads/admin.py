@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -12,7 +11,7 @@ from leads.models import Customer, ImportRun, Lead
 from leads.progress import progress_get, progress_percent
 from leads.sheets import SheetsExportAdminMixin
 from leads.source_config import SourceNotConfigured, import_options_for
-from leads.tasks import import_run_task
+from leads.tasks import import_run_enqueue
 from tenants.admin_mixins import CompanyScopedAdmin
 
 
@@ -89,7 +88,7 @@ class ImportRunAdmin(CompanyScopedAdmin):
             return
         obj.triggered_by = request.user.get_username()
         super().save_model(request, obj, form, change)
-        transaction.on_commit(lambda: import_run_task.delay(company_id=obj.company_id, run_id=obj.pk))
+        import_run_enqueue(obj)
 
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request, obj)

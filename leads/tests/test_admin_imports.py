@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.utils import translation
+from kombu.exceptions import OperationalError
 
 from integrations.wordpress.tests.builders import add_form_entry
 from integrations.wordpress.tests.schema import CARTFLOWS, ORDER_ITEMS, WORDPRESS_CORE
@@ -16,29 +17,42 @@ from leads.tests.woo_site import configure_source, woo_site
 from tenants.services import company_setting_set
 
 START, END = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+ADD_FORM = {
+    "kind": "leads",
+    "period_start_0": "2026-11-01",
+    "period_start_1": "00:00:00",
+    "period_end_0": "2026-11-30",
+    "period_end_1": "00:00:00",
+}
 
 
 def test_starting_an_import_from_the_admin_queues_it_after_commit(
     admin_client_a, company_a, django_capture_on_commit_callbacks
 ):
-    with mock.patch("leads.admin.import_run_task.delay") as delay:
+    with mock.patch("leads.tasks.import_run_task.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
-            response = admin_client_a.post(
-                "/admin/leads/importrun/add/",
-                {
-                    "kind": "leads",
-                    "period_start_0": "2026-11-01",
-                    "period_start_1": "00:00:00",
-                    "period_end_0": "2026-11-30",
-                    "period_end_1": "00:00:00",
-                },
-            )
+            response = admin_client_a.post("/admin/leads/importrun/add/", ADD_FORM)
 
     run = ImportRun.objects.for_company(company_a).get()
     assert response.status_code == 302
     assert run.status == ImportRun.Status.QUEUED
     assert run.triggered_by == "manager-a"
     delay.assert_called_once_with(company_id=company_a.pk, run_id=run.pk)
+
+
+def test_an_import_the_broker_refuses_is_marked_failed_not_left_queued(
+    admin_client_a, company_a, django_capture_on_commit_callbacks
+):
+    refused = OperationalError("[Errno 111] Connection refused")
+    with mock.patch("leads.tasks.import_run_task.delay", side_effect=refused):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client_a.post("/admin/leads/importrun/add/", ADD_FORM)
+
+    run = ImportRun.objects.for_company(company_a).get()
+    assert response.status_code == 302
+    assert run.status == ImportRun.Status.FAILED
+    assert run.finished_at is not None
+    assert "OperationalError" in run.error
 
 
 def test_progress_is_live_for_own_runs_and_404_for_others(admin_client_a, company_a, company_b):
