@@ -17,6 +17,7 @@ class ProductAdmin(CompanyScopedAdmin):
     list_display = ("name", "category", "price", "sku", "stock", "active")
     list_filter = ("active", "category")
     search_fields = ("name", "sku")
+    list_select_related = ("category",)  # nullable: the automatic select_related() skips it
     # Stock changes go through the ledger: an edited value becomes an adjustment movement.
     fields = ("category", "name", "description", "price", "sku", "stock", "active", "position")
 

@@ -294,6 +294,7 @@ class FlowAdmin(CompanyScopedAdmin):
 @admin.register(Subflow)
 class SubflowAdmin(CompanyScopedAdmin):
     list_display = ("name", "flow", "trigger_keywords", "parent_subflow", "is_active", "order_index")
+    list_select_related = ("flow", "parent_subflow")  # nullable parent: not in the automatic select_related()
     list_editable = ("is_active", "order_index")
     list_filter = ("is_active",)
     search_fields = ("name",)

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils.functional import cached_property
 
 from tenants.models import Company, CompanyOwned
 from tenants.selectors import NO_ACCESS
@@ -136,4 +137,22 @@ class CompanyScopedInline(CompanyScopedAdminMixin):
                 if isinstance(pk_field, forms.ModelChoiceField):
                     pk_field.queryset = self.model._default_manager.for_company(company)
 
+            @cached_property
+            def forms(self):
+                return share_choices(super().forms)
+
         return CompanyFormSet
+
+
+def share_choices(forms_list):
+    """Each inline row's foreign-key select lists the same rows: read them once for all rows,
+    not once per row (validation still goes through each field's queryset)."""
+    if len(forms_list) < 2:
+        return forms_list
+    for name, form_field in forms_list[0].fields.items():
+        if not isinstance(form_field, forms.ModelChoiceField) or form_field.widget.is_hidden:
+            continue
+        choices = list(form_field.choices)
+        for form in forms_list:
+            form.fields[name].choices = choices
+    return forms_list

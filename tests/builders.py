@@ -150,3 +150,53 @@ def _register_proxies() -> None:
 
 
 _register_proxies()
+
+
+def build_rows(company: Company, models_to_build, count: int, marker: str) -> ObjectBuilder:
+    """`count` rows of every model for query-count tests and benches; returns the first row's builder.
+
+    Each round builds every model afresh with its own related rows (so per-parent constraints such
+    as "one open cart per customer" hold), and then adds one more row of every model whose foreign
+    keys point at the first round's rows, so those rows get `count` children each (items,
+    messages, positions...). A row the schema allows only once is skipped, the same at every size.
+    """
+    from django.db import IntegrityError, transaction  # noqa: PLC0415
+
+    models_to_build = list(models_to_build)
+    first = None
+    for round_no in range(count):
+        builder = ObjectBuilder(marker_for=lambda c, n=round_no: f"{marker}{n}")
+        for model in models_to_build:
+            _try_build(builder, model, company, transaction, IntegrityError)
+        if first is None:
+            first = builder
+            continue
+        for model in models_to_build:
+            child = ObjectBuilder(marker_for=first.marker_for)
+            child.built = {key: obj for key, obj in first.built.items() if key[0] is not model}
+            _try_build(child, model, company, transaction, IntegrityError)
+            if (model, company.pk) in child.built:
+                _fill_optional_relations(child.built[(model, company.pk)], first, company, transaction, IntegrityError)
+    return first
+
+
+def _fill_optional_relations(obj, first, company, transaction, integrity_error) -> None:
+    """Point the row's empty nullable foreign keys (a subflow's parent, a cart's zone...) at the first
+    round's rows, so pages that show them are measured with them set."""
+    for field in type(obj)._meta.concrete_fields:
+        target = first.built.get((field.related_model, company.pk)) if field.many_to_one else None
+        if target is None or not field.null or getattr(obj, field.attname) is not None or target.pk == obj.pk:
+            continue
+        try:
+            with transaction.atomic():
+                type(obj)._base_manager.filter(pk=obj.pk).update(**{field.attname: target.pk})
+        except integrity_error:
+            continue
+
+
+def _try_build(builder, model, company, transaction, integrity_error) -> None:
+    try:
+        with transaction.atomic():
+            builder.get(model, company)
+    except integrity_error:
+        builder.built.pop((model, company.pk), None)
