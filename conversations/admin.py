@@ -22,6 +22,14 @@ from tenants.crypto import mask_secret
 from tenants.scoping import company_scope
 
 
+class HttpsURLField(forms.URLField):
+    """Provider URLs typed without a scheme are https (Django 6's default, chosen now)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+
 class ChannelForm(forms.ModelForm):
     new_credentials = forms.CharField(
         label=_("new credentials (JSON)"),
@@ -33,6 +41,7 @@ class ChannelForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = ("provider", "name", "base_url")
+        field_classes = {"base_url": HttpsURLField}
 
     def clean_base_url(self):
         url = self.cleaned_data.get("base_url")
