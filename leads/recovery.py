@@ -30,7 +30,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from carts.models import Cart
-from leads.models import Lead
+from leads.models import Customer, Lead
 from orders.models import Order
 from tenants.models import Company
 
@@ -46,13 +46,26 @@ def _shifted(ref: str, delta: timedelta) -> ExpressionWrapper:
     return ExpressionWrapper(OuterRef(ref) + Value(delta), output_field=DateTimeField())
 
 
-def _same_person(prefix: str = "") -> Q:
-    """Orders of the outer row's customer, or of any customer sharing its phone or email."""
-    return (
-        Q(customer_id=OuterRef(f"{prefix}customer_id"))
-        | Q(customer__phone=OuterRef(f"{prefix}customer__phone"), customer__phone__gt="")
-        | Q(customer__email=OuterRef(f"{prefix}customer__email"), customer__email__gt="")
-    )
+def _same_person(company: Company | int | None) -> QuerySet:
+    """Ids of the customers an order of the outer row's person may have: the outer row's customer, or a
+    customer of its company with the same phone or the same email (one to three rows).
+
+    Meant for `orders.filter(customer_id__in=...)` inside a subquery over the outer row (hence the
+    OuterRef(OuterRef)). An OR on this one table is served by its indexes (primary key, unique
+    company+phone, unique company+email, combined by a BitmapOr), then the orders of those few customers
+    by orders(company, customer, placed_at); the same OR across orders and joined customer columns
+    could use no index and read every order of the company for every outer row.
+    """
+    company_id = OuterRef(OuterRef("company_id"))
+    if company is None:
+        customers = Customer.objects.unscoped()  # unscoped: superuser all-companies view; tied to the outer company
+    else:
+        customers = Customer.objects.for_company(company)
+    return customers.filter(
+        Q(pk=OuterRef(OuterRef("customer_id")))
+        | (Q(company_id=company_id, phone=OuterRef(OuterRef("customer__phone"))) & ~Q(phone=""))
+        | (Q(company_id=company_id, email=OuterRef(OuterRef("customer__email"))) & ~Q(email=""))
+    ).values("pk")
 
 
 def abandoned_carts(company: Company) -> QuerySet:
@@ -77,8 +90,8 @@ def with_recovery(carts: QuerySet, company: Company | int | None, now: datetime 
     matching = (
         _orders_of(company)
         .filter(company_id=OuterRef("company_id"))
+        .filter(customer_id__in=_same_person(company))
         .exclude(status=Order.Status.CANCELLED)
-        .filter(_same_person())
         .filter(
             placed_at__gte=_shifted("last_activity_at", -WINDOW_BEFORE),
             placed_at__lte=_shifted("last_activity_at", WINDOW_AFTER),
@@ -177,7 +190,7 @@ def leads_with_customer_flag(leads: QuerySet, company: Company) -> QuerySet:
     completed = (
         _orders_of(company)
         .filter(company_id=OuterRef("company_id"), status=Order.Status.COMPLETED)
-        .filter(_same_person())
+        .filter(customer_id__in=_same_person(company))
     )
     return leads.annotate(is_customer=Exists(completed))
 

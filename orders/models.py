@@ -82,6 +82,8 @@ class Order(CompanyOwned):
         indexes = [
             models.Index(fields=["company", "status", "created_at"], name="order_company_status_idx"),
             models.Index(fields=["company", "customer", "created_at"], name="order_company_customer_idx"),
+            # Cart recovery and "already a customer" (leads/recovery.py): a person's orders in a time window.
+            models.Index(fields=["company", "customer", "placed_at"], name="order_customer_placed_idx"),
             # Rating sweep: only completed orders not yet asked.
             models.Index(
                 fields=["company", "completed_at"],
