@@ -3,6 +3,8 @@
 
     .venv/bin/python bench/queries_per_request.py                  # 10, 100 and 1,000 rows per model
     .venv/bin/python bench/queries_per_request.py --sizes 10 100 --repeat 3
+    .venv/bin/python bench/queries_per_request.py --pages ImportedCart /analytics/recovery/   # only these
+    .venv/bin/python bench/queries_per_request.py --analyze   # ANALYZE after filling, as autovacuum would
 
 A scratch PostgreSQL database (127.0.0.1:5432, postgres; `BENCH_PG_URL` overrides) is created and
 migrated. Then, in a child process (`bench.settings`, Redis cache when `REDIS_URL` is set or Redis
@@ -99,10 +101,11 @@ def measure(call, repeat: int) -> dict:
     return {"status": status, "queries": queries, "ms": statistics.median(times)}
 
 
-def child(sizes: list[int], repeat: int) -> dict:
+def child(sizes: list[int], repeat: int, only: list[str], analyze: bool) -> dict:
     import django
 
     django.setup()
+    from django.db import connection
     from django.test import Client
     from rest_framework.test import APIClient
 
@@ -112,12 +115,17 @@ def child(sizes: list[int], repeat: int) -> dict:
     for size in sizes:
         began = time.perf_counter()
         company, manager, first, token = fill(size)
+        if analyze:  # the planner's row counts and value statistics, as on a server where autovacuum has run
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         print(f"{size} rows per model built in {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
         admin_client = Client(SERVER_NAME="127.0.0.1")
         admin_client.force_login(manager)
         api_client = APIClient(SERVER_NAME="127.0.0.1")
         api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         for label, model, kind, url in pages(company, first):
+            if only and not any(part in label for part in only):
+                continue
             client = admin_client if kind == "admin" else api_client
             row = measure(lambda c=client, u=url: c.get(u), repeat)
             row["rows"] = model._default_manager.for_company(company).count() if model is not Company else 1
@@ -145,10 +153,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page (median)")
+    parser.add_argument(
+        "--pages", nargs="+", default=[], metavar="TEXT", help="only pages whose label contains one of these"
+    )
+    parser.add_argument("--analyze", action="store_true", help="ANALYZE the database after filling each size")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.sizes, args.repeat)))
+        print(json.dumps(child(args.sizes, args.repeat, args.pages, args.analyze)))
         return
 
     import psycopg
@@ -171,6 +183,10 @@ def main() -> None:
         subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "createcachetable", "--verbosity", "0"], env=env, check=True, cwd=ROOT)
         command = [sys.executable, __file__, "--child", "--repeat", str(args.repeat), "--sizes", *map(str, args.sizes)]
+        if args.pages:
+            command += ["--pages", *args.pages]
+        if args.analyze:
+            command.append("--analyze")
         done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit("the measuring process failed (its error is above)")

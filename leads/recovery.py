@@ -46,26 +46,28 @@ def _shifted(ref: str, delta: timedelta) -> ExpressionWrapper:
     return ExpressionWrapper(OuterRef(ref) + Value(delta), output_field=DateTimeField())
 
 
-def _same_person(company: Company | int | None) -> QuerySet:
+def _same_person() -> QuerySet:
     """Ids of the customers an order of the outer row's person may have: the outer row's customer, or a
     customer of its company with the same phone or the same email (one to three rows).
 
     Meant for `orders.filter(customer_id__in=...)` inside a subquery over the outer row (hence the
-    OuterRef(OuterRef)). An OR on this one table is served by its indexes (primary key, unique
-    company+phone, unique company+email, combined by a BitmapOr), then the orders of those few customers
-    by orders(company, customer, placed_at); the same OR across orders and joined customer columns
-    could use no index and read every order of the company for every outer row.
+    OuterRef(OuterRef)); the orders subquery keeps to the company. An OR on this one table is served by
+    its indexes (primary key, unique company+phone, unique company+email, combined by a BitmapOr), then
+    the orders of those few customers by orders(company, customer, placed_at); the same OR across orders
+    and joined customer columns could use no index and read every order of the company for every outer
+    row. No separate company filter here: on tables not analyzed yet the planner would rather scan the
+    company's customers by it than combine the three lookups.
     """
     company_id = OuterRef(OuterRef("company_id"))
-    if company is None:
-        customers = Customer.objects.unscoped()  # unscoped: superuser all-companies view; tied to the outer company
-    else:
-        customers = Customer.objects.for_company(company)
-    return customers.filter(
-        Q(pk=OuterRef(OuterRef("customer_id")))
-        | (Q(company_id=company_id, phone=OuterRef(OuterRef("customer__phone"))) & ~Q(phone=""))
-        | (Q(company_id=company_id, email=OuterRef(OuterRef("customer__email"))) & ~Q(email=""))
-    ).values("pk")
+    return (
+        Customer.objects.unscoped()  # unscoped: the outer row's own customer, or its company's (same phone/email)
+        .filter(
+            Q(pk=OuterRef(OuterRef("customer_id")))
+            | (Q(company_id=company_id, phone=OuterRef(OuterRef("customer__phone"))) & ~Q(phone=""))
+            | (Q(company_id=company_id, email=OuterRef(OuterRef("customer__email"))) & ~Q(email=""))
+        )
+        .values("pk")
+    )
 
 
 def abandoned_carts(company: Company) -> QuerySet:
@@ -90,7 +92,7 @@ def with_recovery(carts: QuerySet, company: Company | int | None, now: datetime 
     matching = (
         _orders_of(company)
         .filter(company_id=OuterRef("company_id"))
-        .filter(customer_id__in=_same_person(company))
+        .filter(customer_id__in=_same_person())
         .exclude(status=Order.Status.CANCELLED)
         .filter(
             placed_at__gte=_shifted("last_activity_at", -WINDOW_BEFORE),
@@ -190,7 +192,7 @@ def leads_with_customer_flag(leads: QuerySet, company: Company) -> QuerySet:
     completed = (
         _orders_of(company)
         .filter(company_id=OuterRef("company_id"), status=Order.Status.COMPLETED)
-        .filter(customer_id__in=_same_person(company))
+        .filter(customer_id__in=_same_person())
     )
     return leads.annotate(is_customer=Exists(completed))
 
