@@ -169,6 +169,10 @@ class Message(CompanyOwned):
             models.Index(fields=["status", "send_after"], condition=Q(status="queued"), name="message_queued_due_idx"),
             # Ingest lag and the inbound sweep read only messages still waiting to be processed.
             models.Index(fields=["created_at"], condition=Q(status="received"), name="message_received_idx"),
+            # The sweep of received documents whose download never ran reads only inbound documents.
+            models.Index(
+                fields=["created_at"], condition=Q(direction="in", kind="document"), name="message_in_document_idx"
+            ),
         ]
 
     def __str__(self) -> str:

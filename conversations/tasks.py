@@ -15,10 +15,12 @@ from conversations.services import (
     channels_due_for_check,
     conversation_send_due,
     message_fail,
+    messages_missing_their_file,
     outbound_sweep,
     received_file_download,
+    received_file_download_fail,
 )
-from integrations.errors import RetryableError
+from integrations.errors import PermanentError, RetryableError
 from tenants.tasks import company_task
 
 
@@ -67,6 +69,7 @@ def message_send_task(self, *, company_id: int, message_id: int) -> dict:
 
 
 @company_task(
+    bind=True,
     queue="default",
     acks_late=True,
     autoretry_for=(RetryableError,),
@@ -75,8 +78,19 @@ def message_send_task(self, *, company_id: int, message_id: int) -> dict:
     time_limit=300,
     soft_time_limit=280,
 )
-def received_file_download_task(*, company_id: int, message_id: int) -> int | None:
-    received = received_file_download(message_id=message_id)
+def received_file_download_task(self, *, company_id: int, message_id: int) -> int | None:
+    """Fetch and store a received document; a refused or finally failing download is recorded on
+    the message (visible in the admin) instead of vanishing in the worker's log."""
+    try:
+        received = received_file_download(message_id=message_id)
+    except PermanentError as exc:
+        received_file_download_fail(message_id=message_id, error=str(exc))
+        return None
+    except RetryableError as exc:
+        if self.request.retries >= self.max_retries:
+            received_file_download_fail(message_id=message_id, error=str(exc))
+            return None
+        raise
     return received.pk if received else None
 
 
@@ -91,10 +105,13 @@ def outbound_sweep_task() -> dict:
 
 @shared_task(queue="maintenance", time_limit=300, soft_time_limit=280)
 def inbound_sweep_task() -> int:
-    """Beat: process conversations whose buffered messages outlived their task (lost publish)."""
+    """Beat: process conversations whose buffered messages outlived their task, and fetch received
+    documents whose download task never ran (lost publishes)."""
     stale = conversations_with_stale_buffer()
     for company_id, conversation_id in stale:
         conversation_process_task.apply_async(kwargs={"company_id": company_id, "conversation_id": conversation_id})
+    for company_id, message_id in messages_missing_their_file():
+        received_file_download_task.apply_async(kwargs={"company_id": company_id, "message_id": message_id})
     return len(stale)
 
 

@@ -7,7 +7,11 @@ from conversations.services.controls import (
     is_test_contact,
     outbound_block_reason,
 )
-from conversations.services.files import received_file_download
+from conversations.services.files import (
+    messages_missing_their_file,
+    received_file_download,
+    received_file_download_fail,
+)
 from conversations.services.inbound import (
     conversation_handoff_apply,
     customer_for_contact,
@@ -44,6 +48,8 @@ __all__ = [
     "message_status_apply",
     "outbound_block_reason",
     "outbound_sweep",
+    "messages_missing_their_file",
     "received_file_download",
+    "received_file_download_fail",
     "reply_target",
 ]

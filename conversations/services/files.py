@@ -4,11 +4,13 @@ URL, stored through Django storage, fingerprinted."""
 import hashlib
 import mimetypes
 import os
+from datetime import timedelta
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from conversations.models import Message, ReceivedFile
 from conversations.providers import credentials_for, get_provider
@@ -18,6 +20,10 @@ from integrations.errors import PermanentError
 
 CHUNK_BYTES = 64 * 1024
 MAX_REDIRECTS = 3
+# A document whose download task was lost (broker down) is fetched again by the inbound sweep once
+# it is this old, and no longer after FILE_SWEEP_WINDOW (providers' media links expire).
+FILE_SWEEP_GRACE = timedelta(minutes=10)
+FILE_SWEEP_WINDOW = timedelta(hours=6)
 # Leading bytes of the types customers usually send (what the file is, not what it claims).
 _MAGIC = (
     (b"%PDF-", "application/pdf"),
@@ -118,3 +124,31 @@ def _fetch(url: str, headers: dict, limit: int) -> tuple[bytes, str]:
             chunks.append(chunk)
         return b"".join(chunks), response.headers.get("Content-Type") or ""
     raise PermanentError(f"media URL redirected more than {MAX_REDIRECTS} times")
+
+
+def received_file_download_fail(*, message_id: int, error: str) -> None:
+    """Record on the message that its file could not be fetched (shown in the admin; the sweep skips it)."""
+    Message.objects.unscoped().filter(pk=message_id).update(  # unscoped: the task holds the id of its company's row
+        error=f"file download failed: {error}"[:2000]
+    )
+
+
+def messages_missing_their_file(*, now=None, limit: int = 200) -> list[tuple[int, int]]:
+    """(company_id, message_id) of received documents with no stored file and no recorded failure,
+    between FILE_SWEEP_GRACE and FILE_SWEEP_WINDOW old: their download task never ran."""
+    now = now or timezone.now()
+    rows = (
+        Message.objects.unscoped()  # unscoped: the global inbound sweep visits every company
+        .filter(
+            direction=Message.Direction.INBOUND,
+            kind=Message.Kind.DOCUMENT,
+            created_at__gt=now - FILE_SWEEP_WINDOW,
+            created_at__lte=now - FILE_SWEEP_GRACE,
+            error="",
+            files__isnull=True,
+        )
+        .exclude(media_url="", media_id="")
+        .values_list("company_id", "pk")
+        .order_by("created_at")[:limit]
+    )
+    return list(rows)

@@ -2,16 +2,17 @@
 
 import hashlib
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from conversations.models import Message, ReceivedFile
-from conversations.tasks import conversation_process_task, received_file_download_task
+from conversations.tasks import conversation_process_task, inbound_sweep_task, received_file_download_task
 from conversations.tests.conftest import make_channel
 from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
-from integrations.errors import PermanentError
 from integrations.testing.fake_server import FakeServer
 from tenants.scoping import company_scope
 
@@ -40,6 +41,13 @@ def send_document(post_webhook, channel, url, *, file_name="comprovante.pdf", me
 
 def download(company, message_id):
     return received_file_download_task.apply(kwargs={"company_id": company.pk, "message_id": message_id}, throw=True)
+
+
+def assert_download_refused(company, message_id, reason):
+    """The task gives up without raising and says why on the message (shown in the admin)."""
+    assert download(company, message_id).result is None
+    error = Message.objects.for_company(company).get(pk=message_id).error
+    assert error.startswith("file download failed: ") and reason in error, error
 
 
 def stored_files(company) -> list[ReceivedFile]:
@@ -94,8 +102,7 @@ def test_declared_size_over_the_limit_is_refused_before_reading(channel_a, post_
     media.add("GET", "/big", body=PDF)
     message_id = send_document(post_webhook, channel_a, media.url + "/big")
 
-    with pytest.raises(PermanentError, match="over the 1000-byte limit"):
-        download(channel_a.company, message_id)
+    assert_download_refused(channel_a.company, message_id, "over the 1000-byte limit")
 
     assert stored_files(channel_a.company) == []
 
@@ -136,8 +143,7 @@ def test_undeclared_size_is_cut_off_at_the_limit_without_reading_everything(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         message_id = send_document(post_webhook, channel_a, f"http://127.0.0.1:{server.server_address[1]}/endless")
-        with pytest.raises(PermanentError, match="over the 102400-byte limit"):
-            download(channel_a.company, message_id)
+        assert_download_refused(channel_a.company, message_id, "over the 102400-byte limit")
         assert EndlessFile.done.wait(10)
     finally:
         server.shutdown()
@@ -154,8 +160,7 @@ def test_private_media_url_is_refused_and_never_fetched(channel_a, post_webhook,
     message_id = send_document(post_webhook, channel_a, f"http://{host}:{port}/f")
     settings.ALLOW_PRIVATE_PROVIDER_URLS = False
 
-    with pytest.raises(PermanentError, match="media URL refused"):
-        download(channel_a.company, message_id)
+    assert_download_refused(channel_a.company, message_id, "media URL refused")
 
     assert media.requests == []
     assert stored_files(channel_a.company) == []
@@ -287,8 +292,7 @@ def test_base64_answer_over_the_limit_is_refused(company_a, post_webhook, media,
     media.add("POST", "/chat/getBase64FromMediaMessage/doc", json={"base64": base64.b64encode(PDF).decode()})
     message_id = provider_document(company_a, post_webhook, media, "evolution", {"api_key": "k"})
 
-    with pytest.raises(PermanentError, match="over the"):
-        download(company_a, message_id)
+    assert_download_refused(company_a, message_id, "over the")
 
     assert stored_files(company_a) == []
 
@@ -308,8 +312,7 @@ def test_a_redirect_to_a_private_address_is_refused_and_never_followed(
     media.add("GET", "/r", status=302, headers={"Location": "http://10.0.0.5/latest/meta-data"})
     message_id = send_document(post_webhook, channel_a, media.url + "/r")
 
-    with pytest.raises(PermanentError, match="media URL refused"):
-        download(channel_a.company, message_id)
+    assert_download_refused(channel_a.company, message_id, "media URL refused")
 
     assert [r.path for r in media.requests] == ["/r"]
     assert stored_files(channel_a.company) == []
@@ -326,3 +329,33 @@ def test_redirects_are_followed_without_the_credentials(company_a, post_webhook,
 
     assert stored_files(company_a)[0].size == len(PDF)
     assert "Authorization" not in media.requests[-1].headers
+
+
+def test_a_download_that_keeps_failing_is_recorded_on_the_message(channel_a, post_webhook, media, enqueued):
+    media.add("GET", "/down", status=503, body=b"busy")
+    message_id = send_document(post_webhook, channel_a, media.url + "/down")
+
+    # The last allowed attempt (earlier ones are retried by Celery).
+    result = received_file_download_task.apply(
+        kwargs={"company_id": channel_a.company_id, "message_id": message_id}, retries=3, throw=True
+    )
+
+    assert result.result is None
+    assert Message.objects.for_company(channel_a.company).get(pk=message_id).error.startswith("file download failed")
+
+
+def test_the_inbound_sweep_fetches_documents_whose_download_never_ran(channel_a, post_webhook, media, enqueued):
+    media.add("GET", "/f", body=PDF)
+    lost = send_document(post_webhook, channel_a, media.url + "/f", message_id="doc-lost")
+    send_document(post_webhook, channel_a, media.url + "/f", message_id="doc-recent")  # too young for the sweep
+    failed = send_document(post_webhook, channel_a, media.url + "/f", message_id="doc-failed")
+    stored = send_document(post_webhook, channel_a, media.url + "/f", message_id="doc-stored")
+    download(channel_a.company, stored)
+    messages = Message.objects.for_company(channel_a.company)
+    messages.filter(pk__in=[lost, failed, stored]).update(created_at=timezone.now() - timedelta(minutes=30))
+    messages.filter(pk=failed).update(error="file download failed: over the limit")
+    enqueued.calls.clear()
+
+    inbound_sweep_task.apply(throw=True)
+
+    assert enqueued.of("received_file_download_task") == [{"company_id": channel_a.company_id, "message_id": lost}]
