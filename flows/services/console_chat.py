@@ -20,19 +20,23 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conversations.models import Channel, Conversation, Message, Provider
 from conversations.processing import conversation_process
-from conversations.services import conversation_send_due, inbound_event_ingest, outbound_block_reason
+from conversations.services import (
+    conversation_send_due,
+    customer_for_contact,
+    inbound_event_ingest,
+    outbound_block_reason,
+)
 from conversations.services.controls import SIMULATOR_CONTACT_KEY, BlockReason
-from conversations.services.inbound import lock_for_transaction
 from flows.models import FlowPosition, FlowTemplate
 from flows.selectors import live_template, template_snapshot_load
 from flows.services.inbound import position_from_row
 from flows.services.simulate import current_step
+from integrations.messaging.base import IncomingMessage, MessageKind
 from leads.models import Customer
 from tenants.models import Company
 from tenants.scoping import company_scope
@@ -72,11 +76,11 @@ def console_chat_send(*, company: Company, user, text: str = "", document: dict 
     open cart is cancelled) so the chat starts over; with nothing to send it only resets."""
     with company_scope(company):
         channel = console_channel_ensure(company=company)
-        customer = simulator_customer_ensure(company=company, user=user)
+        customer = simulator_customer_ensure(channel=channel, user=user)
         if reset:
             _reset(company, channel, customer)
         if not (text or "").strip() and not document:
-            return console_chat_load(company=company, user=user)
+            return _chat(company, channel, customer)
         body = {"from": simulator_contact_id(user), "text": text or "", "id": f"sim-{uuid.uuid4().hex}"}
         if document:
             body |= {"kind": "document", "mime": document.get("mime", ""), "file_name": document.get("name", "")}
@@ -91,7 +95,7 @@ def console_chat_send(*, company: Company, user, text: str = "", document: dict 
                 run = conversation_process(conversation_id=conversation_id, debounce=False)
                 result, reason = run.result, run.reason
                 _send_now(conversation_id)
-        chat = console_chat_load(company=company, user=user)
+        chat = _chat(company, channel, customer)
         chat.result = result
         chat.blocked_reason = reason or chat.blocked_reason
         if result == "failed":
@@ -106,27 +110,31 @@ def console_chat_load(*, company: Company, user) -> ConsoleChat:
     variables, open cart, and why the bot would stay silent now (if it would)."""
     with company_scope(company):
         channel = console_channel_ensure(company=company)
-        customer = simulator_customer_ensure(company=company, user=user)
-        conversation = (
-            Conversation.objects.select_related("company", "customer", "channel")
-            .filter(channel=channel, customer=customer)
-            .first()
-        )
-        chat = ConsoleChat(channel=channel, customer=customer, conversation=conversation, template=_live())
-        if conversation is not None:
-            chat.transcript = _transcript(conversation)
-            chat.step = _step(conversation)
-            chat.variables = dict(conversation.variables or {})
-            chat.status = conversation.status
-            reason = outbound_block_reason(conversation)
-        else:
-            reason = outbound_block_reason(Conversation(company=company, channel=channel, customer=customer))
-        chat.cart = _cart(company, customer)
-        if reason:
-            chat.blocked_reason, chat.notice = reason, _notice(reason)
-        elif chat.template is None:
-            chat.notice = _("No active flow template: the bot has nothing to say.")
-        return chat
+        return _chat(company, channel, simulator_customer_ensure(channel=channel, user=user))
+
+
+def _chat(company: Company, channel: Channel, customer: Customer) -> ConsoleChat:
+    """The ConsoleChat of `customer` on `channel`, read now (inside the company scope)."""
+    conversation = (
+        Conversation.objects.select_related("company", "customer", "channel")
+        .filter(channel=channel, customer=customer)
+        .first()
+    )
+    chat = ConsoleChat(channel=channel, customer=customer, conversation=conversation, template=_live())
+    if conversation is not None:
+        chat.transcript = _transcript(conversation)
+        chat.step = _step(conversation)
+        chat.variables = dict(conversation.variables or {})
+        chat.status = conversation.status
+        reason = outbound_block_reason(conversation)
+    else:
+        reason = outbound_block_reason(Conversation(company=company, channel=channel, customer=customer))
+    chat.cart = _cart(company, customer)
+    if reason:
+        chat.blocked_reason, chat.notice = reason, _notice(reason)
+    elif chat.template is None:
+        chat.notice = _("No active flow template: the bot has nothing to say.")
+    return chat
 
 
 def console_channel_ensure(*, company: Company) -> Channel:
@@ -143,24 +151,18 @@ def console_channel_ensure(*, company: Company) -> Channel:
     return channel
 
 
-def simulator_customer_ensure(*, company: Company, user) -> Customer:
-    """`user`'s simulator customer in `company`: found by its console contact id (as the ingest
-    finds it), created with the simulator mark when missing, the mark added when it lacks it."""
+def simulator_customer_ensure(*, channel: Channel, user) -> Customer:
+    """`user`'s simulator customer in the channel's company: found or created by its console contact
+    id exactly as the ingest does (`customer_for_contact`), then given the simulator mark if it
+    lacks it."""
     contact_id = simulator_contact_id(user)
-    customers = Customer.objects.for_company(company)
-    lookup = Q(**{f"provider_contact_ids__{Provider.CONSOLE}": contact_id})
-    customer = customers.filter(lookup).order_by("pk").first()
-    if customer is None:
-        with transaction.atomic():
-            # The same lock the ingest takes for a phone-less chat id: one customer per contact id.
-            lock_for_transaction(f"customer-contact:{company.pk}:{Provider.CONSOLE}:{contact_id}")
-            customer = customers.filter(lookup).order_by("pk").first()
-            if customer is None:
-                customer = customers.create(
-                    company=company,
-                    name=(_("Simulator (%(user)s)") % {"user": user.get_username()})[:200],
-                    provider_contact_ids={Provider.CONSOLE: contact_id, SIMULATOR_CONTACT_KEY: str(user.pk)},
-                )
+    incoming = IncomingMessage(
+        provider_message_id="",
+        chat_id=contact_id,
+        kind=MessageKind.TEXT,
+        sender_name=_("Simulator (%(user)s)") % {"user": user.get_username()},
+    )
+    customer = customer_for_contact(channel=channel, incoming=incoming)
     if SIMULATOR_CONTACT_KEY not in (customer.provider_contact_ids or {}):
         customer.provider_contact_ids = {**(customer.provider_contact_ids or {}), SIMULATOR_CONTACT_KEY: str(user.pk)}
         customer.save(update_fields=["provider_contact_ids", "updated_at"])

@@ -221,6 +221,7 @@ def test_each_staff_member_has_an_own_simulator_customer(pizzeria, manager_a, vi
     theirs = console_chat_load(company=pizzeria, user=viewer_a)
 
     assert mine.customer != theirs.customer
+    assert mine.conversation.customer == mine.customer  # the ingest found the same customer by its contact id
     assert theirs.transcript == []
     assert Customer.objects.for_company(pizzeria).filter(phone="").count() == 2
 
