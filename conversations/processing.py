@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from config.cache import cache_or
 from conversations.models import Conversation, Message
 from conversations.services.controls import BlockReason, is_opt_out, is_simulator_contact, outbound_block_reason
 from conversations.services.outbound import message_queue_outbound
@@ -91,20 +92,24 @@ def processing_schedule(*, company_id: int, conversation_id: int, countdown: flo
 
     Call it after the buffered message committed (on_commit). True when a task was enqueued.
     """
-    try:
-        fresh = cache.add(_pending_key(conversation_id), 1, timeout=int(countdown) + PENDING_GRACE_SECONDS)
-    except Exception:  # noqa: BLE001 - no cache: enqueue anyway, a duplicate run is harmless
-        logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
-        fresh = True
+    # Without the cache: enqueue anyway, a duplicate run is harmless.
+    fresh = cache_or(
+        True,
+        lambda: cache.add(_pending_key(conversation_id), 1, timeout=int(countdown) + PENDING_GRACE_SECONDS),
+        event="processing_mark_unavailable",
+        conversation_id=conversation_id,
+    )
     return fresh and _publish(company_id=company_id, conversation_id=conversation_id, countdown=countdown)
 
 
 def processing_reschedule(*, company_id: int, conversation_id: int, countdown: float) -> None:
     """The pending run found the buffer not quiet yet: run again later, keeping the mark alive."""
-    try:
-        cache.set(_pending_key(conversation_id), 1, timeout=int(countdown) + PENDING_GRACE_SECONDS)
-    except Exception:  # noqa: BLE001 - the mark only saves publishes
-        logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
+    cache_or(
+        None,
+        lambda: cache.set(_pending_key(conversation_id), 1, timeout=int(countdown) + PENDING_GRACE_SECONDS),
+        event="processing_mark_unavailable",
+        conversation_id=conversation_id,
+    )
     _publish(company_id=company_id, conversation_id=conversation_id, countdown=countdown)
 
 
@@ -145,10 +150,13 @@ def _publish(*, company_id: int, conversation_id: int, countdown: float) -> bool
 
 
 def _mark_clear(conversation_id: int) -> None:
-    try:
-        cache.delete(_pending_key(conversation_id))
-    except Exception:  # noqa: BLE001 - an unreachable cache holds no mark to clear
-        logger.warning("processing_mark_unavailable", conversation_id=conversation_id, exc_info=True)
+    # An unreachable cache holds no mark to clear.
+    cache_or(
+        None,
+        lambda: cache.delete(_pending_key(conversation_id)),
+        event="processing_mark_unavailable",
+        conversation_id=conversation_id,
+    )
 
 
 def conversation_process(*, conversation_id: int, message_id: int | None = None, debounce: bool = True) -> ProcessRun:

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-import structlog
 
+from config.cache import cache_or
 from integrations import http
 from integrations.errors import PermanentError, RetryableError
 
@@ -43,8 +43,6 @@ DEFAULT_TOKEN_SECONDS = 3600  # seed 004 assumes one hour when nothing says othe
 LOCK_SECONDS = 30  # longer than a login call may take
 LOCK_WAIT_SECONDS = 20
 LOCK_POLL_SECONDS = 0.05
-
-logger = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -132,10 +130,13 @@ class PonttaClient:
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
-            try:
-                locked = self.cache.add(self.lock_key, owner, timeout=LOCK_SECONDS)
-            except Exception:  # noqa: BLE001 - no shared lock without the cache: log in on our own
-                logger.warning("pontta_cache_unavailable", step="lock", exc_info=True)
+            locked = cache_or(
+                None,
+                lambda: self.cache.add(self.lock_key, owner, timeout=LOCK_SECONDS),
+                event="pontta_cache_unavailable",
+                step="lock",
+            )
+            if locked is None:  # no shared lock without the cache: log in on our own
                 return self._login()
             if locked:
                 try:
@@ -151,18 +152,16 @@ class PonttaClient:
                 raise RetryableError("Pontta token renewal by another worker did not finish in time")
 
     def _lock_release(self, owner: str) -> None:
-        try:
-            if self.cache.get(self.lock_key) == owner:
-                self.cache.delete(self.lock_key)
-        except Exception:  # noqa: BLE001 - the lock expires by itself (LOCK_SECONDS)
-            logger.warning("pontta_cache_unavailable", step="unlock", exc_info=True)
+        # When the cache is down the lock expires by itself (LOCK_SECONDS).
+        if (
+            cache_or(None, lambda: self.cache.get(self.lock_key), event="pontta_cache_unavailable", step="unlock")
+            == owner
+        ):
+            cache_or(None, lambda: self.cache.delete(self.lock_key), event="pontta_cache_unavailable", step="unlock")
 
     def _cached_token(self, stale: str | None) -> str | None:
-        try:
-            entry = self.cache.get(self.token_key)
-        except Exception:  # noqa: BLE001 - no shared token without the cache: the caller logs in
-            logger.warning("pontta_cache_unavailable", step="read", exc_info=True)
-            return None
+        # No shared token without the cache: the caller logs in.
+        entry = cache_or(None, lambda: self.cache.get(self.token_key), event="pontta_cache_unavailable", step="read")
         if not isinstance(entry, dict) or entry.get("token") == stale:
             return None
         if entry.get("expires_at", 0) - RENEW_MARGIN_SECONDS <= self.clock():
@@ -192,10 +191,13 @@ class PonttaClient:
         expires_at = _jwt_expiry(token) or self.clock() + _seconds(data.get("expires_in"), DEFAULT_TOKEN_SECONDS)
         lifetime = int(expires_at - self.clock())
         if lifetime > RENEW_MARGIN_SECONDS:
-            try:
-                self.cache.set(self.token_key, {"token": token, "expires_at": expires_at}, timeout=lifetime)
-            except Exception:  # noqa: BLE001 - the token still serves this call; the next one logs in again
-                logger.warning("pontta_cache_unavailable", step="write", exc_info=True)
+            # Without the cache the token still serves this call; the next one logs in again.
+            cache_or(
+                None,
+                lambda: self.cache.set(self.token_key, {"token": token, "expires_at": expires_at}, timeout=lifetime),
+                event="pontta_cache_unavailable",
+                step="write",
+            )
         return token
 
 

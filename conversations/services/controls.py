@@ -16,14 +16,12 @@ import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import structlog
 from django.core.cache import cache
 
+from config.cache import cache_or
 from conversations.models import Conversation, Message
 from leads.phones import normalize_phone
 from tenants.models import Company
-
-logger = structlog.get_logger(__name__)
 
 # Whole-message match, case/accent/punctuation-insensitive: "Sair!" and "parar" opt out, while
 # "quero cancelar o pedido" does not (in a shop, CANCELAR inside a sentence is about an order).
@@ -135,10 +133,13 @@ def rate_limit_exceeded(conversation: Conversation, *, now: float | None = None)
         return False
     now = now or time.time()
     minute = int(now // 60)
-    try:
-        count = _cache_count(f"conv-rate:{conversation.pk}:{minute}")
-    except Exception:  # noqa: BLE001 - any cache outage (Redis refused, timeout): the database decides
-        logger.warning("rate_limit_cache_unavailable", conversation_id=conversation.pk, exc_info=True)
+    count = cache_or(
+        None,
+        lambda: _cache_count(f"conv-rate:{conversation.pk}:{minute}"),
+        event="rate_limit_cache_unavailable",
+        conversation_id=conversation.pk,
+    )
+    if count is None:  # the cache is down: the database decides
         count = _stored_inbound_count(conversation, since=minute * 60)
     return count > limit
 
