@@ -1,6 +1,6 @@
 """Shared shape of the import commands: period arguments, a terminal progress bar, the summary.
 
-Bad arguments (unknown company, malformed or reversed dates, --periodo with dates, unknown choices)
+Bad arguments (unknown company (from CompanyCommand), malformed or reversed dates, --periodo with dates, unknown choices)
 end with a one-line message and exit code 2, as argparse does for its own errors.
 """
 
@@ -15,7 +15,6 @@ from leads.periods import PRESETS, day_range, preset_range
 from leads.progress import progress_get, progress_percent
 from leads.services.imports import import_run_create, import_run_execute
 from tenants.commands import CompanyCommand
-from tenants.models import Company
 
 BAR_WIDTH = 30
 REDRAW_SECONDS = 0.3
@@ -79,14 +78,6 @@ class ImportCommand(CompanyCommand):
         parser.add_argument("--start_date", help="YYYY-MM-DD (inclusive)")
         parser.add_argument("--end_date", help="YYYY-MM-DD (inclusive)")
         parser.add_argument("--periodo", choices=PRESETS, help="instead of the dates")
-
-    def execute(self, *args, **options):
-        slug = options.get("empresa")
-        if not Company.objects.filter(slug=slug).exists():
-            raise CommandError(
-                _("Company '%(slug)s' does not exist: check --empresa.") % {"slug": slug}, returncode=BAD_ARGUMENTS
-            )
-        return super().execute(*args, **options)
 
     def period(self, company, options):
         start, end, preset = options.get("start_date"), options.get("end_date"), options.get("periodo")

@@ -25,3 +25,12 @@ def preset_range(preset: str, tz_name: str, today: date | None = None) -> tuple[
         raise ValueError(f"Unknown period '{preset}': use one of {', '.join(PRESETS)}.")
     end = today - timedelta(days=1) if preset == "ontem" else today
     return day_range(starts[preset], end, tz_name)
+
+
+def in_period(queryset, field: str, start: datetime | None, end: datetime | None):
+    """`queryset` narrowed to rows whose `field` is in [start, end) (an open side when None)."""
+    if start:
+        queryset = queryset.filter(**{f"{field}__gte": start})
+    if end:
+        queryset = queryset.filter(**{f"{field}__lt": end})
+    return queryset

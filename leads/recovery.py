@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from carts.models import Cart
 from leads.models import Customer, Lead
+from leads.periods import in_period
 from orders.models import Order
 from tenants.models import Company
 
@@ -119,14 +120,6 @@ def recovery_status_of(cart: Cart, now: datetime | None = None) -> str:
     return qs.values_list("recovery_status", flat=True).get()
 
 
-def _period(qs: QuerySet, field: str, start: datetime | None, end: datetime | None) -> QuerySet:
-    if start:
-        qs = qs.filter(**{f"{field}__gte": start})
-    if end:
-        qs = qs.filter(**{f"{field}__lt": end})
-    return qs
-
-
 def recovery_summary(
     company: Company, start: datetime | None = None, end: datetime | None = None, now: datetime | None = None
 ) -> dict:
@@ -137,7 +130,7 @@ def recovery_summary(
     carts with no imported order), orders, average_ticket, customers_with_orders, repeat_customers
     (2+ orders), average_days_between_orders (per repeat customer, then averaged; None if none).
     """
-    carts = with_recovery(_period(abandoned_carts(company), "last_activity_at", start, end), company, now)
+    carts = with_recovery(in_period(abandoned_carts(company), "last_activity_at", start, end), company, now)
     counts = dict(carts.order_by().values_list("recovery_status").annotate(n=Count("id")))
     total = sum(counts.values())
     recovered = counts.get(RECOVERED, 0)
@@ -145,7 +138,7 @@ def recovery_summary(
     revenue = Order.objects.for_company(company).filter(id__in=Subquery(matched)).aggregate(s=Sum("total"))["s"]
     plugin_only = carts.filter(status=Cart.Status.CHECKED_OUT, recovery_order_id__isnull=True)
     revenue = (revenue or Decimal("0")) + (plugin_only.aggregate(s=Sum("external_total"))["s"] or Decimal("0"))
-    orders = _period(
+    orders = in_period(
         Order.objects.for_company(company).exclude(status=Order.Status.CANCELLED), "placed_at", start, end
     ).filter(placed_at__isnull=False)
     order_figures = orders.aggregate(n=Count("id"), revenue=Sum("total"))
@@ -199,7 +192,7 @@ def leads_with_customer_flag(leads: QuerySet, company: Company) -> QuerySet:
 
 def leads_summary(company: Company, start: datetime | None = None, end: datetime | None = None) -> dict:
     """Lead figures for leads submitted in [start, end): totals, already customers, contact toggles."""
-    leads = leads_with_customer_flag(_period(Lead.objects.for_company(company), "submitted_at", start, end), company)
+    leads = leads_with_customer_flag(in_period(Lead.objects.for_company(company), "submitted_at", start, end), company)
     figures = leads.aggregate(
         total=Count("id"),
         with_phone=Count("id", filter=~Q(phone="")),

@@ -7,8 +7,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from carts.models import Cart
-from leads.api.lists import EXPORT_PARAMETERS, PERIOD_PARAMETERS, period_bounds
-from leads.exports import CART_MESSAGE, FORMATS, attribute, column, company_message, export_response
+from leads.api.lists import EXPORT_PARAMETERS, PERIOD_PARAMETERS, export_from_request, period_bounds, period_filter
+from leads.exports import CART_MESSAGE, column
 from leads.models import Lead
 from leads.recovery import RECOVERY_STATUSES, abandoned_carts, leads_summary, recovery_summary, with_recovery
 from tenants.api import CompanyScopedViewSetMixin
@@ -72,29 +72,21 @@ class RecoveryAnalyticsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSe
     @action(detail=False, methods=["get"])
     def export(self, request):
         """The period's abandoned carts with their recovery status, as csv|xlsx|txt|whatsapp (?status= to narrow)."""
-        fmt, status = request.query_params.get("type", "csv"), request.query_params.get("status")
-        if fmt not in FORMATS:
-            raise ValidationError({"type": f"Use one of {', '.join(FORMATS)}."})
+        status = request.query_params.get("status")
         if status and status not in RECOVERY_STATUSES:
             raise ValidationError({"status": f"Use one of {', '.join(RECOVERY_STATUSES)}."})
-        start, end = period_bounds(request)
-        carts = abandoned_carts(request.company).select_related("customer")
-        if start:
-            carts = carts.filter(last_activity_at__gte=start)
-        if end:
-            carts = carts.filter(last_activity_at__lt=end)
+        carts = period_filter(request, abandoned_carts(request.company).select_related("customer"), "last_activity_at")
         carts = with_recovery(carts, request.company).order_by("-last_activity_at", "-id")
         if status:
             carts = carts.filter(recovery_status=status)
-        message = request.query_params.get("message")
-        return export_response(
+        return export_from_request(
+            request,
             carts,
             CART_EXPORT_COLUMNS,
-            fmt,
             name="carrinhos-abandonados",
-            phone=attribute("customer__phone"),
-            person_name=attribute("customer__name"),
-            message=message if message is not None else company_message(request.company, CART_MESSAGE),
+            phone_attr="customer__phone",
+            name_attr="customer__name",
+            default_message=CART_MESSAGE,
         )
 
 

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
 from leads.exports import DEFAULT_MESSAGE, FORMATS, Column, attribute, company_message, export_response
-from leads.periods import PRESETS, preset_range
+from leads.periods import PRESETS, in_period, preset_range
 
 PERIOD_PARAMETERS = [
     OpenApiParameter("since", str, description="YYYY-MM-DD, inclusive (the company's local day)"),
@@ -57,12 +57,7 @@ def period_bounds(request) -> tuple[datetime | None, datetime | None]:
 
 def period_filter(request, queryset, field: str):
     """`queryset` narrowed to rows whose `field` is in the request's period."""
-    start, end = period_bounds(request)
-    if start:
-        queryset = queryset.filter(**{f"{field}__gte": start})
-    if end:
-        queryset = queryset.filter(**{f"{field}__lt": end})
-    return queryset
+    return in_period(queryset, field, *period_bounds(request))
 
 
 class ExportViewSetMixin:
@@ -77,16 +72,30 @@ class ExportViewSetMixin:
     @extend_schema(parameters=[*PERIOD_PARAMETERS, *EXPORT_PARAMETERS], responses={200: bytes})
     @action(detail=False, methods=["get"])
     def export(self, request):
-        fmt = request.query_params.get("type", "csv")
-        if fmt not in FORMATS:
-            raise ValidationError({"type": f"Use one of {', '.join(FORMATS)}."})
-        message = request.query_params.get("message")
-        return export_response(
+        return export_from_request(
+            request,
             self.filter_queryset(self.get_queryset()),
             self.export_columns,
-            fmt,
             name=self.export_name,
-            phone=attribute(self.export_phone_attr),
-            person_name=attribute(self.export_name_attr),
-            message=message if message is not None else company_message(request.company, self.export_message),
+            phone_attr=self.export_phone_attr,
+            name_attr=self.export_name_attr,
+            default_message=self.export_message,
         )
+
+
+def export_from_request(request, rows, columns: Sequence[Column], *, name, phone_attr, name_attr, default_message):
+    """`rows` as the file ``?type=`` asks for (default csv; 400 when unknown), WhatsApp text from
+    ``?message=``, else the company's setting, else `default_message`."""
+    fmt = request.query_params.get("type", "csv")
+    if fmt not in FORMATS:
+        raise ValidationError({"type": f"Use one of {', '.join(FORMATS)}."})
+    message = request.query_params.get("message")
+    return export_response(
+        rows,
+        columns,
+        fmt,
+        name=name,
+        phone=attribute(phone_attr),
+        person_name=attribute(name_attr),
+        message=message if message is not None else company_message(request.company, default_message),
+    )

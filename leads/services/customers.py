@@ -56,12 +56,18 @@ def customers_resolve(*, company: Company, people: list[Person]) -> tuple[list[C
                 by_email.setdefault(customer.email, customer)
         result.append(customer)
     manager.bulk_create(created)
-    if changed:
-        now = timezone.now()  # bulk_update skips auto_now: stamp the rows that really changed
-        for customer in changed.values():
-            customer.updated_at = now
-        manager.bulk_update(list(changed.values()), ["name", "phone", "email", "updated_at"])
+    bulk_update_stamped(manager, list(changed.values()), ("name", "phone", "email"))
     return result, len(created)
+
+
+def bulk_update_stamped(manager, rows: list, fields: tuple[str, ...]) -> None:
+    """Bulk update of changed rows, stamping updated_at (bulk_update skips auto_now); nothing when empty."""
+    if not rows:
+        return
+    now = timezone.now()
+    for row in rows:
+        row.updated_at = now
+    manager.bulk_update(rows, [*fields, "updated_at"])
 
 
 def _fill_blanks(customer: Customer, person: Person, by_phone: dict, by_email: dict) -> bool:

@@ -27,7 +27,7 @@ from integrations.wordpress.connection import (
 from integrations.wordpress.formvibes import FormLead, count_form_leads, read_form_leads
 from leads.models import ImportRun, Lead
 from leads.progress import progress_set
-from leads.services.customers import Person, customers_resolve
+from leads.services.customers import Person, bulk_update_stamped, customers_resolve
 from leads.source_config import ImportOptions, SourceNotConfigured, import_options_for
 from tenants.models import Company
 
@@ -205,11 +205,7 @@ def leads_upsert(*, company: Company, rows: list[FormLead], summary: KindSummary
         else:
             summary.skipped += 1
     manager.bulk_create(new)
-    if changed:
-        now = timezone.now()  # bulk_update skips auto_now
-        for lead in changed:
-            lead.updated_at = now
-        manager.bulk_update(changed, [*LEAD_FIELDS, "updated_at"])
+    bulk_update_stamped(manager, changed, LEAD_FIELDS)
     summary.created += len(new)
     summary.updated += len(changed)
 

@@ -9,14 +9,13 @@ Registered as the "carts" and "orders" importers of `leads.services.imports`.
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from carts.models import Cart, CartItem
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
 from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.customers import Person, customers_resolve
+from leads.services.customers import Person, bulk_update_stamped, customers_resolve
 from leads.services.imports import BATCH_SIZE, KindSummary, batched, register_importer
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem
@@ -117,7 +116,7 @@ def carts_upsert(*, company: Company, rows: list[WooAbandonedCart | ReadFailure]
         else:
             summary.skipped += 1
     manager.bulk_create([cart for cart, _lines in new])
-    _bulk_update(manager, changed, CART_FIELDS)
+    bulk_update_stamped(manager, changed, CART_FIELDS)
     _replace_items(CartItem, company, "cart", refill, new, _cart_item)
     summary.created += len(new)
 
@@ -198,7 +197,7 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         else:
             summary.skipped += 1
     manager.bulk_create([order for order, _lines in new])
-    _bulk_update(manager, changed, ORDER_FIELDS)
+    bulk_update_stamped(manager, changed, ORDER_FIELDS)
     _replace_items(OrderItem, company, "order", refill, new, _order_item)
     summary.created += len(new)
 
@@ -230,16 +229,6 @@ def _items_by_parent(model, company: Company, parent: str, parent_ids: list[int]
     for values in query.values_list(f"{parent}_id", *_LINE_FIELDS[model]):
         lines.setdefault(values[0], []).append(tuple(values[1:]))
     return lines
-
-
-def _bulk_update(manager, rows: list, fields: tuple[str, ...]) -> None:
-    """Bulk update of changed rows, stamping updated_at (bulk_update skips auto_now)."""
-    if not rows:
-        return
-    now = timezone.now()
-    for row in rows:
-        row.updated_at = now
-    manager.bulk_update(rows, [*fields, "updated_at"])
 
 
 def _replace_items(model, company: Company, parent: str, refill, new, build) -> None:

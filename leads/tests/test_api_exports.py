@@ -169,6 +169,16 @@ def test_unknown_export_type_is_a_400(api_client_a):
     assert api_client_a.get("/api/leads/export/?type=pdf").status_code == 400
 
 
+@pytest.mark.parametrize("url", EXPORTS)
+def test_every_export_refuses_an_unknown_type_or_period(api_client_a, url):
+    assert "type" in api_client_a.get(f"{url}?type=pdf").json()
+    assert "periodo" in api_client_a.get(f"{url}?periodo=semana").json()
+
+
+def test_recovery_export_refuses_an_unknown_status(api_client_a):
+    assert "status" in api_client_a.get("/api/analytics/recovery/export/?status=lost").json()
+
+
 def test_staff_toggle_whatsapp_sent_but_not_the_data(api_client_a, company_a):
     lead = Lead.objects.for_company(company_a).create(company=company_a, external_id="1", name="Ana")
 
