@@ -297,3 +297,11 @@ def cart_cancel(*, cart: Cart, now=None) -> bool:
         .update(status=Cart.Status.CANCELLED, closed_at=now, updated_at=now)
     )
     return bool(updated)
+
+
+def shopping_reset(*, company: Company, customer: Customer) -> None:
+    """Start the customer's shopping over: cancel the open cart and forget the numbered list shown."""
+    cart = cart_open_get(company=company, customer=customer)
+    if cart is not None:
+        cart_cancel(cart=cart)
+    SessionContext.objects.for_company(company).filter(customer=customer).delete()

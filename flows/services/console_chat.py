@@ -173,13 +173,9 @@ def _reset(company: Company, channel: Channel, customer: Customer) -> None:
     with transaction.atomic():
         Conversation.objects.for_company(company).filter(channel=channel, customer=customer).delete()
         if apps.is_installed("carts"):
-            from carts.models import SessionContext  # noqa: PLC0415 - commerce is optional for the engine
-            from carts.services import cart_cancel, cart_open_get  # noqa: PLC0415
+            from carts.services import shopping_reset  # noqa: PLC0415 - commerce is optional for the engine
 
-            cart = cart_open_get(company=company, customer=customer)
-            if cart is not None:
-                cart_cancel(cart=cart)
-            SessionContext.objects.for_company(company).filter(customer=customer).delete()
+            shopping_reset(company=company, customer=customer)
 
 
 def _send_now(conversation_id: int) -> None:
