@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import CommandError
+from django.utils import translation
 
 from tenants.commands import CompanyCommand
 from tenants.models import CompanySetting
@@ -22,5 +23,7 @@ def test_empresa_sets_the_scope(company_a, company_b):
 
 
 def test_unknown_empresa_is_a_clear_error(db):
-    with pytest.raises(CommandError, match="'nope' does not exist"):
+    with translation.override("en"), pytest.raises(CommandError, match="'nope' does not exist") as raised:
         CountSettings().execute(empresa="nope", no_color=True, force_color=False, skip_checks=True)
+
+    assert raised.value.returncode == 2
