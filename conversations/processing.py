@@ -43,6 +43,7 @@ from conversations.services.controls import BlockReason, is_opt_out, is_simulato
 from conversations.services.outbound import message_queue_outbound
 from tenants.models import Company
 from tenants.services import company_setting_get
+from tenants.tasks import task_publish
 
 logger = structlog.get_logger(__name__)
 
@@ -138,15 +139,15 @@ def _publish(*, company_id: int, conversation_id: int, countdown: float) -> bool
     """
     from conversations.tasks import conversation_process_task  # noqa: PLC0415 - tasks import this module
 
-    try:
-        conversation_process_task.apply_async(
-            kwargs={"company_id": company_id, "conversation_id": conversation_id}, countdown=max(0.0, countdown)
-        )
-    except Exception:  # noqa: BLE001 - broker unreachable (refused, timeout): the sweep takes over
-        logger.warning("processing_publish_failed", conversation_id=conversation_id, exc_info=True)
+    published = task_publish(
+        conversation_process_task,
+        countdown=max(0.0, countdown),
+        company_id=company_id,
+        conversation_id=conversation_id,
+    )
+    if not published:
         _mark_clear(conversation_id)
-        return False
-    return True
+    return published
 
 
 def _mark_clear(conversation_id: int) -> None:

@@ -9,9 +9,9 @@ from integrations.wordpress.connection import test_connection
 from leads.exports import LEAD_MESSAGE, ExportAdminMixin, column
 from leads.models import Customer, ImportRun, Lead
 from leads.progress import progress_get, progress_percent
+from leads.services.imports import import_run_enqueue
 from leads.sheets import SheetsExportAdminMixin
 from leads.source_config import SourceNotConfigured, import_options_for
-from leads.tasks import import_run_enqueue
 from tenants.admin_mixins import CompanyScopedAdmin
 
 

@@ -1,11 +1,8 @@
 import zoneinfo
 from datetime import timedelta
 
-import structlog
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from leads.models import ImportRun
 from leads.periods import day_range
@@ -13,8 +10,6 @@ from leads.services.imports import import_run_create, import_run_execute
 from leads.source_config import SourceNotConfigured, import_options_for
 from tenants.models import Company, CompanySetting
 from tenants.tasks import company_task
-
-logger = structlog.get_logger(__name__)
 
 # The daily import re-reads the last few days: carts change status (abandoned -> completed) after they are made.
 INCREMENTAL_DAYS = 3
@@ -25,26 +20,6 @@ def import_run_task(*, company_id: int, run_id: int) -> str:
     """Run one queued import. Idempotent: a run already started or finished is left alone."""
     run = ImportRun.objects.get(pk=run_id)
     return import_run_execute(run=run).status
-
-
-def import_run_enqueue(run: ImportRun) -> None:
-    """Queue `run` once the caller's transaction commits. When the broker refuses it, the run is
-    marked failed with the reason, so staff see it in the history instead of a run queued forever."""
-    company_id, run_id = run.company_id, run.pk
-
-    def publish() -> None:
-        try:
-            import_run_task.delay(company_id=company_id, run_id=run_id)
-        except Exception as exc:  # noqa: BLE001 - broker unreachable (refused, timeout)
-            logger.warning("import_publish_failed", run=run_id, exc_info=True)
-            ImportRun.objects.for_company(company_id).filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
-                status=ImportRun.Status.FAILED,
-                finished_at=timezone.now(),
-                error=_("The import could not be queued (task queue unreachable: %(error)s). Start it again.")
-                % {"error": type(exc).__name__},
-            )
-
-    transaction.on_commit(publish)
 
 
 @shared_task(queue="imports")

@@ -23,7 +23,6 @@ Public API:
 
 from decimal import Decimal
 
-import structlog
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
@@ -35,8 +34,7 @@ from integrations.pontta import PonttaClient, PonttaCredentials
 from integrations.tiny import TINY_BASE_URL, TinyCredentials, TinyCustomer, TinyOrder, TinyOrderItem, push_order
 from orders.models import Order, OrderItem
 from tenants.services import company_setting_get
-
-logger = structlog.get_logger(__name__)
+from tenants.tasks import task_publish_on_commit
 
 TINY = "tiny"
 PONTTA = "pontta"
@@ -67,16 +65,12 @@ def erp_push_on_commit(order: Order) -> bool:
 
     company_id, order_id = order.company_id, order.pk
 
-    def publish() -> None:
-        try:
-            order_erp_push_task.delay(company_id=company_id, order_id=order_id)
-        except Exception as exc:  # noqa: BLE001 - broker unreachable: the order is committed, say so on it
-            logger.warning("erp_push_publish_failed", order_id=order_id, exc_info=True)
-            Order.objects.for_company(company_id).filter(pk=order_id, erp_id="").update(
-                erp_error=str(QUEUE_UNREACHABLE) + f" ({type(exc).__name__})"
-            )
+    def say_unqueued(error: Exception) -> None:  # the order is committed: say so on it
+        Order.objects.for_company(company_id).filter(pk=order_id, erp_id="").update(
+            erp_error=f"{QUEUE_UNREACHABLE} ({type(error).__name__})"
+        )
 
-    transaction.on_commit(publish)
+    task_publish_on_commit(order_erp_push_task, on_refused=say_unqueued, company_id=company_id, order_id=order_id)
     return True
 
 

@@ -4,12 +4,18 @@
 must be called with a `company_id` keyword and runs inside `company_scope(company_id)`.
 """
 
+from collections.abc import Callable
+
+import structlog
 from celery import Task, shared_task
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from tenants.scoping import TenantScopeError, company_scope
+
+logger = structlog.get_logger(__name__)
 
 
 class CompanyTask(Task):
@@ -27,6 +33,32 @@ def company_task(*args, **options):
     """`@company_task(queue="outbound")`: a shared task that runs scoped to its `company_id`."""
     options.setdefault("base", CompanyTask)
     return shared_task(*args, **options)
+
+
+def task_publish(
+    task: Task, *, countdown: float = 0, on_refused: Callable[[Exception], None] | None = None, **kwargs
+) -> bool:
+    """Enqueue `task(**kwargs)`; False when the broker refused it (down, unreachable), after logging
+    it and calling `on_refused(error)` so the caller can say so on its row. Never raises: the work
+    behind a publish is already committed, and a sweep or a person takes it up again."""
+    try:
+        if countdown:
+            task.apply_async(kwargs=kwargs, countdown=countdown)
+        else:
+            task.delay(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - each broker transport raises its own connection errors
+        logger.warning("task_publish_failed", task=task.name, exc_info=True, **kwargs)
+        if on_refused is not None:
+            on_refused(exc)
+        return False
+    return True
+
+
+def task_publish_on_commit(
+    task: Task, *, countdown: float = 0, on_refused: Callable[[Exception], None] | None = None, **kwargs
+) -> None:
+    """`task_publish` once the current transaction commits (a task must never see uncommitted rows)."""
+    transaction.on_commit(lambda: task_publish(task, countdown=countdown, on_refused=on_refused, **kwargs))
 
 
 @shared_task(queue="default")

@@ -18,6 +18,7 @@ from conversations.providers import MessageKind, credentials_for, get_provider
 from conversations.services.controls import outbound_block_reason
 from conversations.urlsafety import url_is_public
 from integrations.errors import PermanentError, RetryableError
+from tenants.tasks import task_publish_on_commit
 
 logger = structlog.get_logger(__name__)
 
@@ -86,16 +87,10 @@ def _enqueue_send(company_id: int, message_id: int, delay_seconds: float = 0) ->
 
     if delay_seconds > settings.CELERY_MAX_COUNTDOWN_SECONDS:
         return  # a broker is not a database: the sweep sends it when it falls due
-
-    def publish() -> None:
-        try:
-            message_send_task.apply_async(
-                kwargs={"company_id": company_id, "message_id": message_id}, countdown=max(0, delay_seconds)
-            )
-        except Exception:  # noqa: BLE001 - broker unreachable: the row is committed `queued`, the sweep sends it
-            logger.warning("send_publish_failed", message_id=message_id, exc_info=True)
-
-    transaction.on_commit(publish)
+    # A refused publish leaves the row `queued`: outbound_sweep sends it.
+    task_publish_on_commit(
+        message_send_task, countdown=max(0, delay_seconds), company_id=company_id, message_id=message_id
+    )
 
 
 @dataclass

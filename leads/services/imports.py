@@ -30,6 +30,7 @@ from leads.progress import progress_set
 from leads.services.customers import Person, bulk_update_stamped, customers_resolve
 from leads.source_config import ImportOptions, SourceNotConfigured, import_options_for
 from tenants.models import Company
+from tenants.tasks import task_publish_on_commit
 
 logger = structlog.get_logger(__name__)
 
@@ -94,6 +95,23 @@ def import_run_create(
         check_recovery=check_recovery,
         triggered_by=triggered_by,
     )
+
+
+def import_run_enqueue(run: ImportRun) -> None:
+    """Queue `run` on the `imports` queue once the caller's transaction commits. When the broker
+    refuses it, the run is marked failed with the reason, so staff see it in the history instead of
+    a run queued forever."""
+    from leads.tasks import import_run_task  # noqa: PLC0415 - the task module imports this one
+
+    def say_unqueued(error: Exception) -> None:
+        ImportRun.objects.for_company(run.company_id).filter(pk=run.pk, status=ImportRun.Status.QUEUED).update(
+            status=ImportRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=_("The import could not be queued (task queue unreachable: %(error)s). Start it again.")
+            % {"error": type(error).__name__},
+        )
+
+    task_publish_on_commit(import_run_task, on_refused=say_unqueued, company_id=run.company_id, run_id=run.pk)
 
 
 def import_run_execute(*, run: ImportRun) -> ImportRun:
