@@ -1,4 +1,6 @@
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -6,6 +8,7 @@ from django.utils import timezone
 
 from conversations.models import Conversation, Message
 from conversations.processing import OutboundIntent, conversation_process, processing_finished
+from conversations.services import controls
 from conversations.services.controls import is_opt_out
 from conversations.tasks import conversation_process_task
 from leads.models import Customer
@@ -208,7 +211,14 @@ def test_opt_out_words_are_whole_message_accent_and_case_insensitive(text, expec
     assert is_opt_out(text) is expected
 
 
-def test_rate_limit_stores_but_does_not_answer_past_it(channel_a, company_a, post_webhook, enqueued):
+@pytest.fixture
+def one_minute(monkeypatch):
+    """The rate limit's clock stays in the minute the test started (no flake at a minute boundary)."""
+    start = time.time()
+    monkeypatch.setattr(controls, "time", SimpleNamespace(time=lambda: start))
+
+
+def test_rate_limit_stores_but_does_not_answer_past_it(channel_a, company_a, post_webhook, enqueued, one_minute):
     company_a.webhook_rate_limit_per_min = 2
     company_a.save()
 
@@ -220,7 +230,7 @@ def test_rate_limit_stores_but_does_not_answer_past_it(channel_a, company_a, pos
 
 
 def test_rate_limit_counts_stored_messages_when_the_cache_is_down(
-    channel_a, company_a, post_webhook, enqueued, settings
+    channel_a, company_a, post_webhook, enqueued, settings, one_minute
 ):
     company_a.webhook_rate_limit_per_min = 2
     company_a.save()
