@@ -17,17 +17,9 @@ from conversations.selectors import failed_event_count, ingest_lag_seconds
 from conversations.services import inbound_event_replay
 from conversations.urlsafety import validate_public_url
 from integrations.qr import qr_png
-from tenants.admin_mixins import CompanyScopedAdmin
+from tenants.admin_mixins import CompanyScopedAdmin, HttpsURLField
 from tenants.crypto import mask_secret
 from tenants.scoping import company_scope
-
-
-class HttpsURLField(forms.URLField):
-    """Provider URLs typed without a scheme are https (Django 6's default, chosen now)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("assume_scheme", "https")
-        super().__init__(**kwargs)
 
 
 class ChannelForm(forms.ModelForm):

@@ -41,11 +41,18 @@ def scoped_queryset_for(model, request):
     return None
 
 
+class HttpsURLField(forms.URLField):
+    """A URL typed without a scheme is https (provider and media URLs; Django 6's default, chosen now)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+
 class CompanyScopedAdminMixin:
     """Shared by ModelAdmin and inlines."""
 
-    # Provider and media URLs are https; Django 6 makes it the default for URL form fields.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {models.URLField: {"form_class": HttpsURLField}}
 
     def get_queryset(self, request):
         queryset = scoped_queryset_for(self.model, request)
