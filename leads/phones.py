@@ -56,6 +56,22 @@ def normalize_phone(raw: object) -> str | None:
     return _brazilian_e164(national) if national else None
 
 
+def whatsapp_id_phone(value: str | None) -> str | None:
+    """E.164 of a provider's phone digits or WhatsApp JID: Brazilian rules first (the ninth digit),
+    then the digits read as international (WhatsApp ids always carry the country code). `@lid` and
+    `@g.us` ids are not phones: None."""
+    if not value:
+        return None
+    phone = normalize_phone(value)
+    if phone is not None:
+        return phone
+    local, _, domain = value.partition("@")
+    if domain and domain.lower() not in ("s.whatsapp.net", "c.us"):
+        return None
+    digits = "".join(char for char in local.split(":", 1)[0] if char.isdigit())
+    return normalize_phone(f"+{digits}") if digits else None
+
+
 def phone_match_keys(phone: object) -> set[str]:
     """Every E.164 form under which the same person may be stored, for matching across sources.
 

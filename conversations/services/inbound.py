@@ -25,7 +25,7 @@ from conversations.services.channels import channel_set_status
 from conversations.services.controls import BlockReason, rate_limit_exceeded
 from conversations.services.outbound import message_kind_of, message_status_apply
 from leads.models import Customer
-from leads.phones import normalize_phone
+from leads.phones import whatsapp_id_phone
 
 logger = structlog.get_logger(__name__)
 
@@ -210,7 +210,7 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
     customers = Customer.objects.for_company(company)
     phone, name = None, ""
     if not incoming.is_group and "@g.us" not in (incoming.chat_id or ""):
-        phone = _whatsapp_phone(incoming.sender_phone) or _whatsapp_phone(incoming.chat_id)
+        phone = whatsapp_id_phone(incoming.sender_phone) or whatsapp_id_phone(incoming.chat_id)
         name = "" if incoming.from_me else (incoming.sender_name or "")[:200]
     if phone:
         contact_ids = {channel.provider: incoming.chat_id} if incoming.chat_id else {}
@@ -239,22 +239,6 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
     if changed:
         customer.save(update_fields=[*changed, "updated_at"])
     return customer
-
-
-def _whatsapp_phone(value: str | None) -> str | None:
-    """E.164 of a provider's phone digits or JID: Brazilian rules first (the ninth digit), then the
-    digits read as international (WhatsApp ids always carry the country code). `@lid` / `@g.us`
-    ids are not phones: None."""
-    if not value:
-        return None
-    phone = normalize_phone(value)
-    if phone is not None:
-        return phone
-    local, _, domain = value.partition("@")
-    if domain and domain.lower() not in ("s.whatsapp.net", "c.us"):
-        return None
-    digits = "".join(char for char in local.split(":", 1)[0] if char.isdigit())
-    return normalize_phone(f"+{digits}") if digits else None
 
 
 def lock_for_transaction(name: str) -> None:

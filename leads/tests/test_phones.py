@@ -1,6 +1,6 @@
 import pytest
 
-from leads.phones import mask_phone, normalize_phone, phone_match_keys, whatsapp_link
+from leads.phones import mask_phone, normalize_phone, phone_match_keys, whatsapp_id_phone, whatsapp_link
 
 # (as typed, expected E.164). Shapes seen in checkout forms, Form Vibes leads and WhatsApp webhooks.
 CASES = [
@@ -119,3 +119,20 @@ def test_whatsapp_link_normalises_and_omits_empty_text():
 def test_whatsapp_link_rejects_invalid_phone():
     with pytest.raises(ValueError):
         whatsapp_link("123", "oi")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5511987654321@s.whatsapp.net", "+5511987654321"),
+        ("551187654321@s.whatsapp.net", "+5511987654321"),  # registered before the ninth digit
+        ("5511987654321:12@s.whatsapp.net", "+5511987654321"),  # a linked device's JID
+        ("447911123456@c.us", "+447911123456"),  # foreign: WhatsApp ids carry the country code
+        ("120363025246125486@g.us", None),  # a group
+        ("86623917576279@lid", None),  # an anonymous id, not a phone
+        ("", None),
+        (None, None),
+    ],
+)
+def test_whatsapp_id_phone(value, expected):
+    assert whatsapp_id_phone(value) == expected
