@@ -26,6 +26,7 @@ from conversations.services.controls import BlockReason, rate_limit_exceeded
 from conversations.services.outbound import message_kind_of, message_status_apply
 from leads.models import Customer
 from leads.phones import whatsapp_id_phone
+from tenants.tasks import task_publish_on_commit
 
 logger = structlog.get_logger(__name__)
 
@@ -190,8 +191,8 @@ def _schedule_processing(company, conversation: Conversation) -> None:
 def _schedule_download(company_id: int, message_id: int) -> None:
     from conversations.tasks import received_file_download_task  # noqa: PLC0415 - tasks import these services
 
-    kwargs = {"company_id": company_id, "message_id": message_id}
-    transaction.on_commit(lambda: received_file_download_task.apply_async(kwargs=kwargs), robust=True)
+    # A refused publish is picked up by the inbound sweep (documents with no file yet).
+    task_publish_on_commit(received_file_download_task, company_id=company_id, message_id=message_id)
 
 
 def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Customer:
