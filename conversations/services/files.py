@@ -128,7 +128,7 @@ def _fetch(url: str, headers: dict, limit: int) -> tuple[bytes, str]:
 
 def received_file_download_fail(*, message_id: int, error: str) -> None:
     """Record on the message that its file could not be fetched (shown in the admin; the sweep skips it)."""
-    Message.objects.unscoped().filter(pk=message_id).update(  # unscoped: the task holds the id of its company's row
+    Message.objects.filter(pk=message_id).update(  # the download task runs in its company's scope
         error=f"file download failed: {error}"[:2000]
     )
 
