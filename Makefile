@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup migrate demo messages
+.PHONY: run test lint setup migrate demo messages browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ run: demo
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) lint
+# Chromium for the browser tests: installed when possible, else they skip with the reason printed.
+browser:
+	@bin/install-browser || echo "browser tests will be skipped: installing chromium failed"
+
+test: $(STAMP) lint browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 messages: $(STAMP)

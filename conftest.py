@@ -8,6 +8,8 @@ from tenants.models import Membership
 from tenants.services import api_token_issue
 from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
 
+pytest_plugins = ["tests.browser.plugin"]  # browser tests: Chromium, live server, a real Celery worker
+
 
 def require_service(name: str, find) -> str:
     """The URL of a real service, or skip (fail under REQUIRE_SERVICES=1) with the reason."""
