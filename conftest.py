@@ -60,6 +60,11 @@ def manager_a(company_a):
 
 
 @pytest.fixture
+def agent_a(company_a):
+    return _member(company_a, "agent-a", Membership.Role.AGENT)
+
+
+@pytest.fixture
 def viewer_a(company_a):
     return _member(company_a, "viewer-a", Membership.Role.VIEWER)
 
@@ -69,11 +74,21 @@ def manager_b(company_b):
     return _member(company_b, "manager-b", Membership.Role.MANAGER)
 
 
+def token_client(company, user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(company=company, user=user)}")
+    return client
+
+
+@pytest.fixture
+def api_client_for(db):
+    """api_client_for(company, user): an API client authenticated by a token of `user` in `company`."""
+    return token_client
+
+
 @pytest.fixture
 def api_client_a(company_a, manager_a):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(company=company_a, user=manager_a)}")
-    return client
+    return token_client(company_a, manager_a)
 
 
 @pytest.fixture

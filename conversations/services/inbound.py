@@ -10,7 +10,7 @@ import structlog
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from conversations.models import Channel, Conversation, InboundEvent, Message
+from conversations.models import Channel, Conversation, ConversationEvent, InboundEvent, Message
 from conversations.providers import (
     ConnectionUpdate,
     IncomingMessage,
@@ -23,6 +23,7 @@ from conversations.providers import (
 )
 from conversations.services.channels import channel_set_status
 from conversations.services.controls import BlockReason, rate_limit_exceeded
+from conversations.services.inbox import conversation_event_record
 from conversations.services.outbound import message_kind_of, message_status_apply
 from leads.models import Customer
 from leads.phones import whatsapp_id_phone
@@ -116,7 +117,7 @@ def _apply_one(channel: Channel, item) -> dict:
         )
         return {"event": "connection", "result": "applied", "status": str(item.status)}
     if isinstance(item, TicketUpdate):
-        changed = conversation_handoff_apply(channel=channel, chat_id=item.chat_id, human=item.human_took_over)
+        changed = conversation_ticket_apply(channel=channel, ticket=item)
         return {"event": "ticket", "result": "applied" if changed else "unchanged", "reason": ""}
     if isinstance(item, Unsupported):
         return {"event": "unsupported", "result": "ignored", "reason": item.reason}
@@ -256,22 +257,53 @@ def lock_for_transaction(name: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def conversation_handoff_apply(*, channel: Channel, chat_id: str, human: bool) -> bool:
-    """A human agent took (or released) the ticket of this chat: pause (or resume) the bot there.
+def conversation_ticket_apply(*, channel: Channel, ticket: TicketUpdate) -> bool:
+    """The provider's ticket of this chat changed (GOSAC): an agent there took it (the bot pauses, as
+    when staff take it in the inbox), closed it (resolved, as in the inbox), or put it back in the
+    queue after taking it (the bot resumes).
 
-    Only a change is written: GOSAC repeats the ticket's state on every message, and an unchanged
-    "nobody took it" must not reset where the flow stands (waiting, completed). True when changed.
+    Only a change of the ticket is applied: GOSAC repeats the ticket's state on every message, so
+    "pending, nobody took it" repeated must neither reset where the flow stands nor undo a takeover
+    made in the inbox or asked for by the flow. True when a conversation changed.
     """
     customers = Customer.objects.for_company(channel.company_id).filter(
-        **{f"provider_contact_ids__{channel.provider}": chat_id}
+        **{f"provider_contact_ids__{channel.provider}": ticket.chat_id}
     )
     conversations = Conversation.objects.for_company(channel.company_id).filter(channel=channel, customer__in=customers)
-    if human:
-        changed = conversations.exclude(bot_paused=True, status=Conversation.Status.HANDOFF).update(
-            bot_paused=True, status=Conversation.Status.HANDOFF, updated_at=timezone.now()
-        )
-    else:
-        changed = conversations.filter(bot_paused=True).update(
-            bot_paused=False, status=Conversation.Status.ACTIVE, updated_at=timezone.now()
-        )
-    return bool(changed)
+    state = f"{ticket.ticket_id}|{ticket.status}|{ticket.user_id or ''}"[:100]
+    changed = False
+    for conversation in conversations.exclude(provider_ticket=state):
+        changed |= _ticket_change(conversation, ticket, state)
+    return changed
+
+
+def _ticket_change(conversation: Conversation, ticket: TicketUpdate, state: str) -> bool:
+    was_human = _ticket_was_human(conversation.provider_ticket)
+    fields = {"provider_ticket": state}
+    event, detail = None, ""
+    if ticket.human_took_over:
+        fields.update(bot_paused=True, status=Conversation.Status.HANDOFF)
+        event, detail = ConversationEvent.Kind.PROVIDER_TAKEN, f"{ticket.user_id}"
+    elif ticket.status == "closed" and (conversation.bot_paused or was_human):
+        fields.update(bot_paused=False, status=Conversation.Status.RESOLVED, assigned_to=None, assigned_at=None)
+        event = ConversationEvent.Kind.PROVIDER_CLOSED
+    elif was_human:
+        fields.update(bot_paused=False, status=Conversation.Status.ACTIVE)
+        event = ConversationEvent.Kind.PROVIDER_RELEASED
+    # Conditional on the state read: two deliveries applying the same change write it once.
+    applied = (
+        Conversation.objects.for_company(conversation.company_id)
+        .filter(pk=conversation.pk, provider_ticket=conversation.provider_ticket)
+        .update(**fields, **({"updated_at": timezone.now()} if event else {}))
+    )
+    if not (applied and event):
+        return False
+    conversation_event_record(conversation, event, detail=detail)
+    return True
+
+
+def _ticket_was_human(state: str) -> bool:
+    """Whether a stored ticket state ("id|status|user") had an agent on it at the provider."""
+    _ticket_id, _, rest = state.partition("|")
+    status, _, user_id = rest.partition("|")
+    return bool(user_id) and status != "closed"
