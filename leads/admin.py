@@ -5,9 +5,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import Customer
 from integrations.wordpress.connection import test_connection
 from leads.exports import LEAD_MESSAGE, ExportAdminMixin, column
-from leads.models import Customer, ImportRun, Lead
+from leads.models import ImportRun, Lead
 from leads.progress import progress_get, progress_percent
 from leads.services.imports import import_run_enqueue
 from leads.sheets import SheetsExportAdminMixin

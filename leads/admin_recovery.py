@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from leads.exports import CART_MESSAGE, ExportAdminMixin, column
-from leads.proxies import ImportedCart
+from leads.models import ImportedCart
 from leads.recovery import ABANDONED, RECOVERED, WAITING, recovery_summary, with_recovery
 from tenants.admin_mixins import CompanyScopedAdmin
 

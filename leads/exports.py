@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 
-from leads.phones import normalize_phone, whatsapp_link
+from customers.phones import normalize_phone, whatsapp_link
 from tenants.services import company_setting_get
 
 FORMATS = ("csv", "xlsx", "txt", "whatsapp")

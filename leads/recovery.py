@@ -30,7 +30,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from carts.models import Cart
-from leads.models import Customer, Lead
+from customers.models import Customer
+from leads.models import Lead
 from leads.periods import in_period
 from orders.models import Order
 from tenants.models import Company

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "tenants",
+    "customers",
     "conversations",
     "flows",
     "catalog",

@@ -20,7 +20,7 @@ from django.core.cache import cache
 
 from config.cache import cache_or
 from conversations.models import Conversation, Message
-from leads.phones import normalize_phone
+from customers.phones import normalize_phone
 from tenants.models import Company
 
 # Whole-message match, case/accent/punctuation-insensitive: "Sair!" and "parar" opt out, while

@@ -11,7 +11,7 @@ from conversations.processing import OutboundIntent, conversation_process, proce
 from conversations.services import controls
 from conversations.services.controls import is_opt_out
 from conversations.tasks import conversation_process_task
-from leads.models import Customer
+from customers.models import Customer
 from tenants.scoping import company_scope
 from tenants.services import company_setting_set
 

@@ -32,12 +32,12 @@ from conversations.services import (
     outbound_block_reason,
 )
 from conversations.services.controls import SIMULATOR_CONTACT_KEY, BlockReason
+from customers.models import Customer
 from flows.models import FlowPosition, FlowTemplate
 from flows.selectors import live_template, template_snapshot_load
 from flows.services.inbound import position_from_row
 from flows.services.simulate import current_step
 from integrations.messaging.base import IncomingMessage, MessageKind
-from leads.models import Customer
 from tenants.models import Company
 from tenants.scoping import company_scope
 

@@ -10,6 +10,7 @@ from django.utils import translation
 from carts.models import Cart
 from conversations.models import Channel, Conversation, InboundEvent, Message
 from conversations.services.controls import BlockReason
+from customers.models import Customer
 from flows import demo as flows_demo
 from flows.models import FlowMessage, FlowTemplate
 from flows.services import flow_template_publish
@@ -17,7 +18,6 @@ from flows.services.console_chat import console_chat_load, console_chat_send, si
 from flows.tests.factories import pizzeria_template
 from integrations.messaging.console import ConsoleProvider
 from integrations.pix import parse_brcode
-from leads.models import Customer
 from orders.models import Order
 from tenants.demo import DEMO_USERNAME, load_demo
 from tenants.models import Company
