@@ -31,8 +31,8 @@ from django.utils import timezone
 
 from carts.models import Cart
 from customers.models import Customer
+from exports.periods import in_period
 from leads.models import Lead
-from leads.periods import in_period
 from orders.models import Order
 from tenants.models import Company
 

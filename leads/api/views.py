@@ -6,9 +6,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers.models import Customer
-from leads.api.lists import PERIOD_PARAMETERS, ExportViewSetMixin, period_filter
+from exports.api import PERIOD_PARAMETERS, ExportViewSetMixin, period_filter
+from exports.writers import LEAD_MESSAGE, column
 from leads.api.serializers import CustomerSerializer, LeadSerializer
-from leads.exports import LEAD_MESSAGE, column
 from leads.models import Lead
 from tenants.api import CompanyScopedViewSetMixin
 
