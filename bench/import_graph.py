@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_APPS = ("customers", "catalog", "conversations", "flows", "carts", "orders", "leads", "console")
 GROUND = ("config", "tenants", "integrations", "exports")
 APPS = GROUND + DOMAIN_APPS
-# The composition root wires every app together on purpose (settings, URLs, beat schedule).
-COMPOSITION_ROOT = ("config/settings", "config/urls.py", "config/api_router.py", "config/beat.py")
+# The composition root wires every app together on purpose (settings, URLs, beat schedule, health page).
+COMPOSITION_ROOT = ("config/settings", "config/urls.py", "config/api_router.py", "config/beat.py", "config/health.py")
 DOTTED = re.compile(r"^(" + "|".join(APPS) + r")(\.[a-z_][a-z0-9_]*)+$")
 
 

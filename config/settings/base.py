@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "carts",
     "orders",
     "leads",
+    "console",
     "integrations",
 ]
 
