@@ -29,6 +29,7 @@ run: demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Chromium for the browser tests: installed when possible, else they skip with the reason printed.
 browser:

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from conversations.models import Conversation
-from leads.phones import mask_phone
 
 OTHER_CONVERSATIONS = 5
 
@@ -90,8 +89,3 @@ def _other_conversations(conversation: Conversation) -> PanelSection:
         for other in others
     ]
     return PanelSection(_("Other conversations"), rows, empty=_("None."))
-
-
-def masked(phone: str) -> str:
-    """The phone as lists show it (country and area code, last four digits)."""
-    return mask_phone(phone) if phone else ""

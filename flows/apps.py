@@ -7,14 +7,15 @@ class FlowsConfig(AppConfig):
     verbose_name = _("Conversation flows")
 
     def ready(self):
-        # Test mode answers customers other than the test contact only when a published version exists.
-        from conversations.services.controls import published_bot_check_register  # noqa: PLC0415 - models first
-        from flows.selectors import live_template_is_published  # noqa: PLC0415 - models must be loaded first
+        # The flow engine answers conversations and resumes where staff hand one back in the inbox;
+        # test mode answers customers other than the test contact only when a published version
+        # exists. Imported here: models must be loaded first.
+        from conversations.handlers import bot_handler_register, bot_resumer_register  # noqa: PLC0415
+        from conversations.services.controls import published_bot_check_register  # noqa: PLC0415
+        from flows.pipeline import handle_message  # noqa: PLC0415
+        from flows.selectors import live_template_is_published  # noqa: PLC0415
+        from flows.services.resume import flow_resume  # noqa: PLC0415
 
+        bot_handler_register(handle_message)
         published_bot_check_register(live_template_is_published)
-
-        # Staff handing a conversation back in the inbox choose where the flow resumes.
-        from conversations.services import bot_resume_register  # noqa: PLC0415 - models first
-        from flows.services.resume import flow_resume  # noqa: PLC0415 - models must be loaded first
-
-        bot_resume_register(flow_resume)
+        bot_resumer_register(flow_resume)

@@ -21,11 +21,8 @@ from conversations.services.inbound import (
     message_record_inbound,
 )
 from conversations.services.inbox import (
-    BotResumption,
     ReplyRefused,
     ResumePoint,
-    bot_resume_register,
-    bot_resume_unregister,
     conversation_mark_read,
     conversation_release,
     conversation_reopen,
@@ -44,11 +41,8 @@ from conversations.services.outbound import (
 )
 
 __all__ = [
-    "BotResumption",
     "ReplyRefused",
     "ResumePoint",
-    "bot_resume_register",
-    "bot_resume_unregister",
     "channel_health_check",
     "channel_set_status",
     "channels_due_for_check",

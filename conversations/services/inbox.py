@@ -9,12 +9,10 @@ mode) do not apply to it, since a person is writing; opt-out, the channel's stat
 window do (`reply_refusal`).
 
 Handing back resumes the bot at a point staff choose (`ResumePoint`). Conversations knows no bot:
-the bot registers how it resumes (`bot_resume_register`, from its AppConfig.ready()), and that
-function moves only the bot's own state; the conversation's row is written here.
+the bot registers how it resumes (`conversations.handlers.bot_resumer_register`), and that moves
+only the bot's own state; the conversation's row is written here.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
@@ -22,6 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from conversations.handlers import bot_resume
 from conversations.models import Channel, Conversation, ConversationEvent, Message, Provider
 from conversations.services.outbound import message_queue_outbound
 
@@ -45,47 +44,18 @@ class ReplyRefused(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class BotResumption:
-    """What the bot did on resuming: messages to send now (objects with `text` and `delay_seconds`),
-    whether it now waits for the customer's answer, and the conversation's variables if it changed them."""
-
-    intents: list = field(default_factory=list)
-    waiting: bool = False
-    variables: dict | None = None
-
-
-# resume(conversation, point): `point` a ResumePoint, or None to forget where the bot stood (resolve).
-BotResume = Callable[[Conversation, str | None], BotResumption]
-_bot_resumers: list[BotResume] = []
-
-
-def bot_resume_register(resume: BotResume) -> BotResume:
-    """Register `resume(conversation, point) -> BotResumption`, called (in the caller's transaction,
-    the conversation locked) when staff hand a conversation back or resolve it. Twice is a no-op."""
-    if resume not in _bot_resumers:
-        _bot_resumers.append(resume)
-    return resume
-
-
-def bot_resume_unregister(resume: BotResume) -> None:
-    if resume in _bot_resumers:
-        _bot_resumers.remove(resume)
-
-
 def _bot_resume(conversation: Conversation, point: str | None) -> list[str]:
     """Let the registered bot resume at `point`; apply what it says to the (locked, unsaved)
     conversation and queue its messages. Returns the conversation fields it changed."""
+    done = bot_resume(conversation=conversation, point=point)
     changed = []
-    for resume in _bot_resumers:
-        done = resume(conversation, point)
-        if done.variables is not None:
-            conversation.variables = done.variables
-            changed.append("variables")
-        if done.waiting:
-            conversation.status = Conversation.Status.WAITING
-        for intent in done.intents:
-            message_queue_outbound(conversation=conversation, text=intent.text, delay_seconds=intent.delay_seconds)
+    if done.variables is not None:
+        conversation.variables = done.variables
+        changed.append("variables")
+    if done.waiting:
+        conversation.status = Conversation.Status.WAITING
+    for intent in done.intents:
+        message_queue_outbound(conversation=conversation, text=intent.text, delay_seconds=intent.delay_seconds)
     return changed
 
 

@@ -51,6 +51,7 @@ def message_queue_outbound(
     automatic: bool = True,
     notice: bool = False,
     sent_by=None,
+    turn_reply: bool = False,
 ) -> Message | None:
     """Queue one message to the conversation's customer: THE way anything is sent to a customer.
 
@@ -58,11 +59,12 @@ def message_queue_outbound(
     bot_status, human handoff and test mode are enforced here: a blocked message is not written
     and None is returned. The row is written in the caller's transaction; the send task is
     enqueued after commit (at `send_after` = now + delay_seconds). `notice=True` marks the
-    maintenance notice, the one automatic message allowed during maintenance. `sent_by`: the staff
+    maintenance notice, the one automatic message allowed during maintenance; `turn_reply=True`
+    the bot's answer to the turn being processed (see outbound_block_reason). `sent_by`: the staff
     member who wrote a human reply (`automatic=False`; the inbox checks its own rules first).
     """
     if automatic:
-        reason = outbound_block_reason(conversation, notice=notice)
+        reason = outbound_block_reason(conversation, notice=notice, turn_reply=turn_reply)
         if reason is not None:
             logger.info("outbound_blocked", conversation_id=conversation.pk, reason=reason)
             return None

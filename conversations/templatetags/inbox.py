@@ -13,7 +13,7 @@ from conversations.admin_inbox import INLINE_IMAGE_TYPES
 from conversations.models import ConversationEvent, Message
 from conversations.selectors import UNREAD_CAP, inbox_waiting_count
 from conversations.services import ResumePoint
-from leads.phones import mask_phone
+from customers.phones import mask_phone
 from tenants.selectors import NO_ACCESS
 
 register = template.Library()

@@ -2,7 +2,7 @@ import factory
 from django.utils import timezone
 
 from conversations.models import Channel, Conversation, Message
-from leads.models import Customer
+from customers.models import Customer
 from tenants.tests.factories import CompanyOwnedFactory
 
 

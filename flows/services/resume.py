@@ -9,8 +9,9 @@
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.handlers import BotResumption, OutboundIntent
 from conversations.models import Conversation
-from conversations.services import BotResumption, ResumePoint
+from conversations.services import ResumePoint
 from flows.engine import WAIT_FILE, WAIT_RESPONSE, Inbound, Position, decide
 from flows.models import FlowPosition
 from flows.selectors import template_snapshot_load
@@ -19,7 +20,7 @@ from flows.services.inbound import _carry_out, _store_position, starting_version
 MENU_KEYWORD = "menu"
 
 
-def flow_resume(conversation: Conversation, point: str | None) -> BotResumption:
+def flow_resume(*, conversation: Conversation, point: str | None) -> BotResumption:
     """Move the conversation's FlowPosition to `point` and return what the bot says now. Runs in the
     caller's transaction with the conversation locked; writes only the FlowPosition."""
     now = timezone.now()
@@ -42,7 +43,7 @@ def flow_resume(conversation: Conversation, point: str | None) -> BotResumption:
         turn = _carry_out(decision, conversation)
         _store_position(row, template_id, version, decision.position)
     return BotResumption(
-        intents=turn.intents,
+        intents=tuple(OutboundIntent(text=i.text, delay_seconds=i.delay_seconds) for i in turn.intents),
         waiting=decision.position.waiting_for in (WAIT_RESPONSE, WAIT_FILE),
         variables=turn.variables,
     )

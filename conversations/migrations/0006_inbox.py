@@ -26,7 +26,7 @@ def start_unread_counts_now(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0004_message_in_document_idx'),
+        ('conversations', '0005_customer_in_customers'),
         ('tenants', '0002_company_test_mode_help'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
