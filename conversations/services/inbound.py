@@ -161,6 +161,8 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> di
     if not reason and rate_limit_exceeded(conversation):
         reason = BlockReason.RATE_LIMITED
         Message.objects.for_company(company).filter(pk=message.pk).update(status=Message.Status.IGNORED, reason=reason)
+    if _stores_a_file(incoming, reason) and (message.media_url or message.media_id):
+        _schedule_download(company.pk, message.pk)
     if reason and reason != BlockReason.RATE_LIMITED:
         return {"event": "message", "result": "ignored", "reason": reason, "message_id": message.pk}
     # No UPDATE of the conversation here: its row is locked while it is processed or sent to (which
@@ -168,9 +170,15 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> di
     # last_inbound_at.
     if not reason:
         _schedule_processing(company, conversation)
-    if incoming.kind == MessageKind.DOCUMENT and (message.media_url or message.media_id):
-        _schedule_download(company.pk, message.pk)
     return {"event": "message", "result": "accepted", "reason": reason, "message_id": message.pk}
+
+
+def _stores_a_file(incoming: IncomingMessage, reason: str) -> bool:
+    """Documents the bot may read, and the images a customer sends (the bot does not answer them;
+    staff see them as thumbnails in the inbox), are downloaded and stored."""
+    if incoming.kind == MessageKind.DOCUMENT:
+        return reason in ("", BlockReason.RATE_LIMITED)
+    return incoming.kind == MessageKind.IMAGE and reason == f"kind:{MessageKind.IMAGE}"
 
 
 def _schedule_processing(company, conversation: Conversation) -> None:

@@ -181,6 +181,8 @@ def test_the_side_panel_shows_the_customer(company_a, conversation, agent_client
 
     for text in ("+5511987654321", "maria@example.com", "recebe mensagens", "outro-numero"):
         assert text in panel, text
+    titles = re.findall(r"<summary>([^<]+)</summary>", panel)
+    assert titles == ["Cliente", "Outras conversas", "Carrinho aberto", "Últimos pedidos", "Lead e recuperação"]
 
 
 def test_opening_the_chat_marks_it_read_for_an_agent(conversation, agent_client):

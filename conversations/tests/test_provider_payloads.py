@@ -190,6 +190,7 @@ EXPECTED = {
     ("gosac", "image"): {
         **MESSAGE,
         **ignored("kind:image"),
+        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
         "results": [{"event": "message", "result": "ignored", "reason": "kind:image"}, TICKET_UNCHANGED],
         "messages": [
             (
@@ -260,6 +261,7 @@ EXPECTED = {
     ("uazapi", "image"): {
         **MESSAGE,
         **ignored("kind:image"),
+        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
         "messages": [("in", "image", "", "ignored", "kind:image", "AC0C273EABCDC416379E99BE2A3CA149", WA_MEDIA, "")],
         "customers": [(*MARIA, {"uazapi": "5511987654321@s.whatsapp.net"})],
     },
@@ -318,6 +320,7 @@ EXPECTED = {
     ("evolution", "image"): {
         **MESSAGE,
         **ignored("kind:image"),
+        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
         "messages": [("in", "image", "essa aqui", "ignored", "kind:image", "3EB0FFEE0011223344AA", WA_MEDIA, "")],
         "customers": [("+5511987654321", "Maria", {"evolution": "5511987654321@s.whatsapp.net"})],
     },
@@ -360,6 +363,7 @@ EXPECTED = {
     ("meta_cloud", "image"): {
         **MESSAGE,
         **ignored("kind:image"),
+        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
         "messages": [("in", "image", "", "ignored", "kind:image", "wamid.xyzxyz", "", "")],
         "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
     },
