@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 from conversations.panel import customer_panel
 from conversations.permissions import can_work_conversations
 from conversations.selectors import (
+    ChatItem,
+    ChatPage,
     Cursor,
     InboxTab,
     chat_fingerprint,
@@ -230,17 +232,24 @@ class InboxAdminMixin:
     @method_decorator(require_POST)
     def reply_view(self, request, object_id):
         conversation = self._acting_on(request, object_id)
-        error = ""
+        error, message = "", None
         try:
             with company_scope(conversation.company_id):
-                conversation_reply(conversation=conversation, user=request.user, text=request.POST.get("text", ""))
+                message = conversation_reply(
+                    conversation=conversation, user=request.user, text=request.POST.get("text", "")
+                )
         except ReplyRefused as exc:
             error = str(exc.message)
         if request.htmx:
+            # The reply shows at once as it was queued (appended out of band), then the live part
+            # refreshes with its delivery status.
             context = {
                 "conversation": conversation,
                 "error": error,
                 "text": request.POST.get("text", "") if error else "",
+                "sent": ChatPage(items=[ChatItem(at=message.created_at, message=message)], first=None, older=None)
+                if message
+                else None,
             }
             response = self._render(request, "reply_form.html", conversation.company, context)
             response["HX-Trigger"] = "chat-refresh"

@@ -31,8 +31,8 @@ MAX_REPLY_CHARS = 4096  # WhatsApp's limit for one text message
 
 
 class ResumePoint(models.TextChoices):
-    RESTART = "restart", _("Restart the flow (at the customer's next message)")  # silent until they write
-    MENU = "menu", _("Main menu (sent now)")  # the bot sends its main menu at once
+    RESTART = "restart", _("Restart at the next message")  # the flow starts over when the customer writes
+    MENU = "menu", _("Send the main menu now")  # the bot sends its main menu at once
 
 
 class ReplyRefused(Exception):

@@ -218,7 +218,10 @@ def test_reply_from_the_page_is_queued_and_the_form_comes_back_empty(conversatio
 
     assert response.status_code == 200
     assert response["HX-Trigger"] == "chat-refresh"
-    assert 'id="reply-form"' in response.content.decode()
+    body = response.content.decode()
+    assert 'id="reply-form"' in body and "Já te ajudo!</textarea>" not in body
+    appended = body[body.index('hx-swap-oob="beforeend:#chat-live"') :]
+    assert 'data-status="queued"' in appended and "Já te ajudo!" in appended
     with company_scope(conversation.company_id):
         assert list(Message.objects.filter(direction="out").values_list("text", "status", "sent_by")) == [
             ("Já te ajudo!", "queued", agent.pk)
