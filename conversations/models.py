@@ -123,6 +123,13 @@ class Conversation(CompanyOwned):
         indexes = [
             models.Index(fields=["company", "status", "updated_at"], name="conversation_status_idx"),
             models.Index(fields=["company", "-updated_at", "-id"], name="conversation_activity_idx"),
+            # The inbox's first tab and the header badge (every admin page) read only conversations
+            # with a person or the bot paused: a few rows, whatever the company's history.
+            models.Index(
+                fields=["company", "-updated_at"],
+                condition=Q(status="handoff") | Q(bot_paused=True),
+                name="conversation_needs_human_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -104,5 +104,9 @@ class Migration(migrations.Migration):
             model_name='conversationevent',
             index=models.Index(fields=['company', 'conversation', 'created_at'], name='convevent_conversation_idx'),
         ),
+        migrations.AddIndex(
+            model_name='conversation',
+            index=models.Index(condition=models.Q(('status', 'handoff'), ('bot_paused', True), _connector='OR'), fields=['company', '-updated_at'], name='conversation_needs_human_idx'),
+        ),
         migrations.RunPython(start_unread_counts_now, migrations.RunPython.noop),
     ]

@@ -1,0 +1,78 @@
+"""How PostgreSQL reads the inbox's waiting conversations (first tab, and the header badge on every admin
+page): through the partial index of conversations with a person or the bot paused, so the rows read
+are those few, not the company's whole history."""
+
+import json
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from conversations.models import Channel, Conversation
+from conversations.selectors import InboxTab, inbox_conversations, needs_human
+from customers.models import Customer
+from tenants.scoping import company_scope
+
+HISTORY = 3000  # conversations of the company that are with the bot
+WAITING = 5
+
+
+def conversation_scans(queryset) -> list[tuple[str, str | None, int]]:
+    """(node, index, rows read) of every scan of the conversations table in the plan's main query."""
+    sql, params = queryset.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    found = []
+
+    def walk(node: dict, table: str | None) -> None:
+        table = node.get("Relation Name", table)
+        if table == "conversations_conversation" and "Scan" in node["Node Type"]:
+            read = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+            found.append((node["Node Type"], node.get("Index Name"), read * node["Actual Loops"]))
+        for child in node.get("Plans", []):
+            walk(child, None if node.get("Parent Relationship") == "SubPlan" else table)
+
+    walk(plan[0]["Plan"], None)
+    return found
+
+
+@pytest.fixture
+def busy_company(company_a, postgres_only):
+    with company_scope(company_a):
+        channel = Channel.objects.create(company=company_a, name="loja", status="connected")
+        people = Customer.objects.bulk_create(
+            Customer(company=company_a, phone=f"+55119{n:08d}") for n in range(HISTORY + WAITING)
+        )
+        Conversation.objects.bulk_create(
+            Conversation(
+                company=company_a,
+                channel=channel,
+                customer=person,
+                status="handoff" if n < WAITING else "completed",
+                bot_paused=n < WAITING,
+                staff_read_at=timezone.now(),
+            )
+            for n, person in enumerate(people)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE conversations_conversation")
+    return company_a
+
+
+def test_the_waiting_tab_reads_only_the_waiting_conversations(busy_company):
+    with company_scope(busy_company):
+        scans = conversation_scans(inbox_conversations(company=busy_company, tab=InboxTab.WAITING)[:50])
+
+    assert [(node, index) for node, index, _ in scans] == [("Index Scan", "conversation_needs_human_idx")]
+    assert scans[0][2] <= WAITING
+
+
+def test_the_header_badge_count_reads_only_the_waiting_conversations(busy_company):
+    with company_scope(busy_company):
+        waiting = Conversation.objects.filter(needs_human(busy_company))
+        scans = conversation_scans(waiting.values("pk"))
+
+    assert {index for _, index, _ in scans} == {"conversation_needs_human_idx"}
+    assert sum(read for *_, read in scans) <= WAITING
