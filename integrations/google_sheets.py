@@ -13,6 +13,8 @@ Public API:
     sheets_credentials(service_account_json, *, token_url=None, sheets_base_url=SHEETS_BASE_URL)
         -> SheetsCredentials from the JSON key file Google issues (str or dict); raises
         SheetsNotConfigured when empty, not JSON, or missing client_email/private_key.
+    service_account_check(service_account_json) -> None
+        ValidationError when the key's `token_uri` points to a private or local address (on save).
     fetch_access_token(creds, *, scope=SHEETS_SCOPE, timeout=None) -> str
         A new token from a newly signed assertion on every call (nothing cached between exports).
     export_rows(creds, spreadsheet_id, header, rows, *, sheet="Sheet1", mode="replace", timeout=None)
@@ -40,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from google.oauth2 import service_account
 
 from integrations import http
+from integrations.destinations import validate_public_url
 from integrations.errors import PermanentError, RetryableError
 
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -89,6 +92,18 @@ def sheets_credentials(
         token_url=token_url or info.get("token_uri") or GOOGLE_TOKEN_URL,
         sheets_base_url=sheets_base_url,
     )
+
+
+def service_account_check(service_account_json: str | dict) -> None:
+    """ValidationError when the key's `token_uri` points to a private or local address; a value that
+    is not a key file at all is left to `sheets_credentials` to refuse when it is used."""
+    try:
+        info = json.loads(service_account_json) if isinstance(service_account_json, str) else service_account_json
+    except ValueError:
+        return
+    token_uri = info.get("token_uri") if isinstance(info, dict) else None
+    if token_uri:
+        validate_public_url(str(token_uri), require_resolvable=False)
 
 
 def fetch_access_token(creds: SheetsCredentials, *, scope: str = SHEETS_SCOPE, timeout: float | None = None) -> str:

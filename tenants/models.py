@@ -1,15 +1,14 @@
 """Companies (the tenants), who belongs to them, their settings, and the base of every tenant-owned row."""
 
-import json
 import secrets
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from integrations.destinations import validate_public_url
 from tenants.fields import EncryptedTextField
 from tenants.managers import CompanyManager
 
@@ -172,16 +171,19 @@ class CompanySetting(CompanyOwned):
         return self.secret_value if self.value_type == self.ValueType.SECRET else self.value
 
 
-# Settings that name a place the server connects to, checked when saved (the outbound client checks
-# again on every connection): URLs (orders.erp) and a service account's token_uri (leads.sheets).
-# A host that does not resolve yet is saved: using it fails later with a clear error.
-URL_SETTING_KEYS = frozenset({"tiny_base_url", "pontta_base_url"})
-SERVICE_ACCOUNT_SETTING_KEYS = frozenset({"google_service_account_json"})
+# Checks the app that owns a setting adds in its AppConfig.ready() (orders: an ERP URL may not point
+# inside), run whenever that setting is saved: key -> callable raising ValidationError on the value.
+_SETTING_CHECKS: dict[str, Callable[[object], None]] = {}
+
+
+def setting_check_register(key: str, check: Callable[[object], None]) -> None:
+    """Run `check(value)` whenever setting `key` is saved with a value (admin, API, services)."""
+    _SETTING_CHECKS[key] = check
 
 
 def validate_setting_value(value_type: str, value, secret_value: str = "", *, key: str = "") -> None:
-    """Reject a value whose Python type does not match the declared setting type, and a URL setting
-    (`key`) that points to a private or local address."""
+    """Reject a value whose Python type does not match the declared setting type, or that the check
+    registered for `key` refuses."""
     kinds = CompanySetting.ValueType
     ok = {
         kinds.STRING: isinstance(value, str),
@@ -194,24 +196,13 @@ def validate_setting_value(value_type: str, value, secret_value: str = "", *, ke
         raise ValidationError({"value_type": _("Unknown setting type.")})
     if not ok:
         raise ValidationError({"value": _("The value does not match the declared type.")})
-    field = "secret_value" if value_type == kinds.SECRET else "value"
-    try:
-        _validate_destination(key, secret_value if value_type == kinds.SECRET else value)
-    except ValidationError as exc:
-        raise ValidationError({field: exc.messages}) from exc
-
-
-def _validate_destination(key: str, value) -> None:
-    if key in URL_SETTING_KEYS and value:
-        validate_public_url(str(value), require_resolvable=False)
-    elif key in SERVICE_ACCOUNT_SETTING_KEYS and value:
+    typed = secret_value if value_type == kinds.SECRET else value
+    check = _SETTING_CHECKS.get(key)
+    if check is not None and typed not in (None, ""):
         try:
-            info = json.loads(value) if isinstance(value, str) else value
-        except ValueError:
-            return  # not a key file at all: the export says so when it is used
-        token_uri = info.get("token_uri") if isinstance(info, dict) else None
-        if token_uri:
-            validate_public_url(str(token_uri), require_resolvable=False)
+            check(typed)
+        except ValidationError as exc:
+            raise ValidationError({"secret_value" if value_type == kinds.SECRET else "value": exc.messages}) from exc
 
 
 class ApiToken(CompanyOwned):
