@@ -19,28 +19,18 @@ conversations/tests/test_inbox_admin.py.
 
 import argparse
 import json
-import os
-import secrets
-import socket
-import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+from bench.scratch import in_scratch_database, measure  # noqa: E402 - after the path insert
+
 GOAL_MS = 300
-
-
-def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def fill(company, *, conversations: int, per_conversation: int, long_messages: int):
@@ -89,23 +79,6 @@ def fill(company, *, conversations: int, per_conversation: int, long_messages: i
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return chats[1], chats[-1]
-
-
-def measure(call, repeat: int) -> dict:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    call()  # warm-up
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        status = call().status_code
-    queries = len(captured)
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - began) * 1000)
-    return {"status": status, "queries": queries, "ms": statistics.median(times), "max": max(times)}
 
 
 def child(args) -> dict:
@@ -179,35 +152,12 @@ def main() -> None:
         print(json.dumps(child(args)))
         return
 
-    import psycopg
-
-    pg_name = f"balcao_bench_{secrets.token_hex(4)}"
-    env = {k: v for k, v in os.environ.items() if k not in ("DIRECT_URL", "DATABASE_URL", "CELERY_BROKER_URL")}
-    env.update(
-        DATABASE_URL=f"{PG_URL}/{pg_name}",
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DJANGO_DEBUG="false",
-        CELERY_BROKER_URL="memory://",
-        BENCH_CACHE_PREFIX=pg_name,
-        BALCAO_VAR_DIR=str(ROOT / "var" / "bench"),
-    )
-    if "REDIS_URL" not in env and redis_answers():
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as pg:
-        pg.execute(f'CREATE DATABASE "{pg_name}"')
-    try:
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT)
-        subprocess.run([*manage, "createcachetable", "--verbosity", "0"], env=env, check=True, cwd=ROOT)
-        command = [sys.executable, __file__, "--child", *sys.argv[1:]]
-        done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit("the measuring process failed (its error is above)")
-        print(f"cache: {'Redis' if 'REDIS_URL' in env else 'database'}")
-        print(table(json.loads(done.stdout.strip().splitlines()[-1]), args))
-    finally:
-        with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as pg:
-            pg.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    with tempfile.TemporaryDirectory() as var_dir:  # the demo writes its login there, not over the real one
+        results, redis = in_scratch_database(
+            [sys.executable, __file__, "--child", *sys.argv[1:]], BALCAO_VAR_DIR=var_dir
+        )
+    print(f"cache: {'Redis' if redis else 'database'}")
+    print(table(results, args))
 
 
 if __name__ == "__main__":
