@@ -210,16 +210,22 @@ def _messages_of(conversation: Conversation) -> QuerySet:
     )
 
 
+def history_query(conversation: Conversation, before: Cursor | None) -> QuerySet:
+    """The conversation's messages before `before` (all without it), newest first."""
+    messages = _messages_of(conversation).order_by("-created_at", "-id")
+    if before is None:
+        return messages
+    # The range on created_at alone is what the index reads; the OR only settles ties within it.
+    return messages.filter(created_at__lte=before.created_at).filter(
+        Q(created_at__lt=before.created_at) | Q(id__lt=before.id)
+    )
+
+
 def chat_history(*, conversation: Conversation, before: Cursor | None = None, limit: int = CHAT_PAGE) -> ChatPage:
     """The `limit` messages before `before` (the latest ones without it), oldest first, with the
     conversation's events of the same stretch of time. A constant number of queries, whatever the
     conversation's length: an index range read, never an OFFSET."""
-    messages = _messages_of(conversation).order_by("-created_at", "-id")
-    if before is not None:
-        messages = messages.filter(
-            Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, id__lt=before.id)
-        )
-    rows = list(messages[: limit + 1])
+    rows = list(history_query(conversation, before)[: limit + 1])
     more = len(rows) > limit
     rows = _of(conversation, reversed(rows[:limit]))
     first = Cursor.of(rows[0]) if rows else None
@@ -229,6 +235,16 @@ def chat_history(*, conversation: Conversation, before: Cursor | None = None, li
     return ChatPage(items=items, first=first or before, older=first if more else None)
 
 
+def live_query(conversation: Conversation, since: Cursor) -> QuerySet:
+    """The conversation's messages from `since` on, oldest first."""
+    return (
+        _messages_of(conversation)
+        .filter(created_at__gte=since.created_at)
+        .filter(Q(created_at__gt=since.created_at) | Q(id__gte=since.id))
+        .order_by("created_at", "id")
+    )
+
+
 def chat_live(*, conversation: Conversation, since: Cursor | None, from_start: bool = False) -> ChatPage:
     """Everything from `since` (the oldest message of the open page) to now, for the live refresh
     (new messages, delivery statuses), with the events since then (since the beginning when
@@ -236,16 +252,12 @@ def chat_live(*, conversation: Conversation, since: Cursor | None, from_start: b
     (`overflow` beyond)."""
     if since is None:
         return chat_history(conversation=conversation)
-    messages = (
-        _messages_of(conversation)
-        .filter(Q(created_at__gt=since.created_at) | Q(created_at=since.created_at, id__gte=since.id))
-        .order_by("created_at", "id")
-    )
+    messages = live_query(conversation, since)
     rows = list(messages[: CHAT_LIVE_MAX + 1])
     overflow = len(rows) > CHAT_LIVE_MAX
     rows = _of(conversation, rows[:CHAT_LIVE_MAX])
     return ChatPage(
-        items=_with_events(conversation, rows, since=since.created_at, until=None),
+        items=_with_events(conversation, rows, since=None if from_start else since.created_at, until=None),
         first=since,
         older=None,
         overflow=overflow,

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from conversations.models import Conversation, Message, ReceivedFile
+from conversations.models import Conversation, ConversationEvent, Message, ReceivedFile
 from conversations.selectors import CHAT_PAGE, Cursor
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from tenants.models import Membership
@@ -273,6 +273,22 @@ def test_the_live_part_answers_204_until_something_changes(conversation, agent_c
     assert changed.status_code == 200
     assert "nova mensagem" in changed.content.decode()
     assert 'id="chat-status" class="chat-status" hx-swap-oob="true"' in changed.content.decode()
+
+
+def test_the_live_part_of_a_whole_conversation_keeps_what_happened_before_its_first_message(
+    conversation, agent, agent_client
+):
+    with company_scope(conversation.company_id):
+        ConversationEvent.objects.create(
+            company_id=conversation.company_id, conversation=conversation, kind="taken", actor=agent
+        )
+        first = write(conversation, "primeira")
+    url = chat_url(conversation, "chat_live") + f"?since={Cursor.of(first)}"
+
+    whole = agent_client.get(url + "&start=1").content.decode()
+    part = agent_client.get(url + "&start=0").content.decode()
+
+    assert "Ana Souza assumiu" in whole and "Ana Souza assumiu" not in part
 
 
 def test_history_loads_backwards_by_keyset(conversation, agent_client):
