@@ -2,16 +2,10 @@ import factory
 from django.utils import timezone
 
 from carts.models import Cart, CartItem
-from leads.models import Customer
+from leads.tests.factories import CustomerFactory
 from tenants.tests.factories import CompanyOwnedFactory
 
-
-class CustomerFactory(CompanyOwnedFactory):
-    class Meta:
-        model = Customer
-
-    name = factory.Sequence(lambda n: f"Cliente {n}")
-    phone = factory.Sequence(lambda n: f"+55119{n:08d}")
+__all__ = ["CartFactory", "CartItemFactory", "CustomerFactory"]
 
 
 class CartFactory(CompanyOwnedFactory):

@@ -4,13 +4,13 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.models import Channel, ChannelStatusChange, Conversation, Message
+from conversations.models import Channel, ChannelStatusChange, Message
 from conversations.services import message_queue_outbound, message_status_apply, outbound_sweep
 from conversations.tasks import message_send_task
 from conversations.tests.conftest import make_channel
+from conversations.tests.factories import ConversationFactory
 from integrations.messaging.console import ConsoleProvider
 from integrations.testing.fake_server import FakeServer
-from leads.models import Customer
 from tenants.scoping import company_scope
 
 
@@ -21,10 +21,12 @@ def scope_a(company_a):
 
 
 def conversation_on(channel, phone="+5511987654321", contact_id="5511987654321@s.whatsapp.net"):
-    customer = Customer.objects.create(
-        company_id=channel.company_id, phone=phone, provider_contact_ids={channel.provider: contact_id}
+    return ConversationFactory(
+        company=channel.company,
+        channel=channel,
+        customer__phone=phone,
+        customer__provider_contact_ids={channel.provider: contact_id},
     )
-    return Conversation.objects.create(company_id=channel.company_id, channel=channel, customer=customer)
 
 
 def send(message):

@@ -7,13 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from conversations.models import Conversation
+from conversations.tests.factories import ConversationFactory
 from flows import actions
 from flows.engine import Document
 from flows.intents import OutboundIntent
 from flows.models import FlowMessage, FlowPosition
 from flows.services import flow_handle_inbound, flow_positions_reset_stale
 from flows.tests.factories import (
-    ConversationFactory,
     FlowFactory,
     FlowMessageFactory,
     FlowTemplateFactory,

@@ -15,7 +15,8 @@ from carts.tests.sweep_plans import (
     sweep_run,
 )
 from catalog.tests.concurrency import race
-from conversations.models import Channel, Conversation, Message
+from conversations.models import Message
+from conversations.tests.factories import ChannelFactory, ConversationFactory
 from orders.models import Order
 from orders.sweeps import orders_request_ratings, orders_sweep_unpaid
 
@@ -73,9 +74,9 @@ def test_order_sweeps_cost_does_not_depend_on_orders_not_due(company_a, postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_rating_sweeps_ask_each_order_once(postgres_only, company_a):
     customers = CustomerFactory.create_batch(20, company=company_a)
-    channel = Channel.objects.for_company(company_a).create(company=company_a, name="principal", status="connected")
+    channel = ChannelFactory(company=company_a, name="principal", status="connected")
     for customer in customers:
-        Conversation.objects.for_company(company_a).create(company=company_a, channel=channel, customer=customer)
+        ConversationFactory(company=company_a, channel=channel, customer=customer)
         _orders(company_a, 1, customer=customer, status="completed", completed_at=timezone.now() - timedelta(hours=1))
 
     asked = race(lambda _: orders_request_ratings(), range(2))
