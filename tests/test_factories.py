@@ -5,8 +5,9 @@ import pytest
 from carts.tests.factories import CartFactory, CartItemFactory
 from catalog.tests.factories import CategoryFactory, DeliveryZoneFactory, ProductFactory
 from conversations.tests.factories import ChannelFactory, ConversationFactory, InboundEventFactory, MessageFactory
+from customers.tests.factories import CustomerFactory
 from flows.tests.factories import FlowFactory, FlowMessageFactory, FlowTemplateFactory, SubflowFactory
-from leads.tests.factories import CustomerFactory, ImportRunFactory, LeadFactory
+from leads.tests.factories import ImportRunFactory, LeadFactory
 from orders.tests.factories import OrderFactory, OrderItemFactory, PaymentFactory
 from tenants.models import CompanyOwned
 from tenants.scoping import company_scope

@@ -2,10 +2,8 @@ import factory
 from django.utils import timezone
 
 from carts.models import Cart, CartItem
-from leads.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import CompanyOwnedFactory
-
-__all__ = ["CartFactory", "CartItemFactory", "CustomerFactory"]
 
 
 class CartFactory(CompanyOwnedFactory):

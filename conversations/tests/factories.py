@@ -1,7 +1,7 @@
 import factory
 
 from conversations.models import Channel, Conversation, InboundEvent, Message
-from leads.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import CompanyOwnedFactory
 
 

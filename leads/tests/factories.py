@@ -3,16 +3,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from leads.models import Customer, ImportRun, Lead
+from leads.models import ImportRun, Lead
 from tenants.tests.factories import CompanyOwnedFactory
-
-
-class CustomerFactory(CompanyOwnedFactory):
-    class Meta:
-        model = Customer
-
-    name = factory.Sequence(lambda n: f"Cliente {n}")
-    phone = factory.Sequence(lambda n: f"+55119{n:08d}")
 
 
 class LeadFactory(CompanyOwnedFactory):

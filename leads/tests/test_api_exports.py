@@ -10,8 +10,9 @@ from openpyxl import load_workbook
 
 from carts.models import Cart
 from carts.tests.factories import CartFactory
-from leads.models import Customer
-from leads.tests.factories import CustomerFactory, LeadFactory
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory
+from leads.tests.factories import LeadFactory
 from orders.tests.factories import OrderFactory
 from tenants.services import company_setting_set
 
@@ -188,7 +189,7 @@ def test_staff_toggle_whatsapp_sent_but_not_the_data(api_client_a, company_a):
 # --- Exports of the filtered admin lists ---------------------------------------------------------
 
 ADMIN_LISTS = [
-    "/admin/leads/customer/",
+    "/admin/customers/customer/",
     "/admin/leads/lead/",
     "/admin/leads/importedcart/",
     "/admin/carts/cart/",

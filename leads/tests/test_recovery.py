@@ -5,6 +5,8 @@ import pytest
 
 from carts.models import Cart
 from carts.tests.factories import CartFactory
+from customers.services import Person, customers_resolve
+from customers.tests.factories import CustomerFactory
 from leads.models import Lead
 from leads.recovery import (
     ABANDONED,
@@ -15,8 +17,6 @@ from leads.recovery import (
     recovery_status_of,
     recovery_summary,
 )
-from leads.services.customers import Person, customers_resolve
-from leads.tests.factories import CustomerFactory
 from orders.models import Order
 from orders.tests.factories import OrderFactory
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from carts.tests.factories import CartFactory
+from customers.tests.factories import CustomerFactory
 from leads import tasks
 from leads.models import ImportRun
-from leads.tests.factories import CustomerFactory
 from orders.tests.factories import OrderFactory
 from tenants.services import company_setting_set
 

@@ -17,7 +17,8 @@ from django.db import connection, transaction
 
 from carts.models import Cart
 from carts.tests.sweep_plans import analyze
-from leads.models import Customer, Lead
+from customers.models import Customer
+from leads.models import Lead
 from leads.recovery import RECOVERED, abandoned_carts, leads_with_customer_flag, with_recovery
 from orders.models import Order
 
@@ -113,7 +114,7 @@ def test_recovery_reads_only_the_persons_orders_in_the_window(company_a, company
 
     scans = subplan_scans(carts.values("id", "recovery_order_id"))
 
-    customer_nodes, customers_read = table_reads(scans, "leads_customer")
+    customer_nodes, customers_read = table_reads(scans, "customers_customer")
     assert customer_nodes and "Seq Scan" not in customer_nodes
     assert customers_read <= PEOPLE  # one customer per cart
     order_nodes, orders_read = table_reads(scans, "orders_order")
@@ -135,7 +136,7 @@ def test_customer_flag_looks_up_the_persons_orders_by_index(company_a, company_b
 
     scans = subplan_scans(leads.values("id", "is_customer"), seqscan=False)
 
-    customer_nodes, customers_read = table_reads(scans, "leads_customer")
+    customer_nodes, customers_read = table_reads(scans, "customers_customer")
     assert customer_nodes and "Seq Scan" not in customer_nodes
     assert customers_read <= PEOPLE  # one customer per lead
     order_nodes, orders_read = table_reads(scans, "orders_order")

@@ -1,9 +1,9 @@
 import pytest
 from django.utils import translation
 
-from carts.tests.factories import CustomerFactory
 from conversations.models import Channel, Message
 from conversations.tests.factories import ConversationFactory
+from customers.tests.factories import CustomerFactory
 
 
 @pytest.fixture

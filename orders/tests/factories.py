@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import factory
 
-from leads.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from orders.models import Order, OrderItem, Payment
 from tenants.tests.factories import CompanyOwnedFactory
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from carts.tests.factories import CustomerFactory
 from carts.tests.sweep_plans import (
     analyze,
     assert_reads_only_due_rows,
@@ -17,6 +16,7 @@ from carts.tests.sweep_plans import (
 from catalog.tests.concurrency import race
 from conversations.models import Message
 from conversations.tests.factories import ChannelFactory, ConversationFactory
+from customers.tests.factories import CustomerFactory
 from orders.models import Order
 from orders.sweeps import orders_request_ratings, orders_sweep_unpaid
 
@@ -48,7 +48,7 @@ def test_order_sweeps_cost_does_not_depend_on_orders_not_due(company_a, postgres
             company_a, count // 4, status="completed", completed_at=now - timedelta(days=2), rating_requested_at=now
         )
         _orders(company_a, count - count // 2 - count // 4, status="awaiting_payment", placed_at=now)
-        analyze("orders_order", "leads_customer")
+        analyze("orders_order", "customers_customer")
 
     not_due(10)
     small = sweep_run(_both_sweeps)
