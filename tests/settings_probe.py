@@ -8,18 +8,23 @@ new process would import it: one process serves many environments of a settings 
 
 `python -m tests.settings_probe commands <schema file>`: django.setup() under its own environment,
 then the deploy checks and the schema generation, each as `manage.py <args>` would run them.
+
+The test side: `probe(...)` starts one, `SettingsReader` (the `read_settings` fixture) asks it.
 """
 
 import contextlib
 import io
 import json
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import django
 from django.conf import Settings
 from django.core.management import ManagementUtility
 
+REPO = Path(__file__).resolve().parent.parent
 COMMANDS = {
     "check_security": ["check", "--deploy", "--tag", "security", "--fail-level", "WARNING"],
     "check_all": ["check", "--deploy", "--fail-level", "WARNING"],
@@ -66,6 +71,40 @@ def commands(schema_file: str) -> None:
     for key, args in COMMANDS.items():
         report[key] = manage(*args, *([schema_file] if key == "spectacular" else []))
     print(json.dumps(report))
+
+
+def probe(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.settings_probe", *args], cwd=REPO, text=True, stdout=subprocess.PIPE, **kwargs
+    )
+
+
+class SettingsReader:
+    """Settings as a fresh process would load them under an environment, read by one long-lived
+    `read` process per settings module instead of one process per environment."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def __call__(self, env: dict, *names: str) -> dict:
+        module = env["DJANGO_SETTINGS_MODULE"]
+        if module not in self.processes:
+            home = {"PATH": "/usr/bin:/bin", "HOME": str(self.directory)}
+            self.processes[module] = probe("read", stdin=subprocess.PIPE, env=home)
+        process = self.processes[module]
+        process.stdin.write(json.dumps({"env": env, "names": list(names)}) + "\n")
+        process.stdin.flush()
+        answer = json.loads(process.stdout.readline() or '{"error": "the settings probe exited"}')
+        if "error" in answer:
+            raise AssertionError(answer["error"])
+        return answer["values"]
+
+    def close(self) -> None:
+        for process in self.processes.values():
+            process.stdin.close()
+            if process.wait(timeout=30) != 0:
+                raise AssertionError(f"settings probe exited with {process.returncode}")
 
 
 if __name__ == "__main__":

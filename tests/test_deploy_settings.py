@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.settings_probe import probe
+
 REPO = Path(__file__).resolve().parent.parent
 SENTRY_TEST_DSN = "https://publickey@127.0.0.1:9/1"  # port 9 (discard): nothing is ever sent in these tests
 BASE, LOCAL, PRODUCTION = "config.settings.base", "config.settings.local", "config.settings.production"
@@ -34,45 +36,6 @@ def production_env(tmp_path) -> dict:
 
 def run_python(code: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-
-
-def probe(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.settings_probe", *args], cwd=REPO, text=True, stdout=subprocess.PIPE, **kwargs
-    )
-
-
-class SettingsReader:
-    """Settings as a fresh process would load them under an environment (tests/settings_probe.py),
-    read by one long-lived process per settings module instead of one process per environment."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self.processes: dict[str, subprocess.Popen] = {}
-
-    def __call__(self, env: dict, *names: str) -> dict:
-        module = env["DJANGO_SETTINGS_MODULE"]
-        if module not in self.processes:
-            home = {"PATH": "/usr/bin:/bin", "HOME": str(self.directory)}
-            self.processes[module] = probe("read", stdin=subprocess.PIPE, env=home)
-        process = self.processes[module]
-        process.stdin.write(json.dumps({"env": env, "names": list(names)}) + "\n")
-        process.stdin.flush()
-        answer = json.loads(process.stdout.readline() or '{"error": "the settings probe exited"}')
-        assert "error" not in answer, answer["error"]
-        return answer["values"]
-
-    def close(self) -> None:
-        for process in self.processes.values():
-            process.stdin.close()
-            assert process.wait(timeout=30) == 0
-
-
-@pytest.fixture(scope="module")
-def read_settings(tmp_path_factory):
-    reader = SettingsReader(tmp_path_factory.mktemp("settings-reader"))
-    yield reader
-    reader.close()
 
 
 @pytest.fixture(scope="module")
