@@ -20,7 +20,6 @@ Public API:
 """
 
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -30,6 +29,7 @@ import structlog
 from integrations import http
 from integrations.errors import IntegrationError, PermanentError
 from integrations.order_text import CatalogItem, OrderLine, parse_with_rules
+from integrations.text import fold
 
 logger = structlog.get_logger(__name__)
 
@@ -195,7 +195,7 @@ def _validated_lines(payload: Any, catalog: list[CatalogItem], max_quantity: int
         if item is None:
             raise LlmRejected("LLM named a product that is not in the catalog")
         name = entry.get("name")
-        if name is not None and _folded(str(name)) != _folded(item.name):
+        if name is not None and fold(str(name)) != fold(item.name):
             raise LlmRejected("LLM product name does not match the catalog")
         if "unit_price" in entry and not _same_price(entry["unit_price"], item.price):
             raise LlmRejected("LLM price does not match the catalog")
@@ -205,12 +205,6 @@ def _validated_lines(payload: Any, catalog: list[CatalogItem], max_quantity: int
         note = entry.get("note") or ""
         lines.append(OrderLine(item.product_id, quantity, str(note)[:200]))
     return lines
-
-
-def _folded(value: str) -> str:
-    """Case, accents and spacing do not make a different product name ("Guarana" is "Guaraná")."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
 
 
 def _same_price(value: Any, price: Decimal) -> bool:

@@ -16,10 +16,11 @@ Public API:
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from difflib import SequenceMatcher
+
+from integrations.text import strip_accents
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,6 @@ def parse_with_rules(text: str, catalog: list[CatalogItem], *, max_quantity: int
 # -- text into pieces ---------------------------------------------------------------------------
 
 
-def _strip_accents(value: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
-
-
 def _normalize_sizes(text: str) -> str:
     text = re.sub(r"(\d+)[.,](\d+)\s*(?:l|lt|lts|litro|litros)\b", r"\1.\2l", text)
     text = re.sub(r"(\d+)\s*(?:l|lt|lts|litro|litros)\b", r"\1l", text)
@@ -127,7 +124,7 @@ def _tokens(text: str) -> list[_Token]:
     for raw in _TOKEN.findall(text):
         shown = raw.strip("-")
         if shown:
-            tokens.append(_Token(shown, _strip_accents(shown)))
+            tokens.append(_Token(shown, strip_accents(shown)))
     return tokens
 
 
@@ -241,7 +238,7 @@ def _product_tokens(words: list[_Token]) -> tuple[str, ...]:
 
 def _name_variants(name: str) -> tuple[tuple[str, ...], ...]:
     """The name as words, and with hyphenated words joined ("coca-cola" → "cocacola")."""
-    text = _strip_accents(_normalize_sizes(name.lower()))
+    text = strip_accents(_normalize_sizes(name.lower()))
     words = _TOKEN.findall(text)
     split = tuple(_singular(p) for w in words for p in w.split("-") if p and p not in STOPWORDS)
     joined = tuple(_singular(w.replace("-", "")) for w in words if w.replace("-", "") not in STOPWORDS)
@@ -251,7 +248,7 @@ def _name_variants(name: str) -> tuple[tuple[str, ...], ...]:
 def _catalog_phrases(candidates: list[_Candidate]) -> tuple[set, set]:
     protected, bigrams = set(), set()
     for candidate in candidates:
-        words = [_singular(w) for w in _TOKEN.findall(_strip_accents(candidate.item.name.lower()))]
+        words = [_singular(w) for w in _TOKEN.findall(strip_accents(candidate.item.name.lower()))]
         for index in range(1, len(words) - 1):
             if words[index] == "e":
                 protected.add((words[index - 1], words[index + 1]))

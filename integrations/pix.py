@@ -33,9 +33,10 @@ Public API:
 """
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+
+from integrations.text import strip_accents
 
 PIX_GUI = "br.gov.bcb.pix"
 CURRENCY_BRL = "986"
@@ -181,8 +182,7 @@ def _with_crc(payload_without_crc: str) -> str:
 
 def _emv_text(value: str, limit: int) -> str:
     """ASCII printable text without accents, single-spaced, cut to `limit` characters."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    ascii_text = "".join(ch for ch in decomposed if " " <= ch <= "~")
+    ascii_text = "".join(ch for ch in strip_accents(value) if " " <= ch <= "~")
     return " ".join(ascii_text.split())[:limit].rstrip()
 
 
