@@ -26,7 +26,7 @@ if the reply were accepted and the service (flows.services.inbound) undoes the r
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from flows.intents import OutboundIntent
+from conversations.processing import OutboundIntent
 
 
 @dataclass

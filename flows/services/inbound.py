@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Conversation
+from conversations.processing import OutboundIntent
 from conversations.services import is_simulator_contact, is_test_contact
 from flows import actions
 from flows.engine import (
@@ -24,7 +25,6 @@ from flows.engine import (
     decide,
 )
 from flows.engine.core import is_stale
-from flows.intents import OutboundIntent
 from flows.models import FlowPosition
 from flows.selectors import live_template, template_published_version, template_snapshot_load
 
@@ -177,12 +177,12 @@ def _carry_out(decision: Decision, conversation) -> _CarriedOut:
     for action in decision.actions:
         if isinstance(action, SendMessage):
             offset += action.delay_seconds
-            done.intents.append(OutboundIntent(action.text, offset))
+            done.intents.append(OutboundIntent(text=action.text, delay_seconds=offset))
         elif isinstance(action, RunAction):
             produced, rejected = run_action_hook(action, conversation, done.variables)
             for intent in produced:
                 offset += intent.delay_seconds
-                done.intents.append(OutboundIntent(intent.text, offset))
+                done.intents.append(replace(intent, delay_seconds=offset))
             if rejected and action.reply is not None:
                 _unsave_reply(decision, done.variables, conversation.variables or {})
                 done.rejected = True
@@ -214,4 +214,4 @@ def run_action_hook(action: RunAction, conversation, variables: dict) -> tuple[l
     rejected = isinstance(produced, actions.Rejected)
     if rejected:
         produced = produced.messages
-    return [p if isinstance(p, OutboundIntent) else OutboundIntent(str(p)) for p in produced], rejected
+    return [p if isinstance(p, OutboundIntent) else OutboundIntent(text=str(p)) for p in produced], rejected
