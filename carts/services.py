@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carts.lock_objects import cart_qs_select_for_update
 from carts.matching import best_name, list_pick
 from carts.models import Cart, CartItem, SessionContext
 from catalog.models import DeliveryZone, Product
@@ -78,7 +79,7 @@ def cart_open_get(*, company: Company, customer: Customer) -> Cart | None:
 
 def _cart_lock(company: Company, customer: Customer, *, create: bool) -> Cart | None:
     """The customer's open cart, locked for this transaction; created when `create` (race-safe)."""
-    carts = Cart.objects.for_company(company).select_for_update()
+    carts = cart_qs_select_for_update(company=company)
     criteria = {"customer": customer, "source": Cart.Source.WHATSAPP, "status__in": Cart.EDITABLE}
     cart = carts.filter(**criteria).first()
     if cart is not None or not create:

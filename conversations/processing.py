@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from config.cache import cache_or
+from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Conversation, Message
 from conversations.services.controls import BlockReason, is_opt_out, is_simulator_contact, outbound_block_reason
 from conversations.services.outbound import message_queue_outbound
@@ -173,9 +174,7 @@ def conversation_process(*, conversation_id: int, message_id: int | None = None,
     now = timezone.now()
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("company", "customer", "channel")
-            .get(pk=conversation_id)
+            conversation_qs_select_for_update().select_related("company", "customer", "channel").get(pk=conversation_id)
         )
         company = conversation.company
         pending = list(

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations import mercadopago, pix
+from orders.lock_objects import payment_qs_select_for_update
 from orders.models import Order, Payment
 from orders.services import order_transition
 from tenants.models import Company
@@ -147,7 +148,7 @@ def payment_apply_status(*, payment: Payment, status: str, status_detail: str = 
     order was cancelled stays recorded for staff to refund; the order is not revived.
     """
     with transaction.atomic():
-        locked = Payment.objects.for_company(payment.company_id).select_for_update().get(pk=payment.pk)
+        locked = payment_qs_select_for_update(company=payment.company_id).get(pk=payment.pk)
         if locked.status == status:
             return False
         locked.status = status

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.lock_objects import channel_qs_select_for_update
 from conversations.models import Channel, ChannelStatusChange
 from conversations.providers import credentials_for, get_provider
 from integrations.errors import IntegrationError
@@ -31,7 +32,7 @@ def channel_set_status(
     `connected` captures the phone (E.164 when it parses) and clears the QR and the reconnect
     counter; `connecting` stores the latest QR when one is given. Returns True when the status changed.
     """
-    locked = Channel.objects.for_company(channel.company_id).select_for_update().get(pk=channel.pk)
+    locked = channel_qs_select_for_update(company=channel.company_id).get(pk=channel.pk)
     previous = locked.status
     now = timezone.now()
     locked.last_seen_at = now

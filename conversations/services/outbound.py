@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Channel, ChannelStatusChange, Conversation, Message
 from conversations.providers import MessageKind, credentials_for, get_provider
 from conversations.services.controls import outbound_block_reason
@@ -115,11 +116,7 @@ def conversation_send_due(*, conversation_id: int) -> SendRun:
     run = SendRun()
     now = timezone.now()
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("channel", "customer")
-            .get(pk=conversation_id)
-        )
+        conversation = conversation_qs_select_for_update().select_related("channel", "customer").get(pk=conversation_id)
         channel = conversation.channel
         due = list(
             conversation.messages.filter(

@@ -25,6 +25,7 @@ from flows.engine import (
     decide,
 )
 from flows.engine.core import is_stale
+from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowPosition
 from flows.selectors import live_template, template_published_version, template_snapshot_load
 
@@ -82,7 +83,7 @@ def flow_handle_inbound(
     now = now or timezone.now()
     stale_after = timedelta(minutes=conversation.company.state_stale_reset_min)
     with transaction.atomic():
-        row = FlowPosition.objects.select_for_update().filter(conversation=conversation).first()
+        row = flow_position_qs_select_for_update().filter(conversation=conversation).first()
         position = position_from_row(row)
         stale = is_stale(position, now, stale_after)
         template_id = version = snapshot = None

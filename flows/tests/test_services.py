@@ -1,8 +1,9 @@
+import threading
 from datetime import timedelta
 from functools import partial
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -10,6 +11,7 @@ from conversations.models import Conversation
 from conversations.processing import OutboundIntent
 from flows import actions
 from flows.engine import Document
+from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowMessage, FlowPosition
 from flows.services import flow_handle_inbound, flow_positions_reset_stale
 from flows.tests.factories import (
@@ -130,6 +132,47 @@ def test_stale_sweep_resets_only_idle_unpaused_conversations(scoped):
     assert waiting == {idle.pk: "nothing", fresh.pk: "response", paused.pk: "response"}
     assert Conversation.objects.get(pk=idle.pk).status == Conversation.Status.ACTIVE
     assert texts(flow_handle_inbound(conversation=idle, text="Ana")) == ["Olá!", "Qual é o seu nome?"]
+
+
+def test_stale_sweep_resets_a_bounded_batch_per_run(scoped):
+    pizzeria_template(scoped)
+    long_ago = timezone.now() - timedelta(minutes=130)
+    for conversation in ConversationFactory.create_batch(3, company=scoped):
+        flow_handle_inbound(conversation=conversation, text="oi", now=long_ago)
+
+    runs = [flow_positions_reset_stale(now=timezone.now(), batch=2) for _ in range(3)]
+
+    assert runs == [2, 1, 0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stale_sweep_skips_the_position_of_a_conversation_being_answered(postgres_only, company_a):
+    with company_scope(company_a):
+        pizzeria_template(company_a)
+        conversation = ConversationFactory(company=company_a)
+        flow_handle_inbound(conversation=conversation, text="oi", now=timezone.now() - timedelta(minutes=130))
+    locked, release = threading.Event(), threading.Event()
+
+    def answering():
+        try:
+            with company_scope(company_a), transaction.atomic():
+                flow_position_qs_select_for_update().get(conversation=conversation)
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=answering)
+    worker.start()
+    try:
+        assert locked.wait(timeout=10)
+        reset_while_locked = flow_positions_reset_stale(now=timezone.now())
+    finally:
+        release.set()
+        worker.join(timeout=10)
+
+    assert reset_while_locked == 0
+    assert flow_positions_reset_stale(now=timezone.now()) == 1
 
 
 def test_file_wait_reasks_then_advances_on_a_pdf(scoped):
