@@ -7,8 +7,10 @@ from tenants.lock_objects import company_owned_qs_select_for_update
 from tenants.models import Company
 
 
-def channel_qs_select_for_update(*, company: Company | int | None = None) -> QuerySet[Channel]:
-    return company_owned_qs_select_for_update(Channel, company=company)
+def channel_qs_select_for_update(
+    *, company: Company | int | None = None, skip_locked: bool = False
+) -> QuerySet[Channel]:
+    return company_owned_qs_select_for_update(Channel, company=company, skip_locked=skip_locked)
 
 
 def conversation_qs_select_for_update(*, company: Company | int | None = None) -> QuerySet[Conversation]:

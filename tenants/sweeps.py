@@ -2,7 +2,7 @@
 
 1. Visit the companies one at a time, in pk order, each inside its own `company_scope`:
    `for company in sweep_companies(): ...`. The sweep's queries go through the fail-closed tenant
-   manager like any other code, so a sweep needs no `.unscoped()` door and never mixes two
+   manager like any other code, so a sweep needs no unscoped escape hatch and never mixes two
    companies' rows.
 2. In each company, read only the due rows, with a filter that a partial index leading with
    `company` answers (status in the index condition, the due timestamp in its columns), and at

@@ -182,6 +182,23 @@ def test_sweep_resends_stuck_rows_and_expires_those_that_waited_out_a_disconnect
     assert "disconnected" in old.reason
 
 
+def test_sweep_takes_a_batch_per_company(company_a, company_b, enqueued, django_capture_on_commit_callbacks):
+    stuck = []
+    for company in (company_a, company_b):
+        with company_scope(company):
+            conversation = conversation_on(make_channel(company))
+            for text in ("um", "dois"):
+                stuck.append(message_queue_outbound(conversation=conversation, text=text))
+    Message.objects.unscoped().update(send_after=timezone.now() - timedelta(minutes=5))
+    enqueued.calls.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = outbound_sweep(batch=1)
+
+    assert result == {"claimed": 2, "resent": 2, "expired": 0, "full": True}
+    assert sorted(kwargs["company_id"] for kwargs in enqueued.of("message_send_task")) == [company_a.pk, company_b.pk]
+
+
 def test_old_message_expires_on_reconnect_instead_of_being_sent(channel_a, scope_a, enqueued, settings):
     settings.OUTBOUND_EXPIRE_AFTER_SECONDS = 60
     message = message_queue_outbound(conversation=conversation_on(channel_a), text="late")
