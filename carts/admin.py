@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from carts.models import Cart, CartItem, SessionContext
-from leads.exports import ExportAdminMixin  # issue 6
-from leads.sheets import SheetsExportAdminMixin  # issue 8
+from leads.exports import ExportAdminMixin
+from leads.sheets import SheetsExportAdminMixin
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 
 

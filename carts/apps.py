@@ -9,6 +9,6 @@ class CartsConfig(AppConfig):
 
         register_all()
 
-        from carts.free_text import register  # noqa: PLC0415 - issue 8: the "order_free_text" action
+        from carts.free_text import register  # noqa: PLC0415 - models must be loaded first
 
         register()

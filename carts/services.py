@@ -25,7 +25,7 @@ from orders.models import Order, OrderItem
 from orders.services import OrderLine, order_last_for_repeat, order_place
 from tenants.models import Company
 
-SESSION_TTL = timedelta(minutes=30)  # seed 000: "sessões expiradas (>30 minutos)"
+SESSION_TTL = timedelta(minutes=30)  # a numbered list shown is remembered this long
 
 
 class CartError(Exception):
@@ -132,7 +132,7 @@ def cart_add_item(
     text: str = "",
     product: Product | None = None,
     quantity: int = 1,
-    note: str = "",  # issue 8: the note of an LLM-read line ("sem cebola")
+    note: str = "",  # the note of an LLM-read line ("sem cebola")
 ) -> AddResult:
     """Add to the customer's open cart (created if needed) what `text` asks, or `product` x `quantity`.
 

@@ -12,7 +12,7 @@ from orders.api.views import OrderViewSet
 from tenants.api_views import CompanySettingViewSet, MembershipViewSet
 
 router = DefaultRouter()
-# Seed 004's clients call the routes without the trailing slash (`/api/bot/status`); a redirect
+# Existing bot clients call the routes without the trailing slash (`/api/bot/status`); a redirect
 # would turn their POSTs into errors, so both spellings are served.
 router.trailing_slash = "/?"
 router.register("company-settings", CompanySettingViewSet, basename="company-setting")

@@ -35,7 +35,7 @@ logger = structlog.get_logger(__name__)
 
 GROQ_BASE_URL = "https://api.groq.com/openai/v1"
 DEFAULT_MODEL = "llama-3.3-70b-versatile"
-MAX_TEXT_CHARS = 4000  # seed 003 MAX_INCOMING_TEXT_CHARS
+MAX_TEXT_CHARS = 4000  # longer texts are cut before they reach the model
 PRICE_TOLERANCE = Decimal("0.005")  # half a centavo: float rounding in the model's JSON, not a new price
 TOOL_NAME = "record_order"
 

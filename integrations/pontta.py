@@ -1,6 +1,6 @@
-"""Pontta ERP client: JWT login per company, shared through the cache, and tickets (seed 004).
+"""Pontta ERP client: JWT login per company, shared through the cache, and tickets.
 
-Pontta has no public API reference; the shapes are the seed's: `POST {base}/auth/login` with JSON
+Pontta has no public API reference; the shapes are those of the integration it replaces: `POST {base}/auth/login` with JSON
 `{"email", "password"}` and header `Businessunit` answers `{"token": "<JWT>"}`; every other call sends
 `Businessunit` and `Authorization: Bearer <JWT>`; `POST {base}/tickets` takes
 `{"contact_id", "subject", "message", "status": "open"}`; `GET {base}/tickets?contact_id=` lists them.
@@ -39,7 +39,7 @@ from integrations import http
 from integrations.errors import PermanentError, RetryableError
 
 RENEW_MARGIN_SECONDS = 60  # renew a minute early so a token never expires mid-request
-DEFAULT_TOKEN_SECONDS = 3600  # seed 004 assumes one hour when nothing says otherwise
+DEFAULT_TOKEN_SECONDS = 3600  # one hour when the login answer gives no expiry
 LOCK_SECONDS = 30  # longer than a login call may take
 LOCK_WAIT_SECONDS = 20
 LOCK_POLL_SECONDS = 0.05

@@ -1,4 +1,4 @@
-"""QR code images of Pix payloads, for `GET /payments/qr/<payment_id>.png` (seed 003).
+"""QR code images of Pix payloads, for `GET /payments/qr/<payment_id>.png`.
 
 Public API:
     qr_png(payload: str, box_size: int = 8, border: int = 4) -> bytes

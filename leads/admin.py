@@ -16,7 +16,7 @@ from tenants.admin_mixins import CompanyScopedAdmin
 
 
 @admin.register(Customer)
-class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):  # Sheets: issue 8
+class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):
     export_name = "clientes"
     export_columns = (
         column(_("name"), "name"),
@@ -31,7 +31,7 @@ class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin
 
 
 @admin.register(Lead)
-class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):  # Sheets: issue 8
+class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):
     export_name = "leads"
     export_message = LEAD_MESSAGE
     export_columns = (

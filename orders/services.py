@@ -138,7 +138,7 @@ def order_transition(*, order: Order, to: str, notify: bool = True) -> bool:
                 status=Payment.Status.CANCELLED, updated_at=now
             )
         if to == S.COMPLETED:
-            erp.erp_push_on_commit(locked)  # issue 8: ERP push enqueued after commit, if the company has an ERP
+            erp.erp_push_on_commit(locked)  # ERP push enqueued after commit, if the company has an ERP
         if notify:
             text = notifications.order_paid_text(locked) if to == S.PAID else notifications.order_status_text(locked)
             if text:

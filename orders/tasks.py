@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from orders.erp_tasks import order_erp_push_task  # noqa: F401 - registers the ERP push task (issue 8)
+from orders.erp_tasks import order_erp_push_task  # noqa: F401 - registers the ERP push task
 from orders.sweeps import orders_request_ratings
 
 

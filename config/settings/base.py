@@ -197,9 +197,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Platform limits and outbound calls (per-company tuning lives on Company) ------------------
-MAX_WEBHOOK_BODY_BYTES = env.int("MAX_WEBHOOK_BODY_BYTES", default=256 * 1024)  # 256 KiB, seed 003
-PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds, seed 003 UAZAPI_TIMEOUT
-PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # seed 003 UAZAPI_SEND_RETRIES
+MAX_WEBHOOK_BODY_BYTES = env.int("MAX_WEBHOOK_BODY_BYTES", default=256 * 1024)  # 256 KiB
+PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds
+PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # a send fails after this many retries
 HTTP_VERIFY_TLS = env.bool("HTTP_VERIFY_TLS", default=True)
 CRON_SECRET = env.str("CRON_SECRET", default="")
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
@@ -219,13 +219,13 @@ LOGGING = {
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 
-# --- Conversations pipeline (issue 3) ---
+# --- Conversations pipeline ---
 ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=False)
 OUTBOUND_EXPIRE_AFTER_SECONDS = env.int("OUTBOUND_EXPIRE_AFTER_SECONDS", default=60 * 60)
 MAX_RECEIVED_FILE_BYTES = env.int("MAX_RECEIVED_FILE_BYTES", default=16 * 1024 * 1024)
 CONVERSATIONS_BOT_HANDLER = env.str("CONVERSATIONS_BOT_HANDLER", default="orders.replies.handle_message")
 
-# --- Business integrations (issue 8) ---
+# --- Business integrations ---
 # LLM for free-text orders (OpenAI-compatible; Groq by default). Empty key: the rule-based parser only.
 GROQ_API_KEY = env.str("GROQ_API_KEY", default="")
 LLM_BASE_URL = env.str("LLM_BASE_URL", default="https://api.groq.com/openai/v1")
@@ -233,5 +233,5 @@ LLM_MODEL = env.str("LLM_MODEL", default="llama-3.3-70b-versatile")
 # Google Sheets API root; change only to point at a proxy or a local fake.
 GOOGLE_SHEETS_BASE_URL = env.str("GOOGLE_SHEETS_BASE_URL", default="https://sheets.googleapis.com/v4")
 
-# --- Orders / Pix (issue 5) ---
+# --- Orders / Pix ---
 MERCADOPAGO_BASE_URL = env.str("MERCADOPAGO_BASE_URL", default="https://api.mercadopago.com")

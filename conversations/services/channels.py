@@ -1,4 +1,4 @@
-"""Channel status (seed 002 transitions), its history, and the periodic health check with backoff.
+"""Channel status and its transitions, its history, and the periodic health check with backoff.
 
 Transitions (SPEC §4): created → connecting; authenticated → connecting; ready → connected (the
 phone number is captured); auth failure or disconnect → disconnected. Every change writes a
