@@ -5,22 +5,8 @@ claims iss=client_email, scope, aud=token endpoint, iat, exp=iat+1h) is exchange
 endpoint (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`) for a Bearer access token.
 Writes use Sheets API v4 `spreadsheets.values.append` / `.update` / `.clear` with
 `valueInputOption=RAW`, so a value typed as "=HYPERLINK(...)" or "+5511..." is stored as text.
-
-Public API:
-    SheetsNotConfigured(PermanentError)   no or unusable service-account JSON; message fit for staff
-    SheetsCredentials(client_email, private_key, private_key_id="", token_url=GOOGLE_TOKEN_URL,
-                      sheets_base_url=SHEETS_BASE_URL)
-    sheets_credentials(service_account_json, *, token_url=None, sheets_base_url=SHEETS_BASE_URL)
-        -> SheetsCredentials from the JSON key file Google issues (str or dict); raises
-        SheetsNotConfigured when empty, not JSON, or missing client_email/private_key.
-    fetch_access_token(creds, *, scope=SHEETS_SCOPE, timeout=None) -> str
-    export_rows(creds, spreadsheet_id, header, rows, *, sheet="Sheet1", mode="replace", timeout=None)
-        -> ExportResult(updated_range, updated_rows)
-        mode="replace" clears the sheet and writes header + rows from A1; mode="append" adds only
-        the rows after the sheet's existing table. Cells: None → "", Decimal → number,
-        date/datetime → ISO text, bool/int/float as they are, anything else → str.
-    Errors: RetryableError (network, 429, 5xx), PermanentError (rejected key, no access to the
-    spreadsheet, bad range).
+Errors: RetryableError (network, 429, 5xx), PermanentError (rejected key, no access to the
+spreadsheet, bad range).
 """
 
 import base64
@@ -67,7 +53,8 @@ class ExportResult:
 def sheets_credentials(
     service_account_json: str | dict | None, *, token_url: str | None = None, sheets_base_url: str = SHEETS_BASE_URL
 ) -> SheetsCredentials:
-    """Credentials from a service-account key (JSON text or parsed); SheetsNotConfigured if unusable."""
+    """Credentials from the service-account key file Google issues (JSON text or parsed);
+    SheetsNotConfigured when it is empty, not JSON, or lacks client_email or private_key."""
     if not service_account_json:
         raise SheetsNotConfigured(
             _("Google Sheets is not configured: add a service account JSON key in the company settings.")
@@ -118,7 +105,12 @@ def export_rows(
     mode: Literal["replace", "append"] = "replace",
     timeout: float | None = None,
 ) -> ExportResult:
-    """Write `rows` (and in replace mode `header`) to `sheet` of `spreadsheet_id`."""
+    """Write `rows` (and in replace mode `header`) to `sheet` of `spreadsheet_id`.
+
+    mode="replace" clears the sheet and writes header + rows from A1; mode="append" adds only the
+    rows after the sheet's existing table. Cells: None → "", Decimal → number, date/datetime → ISO
+    text, bool/int/float as they are, anything else → str.
+    """
     token = fetch_access_token(creds, timeout=timeout)
     headers = {"Authorization": f"Bearer {token}"}
     sheet_range = "'" + sheet.replace("'", "''") + "'"

@@ -1,18 +1,6 @@
 """Rule-based reading of free-text orders ("2 pizzas de calabresa e uma coca 2l") against a catalog.
 
 Deterministic and offline: the fallback when no LLM key is set or the LLM fails (SPEC §9).
-
-Public API:
-    CatalogItem(product_id, name, price)        a product the customer may order (plain data)
-    OrderLine(product_id, quantity, note="")     one understood order line
-    RulesResult(lines, unmatched)                what was understood, and the pieces that were not
-    parse_with_rules(text, catalog, *, max_quantity=10) -> RulesResult
-        Splits the message on "e", ",", "+", ";", newlines and on a new quantity; reads quantities in
-        digits, words ("um".."doze", "meia dúzia", "uma dúzia"), "2x" and "x2"; matches product names
-        forgivingly (accents, case, plurals, small typos, "coca-cola"/"cocacola", size words such as
-        "grande" or "2l" that pick among variants); "sem cebola" becomes the line's note. A piece that
-        names no product unambiguously, or asks more than `max_quantity`, goes to `unmatched` (its
-        text as typed) so the bot can ask; chatter with no quantity and no near product is ignored.
 """
 
 import re
@@ -25,6 +13,8 @@ from integrations.text import strip_accents
 
 @dataclass(frozen=True)
 class CatalogItem:
+    """A product the customer may order."""
+
     product_id: int | str
     name: str
     price: Decimal
@@ -39,6 +29,8 @@ class OrderLine:
 
 @dataclass(frozen=True)
 class RulesResult:
+    """What was understood, and the pieces that were not (as typed)."""
+
     lines: tuple[OrderLine, ...]
     unmatched: tuple[str, ...] = ()
 
@@ -79,7 +71,15 @@ class _Candidate:
 
 
 def parse_with_rules(text: str, catalog: list[CatalogItem], *, max_quantity: int = 10) -> RulesResult:
-    """Read `text` into order lines for products of `catalog`; see the module docstring for the rules."""
+    """Read `text` into order lines for products of `catalog`.
+
+    Splits the message on "e", ",", "+", ";", newlines and on a new quantity; reads quantities in
+    digits, words ("um".."doze", "meia dúzia", "uma dúzia"), "2x" and "x2"; matches product names
+    forgivingly (accents, case, plurals, small typos, "coca-cola"/"cocacola", size words such as
+    "grande" or "2l" that pick among variants); "sem cebola" becomes the line's note. A piece that
+    names no product unambiguously, or asks more than `max_quantity`, goes to `unmatched` (its text
+    as typed) so the bot can ask; chatter with no quantity and no near product is ignored.
+    """
     candidates = [_Candidate(item, _name_variants(item.name)) for item in catalog]
     protected_pairs, name_bigrams = _catalog_phrases(candidates)
     lines: list[OrderLine] = []
