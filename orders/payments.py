@@ -74,8 +74,11 @@ def payment_qr_url(payment: Payment) -> str:
 def pix_charge_create(*, order: Order) -> Payment:
     """Create (or return the existing pending) Pix charge of `order` and move it to awaiting_payment.
 
-    Mercado Pago: the Payment row is written first, then the charge is created outside any
-    transaction with X-Idempotency-Key = the row's public id, so a retry never charges twice.
+    Mercado Pago: the pending Payment row is written (or reused) first, then the charge is created
+    with X-Idempotency-Key = the row's public id, so a retry that finds the row reuses the key and
+    Mercado Pago answers with the same charge. The HTTP call runs inside the caller's transaction:
+    the bot's checkout action calls this during message processing, under the conversation's row
+    lock, and if that transaction rolls back the row (and so the key) is gone while the charge stays.
     Raises PixNotConfigured, integrations errors (RetryableError/PermanentError) from Mercado Pago.
     """
     company = order.company
