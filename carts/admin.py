@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from carts.models import Cart, CartItem, SessionContext
-from leads.exports import ExportAdminMixin
-from leads.sheets import SheetsExportAdminMixin
+from exports.sheets import SheetsExportAdminMixin
+from exports.writers import ExportAdminMixin
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 
 

@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from leads.exports import ExportAdminMixin
-from leads.sheets import SheetsExportAdminMixin
+from exports.sheets import SheetsExportAdminMixin
+from exports.writers import ExportAdminMixin
 from orders.erp_admin import ERP_FIELDS, erp_push_again_action
 from orders.models import Order, OrderItem, Payment
 from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition

@@ -16,8 +16,8 @@ from django.utils import timezone
 from conversations.lock_objects import channel_qs_select_for_update
 from conversations.models import Channel, ChannelStatusChange
 from conversations.providers import credentials_for, get_provider
+from customers.phones import normalize_phone
 from integrations.errors import IntegrationError
-from leads.phones import normalize_phone
 from tenants.sweeps import sweep_companies
 
 logger = structlog.get_logger(__name__)

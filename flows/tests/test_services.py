@@ -7,8 +7,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from conversations.handlers import OutboundIntent
 from conversations.models import Conversation
-from conversations.processing import OutboundIntent
 from flows import actions
 from flows.engine import Document
 from flows.lock_objects import flow_position_qs_select_for_update
@@ -203,8 +203,7 @@ def test_action_hook_gets_the_reply_and_its_messages_follow(scoped):
 
     def add_to_cart(ctx):
         seen.append((ctx.reply, ctx.conversation.pk))
-        ctx.variables["cart"] = ctx.reply
-        return [OutboundIntent(text="Adicionado!", delay_seconds=3)]
+        return [actions.SetVariable("cart", ctx.reply), OutboundIntent(text="Adicionado!", delay_seconds=3)]
 
     actions.register("test_add_to_cart", add_to_cart)
     try:
@@ -255,12 +254,12 @@ def picky(scoped):
 
     def pick(ctx):
         calls.append(("pick", ctx.reply))
-        ctx.variables["tries"] = ctx.variables.get("tries", 0) + 1
+        tries = actions.SetVariable("tries", ctx.variables.get("tries", 0) + 1)
         if ctx.reply != "calabresa":
             return actions.Rejected(
-                [OutboundIntent(text=f"Não entendi: {ctx.reply}", delay_seconds=2), "Temos: calabresa."]
+                [tries, OutboundIntent(text=f"Não entendi: {ctx.reply}", delay_seconds=2), "Temos: calabresa."]
             )
-        return ["Ok!"]
+        return [tries, "Ok!"]
 
     def after(ctx):
         calls.append(("after", ctx.reply))

@@ -10,7 +10,7 @@ Readers take an open connection and the table prefix; ``start``/``end`` are awar
 range is [start, end); rows are streamed in keyset batches of ``batch_size``, and each ``count_*``
 gives the total for progress.
 
-Phones are returned as typed (``*_phone_raw``); normalise them with ``leads.phones.normalize_phone``.
+Phones are returned as typed (``*_phone_raw``); normalise them with ``customers.phones.normalize_phone``.
 
 Typical use::
 

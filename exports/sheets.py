@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from exports.writers import Column, list_display_columns
 from integrations.errors import IntegrationError
 from integrations.google_sheets import (
     ExportResult,
@@ -22,7 +23,6 @@ from integrations.google_sheets import (
     export_rows,
     sheets_credentials,
 )
-from leads.exports import Column, list_display_columns
 from tenants.services import company_setting_get
 
 
@@ -45,7 +45,7 @@ def sheets_export(company, header: list[str], rows: list[list], *, tab: str) -> 
 class SheetsExportAdminMixin:
     """Adds the "Exportar para Google Sheets" action to a company-scoped ModelAdmin.
 
-    Columns: the admin's `export_columns` (leads.exports.Column) if it has them, else its
+    Columns: the admin's `export_columns` (exports.writers.Column) if it has them, else its
     `list_display` fields. Tab: `sheets_tab`, else `export_name`, else the model's name.
     """
 
