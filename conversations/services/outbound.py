@@ -17,7 +17,6 @@ from conversations.lock_objects import conversation_qs_select_for_update, messag
 from conversations.models import Channel, ChannelStatusChange, Conversation, Message
 from conversations.providers import MessageKind, credentials_for, get_provider
 from conversations.services.controls import outbound_block_reason
-from conversations.urlsafety import url_is_public
 from integrations.errors import PermanentError, RetryableError
 from tenants.sweeps import sweep_companies
 from tenants.tasks import task_publish_on_commit
@@ -179,8 +178,6 @@ def _send_one(message: Message, conversation: Conversation, channel: Channel) ->
 
 
 def _provider_send(message: Message, conversation: Conversation, channel: Channel):
-    if channel.base_url and not url_is_public(channel.base_url):
-        raise PermanentError("the channel's provider URL points to a private or local address")
     provider = get_provider(channel.provider)
     credentials = credentials_for(channel)
     to = reply_target(conversation)
