@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from tenants.admin_mixins import CompanyScopedAdmin, scoped_queryset_for
+from tenants.admin_mixins import CompanyScopedAdmin, RoleCheckedAdmin, scoped_queryset_for
 from tenants.crypto import mask_secret
 from tenants.login_throttle import ThrottledAdminAuthenticationForm
 from tenants.models import ApiToken, Company, CompanySetting, Membership
@@ -19,7 +19,7 @@ def _access(request):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(RoleCheckedAdmin):
     list_display = ("name", "slug", "active", "bot_enabled", "bot_status", "test_mode")
     list_filter = ("active", "bot_enabled", "bot_status")
     search_fields = ("name", "slug")

@@ -122,7 +122,9 @@ def bind_company(form_class, company):
     return CompanyBoundForm
 
 
-class CompanyScopedAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+class RoleCheckedAdmin(admin.ModelAdmin):
+    """Admin actions and custom pages follow the role matrix (the has_*_permission methods are each subclass's)."""
+
     @property
     def urls(self):
         """Every page a subclass adds in get_urls() answers only the roles the matrix names for it."""
@@ -157,6 +159,8 @@ class CompanyScopedAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         return super().changelist_view(request, extra_context)
 
+
+class CompanyScopedAdmin(CompanyScopedAdminMixin, RoleCheckedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         company = _access(request).company
