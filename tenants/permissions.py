@@ -130,7 +130,7 @@ ADMIN: dict[str, AdminEntry] = {
     ),
     "orders.Payment": records(),
     # leads
-    "leads.Customer": day_to_day(actions=EXPORTS),
+    "customers.Customer": day_to_day(actions=EXPORTS),
     "leads.Lead": day_to_day(actions=EXPORTS),
     "leads.ImportRun": AdminEntry(
         view=EVERYONE,
