@@ -6,6 +6,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tenants.models import ApiToken, Company, CompanySetting, Membership, validate_setting_value
 
@@ -22,6 +23,13 @@ def membership_set(*, company: Company, user, role: str) -> Membership:
         company=company, user=user, defaults={"role": role}
     )
     return membership
+
+
+def ensure_an_owner_remains(*, company: Company, leaving) -> None:
+    """Raise unless `company` keeps an owner once the memberships `leaving` (ids) stop being owners."""
+    owners = Membership.objects.for_company(company).filter(role=Membership.Role.OWNER)
+    if not owners.exclude(pk__in=list(leaving)).exists():
+        raise ValidationError(_("A company keeps at least one owner."))
 
 
 def user_ensure(*, username: str, email: str = "", password: str | None = None, staff: bool = True):
@@ -73,7 +81,7 @@ def company_setting_set(*, company: Company, key: str, value, value_type: str, d
     plain_value = None if is_secret else value
     if is_secret and not isinstance(value, str):
         raise ValidationError({"value": "Secrets are text."})
-    validate_setting_value(value_type, plain_value, secret_value)
+    validate_setting_value(value_type, plain_value, secret_value, key=key)
     setting, _ = CompanySetting.objects.for_company(company).update_or_create(
         company=company,
         key=key,

@@ -10,14 +10,6 @@ from django.utils import timezone
 from carts.models import Cart, SessionContext
 from carts.sweeps import carts_cleanup_old, carts_sweep_abandoned
 from carts.tests.factories import CartFactory
-from carts.tests.sweep_plans import (
-    analyze,
-    assert_reads_only_due_rows,
-    claim_scans,
-    claims,
-    statement_shapes,
-    sweep_run,
-)
 from catalog.models import Product, StockMovement
 from catalog.services import stock_set
 from catalog.tests.concurrency import race
@@ -27,6 +19,14 @@ from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from orders.models import Order
 from orders.services import OrderLine, order_place, order_transition
+from tenants.tests.sweep_plans import (
+    analyze,
+    assert_reads_only_due_rows,
+    claim_scans,
+    claims,
+    statement_shapes,
+    sweep_run,
+)
 
 CRON_SECRET = "s3cret"
 

@@ -5,7 +5,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from carts.tests.sweep_plans import (
+from catalog.tests.concurrency import race
+from conversations.models import Message
+from conversations.tests.factories import ChannelFactory, ConversationFactory
+from customers.tests.factories import CustomerFactory
+from orders.models import Order
+from orders.sweeps import orders_request_ratings, orders_sweep_unpaid
+from tenants.tests.sweep_plans import (
     analyze,
     assert_reads_only_due_rows,
     claim_scans,
@@ -13,12 +19,6 @@ from carts.tests.sweep_plans import (
     statement_shapes,
     sweep_run,
 )
-from catalog.tests.concurrency import race
-from conversations.models import Message
-from conversations.tests.factories import ChannelFactory, ConversationFactory
-from customers.tests.factories import CustomerFactory
-from orders.models import Order
-from orders.sweeps import orders_request_ratings, orders_sweep_unpaid
 
 
 def _orders(company, count: int, *, customer=None, **fields) -> None:
