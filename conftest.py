@@ -8,6 +8,7 @@ from integrations.testing.network import PUBLIC_STAND_IN, InsideListener, Script
 from tenants.models import Membership
 from tenants.services import api_token_issue
 from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.settings_probe import SettingsReader
 
 pytest_plugins = ["tests.browser.plugin"]  # browser tests: Chromium, live server, a real Celery worker
 
@@ -41,6 +42,14 @@ def postgres_only(settings):
         pytest.skip("needs PostgreSQL (row locks and constraints behave differently on SQLite)")
 
 
+@pytest.fixture(scope="session")
+def read_settings(tmp_path_factory):
+    """read_settings(env, *names): the settings a fresh process gets under `env` (tests/settings_probe.py)."""
+    reader = SettingsReader(tmp_path_factory.mktemp("settings-reader"))
+    yield reader
+    reader.close()
+
+
 @pytest.fixture
 def company_a(db):
     return CompanyFactory(name="Pizzaria A", slug="pizzaria-a")
@@ -53,6 +62,11 @@ def company_b(db):
 
 def _member(company, username, role):
     return MembershipFactory(company=company, user=UserFactory(username=username), role=role).user
+
+
+@pytest.fixture
+def owner_a(company_a):
+    return _member(company_a, "owner-a", Membership.Role.OWNER)
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
 import factory
-from django.utils import timezone
 
-from conversations.models import Channel, Conversation, Message
-from customers.models import Customer
+from conversations.models import Channel, Conversation, InboundEvent, Message
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import CompanyOwnedFactory
 
 
@@ -11,13 +10,6 @@ class ChannelFactory(CompanyOwnedFactory):
         model = Channel
 
     name = factory.Sequence(lambda n: f"channel-{n}")
-
-
-class CustomerFactory(CompanyOwnedFactory):
-    class Meta:
-        model = Customer
-
-    phone = factory.Sequence(lambda n: f"+55119{n:08d}")
 
 
 class ConversationFactory(CompanyOwnedFactory):
@@ -29,14 +21,22 @@ class ConversationFactory(CompanyOwnedFactory):
 
 
 class MessageFactory(CompanyOwnedFactory):
-    """A customer's message, already processed (direction="out" with status="sent" for ours)."""
+    """A received text message of `conversation` (its company and channel); outbound ones pass direction and status."""
 
     class Meta:
         model = Message
 
-    conversation = factory.SubFactory(ConversationFactory, company=factory.SelfAttribute("..company"))
+    company = factory.SelfAttribute("conversation.company")
+    conversation = factory.SubFactory(ConversationFactory)
     channel = factory.SelfAttribute("conversation.channel")
     direction = Message.Direction.INBOUND
+    status = Message.Status.RECEIVED
     text = factory.Sequence(lambda n: f"mensagem {n}")
-    status = Message.Status.PROCESSED
-    send_after = factory.LazyFunction(timezone.now)
+
+
+class InboundEventFactory(CompanyOwnedFactory):
+    class Meta:
+        model = InboundEvent
+
+    channel = factory.SubFactory(ChannelFactory, company=factory.SelfAttribute("..company"))
+    body = "{}"

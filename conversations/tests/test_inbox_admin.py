@@ -59,7 +59,7 @@ def update(conversation, **fields) -> None:
 
 
 def write(conversation, text="oi", **fields) -> Message:
-    return MessageFactory(company_id=conversation.company_id, conversation=conversation, text=text, **fields)
+    return MessageFactory(conversation=conversation, text=text, **fields)
 
 
 def test_inbox_lists_a_waiting_conversation_in_portuguese_in_the_company_time_zone(
@@ -293,7 +293,7 @@ def test_the_live_part_of_a_whole_conversation_keeps_what_happened_before_its_fi
 
 def test_history_loads_backwards_by_keyset(conversation, agent_client):
     with company_scope(conversation.company_id):
-        MessageFactory.create_batch(CHAT_PAGE + 5, company_id=conversation.company_id, conversation=conversation)
+        MessageFactory.create_batch(CHAT_PAGE + 5, conversation=conversation)
         texts = list(Message.objects.order_by("created_at", "id").values_list("text", flat=True))
     page = agent_client.get(chat_url(conversation)).content.decode()
     before = re.search(r"chat/older/\?before=([\d-]+)", page).group(1)

@@ -112,7 +112,7 @@ def test_resolve_closes_and_the_next_customer_message_reopens_it_with_the_bot(co
         conversation_take_over(conversation=conversation, user=agent)
         conversation_resolve(conversation=conversation, user=agent)
         assert (refreshed(conversation).status, refreshed(conversation).bot_paused) == ("resolved", False)
-        message = MessageFactory(company_id=conversation.company_id, conversation=conversation, status="received")
+        message = MessageFactory(conversation=conversation, status="received")
 
         run = conversation_process(conversation_id=conversation.pk, debounce=False)
 
@@ -189,7 +189,7 @@ def test_reply_on_a_disconnected_channel_is_refused(conversation, agent):
 def test_reply_on_meta_outside_the_24_hour_window_is_refused(conversation, agent):
     Channel.objects.for_company(conversation.company_id).update(provider="meta_cloud")
     with company_scope(conversation.company_id):
-        old = MessageFactory(company_id=conversation.company_id, conversation=conversation)
+        old = MessageFactory(conversation=conversation)
         Message.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
 
     refusal = refused(refreshed(conversation), agent)
@@ -200,7 +200,7 @@ def test_reply_on_meta_outside_the_24_hour_window_is_refused(conversation, agent
 def test_reply_on_meta_inside_the_24_hour_window_goes(conversation, agent):
     Channel.objects.for_company(conversation.company_id).update(provider="meta_cloud")
     with company_scope(conversation.company_id):
-        MessageFactory(company_id=conversation.company_id, conversation=conversation)
+        MessageFactory(conversation=conversation)
 
         message = conversation_reply(conversation=refreshed(conversation), user=agent, text="Oi")
 
@@ -218,7 +218,7 @@ def test_an_empty_reply_is_refused(conversation, agent):
 
 
 def customer_writes(conversation, text="oi", **fields) -> Message:
-    return MessageFactory(company_id=conversation.company_id, conversation=conversation, text=text, **fields)
+    return MessageFactory(conversation=conversation, text=text, **fields)
 
 
 def test_customer_messages_during_a_handoff_stay_unread_until_staff_open_it(conversation, agent):
@@ -237,7 +237,7 @@ def test_customer_messages_during_a_handoff_stay_unread_until_staff_open_it(conv
 
 def test_unread_count_stops_counting_at_the_cap(conversation):
     with company_scope(conversation.company_id):
-        MessageFactory.create_batch(105, company_id=conversation.company_id, conversation=conversation)
+        MessageFactory.create_batch(105, conversation=conversation)
 
         assert conversation_unread_count(conversation) == 100  # shown as 99+
 

@@ -1,10 +1,7 @@
 import factory
 
-from conversations.tests.factories import ChannelFactory, ConversationFactory, CustomerFactory
 from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
 from tenants.tests.factories import CompanyOwnedFactory
-
-__all__ = ["ChannelFactory", "ConversationFactory", "CustomerFactory"]  # the conversations' ones, re-exported
 
 
 class FlowTemplateFactory(CompanyOwnedFactory):

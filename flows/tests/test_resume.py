@@ -4,9 +4,10 @@ import pytest
 
 from conversations.models import Conversation, Message
 from conversations.services import ResumePoint, conversation_release, conversation_resolve, conversation_take_over
+from conversations.tests.factories import ConversationFactory
 from flows.models import FlowPosition
 from flows.services import flow_handle_inbound
-from flows.tests.factories import ConversationFactory, FlowMessageFactory, SubflowFactory, pizzeria_template
+from flows.tests.factories import FlowMessageFactory, SubflowFactory, pizzeria_template
 from tenants.scoping import company_scope
 
 

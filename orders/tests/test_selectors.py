@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from carts.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from orders.models import Order
 from orders.selectors import LAST_ORDERS, last_orders_panel_section
 from tenants.scoping import company_scope

@@ -10,6 +10,14 @@ DESKTOP, MOBILE = 1440, 390  # window widths in CSS pixels (a laptop; a common p
 HEIGHTS = {DESKTOP: 900, MOBILE: 844}
 WAIT_SECONDS = 15.0
 MISSING_HINT = "install them with: apt-get install -y chromium chromium-driver"
+# Injected by the browser itself before any page script (the page's policy does not apply to it):
+# every Content-Security-Policy violation of the page, for `csp_violations()`.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(event.violatedDirective + " " + (event.blockedURI || "inline") + " " + event.sourceFile);
+});
+"""
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,8 @@ def find_binaries() -> BrowserBinaries | None:
 
 
 def start_chromium(binaries: BrowserBinaries, *, width: int = DESKTOP, height: int | None = None):
-    """A headless Chromium window of `width` x `height` CSS pixels, speaking pt-BR."""
+    """A headless Chromium window of `width` x `height` CSS pixels, speaking pt-BR, recording what the
+    Content-Security-Policy blocks (`csp_violations`)."""
     from selenium import webdriver  # noqa: PLC0415 - selenium is a test-only dependency
     from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
 
@@ -45,8 +54,10 @@ def start_chromium(binaries: BrowserBinaries, *, width: int = DESKTOP, height: i
     ):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"intl.accept_languages": "pt-BR,pt"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=binaries.chromedriver), options=options)
     driver.set_page_load_timeout(30)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_VIOLATIONS})
     # --window-size sets the outer window; headless has no chrome around the page, but make the
     # viewport exact so that a "390 px wide" test is 390 CSS pixels wide.
     driver.execute_cdp_cmd(
@@ -54,6 +65,13 @@ def start_chromium(binaries: BrowserBinaries, *, width: int = DESKTOP, height: i
         {"width": width, "height": height or HEIGHTS.get(width, 900), "deviceScaleFactor": 1, "mobile": width < 600},
     )
     return driver
+
+
+def csp_violations(driver) -> list[str]:
+    """What the Content-Security-Policy blocked on the current page (recorded events and console)."""
+    events = driver.execute_script("return window.__cspViolations || []")
+    console = [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+    return events + console
 
 
 def wait_until(

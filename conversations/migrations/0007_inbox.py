@@ -26,7 +26,7 @@ def start_unread_counts_now(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0005_customer_in_customers'),
+        ('conversations', '0006_sweep_indexes_per_company'),
         ('tenants', '0002_company_test_mode_help'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
