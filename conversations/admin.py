@@ -16,6 +16,7 @@ from conversations.providers import channel_credentials
 from conversations.selectors import failed_event_count, ingest_lag_seconds
 from conversations.services import inbound_event_replay
 from conversations.urlsafety import validate_public_url
+from integrations.json_input import UntrustedJsonError, loads_untrusted
 from integrations.qr import qr_png
 from tenants.admin_mixins import CompanyScopedAdmin, HttpsURLField
 from tenants.crypto import mask_secret
@@ -46,8 +47,8 @@ class ChannelForm(forms.ModelForm):
         if not raw.strip():
             return ""
         try:
-            value = json.loads(raw)
-        except ValueError as exc:
+            value = loads_untrusted(raw)
+        except UntrustedJsonError as exc:
             raise forms.ValidationError(_("Credentials must be a JSON object.")) from exc
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Credentials must be a JSON object."))

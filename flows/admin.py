@@ -20,6 +20,7 @@ from flows.diagram import flows_diagram_load
 from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, FlowVersion, Subflow
 from flows.services import flow_simulate, flow_template_export, flow_template_import, flow_template_publish
 from flows.services.console_chat import console_chat_load, console_chat_send
+from integrations.json_input import loads_untrusted
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 from tenants.scoping import company_scope
 
@@ -199,7 +200,7 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
         form = FlowImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                document = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
+                document = loads_untrusted(form.cleaned_data["file"].read())
                 with company_scope(request.company):
                     template = flow_template_import(document=document)
             except (ValueError, DrfValidationError) as exc:

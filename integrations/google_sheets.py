@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations import http
 from integrations.errors import PermanentError
+from integrations.spreadsheet_cells import neutralise_cell
 
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 SHEETS_BASE_URL = "https://sheets.googleapis.com/v4"
@@ -123,7 +124,9 @@ def export_rows(
     headers = {"Authorization": f"Bearer {token}"}
     sheet_range = "'" + sheet.replace("'", "''") + "'"
     values_url = f"{creds.sheets_base_url.rstrip('/')}/spreadsheets/{quote(spreadsheet_id, safe='')}/values"
-    cells = [[_cell(value) for value in row] for row in rows]
+    # RAW keeps formulas from running in the sheet itself; the quote keeps them inert in its
+    # CSV/XLSX downloads too.
+    cells = [[neutralise_cell(_cell(value)) for value in row] for row in rows]
     if mode == "append":
         response = http.request(
             "POST",

@@ -38,7 +38,6 @@ Public API:
 
 import hashlib
 import hmac
-import json
 import re
 import time
 from collections.abc import Mapping
@@ -50,6 +49,7 @@ from typing import Any
 
 from integrations import http
 from integrations.errors import PermanentError
+from integrations.json_input import UntrustedJsonError, loads_untrusted
 from integrations.pix import InvalidBRCode, parse_brcode
 
 MP_BASE_URL = "https://api.mercadopago.com"
@@ -295,8 +295,8 @@ def _query_value(query_params: Mapping[str, Any], name: str) -> str | None:
 
 def _json_or_none(body: bytes) -> Any:
     try:
-        return json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
+        return loads_untrusted(body or b"null")
+    except UntrustedJsonError:
         return None
 
 

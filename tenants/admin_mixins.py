@@ -7,9 +7,12 @@ field unless a superuser is looking at all companies; permissions follow the mem
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.core.exceptions import BadRequest
+from django.db import DataError, models
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from tenants.models import Company, CompanyOwned
 from tenants.selectors import NO_ACCESS
@@ -114,6 +117,17 @@ def bind_company(form_class, company):
 
 
 class CompanyScopedAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    def get_changelist_instance(self, request):
+        """400 for filter parameters the query cannot take (``?placed_at__year=99999``, a month 13).
+
+        The changelist counts its rows while it is built, so a value that fails only when the SQL
+        is compiled or run (a year past 9999, a number past the column) surfaces here, not as a 500.
+        """
+        try:
+            return super().get_changelist_instance(request)
+        except (IncorrectLookupParameters, ValueError, OverflowError, DataError) as exc:
+            raise BadRequest(_("Invalid filter in the address: %(reason)s") % {"reason": exc}) from exc
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         company = _access(request).company

@@ -7,7 +7,7 @@ network, no DB). Outbound, `send_*` and `fetch_status` go through `integrations.
 """
 
 import base64
-import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -19,6 +19,7 @@ import requests
 
 from integrations import http
 from integrations.errors import PermanentError
+from integrations.json_input import UntrustedJsonError, loads_untrusted
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # 256 KiB, seed 003 MAX_WEBHOOK_BODY_BYTES
 
@@ -333,11 +334,11 @@ class MessagingProvider(ABC):
 
 
 def load_json_object(body: bytes) -> dict:
-    """Parse a webhook body that must be one JSON object, else WebhookMalformed."""
+    """Parse a webhook body that must be one JSON object (bounded nesting, strict), else WebhookMalformed."""
     try:
-        payload = json.loads(body)
-    except (ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
-        raise WebhookMalformed("body is not valid JSON") from exc
+        payload = loads_untrusted(body)
+    except UntrustedJsonError as exc:
+        raise WebhookMalformed(str(exc)) from exc
     if not isinstance(payload, dict):
         raise WebhookMalformed("body must be a JSON object")
     return payload
@@ -404,14 +405,19 @@ def digits(value: Any) -> str | None:
 
 
 def from_epoch(value: Any, *, milliseconds: bool = False) -> datetime | None:
-    """Aware UTC datetime from epoch seconds (or ms); None for missing/garbage values."""
+    """Aware UTC datetime from epoch seconds (or ms); None for missing, garbage, NaN or out-of-range values."""
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    if number <= 0:
+    if not math.isfinite(number) or number <= 0:
         return None
-    return datetime.fromtimestamp(number / 1000 if milliseconds else number, tz=UTC)
+    try:
+        return datetime.fromtimestamp(number / 1000 if milliseconds else number, tz=UTC)
+    except (OverflowError, ValueError, OSError):  # past year 9999, or beyond the platform's time_t
+        return None
 
 
 def mask_phone(value: str) -> str:
