@@ -309,6 +309,16 @@ def test_shared_nginx_definitions_load_before_the_sites():
     assert "log_format balcao" in (NGINX / "templates" / "00-balcao.conf.template").read_text()
 
 
+def test_nginx_access_log_masks_webhook_keys_and_drops_query_strings():
+    shared = (NGINX / "templates" / "00-balcao.conf.template").read_text()
+    log_format = shared[shared.index("log_format balcao") :].split(";")[0]
+
+    assert "$balcao_logged_path" in log_format
+    for unmasked in ("$request ", '$request"', "$request_uri", "$args", "$query_string", "$uri"):
+        assert unmasked not in log_format
+    assert re.search(r"map \$uri \$balcao_logged_path \{[^}]*/webhook/\(mercadopago/\)\?[^}]*\*\*\*", shared)
+
+
 def render_nginx_config(root: Path, tls: str) -> Path:
     """The nginx image's start-up, replayed under `root`: templates rendered, then 40-balcao-tls.sh."""
     for name in ("conf.d", "balcao", "letsencrypt/live/balcao.example.com", "logs", "cache"):

@@ -7,6 +7,7 @@ network, no DB). Outbound, `send_*` and `fetch_status` go through `integrations.
 """
 
 import base64
+import json
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from integrations.errors import PermanentError
 from integrations.json_input import UntrustedJsonError, loads_untrusted
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # 256 KiB, seed 003 MAX_WEBHOOK_BODY_BYTES
+REDACTED = "***"
 
 
 class WebhookRejected(Exception):
@@ -262,7 +264,8 @@ class MessagingProvider(ABC):
     Class attributes: `name` (the Channel.provider value), `label`, `max_body_bytes` (larger webhook
     bodies must be answered 413 before parsing), `signs_webhooks` (verify_webhook really checks
     something), `reports_status` (fetch_status asks the provider; False means it cannot know),
-    `required_credentials` (fields `check_credentials` insists on).
+    `required_credentials` (fields `check_credentials` insists on), `secret_body_fields` (top-level
+    webhook fields carrying a credential: redacted before the raw event is stored).
     """
 
     name: ClassVar[str]
@@ -271,6 +274,27 @@ class MessagingProvider(ABC):
     signs_webhooks: ClassVar[bool] = False
     reports_status: ClassVar[bool] = True
     required_credentials: ClassVar[tuple[str, ...]] = ()
+    secret_body_fields: ClassVar[tuple[str, ...]] = ()
+
+    def redact_webhook_body(self, body: bytes) -> bytes:
+        """The body to keep for replay: each `secret_body_fields` value replaced by ``***``.
+
+        The exact bytes come back when there is nothing to redact (a GOSAC message id may be a
+        digest of them); parsing does not need the redacted fields, so a replay still works.
+        """
+        if not self.secret_body_fields:
+            return body
+        try:
+            payload = loads_untrusted(body)
+        except UntrustedJsonError:
+            return body
+        if not isinstance(payload, dict):
+            return body
+        present = [name for name in self.secret_body_fields if payload.get(name) not in (None, "", REDACTED)]
+        if not present:
+            return body
+        payload.update(dict.fromkeys(present, REDACTED))
+        return json.dumps(payload, ensure_ascii=False).encode()
 
     def check_credentials(self, credentials: ProviderCredentials) -> None:
         """Raise PermanentError naming the missing fields (no network); for admin forms and before sends."""
