@@ -159,6 +159,8 @@ def web(bind: str) -> list[str]:
         "30",
         "--access-logfile",
         "-",
+        "--logger-class",
+        "config.gunicorn_logging.MaskingLogger",  # webhook keys and URL tokens masked
     ]
 
 
