@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config.json_input import UntrustedJsonError, loads_untrusted
 from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message, ReceivedFile
 from conversations.providers import channel_credentials
 from conversations.selectors import failed_event_count, ingest_lag_seconds
 from conversations.services import inbound_event_replay
 from conversations.urlsafety import validate_public_url
-from integrations.json_input import UntrustedJsonError, loads_untrusted
 from integrations.qr import qr_png
 from tenants.admin_mixins import CompanyScopedAdmin, HttpsURLField
 from tenants.crypto import mask_secret

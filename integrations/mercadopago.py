@@ -47,9 +47,9 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from config.json_input import UntrustedJsonError, loads_untrusted
 from integrations import http
 from integrations.errors import PermanentError
-from integrations.json_input import UntrustedJsonError, loads_untrusted
 from integrations.pix import InvalidBRCode, parse_brcode
 
 MP_BASE_URL = "https://api.mercadopago.com"

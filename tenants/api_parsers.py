@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from integrations.json_input import UntrustedJsonError, loads_untrusted
+from config.json_input import UntrustedJsonError, loads_untrusted
 
 
 class BoundedJSONParser(JSONParser):

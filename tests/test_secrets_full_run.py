@@ -34,13 +34,14 @@ from conversations.models import Channel
 from conversations.providers import credentials_for, get_provider
 from conversations.tests.conftest import make_channel
 from conversations.tests.test_provider_payloads import meta_signature
+from customers.models import Customer
 from integrations.llm import LlmCredentials, extract_order_lines
 from integrations.messaging.tests.support import raw
 from integrations.testing.fake_server import FakeServer
 from integrations.tests.test_google_sheets import SERVICE_ACCOUNT, SHEET_ID, token_endpoint, values_path
 from integrations.tests.test_llm import CATALOG, PATH, answer_with
 from integrations.tests.test_tiny import FakeTiny
-from leads.models import Customer, Lead
+from leads.models import Lead
 from orders.erp_tasks import order_erp_push_task
 from orders.models import Order
 from orders.tests.test_erp import _completed_order

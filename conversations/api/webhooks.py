@@ -12,10 +12,10 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.json_input import UntrustedJsonError, loads_untrusted
 from conversations.models import Channel
 from conversations.providers import WebhookMalformed, WebhookRejected, credentials_for, get_provider, max_body_bytes
 from conversations.services import inbound_event_ingest
-from integrations.json_input import UntrustedJsonError, loads_untrusted
 from tenants.scoping import company_scope
 
 logger = structlog.get_logger(__name__)

@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 
 import requests
 
+from config.json_input import UntrustedJsonError, loads_untrusted
 from integrations import http
 from integrations.errors import PermanentError
-from integrations.json_input import UntrustedJsonError, loads_untrusted
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # 256 KiB, seed 003 MAX_WEBHOOK_BODY_BYTES
 REDACTED = "***"

@@ -13,8 +13,9 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
+from customers.models import Customer
 from integrations.testing.fake_server import FakeServer
-from leads.models import Customer, Lead
+from leads.models import Lead
 from leads.tests.test_sheets import configure, fake_sheets, values_path
 from orders.models import Order
 

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsoleConfig(AppConfig):
+    """Staff pages that read every app (the console chat): the top layer, imported by nothing."""
+
+    name = "console"
+    verbose_name = _("Console")
