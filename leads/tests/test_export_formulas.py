@@ -65,7 +65,7 @@ def test_api_exports_neutralise_formulas(api_client_a, evil_rows, url, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "txt"])
-@pytest.mark.parametrize("url", ["/admin/leads/customer/", "/admin/leads/lead/", "/admin/orders/order/"])
+@pytest.mark.parametrize("url", ["/admin/customers/customer/", "/admin/leads/lead/", "/admin/orders/order/"])
 def test_admin_exports_neutralise_formulas(admin_client_a, evil_rows, url, fmt):
     response = admin_client_a.post(
         url, {"action": f"export_{fmt}", "select_across": "1", "index": "0", "_selected_action": ["0"]}
