@@ -2,9 +2,9 @@
 
 `json.loads` recurses once per nesting level, so a body of 100 000 ``[`` raises RecursionError (a
 500) before anything can look at it; the depth is therefore measured on the raw text first, at C
-speed. What JSON does not allow (NaN, Infinity) and what no database or encoder can store (lone
-UTF-16 surrogates such as ``"\\ud800"``) are refused too, so every caller gets a ValueError it
-can answer 400.
+speed. What JSON does not allow (NaN, Infinity) and what no database or encoder can store (NUL,
+lone UTF-16 surrogates such as ``"\\ud800"``) are refused too, so every caller gets a ValueError
+it can answer 400.
 """
 
 import json
@@ -49,9 +49,27 @@ def loads_untrusted(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise
     except (ValueError, TypeError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise UntrustedJsonError("body is not valid JSON") from exc
-    try:
-        # Strings that cannot be encoded as UTF-8 (lone surrogates) break every later write or answer.
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise UntrustedJsonError("JSON holds an invalid Unicode string (a lone surrogate)") from exc
+    for text in _strings(value):
+        # PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8: either
+        # would break a later write or the answer itself.
+        if "\x00" in text:
+            raise UntrustedJsonError("JSON holds a NUL character (\\u0000)")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise UntrustedJsonError("JSON holds an invalid Unicode string (a lone surrogate)") from exc
     return value
+
+
+def _strings(value: Any):
+    """Every string (keys included) in a parsed JSON value, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
