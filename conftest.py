@@ -54,8 +54,18 @@ def _member(company, username, role):
 
 
 @pytest.fixture
+def owner_a(company_a):
+    return _member(company_a, "owner-a", Membership.Role.OWNER)
+
+
+@pytest.fixture
 def manager_a(company_a):
     return _member(company_a, "manager-a", Membership.Role.MANAGER)
+
+
+@pytest.fixture
+def agent_a(company_a):
+    return _member(company_a, "agent-a", Membership.Role.AGENT)
 
 
 @pytest.fixture

@@ -157,14 +157,6 @@ class InboundEventAdmin(CompanyScopedAdmin):
     def has_add_permission(self, request):
         return False
 
-    # Raw bodies hold what providers send besides the message (ids, media keys, whatever a future
-    # envelope adds): staff who act on deliveries read them, read-only viewers do not.
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and super().has_change_permission(request, obj)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
     def changelist_view(self, request, extra_context=None):
         company = getattr(request, "company", None)
         company_id = company.pk if company else None
