@@ -250,7 +250,8 @@ def drive_wordpress(browser: Browser, company) -> None:
     text(company, "wp_db_user", "balcao_full_run")
     company_setting_set(company=company, key="wp_db_port", value=3306, value_type="number")
     secret(company, "wp_db_password", SECRETS["wp_password"])
-    browser.get("/admin/leads/importrun/test-connection/")
+    # POST only; answered with a redirect to the list carrying the message ("access denied").
+    assert browser.post("/admin/leads/importrun/test-connection/").status_code == 302
 
 
 def drive_cron(browser: Browser, settings) -> None:
