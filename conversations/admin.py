@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config.json_input import UntrustedJsonError, loads_untrusted
 from conversations.admin_inbox import InboxAdminMixin, received_file_response
 from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message, ReceivedFile
 from conversations.providers import channel_credentials, credentials_validate_urls
@@ -48,8 +49,8 @@ class ChannelForm(forms.ModelForm):
         if not raw.strip():
             return ""
         try:
-            value = json.loads(raw)
-        except ValueError as exc:
+            value = loads_untrusted(raw)
+        except UntrustedJsonError as exc:
             raise forms.ValidationError(_("Credentials must be a JSON object.")) from exc
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Credentials must be a JSON object."))

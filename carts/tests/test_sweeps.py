@@ -211,6 +211,7 @@ def test_cron_endpoints_refuse_without_the_secret_and_change_nothing(client, set
     assert client.get(path).status_code == 403
     assert client.get(path, HTTP_X_CRON_SECRET="wrong").status_code == 403
     assert client.get(f"{path}?secret=wrong").status_code == 403
+    assert client.get(f"{path}?secret={CRON_SECRET}").status_code == 403  # a header only, never the URL
 
     assert Cart.objects.for_company(company_a).get(pk=cart.pk).status == "open"
     assert _messages_per_customer(company_a) == {}
@@ -236,8 +237,8 @@ def test_cron_endpoints_are_safe_to_call_twice(client, settings, company_a):
         return response.json()
 
     first = call("/cron/abandoned-carts", HTTP_X_CRON_SECRET=CRON_SECRET)
-    second = call(f"/cron/abandoned-carts?secret={CRON_SECRET}")
-    asked = [call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET), call(f"/cron/avaliar?secret={CRON_SECRET}")]
+    second = call("/cron/abandoned-carts", HTTP_X_CRON_SECRET=CRON_SECRET)
+    asked = [call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET), call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET)]
 
     assert (first["reminded"], second["reminded"]) == (1, 0)
     assert first["cancelled"] == second["cancelled"] == 0
