@@ -1,5 +1,5 @@
 """Abandoned bot carts: remind once after cart_abandoned_reminder_min of inactivity, cancel once after
-cart_abandoned_cancel_min; and the cleanup of old carts and expired sessions.
+cart_abandoned_cancel_min; and the cleanup of old carts (retention_abandoned_carts_days) and expired sessions.
 
 Due rows only, through the partial indexes cart_open_due_idx / cart_reminded_due_idx, in bounded
 batches claimed with FOR UPDATE SKIP LOCKED: two sweepers at once never handle the same cart, and
@@ -17,10 +17,18 @@ from orders import notifications
 from orders.sweeps import orders_sweep_unpaid
 from tenants.models import Company
 from tenants.scoping import company_scope
+from tenants.setting_keys import declare_setting, whole_number_between
 
 SWEEP_BATCH = 200  # carts per company per run
-CLEANUP_AFTER = timedelta(days=7)  # seed 000: carts untouched for more than 7 days
 CLEANUP_BATCH = 1000
+# How long a bot cart nobody touches is kept (seed 000: 7 days); a per-company setting, LGPD retention.
+CART_RETENTION_DAYS = declare_setting(
+    "retention_abandoned_carts_days",
+    value_type="number",
+    default=7,
+    description="Days an untouched, not checked-out bot cart is kept",
+    validate=whole_number_between(1, 36500),
+)
 
 
 def carts_sweep_abandoned(*, now=None, batch: int = SWEEP_BATCH) -> dict:
@@ -82,20 +90,42 @@ def _cancel_due(company: Company, now, batch: int) -> int:
 
 
 def carts_cleanup_old(*, now=None) -> dict:
-    """Delete bot carts untouched for CLEANUP_AFTER that are not checked out (their orders stay),
-    and expired session contexts. Batched deletes; returns the counts."""
+    """In every company (active or not): delete the bot carts untouched past its retention (all of
+    them, batch after batch; see carts_delete_untouched), then expired session contexts. The
+    `cleanup_old_data` command; the beat runs the same pieces in privacy.retention. Returns the counts."""
     now = now or timezone.now()
     deleted = {"carts": 0, "sessions": 0}
-    stale = (
-        Cart.objects.unscoped()  # unscoped: a global maintenance job over every company
-        .filter(source=Cart.Source.WHATSAPP, updated_at__lt=now - CLEANUP_AFTER)
-        .exclude(status=Cart.Status.CHECKED_OUT)
-    )
-    while ids := list(stale.values_list("pk", flat=True)[:CLEANUP_BATCH]):
-        Cart.objects.unscoped().filter(pk__in=ids).delete()  # unscoped: ids picked just above
-        deleted["carts"] += len(ids)
+    for company in Company.objects.order_by("pk"):
+        with company_scope(company):
+            while count := carts_delete_untouched(company=company, now=now):
+                deleted["carts"] += count
+    deleted["sessions"] = session_contexts_delete_expired(now=now)
+    return deleted
+
+
+def session_contexts_delete_expired(*, now=None) -> int:
+    """Delete every expired session context (all companies, in batches); returns how many."""
+    now = now or timezone.now()
     expired = SessionContext.objects.unscoped().filter(expires_at__lt=now)  # unscoped: global maintenance
+    deleted = 0
     while ids := list(expired.values_list("pk", flat=True)[:CLEANUP_BATCH]):
         SessionContext.objects.unscoped().filter(pk__in=ids).delete()  # unscoped: ids picked just above
-        deleted["sessions"] += len(ids)
+        deleted += len(ids)
     return deleted
+
+
+def carts_delete_untouched(*, company: Company, now=None, batch: int = CLEANUP_BATCH) -> int:
+    """Delete at most `batch` of the company's bot carts untouched for its
+    `retention_abandoned_carts_days` (7 by default) that are not checked out (their orders stay),
+    oldest first, through cart_untouched_idx. Returns how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=int(CART_RETENTION_DAYS.get(company)))
+    carts = Cart.objects.for_company(company)
+    ids = list(
+        carts.filter(source=Cart.Source.WHATSAPP, updated_at__lt=cutoff)
+        .exclude(status=Cart.Status.CHECKED_OUT)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    carts.filter(pk__in=ids).delete()
+    return len(ids)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.fields import EncryptedTextField
 from tenants.managers import CompanyManager
+from tenants.setting_keys import validate_declared_setting
 
 
 def new_webhook_key() -> str:
@@ -163,15 +164,16 @@ class CompanySetting(CompanyOwned):
 
     def clean(self):
         super().clean()
-        validate_setting_value(self.value_type, self.value, self.secret_value)
+        validate_setting_value(self.value_type, self.value, self.secret_value, key=self.key)
 
     @property
     def typed_value(self):
         return self.secret_value if self.value_type == self.ValueType.SECRET else self.value
 
 
-def validate_setting_value(value_type: str, value, secret_value: str = "") -> None:
-    """Reject a value whose Python type does not match the declared setting type."""
+def validate_setting_value(value_type: str, value, secret_value: str = "", *, key: str = "") -> None:
+    """Reject a value whose Python type does not match the declared setting type, and a value that
+    breaks what an app declared for `key` (tenants.setting_keys)."""
     kinds = CompanySetting.ValueType
     ok = {
         kinds.STRING: isinstance(value, str),
@@ -184,6 +186,7 @@ def validate_setting_value(value_type: str, value, secret_value: str = "") -> No
         raise ValidationError({"value_type": _("Unknown setting type.")})
     if not ok:
         raise ValidationError({"value": _("The value does not match the declared type.")})
+    validate_declared_setting(key, value_type, value)
 
 
 class ApiToken(CompanyOwned):
