@@ -77,14 +77,14 @@ class PrivacyCustomerAdmin(CustomerAdmin):
         context["may_handle_personal_data"] = _may(request)
         return super().render_change_form(request, context, *args, **kwargs)
 
-    @admin.action(description=_("Exportar dados (LGPD)"))
+    @admin.action(description=_("Export data (LGPD)"))
     def privacy_export(self, request, queryset):
         if not _may(request):
             raise PermissionDenied
         started = [self._start(request, customer, PrivacyRequest.Kind.EXPORT) for customer in queryset]
         return self._after(request, started)
 
-    @admin.action(description=_("Apagar dados (LGPD)"))
+    @admin.action(description=_("Erase data (LGPD)"))
     def privacy_erase(self, request, queryset):
         if not _may(request):
             raise PermissionDenied

@@ -24,6 +24,7 @@ from django.utils import timezone
 from carts.sweeps import carts_delete_untouched, session_contexts_delete_expired
 from conversations.models import Conversation, InboundEvent, ReceivedFile
 from orders.models import Order
+from privacy.selectors import label
 from privacy.services.deletion import conversations_delete, received_files_delete, rows_delete
 from privacy.services.requests import export_files_expire
 from tenants.models import Company
@@ -98,7 +99,7 @@ def retention_apply_company(*, company: Company, now, batch: int) -> dict[str, i
     return {
         "inbound_events": rows_delete(due_events, company=company),
         "received_files": received_files_delete(due_files, company=company),
-        "conversations": conversations_delete(due_conversations, company=company)["conversations.conversation"],
+        "conversations": conversations_delete(due_conversations, company=company)[label(Conversation)],
         "carts": carts_delete_untouched(company=company, now=now, batch=batch),
         "export_files": export_files_expire(company=company, now=now, batch=batch),
     }

@@ -100,6 +100,11 @@ def leads_of(*, company: Company, customer: Customer, identities: Identities) ->
     return Lead.objects.for_company(company).filter(match)
 
 
+def label(model) -> str:
+    """A model's label as exports and counts name it ("app_label.modelname")."""
+    return model._meta.label_lower
+
+
 def person_rows(*, company: Company, customer: Customer) -> dict[str, QuerySet]:
     """Every row of the person, by model label, in the order an export lists them. Orders and
     payments are those linked to the customer (an erasure unlinks them)."""
@@ -108,36 +113,34 @@ def person_rows(*, company: Company, customer: Customer) -> dict[str, QuerySet]:
     def scoped(model):
         return model.objects.for_company(company)
 
-    rows = {
-        "customers.customer": scoped(Customer).filter(pk=customer.pk),
-        "leads.lead": leads_of(company=company, customer=customer, identities=identities),
-        "conversations.conversation": scoped(Conversation).filter(customer=customer),
-        "conversations.message": scoped(Message).filter(conversation__customer=customer),
-        "conversations.receivedfile": scoped(ReceivedFile).filter(conversation__customer=customer),
-        "conversations.inboundevent": inbound_events_of(company=company, identities=identities),
-        "flows.flowposition": scoped(FlowPosition).filter(conversation__customer=customer),
-        "carts.cart": scoped(Cart).filter(customer=customer),
-        "carts.cartitem": scoped(CartItem).filter(cart__customer=customer),
-        "carts.sessioncontext": scoped(SessionContext).filter(customer=customer),
-        "orders.order": scoped(Order).filter(customer=customer),
-        "orders.orderitem": scoped(OrderItem).filter(order__customer=customer),
-        "orders.payment": scoped(Payment).filter(order__customer=customer),
-        "privacy.privacyrequest": scoped(PrivacyRequest).filter(customer_ref=customer.pk),
-    }
-    return {label: queryset.order_by("pk") for label, queryset in rows.items()}
+    rows = (
+        scoped(Customer).filter(pk=customer.pk),
+        leads_of(company=company, customer=customer, identities=identities),
+        scoped(Conversation).filter(customer=customer),
+        scoped(Message).filter(conversation__customer=customer),
+        scoped(ReceivedFile).filter(conversation__customer=customer),
+        inbound_events_of(company=company, identities=identities),
+        scoped(FlowPosition).filter(conversation__customer=customer),
+        scoped(Cart).filter(customer=customer),
+        scoped(CartItem).filter(cart__customer=customer),
+        scoped(SessionContext).filter(customer=customer),
+        scoped(Order).filter(customer=customer),
+        scoped(OrderItem).filter(order__customer=customer),
+        scoped(Payment).filter(order__customer=customer),
+        scoped(PrivacyRequest).filter(customer_ref=customer.pk),
+    )
+    return {label(queryset.model): queryset.order_by("pk") for queryset in rows}
 
 
 # Rows whose admin history (django.contrib.admin's LogEntry) is part of the person's data.
-LOGGED_LABELS = ("customers.customer", "leads.lead", "conversations.conversation", "carts.cart", "orders.order")
+LOGGED_MODELS = (Customer, Lead, Conversation, Cart, Order)
 
 
 def admin_history_of(rows: dict[str, QuerySet]) -> QuerySet:
     """Staff's admin history of the person's customer, leads, conversations, carts and orders."""
     match = Q(pk__in=[])
-    for label in LOGGED_LABELS:
-        queryset = rows[label]
-        content_type = ContentType.objects.get_for_model(queryset.model)
-        ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+    for model in LOGGED_MODELS:
+        ids = [str(pk) for pk in rows[label(model)].values_list("pk", flat=True)]
         if ids:
-            match |= Q(content_type=content_type, object_id__in=ids)
+            match |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
     return LogEntry.objects.filter(match).order_by("pk")

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from privacy.models import PrivacyRequest
-from privacy.retention import retention_apply
+from privacy.retention import RETENTION_BATCH, retention_apply
 from privacy.services import privacy_request_execute
 from tenants.tasks import company_task, task_publish
 
@@ -19,7 +19,7 @@ def privacy_request_task(*, company_id: int, request_id: int) -> str:
 @shared_task(queue="maintenance")
 def privacy_retention_task() -> dict:
     """Beat: apply every company's retention once; queue another pass when a batch came back full."""
-    result = retention_apply()
+    result = retention_apply(batch=RETENTION_BATCH)
     if result["more"]:
         task_publish(privacy_retention_task)
     return result

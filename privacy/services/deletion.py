@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 
 from conversations.models import Conversation, Message, ReceivedFile
 from flows.models import FlowPosition
+from privacy.selectors import label
 from tenants.models import Company
 
 BATCH = 500
@@ -77,15 +78,11 @@ def conversations_delete(
         return model.objects.for_company(company).filter(conversation__in=ids)
 
     counts = {
-        "conversations.receivedfile": received_files_delete(
-            of_conversations(ReceivedFile), company=company, batch=batch
-        ),
-        "conversations.message": rows_delete(
-            of_conversations(Message), company=company, batch=batch, progress=progress
-        ),
-        "flows.flowposition": rows_delete(of_conversations(FlowPosition), company=company, batch=batch),
+        label(ReceivedFile): received_files_delete(of_conversations(ReceivedFile), company=company, batch=batch),
+        label(Message): rows_delete(of_conversations(Message), company=company, batch=batch, progress=progress),
+        label(FlowPosition): rows_delete(of_conversations(FlowPosition), company=company, batch=batch),
     }
-    counts["conversations.conversation"] = rows_delete(
+    counts[label(Conversation)] = rows_delete(
         Conversation.objects.for_company(company).filter(pk__in=ids), company=company, batch=batch
     )
     return counts

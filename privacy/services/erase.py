@@ -19,30 +19,38 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from carts.models import Cart, CartItem, SessionContext
+from conversations.models import Conversation, InboundEvent, Message, ReceivedFile
 from customers.models import Customer
 from customers.phones import normalize_phone
+from flows.models import FlowPosition
+from leads.models import Lead
 from orders.models import Order, OrderItem, Payment
 from privacy.models import PrivacyRequest
-from privacy.selectors import Identities, person_identities, person_rows
+from privacy.selectors import Identities, label, person_identities, person_rows
 from privacy.services.deletion import conversations_delete, received_files_delete, rows_delete
 from tenants.models import Company
 
 Progress = Callable[[str, int, int], None]  # (kind, done, total)
 
-# What an erasure does to each kind of row (the confirmation page lists these).
-DELETED = (
-    "customers.customer",
-    "leads.lead",
-    "conversations.conversation",
-    "conversations.message",
-    "conversations.receivedfile",
-    "conversations.inboundevent",
-    "flows.flowposition",
-    "carts.cart",
-    "carts.cartitem",
-    "carts.sessioncontext",
+# What an erasure does to each kind of row (the confirmation page lists these), by model label.
+DELETED = tuple(
+    label(model)
+    for model in (
+        Customer,
+        Lead,
+        Conversation,
+        Message,
+        ReceivedFile,
+        InboundEvent,
+        FlowPosition,
+        Cart,
+        CartItem,
+        SessionContext,
+    )
 )
-ANONYMISED = ("orders.order", "orders.payment")
+ANONYMISED = (label(Order), label(Payment))
+EXPORT_FILES = "export_files"  # earlier export zips of the person, in the record's counts
 MAX_REASON_CHARS = 500
 
 
@@ -50,8 +58,8 @@ def person_erase_plan(*, company: Company, customer: Customer) -> dict[str, dict
     """What erasing the customer would do, as row counts: {"deleted": {...}, "anonymised": {...}}."""
     rows = person_rows(company=company, customer=customer)
     return {
-        "deleted": {label: rows[label].count() for label in DELETED},
-        "anonymised": {label: rows[label].count() for label in ANONYMISED},
+        "deleted": {kind: rows[kind].count() for kind in DELETED},
+        "anonymised": {kind: rows[kind].count() for kind in ANONYMISED},
     }
 
 
@@ -120,31 +128,28 @@ def person_erase(
     report = progress or (lambda kind, done, total: None)
     plan = person_erase_plan(company=company, customer=customer)
     totals = {**plan["deleted"], **plan["anonymised"]}
-    for label, total in totals.items():
-        report(label, 0, total)
+    for kind, total in totals.items():
+        report(kind, 0, total)
 
-    def step(label):
-        return lambda done: report(label, done, totals.get(label, done))
+    def step(kind):
+        return lambda done: report(kind, done, totals.get(kind, done))
 
     rows = person_rows(company=company, customer=customer)
-    deleted = {"privacy.exportfile": _export_files_delete(company, customer)}
-    deleted["conversations.receivedfile"] = received_files_delete(
-        rows["conversations.receivedfile"], company=company, progress=step("conversations.receivedfile")
-    )
-    deleted["conversations.inboundevent"] = rows_delete(
-        rows["conversations.inboundevent"], company=company, progress=step("conversations.inboundevent")
-    )
-    for label, count in conversations_delete(
-        rows["conversations.conversation"], company=company, progress=step("conversations.message")
+    deleted = {EXPORT_FILES: _export_files_delete(company, customer)}
+    files, events = label(ReceivedFile), label(InboundEvent)
+    deleted[files] = received_files_delete(rows[files], company=company, progress=step(files))
+    deleted[events] = rows_delete(rows[events], company=company, progress=step(events))
+    for kind, count in conversations_delete(
+        rows[label(Conversation)], company=company, progress=step(label(Message))
     ).items():
-        deleted[label] = deleted.get(label, 0) + count
-    for label in ("carts.sessioncontext", "carts.cartitem", "carts.cart", "leads.lead"):
-        deleted[label] = rows_delete(rows[label], company=company, progress=step(label))
+        deleted[kind] = deleted.get(kind, 0) + count
+    for kind in (label(SessionContext), label(CartItem), label(Cart), label(Lead)):
+        deleted[kind] = rows_delete(rows[kind], company=company, progress=step(kind))
     anonymised = _orders_anonymise(company, customer)
     _test_contact_forget(company, person_identities(customer))
-    deleted["customers.customer"] = rows_delete(rows["customers.customer"], company=company)
-    for label, total in totals.items():
-        report(label, total, total)
+    deleted[label(Customer)] = rows_delete(rows[label(Customer)], company=company)
+    for kind, total in totals.items():
+        report(kind, total, total)
     record.counts = {"deleted": deleted, "anonymised": anonymised}
     record.save(update_fields=["counts"])
     return record
@@ -169,7 +174,7 @@ def _orders_anonymise(company: Company, customer: Customer) -> dict[str, int]:
     Order.objects.for_company(company).filter(pk__in=ids).update(
         customer=None, address="", neighbourhood="", erp_error=""
     )
-    return {"orders.order": len(ids), "orders.payment": payments}
+    return {label(Order): len(ids), label(Payment): payments}
 
 
 def _test_contact_forget(company: Company, identities: Identities) -> None:

@@ -18,8 +18,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from conversations.models import ReceivedFile
 from customers.models import Customer
-from privacy.selectors import admin_history_of, person_identities, person_rows
+from privacy.selectors import admin_history_of, label, person_identities, person_rows
 from tenants.models import Company
 
 FORMAT = "balcao-person-export"
@@ -45,12 +46,12 @@ def person_data_export(*, company: Company, customer: Customer, progress: Progre
     """
     progress = progress or (lambda kind, done, total: None)
     rows = person_rows(company=company, customer=customer)
-    totals = {label: queryset.count() for label, queryset in rows.items()}
-    for label, total in totals.items():
-        progress(label, 0, total)
+    totals = {kind: queryset.count() for kind, queryset in rows.items()}
+    for kind, total in totals.items():
+        progress(kind, 0, total)
     output = tempfile.TemporaryFile()
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        manifest = _write_files(archive, rows["conversations.receivedfile"])
+        manifest = _write_files(archive, rows[label(ReceivedFile)])
         with archive.open(DOCUMENT_NAME, "w") as raw:
             writer = _JsonWriter(raw)
             writer.write(
@@ -66,12 +67,10 @@ def person_data_export(*, company: Company, customer: Customer, progress: Progre
                 )
                 + ', "rows": {'
             )
-            for index, (label, queryset) in enumerate(rows.items()):
-                writer.write(("," if index else "") + json.dumps(label) + ": ")
-                writer.array(
-                    _serialized(queryset), on_chunk=lambda done, label=label: progress(label, done, totals[label])
-                )
-                progress(label, totals[label], totals[label])
+            for index, (kind, queryset) in enumerate(rows.items()):
+                writer.write(("," if index else "") + json.dumps(kind) + ": ")
+                writer.array(_serialized(queryset), on_chunk=lambda done, kind=kind: progress(kind, done, totals[kind]))
+                progress(kind, totals[kind], totals[kind])
             writer.write('}, "admin_history": ')
             writer.array(_serialized(admin_history_of(rows)))
             writer.write("}")

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from integrations.messaging.console import ConsoleProvider
 from leads.tests.woo_site import woo_site
@@ -36,3 +37,11 @@ def world(client, monkeypatch, django_capture_on_commit_callbacks, company_a, co
             company_b=company_b,
             store=store,
         )
+
+
+@pytest.fixture
+def english(settings):
+    """Pages and messages in English (the msgids), whatever the pt-BR catalogue says."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

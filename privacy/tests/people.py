@@ -21,10 +21,10 @@ from customers.models import Customer
 from flows.services import flow_template_import
 from integrations.testing.fake_server import FakeServer
 from integrations.wordpress.tests.builders import (
+    WordPressSite,
     add_cart,
     add_classic_order,
     add_form_entry,
-    WordPressSite,
     add_shoe_store_products,
     cart_contents,
     other_fields,
@@ -103,7 +103,9 @@ class Chat:
         body = {"from": sender, "text": text, "id": f"wamid-{self.channel.pk}-{self.counter}", **extra}
         with self.capture(execute=True):
             answer = self.client.post(
-                reverse("webhook", args=[self.channel.inbound_key]), data=json.dumps(body), content_type="application/json"
+                reverse("webhook", args=[self.channel.inbound_key]),
+                data=json.dumps(body),
+                content_type="application/json",
             )
         assert answer.status_code == 200, answer.content
         result = answer.json()

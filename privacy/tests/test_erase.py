@@ -74,11 +74,17 @@ def company_b_line(line: str) -> bool:
     return COMPANY_B_NAME in line or COMPANY_B_TEXT in line
 
 
-def test_nothing_of_the_person_is_left_and_the_books_still_add_up(world, company_a, company_b, media_root, postgres_only):
+def test_nothing_of_the_person_is_left_and_the_books_still_add_up(
+    world, company_a, company_b, media_root, postgres_only
+):
     marisol = world.marisol.customer
     with company_scope(company_a):
-        orders = list(Order.objects.filter(customer=marisol).order_by("pk").values("pk", "total", "subtotal", "delivery_fee"))
-        items = list(OrderItem.objects.filter(order__customer=marisol).order_by("pk").values("pk", "name", "quantity", "total"))
+        orders = list(
+            Order.objects.filter(customer=marisol).order_by("pk").values("pk", "total", "subtotal", "delivery_fee")
+        )
+        items = list(
+            OrderItem.objects.filter(order__customer=marisol).order_by("pk").values("pk", "name", "quantity", "total")
+        )
         payments = list(Payment.objects.filter(order__customer=marisol).order_by("pk").values("pk", "amount", "status"))
     beto_before = rows_of(company_a, [world.beto.customer.pk])
     company_b_before = rows_of(company_b, [world.other_company_customer.pk])
@@ -100,17 +106,38 @@ def test_nothing_of_the_person_is_left_and_the_books_still_add_up(world, company
     # Orders and payments stay for the books: same rows, same money, nobody's name on them.
     with company_scope(company_a):
         kept = list(Order.objects.filter(pk__in=[o["pk"] for o in orders]).order_by("pk"))
-        assert [{"pk": o.pk, "total": o.total, "subtotal": o.subtotal, "delivery_fee": o.delivery_fee} for o in kept] == orders
+        assert [
+            {"pk": o.pk, "total": o.total, "subtotal": o.subtotal, "delivery_fee": o.delivery_fee} for o in kept
+        ] == orders
         assert [(o.customer_id, o.address, o.neighbourhood, o.erp_error) for o in kept] == [(None, "", "", "")] * 2
-        assert list(OrderItem.objects.filter(pk__in=[i["pk"] for i in items]).order_by("pk").values("pk", "name", "quantity", "total")) == items
-        assert list(Payment.objects.filter(pk__in=[p["pk"] for p in payments]).order_by("pk").values("pk", "amount", "status")) == payments
+        assert (
+            list(
+                OrderItem.objects.filter(pk__in=[i["pk"] for i in items])
+                .order_by("pk")
+                .values("pk", "name", "quantity", "total")
+            )
+            == items
+        )
+        assert (
+            list(
+                Payment.objects.filter(pk__in=[p["pk"] for p in payments])
+                .order_by("pk")
+                .values("pk", "amount", "status")
+            )
+            == payments
+        )
         assert not Customer.objects.filter(pk=marisol.pk).exists()
     # Nobody else lost or changed a thing.
     assert rows_of(company_a, [world.beto.customer.pk]) == beto_before
     assert rows_of(company_b, [world.other_company_customer.pk]) == company_b_before
     # The erasure record: who, when, why, how many; no personal data (the dump above holds it too).
     record.refresh_from_db()
-    assert (record.kind, record.requested_by, record.reason, record.customer_ref) == ("erasure", "manager-a", REASON, marisol.pk)
+    assert (record.kind, record.requested_by, record.reason, record.customer_ref) == (
+        "erasure",
+        "manager-a",
+        REASON,
+        marisol.pk,
+    )
     assert record.counts["anonymised"] == {"orders.order": 2, "orders.payment": 1}
     deleted = record.counts["deleted"]
     assert (deleted["customers.customer"], deleted["leads.lead"], deleted["conversations.receivedfile"]) == (1, 1, 1)
@@ -133,7 +160,9 @@ def test_after_the_erasure_the_number_starts_afresh_and_the_store_brings_back_on
 
     with company_scope(company_a):
         fresh = Customer.objects.get(phone=f"+{PHONE}")
-        messages = list(Message.objects.filter(conversation__customer=fresh, direction="in").values_list("text", flat=True))
+        messages = list(
+            Message.objects.filter(conversation__customer=fresh, direction="in").values_list("text", flat=True)
+        )
         woo_order.refresh_from_db()
         carts = list(Cart.objects.filter(customer=fresh).values_list("source", flat=True))
         leads = Lead.objects.filter(customer=fresh).count()

@@ -3,11 +3,11 @@
 import json
 import zipfile
 
-from conversations.models import Conversation, InboundEvent, Message, ReceivedFile
+from carts.models import Cart, CartItem
+from conversations.models import Conversation, Message, ReceivedFile
 from flows.models import FlowPosition
 from leads.models import Lead
 from orders.models import Order, OrderItem, Payment
-from carts.models import Cart, CartItem
 from privacy.services import person_data_export
 from privacy.tests.people import (
     ADDRESS,
@@ -47,10 +47,16 @@ def test_the_export_holds_each_row_of_the_person_and_nothing_of_anybody_else(wor
             "customers.customer": [marisol.pk],
             "leads.lead": list(Lead.objects.filter(customer=marisol).values_list("pk", flat=True)),
             "conversations.conversation": [conversation.pk],
-            "conversations.message": list(Message.objects.filter(conversation=conversation).values_list("pk", flat=True)),
-            "conversations.receivedfile": list(ReceivedFile.objects.filter(conversation=conversation).values_list("pk", flat=True)),
+            "conversations.message": list(
+                Message.objects.filter(conversation=conversation).values_list("pk", flat=True)
+            ),
+            "conversations.receivedfile": list(
+                ReceivedFile.objects.filter(conversation=conversation).values_list("pk", flat=True)
+            ),
             "conversations.inboundevent": world.marisol.event_ids,
-            "flows.flowposition": list(FlowPosition.objects.filter(conversation=conversation).values_list("pk", flat=True)),
+            "flows.flowposition": list(
+                FlowPosition.objects.filter(conversation=conversation).values_list("pk", flat=True)
+            ),
             "carts.cart": list(Cart.objects.filter(customer=marisol).values_list("pk", flat=True)),
             "carts.cartitem": list(CartItem.objects.filter(cart__customer=marisol).values_list("pk", flat=True)),
             "orders.order": list(orders.values_list("pk", flat=True)),
