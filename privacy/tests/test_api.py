@@ -9,7 +9,9 @@ from rest_framework.test import APIClient
 
 from conversations.models import Channel, Conversation, Message
 from customers.models import Customer
+from leads.progress import progress_get, progress_percent
 from privacy.models import PrivacyRequest
+from privacy.services import PROGRESS_NAMESPACE
 from privacy.tasks import privacy_request_task
 from tenants.models import Membership
 from tenants.services import api_token_issue
@@ -131,6 +133,9 @@ def test_a_long_history_is_queued_with_progress_and_downloaded_when_done(
     assert (response.json()["status"], queued) == ("queued", [{"company_id": company_a.pk, "request_id": request_id}])
     assert api_client_a.get(f"/api/privacy-requests/{request_id}/download/").status_code == 404  # not yet
     privacy_request_task.apply(kwargs=queued[0], throw=True)
+    progress = progress_get(request_id, namespace=PROGRESS_NAMESPACE)
+    assert progress["conversations.message"] == {"done": 1, "total": 1}
+    assert progress_percent(request_id, namespace=PROGRESS_NAMESPACE) == 100
     listed = api_client_a.get("/api/privacy-requests/").json()["results"]
     assert [(r["id"], r["status"]) for r in listed] == [(request_id, "succeeded")]
     assert listed[0]["counts"]["conversations.message"] == 1

@@ -5,7 +5,7 @@ import pytest
 from conversations.models import Channel, InboundEvent
 from customers.models import Customer
 from leads.models import Lead
-from privacy.selectors import inbound_events_of, person_find, person_identities
+from privacy.selectors import inbound_events_of, leads_of, person_find, person_identities
 
 
 @pytest.fixture
@@ -71,3 +71,20 @@ def test_raw_events_naming_the_person_as_a_whole_word(marisol, company_a):
 
     assert found == set(hers)
     assert not found & set(others)
+
+
+def test_leads_with_one_of_her_identities_and_no_customer_are_hers(marisol, company_a, company_b):
+    def lead(company, external_id, **fields):
+        return Lead.objects.for_company(company).create(company=company, external_id=external_id, **fields).pk
+
+    hers = [
+        lead(company_a, "1", customer=marisol),
+        lead(company_a, "2", phone="+551187654321"),  # stored without the ninth digit
+        lead(company_a, "3", email="MARISOL@example.com"),
+    ]
+    lead(company_a, "4", phone="+5511912345678")
+    lead(company_b, "5", phone="+5511987654321")
+
+    found = leads_of(company=company_a, customer=marisol, identities=person_identities(marisol))
+
+    assert sorted(found.values_list("pk", flat=True)) == sorted(hers)
