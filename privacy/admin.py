@@ -31,6 +31,16 @@ def _may(request) -> bool:
     return may_handle_personal_data(getattr(request, "company_access", NO_ACCESS))
 
 
+def _own_row(model_admin, request, pk):
+    """The company's row `pk` for an owner or manager: 403 for other roles, 404 when not theirs."""
+    if not _may(request):
+        raise PermissionDenied
+    found = model_admin.get_object(request, str(pk))
+    if found is None:
+        raise Http404
+    return found
+
+
 class ErasureForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
@@ -95,7 +105,7 @@ class PrivacyCustomerAdmin(CustomerAdmin):
         return self._confirmation(request, customers, form, action_ids=[c.pk for c in customers])
 
     def export_view(self, request, pk):
-        customer = self._customer(request, pk)
+        customer = _own_row(self, request, pk)
         if request.method == "POST":
             return self._after(request, [self._start(request, customer, PrivacyRequest.Kind.EXPORT)])
         context = {
@@ -108,19 +118,11 @@ class PrivacyCustomerAdmin(CustomerAdmin):
         return render(request, "admin/privacy/customer/export_confirmation.html", context)
 
     def erase_view(self, request, pk):
-        customer = self._customer(request, pk)
+        customer = _own_row(self, request, pk)
         form = ErasureForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             return self._erase(request, [customer], form)
         return self._confirmation(request, [customer], form)
-
-    def _customer(self, request, pk) -> Customer:
-        if not _may(request):
-            raise PermissionDenied
-        customer = self.get_object(request, str(pk))
-        if customer is None:
-            raise Http404
-        return customer
 
     def _start(self, request, customer, kind, reason=""):
         return privacy_request_start(
@@ -227,16 +229,8 @@ class PrivacyRequestAdmin(CompanyScopedAdmin):
             *super().get_urls(),
         ]
 
-    def _request(self, request, pk) -> PrivacyRequest:
-        if not _may(request):
-            raise PermissionDenied
-        found = self.get_object(request, str(pk))
-        if found is None:
-            raise Http404
-        return found
-
     def progress_view(self, request, pk):
-        found = self._request(request, pk)
+        found = _own_row(self, request, pk)
         return JsonResponse(
             {
                 "status": found.status,
@@ -248,7 +242,7 @@ class PrivacyRequestAdmin(CompanyScopedAdmin):
         )
 
     def download_view(self, request, pk):
-        found = self._request(request, pk)
+        found = _own_row(self, request, pk)
         if found.kind != PrivacyRequest.Kind.EXPORT or not found.file:
             raise Http404
         return export_download(found)

@@ -9,21 +9,11 @@ import pytest
 from django.core.management import call_command, load_command_class
 
 from customers.models import Customer
+from leads.tests.test_commands import Terminal, keep_the_test_connection  # noqa: F401 - an autouse fixture
 from privacy.models import PrivacyRequest
 from privacy.tests.test_api import person
 
 REASON = "Pedido do titular por telefone"
-
-
-class Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-@pytest.fixture(autouse=True)
-def keep_the_test_connection(monkeypatch):
-    """run_from_argv closes every connection at the end, which would end the test's transaction."""
-    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
 
 
 def run_from_argv(name: str, *args: str, capsys) -> tuple[int, str]:
