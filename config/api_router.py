@@ -10,14 +10,15 @@ from leads.api.analytics import LeadAnalyticsViewSet, RecoveryAnalyticsViewSet
 from leads.api.views import CustomerViewSet, LeadViewSet
 from orders.api.views import OrderViewSet
 from privacy.api.views import CustomerPrivacyViewSet, PrivacyRequestViewSet
-from tenants.api_views import CompanySettingViewSet, MembershipViewSet
+from tenants.api_views import ApiTokenViewSet, CompanySettingViewSet, MembershipViewSet
 
 router = DefaultRouter()
-# Seed 004's clients call the routes without the trailing slash (`/api/bot/status`); a redirect
+# Existing bot clients call the routes without the trailing slash (`/api/bot/status`); a redirect
 # would turn their POSTs into errors, so both spellings are served.
 router.trailing_slash = "/?"
 router.register("company-settings", CompanySettingViewSet, basename="company-setting")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("tokens", ApiTokenViewSet, basename="api-token")
 # Before the customers' own routes: both live under customers/, and the API root lists the last one.
 router.register("customers", CustomerPrivacyViewSet, basename="customer-privacy")
 router.register("customers", CustomerViewSet, basename="customer")

@@ -4,9 +4,9 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from exports.sheets import SheetsExportAdminMixin  # issue 8
-from exports.writers import ExportAdminMixin  # issue 6
-from orders.erp_admin import ERP_FIELDS, erp_push_again_action  # issue 8
+from exports.sheets import SheetsExportAdminMixin
+from exports.writers import ExportAdminMixin
+from orders.erp_admin import ERP_FIELDS, erp_push_again_action
 from orders.models import Order, OrderItem, Payment
 from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
@@ -65,7 +65,7 @@ class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin): 
     readonly_fields = (
         "status", "source", "external_id", "subtotal", "delivery_fee", "total", "placed_at", "paid_at",
         "completed_at", "cancelled_at", "rating", "rating_requested_at", "rated_at", "created_at",
-        *ERP_FIELDS,  # issue 8: ERP push result
+        *ERP_FIELDS,  # ERP push result
     )  # fmt: skip
     fields = ("customer", "delivery_zone", "neighbourhood", "address", "payment_method", *readonly_fields)
     actions = [
@@ -74,7 +74,7 @@ class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin): 
         _advance_action(Order.Status.OUT_FOR_DELIVERY, _("Mark as out for delivery")),
         _advance_action(Order.Status.COMPLETED, _("Mark as completed")),
         _advance_action(Order.Status.CANCELLED, _("Cancel (stock returned)")),
-        erp_push_again_action,  # issue 8
+        erp_push_again_action,
     ]
 
     def changelist_view(self, request, extra_context=None):

@@ -2,13 +2,14 @@
 actions, the erasure confirmation, and the privacy requests with their progress and export download.
 
 Leads registers CustomerAdmin; this app, on the top layer, registers it again with the LGPD
-buttons, actions and pages. Every one of them is for owners and managers only.
+buttons, actions and pages. Who may use them is the role matrix's (tenants.permissions: owners
+and managers), which the scoped admin enforces on every action and page.
 """
 
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -20,21 +21,15 @@ from leads.admin import CustomerAdmin
 from leads.progress import progress_get, progress_percent
 from privacy.downloads import export_download
 from privacy.models import PrivacyRequest
-from privacy.permissions import may_handle_personal_data
 from privacy.services import EXPORT_KEPT_DAYS, PROGRESS_NAMESPACE, person_erase_plan, privacy_request_start
 from privacy.services.erase import MAX_REASON_CHARS
 from tenants.admin_mixins import CompanyScopedAdmin
+from tenants.permissions import admin_page_allows
 from tenants.selectors import NO_ACCESS
 
 
-def _may(request) -> bool:
-    return may_handle_personal_data(getattr(request, "company_access", NO_ACCESS))
-
-
 def _own_row(model_admin, request, pk):
-    """The company's row `pk` for an owner or manager: 403 for other roles, 404 when not theirs."""
-    if not _may(request):
-        raise PermissionDenied
+    """The company's row `pk` (the page's role check has run): 404 when it is not theirs."""
     found = model_admin.get_object(request, str(pk))
     if found is None:
         raise Http404
@@ -68,13 +63,6 @@ class PrivacyCustomerAdmin(CustomerAdmin):
     change_form_template = "admin/privacy/customer/change_form.html"
     actions = [*CustomerAdmin.actions, "privacy_export", "privacy_erase"]
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not _may(request):
-            actions.pop("privacy_export", None)
-            actions.pop("privacy_erase", None)
-        return actions
-
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -84,20 +72,17 @@ class PrivacyCustomerAdmin(CustomerAdmin):
         ]
 
     def render_change_form(self, request, context, *args, **kwargs):
-        context["may_handle_personal_data"] = _may(request)
+        access = getattr(request, "company_access", NO_ACCESS)
+        context["may_handle_personal_data"] = admin_page_allows(access, Customer, "customers_customer_privacy_erase")
         return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.action(description=_("Export data (LGPD)"))
     def privacy_export(self, request, queryset):
-        if not _may(request):
-            raise PermissionDenied
         started = [self._start(request, customer, PrivacyRequest.Kind.EXPORT) for customer in queryset]
         return self._after(request, started)
 
     @admin.action(description=_("Erase data (LGPD)"))
     def privacy_erase(self, request, queryset):
-        if not _may(request):
-            raise PermissionDenied
         customers = list(queryset)
         form = ErasureForm(request.POST if "confirm" in request.POST else None)
         if form.is_valid():
@@ -193,21 +178,6 @@ class PrivacyRequestAdmin(CompanyScopedAdmin):
     )
     readonly_fields = fields
     change_form_template = "admin/privacy/privacyrequest/change_form.html"
-
-    def has_module_permission(self, request):
-        return _may(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _may(request)
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the record of who asked what, and when, stays
 
     @admin.display(description=_("progress"))
     def progress_bar(self, obj):

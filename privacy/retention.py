@@ -10,10 +10,10 @@ Per-company settings (CompanySetting keys, whole days, checked when saved):
 | retention_abandoned_carts_days | 7 | bot carts not checked out, from their last change (declared in carts.sweeps) |
 
 Export zips are deleted EXPORT_KEPT_DAYS after they were made. The sweep follows the project's
-sweep pattern (carts/sweeps.py): companies one at a time, each in its own scope; due rows only,
-through an index leading with company and the due timestamp; at most `batch` rows of each kind per
-company and run, deleted with the same services as an erasure (privacy.services.deletion). When a
-batch came back full, the task queues itself again.
+one sweep pattern (tenants.sweeps): companies one at a time (inactive ones too: their data ages the
+same), each in its own scope; due rows only, through an index leading with company and the due
+timestamp; at most `batch` rows of each kind per company and run, deleted with the same services as
+an erasure (privacy.services.deletion). When a batch came back full, the task queues itself again.
 """
 
 from datetime import timedelta
@@ -28,8 +28,8 @@ from privacy.selectors import label
 from privacy.services.deletion import conversations_delete, received_files_delete, rows_delete
 from privacy.services.requests import export_files_expire
 from tenants.models import Company
-from tenants.scoping import company_scope
 from tenants.setting_keys import declare_setting, whole_number_between
+from tenants.sweeps import sweep_companies
 
 RETENTION_BATCH = 500  # rows of each kind per company per run
 DAYS = whole_number_between(1, 36500)
@@ -64,13 +64,12 @@ def retention_apply(*, now=None, batch: int = RETENTION_BATCH) -> dict:
     now = now or timezone.now()
     totals = {"inbound_events": 0, "received_files": 0, "conversations": 0, "carts": 0, "export_files": 0}
     more = False
-    for company in Company.objects.order_by("pk"):
-        with company_scope(company):
-            done = retention_apply_company(company=company, now=now, batch=batch)
-        for kind, count in done.items():
+    totals["sessions"] = 0
+    for company in sweep_companies(include_inactive=True):
+        for kind, count in retention_apply_company(company=company, now=now, batch=batch).items():
             totals[kind] += count
             more = more or count >= batch
-    totals["sessions"] = session_contexts_delete_expired(now=now)
+        totals["sessions"] += session_contexts_delete_expired(now=now)
     return {**totals, "more": more}
 
 

@@ -2,6 +2,7 @@
 
 import secrets
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.fields import EncryptedTextField
 from tenants.managers import CompanyManager
-from tenants.setting_keys import validate_declared_setting
 
 
 def new_webhook_key() -> str:
@@ -50,7 +50,7 @@ class Company(models.Model):
     )
     test_contact = models.CharField(_("test contact"), max_length=32, blank=True)
 
-    # Tuning limits (SPEC §4, §6); defaults from seed 003.
+    # Tuning limits (SPEC §4, §6).
     message_debounce_seconds = models.PositiveIntegerField(_("message debounce (s)"), default=5)
     max_incoming_text_chars = models.PositiveIntegerField(_("max incoming text (chars)"), default=4000)
     max_buffer_text_chars = models.PositiveIntegerField(_("max buffered text (chars)"), default=8000)
@@ -171,9 +171,19 @@ class CompanySetting(CompanyOwned):
         return self.secret_value if self.value_type == self.ValueType.SECRET else self.value
 
 
+# Checks the app that owns a setting adds in its AppConfig.ready() (orders: an ERP URL may not point
+# inside), run whenever that setting is saved: key -> callable raising ValidationError on the value.
+_SETTING_CHECKS: dict[str, Callable[[object], None]] = {}
+
+
+def setting_check_register(key: str, check: Callable[[object], None]) -> None:
+    """Run `check(value)` whenever setting `key` is saved with a value (admin, API, services)."""
+    _SETTING_CHECKS[key] = check
+
+
 def validate_setting_value(value_type: str, value, secret_value: str = "", *, key: str = "") -> None:
-    """Reject a value whose Python type does not match the declared setting type, and a value that
-    breaks what an app declared for `key` (tenants.setting_keys)."""
+    """Reject a value whose Python type does not match the declared setting type, or that the check
+    registered for `key` refuses."""
     kinds = CompanySetting.ValueType
     ok = {
         kinds.STRING: isinstance(value, str),
@@ -186,7 +196,13 @@ def validate_setting_value(value_type: str, value, secret_value: str = "", *, ke
         raise ValidationError({"value_type": _("Unknown setting type.")})
     if not ok:
         raise ValidationError({"value": _("The value does not match the declared type.")})
-    validate_declared_setting(key, value_type, value)
+    typed = secret_value if value_type == kinds.SECRET else value
+    check = _SETTING_CHECKS.get(key)
+    if check is not None and typed not in (None, ""):
+        try:
+            check(typed)
+        except ValidationError as exc:
+            raise ValidationError({"secret_value" if value_type == kinds.SECRET else "value": exc.messages}) from exc
 
 
 class ApiToken(CompanyOwned):

@@ -173,7 +173,7 @@ def test_redelivered_webhook_does_not_answer_twice(company, worker, post):
 
 
 def gosac_body(text: str, message_id: str) -> dict:
-    """The `messages:created` shape of seed 004 (integrations/messaging/tests/fixtures/gosac/text.json)."""
+    """GOSAC's `messages:created` shape (integrations/messaging/tests/fixtures/gosac/text.json)."""
     return {
         "type": "messages:created",
         "data": {

@@ -1,4 +1,4 @@
-"""Ordering over WhatsApp end to end (issue 5): real webhook bodies in, the flows engine with the commerce
+"""Ordering over WhatsApp end to end: real webhook bodies in, the flows engine with the commerce
 actions, Mercado Pago (the fake server speaking its payloads) and its signed notification, staff moving the
 order on, the rating question 30 minutes after completion and the answer stored.
 

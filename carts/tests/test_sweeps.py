@@ -10,7 +10,6 @@ from django.utils import timezone
 from carts.models import Cart, SessionContext
 from carts.sweeps import carts_cleanup_old, carts_sweep_abandoned
 from carts.tests.factories import CartFactory, CustomerFactory
-from carts.tests.sweep_plans import analyze, claim_scans, claims, statement_shapes, sweep_run
 from catalog.models import Product, StockMovement
 from catalog.services import stock_set
 from catalog.tests.concurrency import race
@@ -19,6 +18,7 @@ from conversations.models import Channel, Conversation, Message
 from customers.models import Customer
 from orders.models import Order
 from orders.services import OrderLine, order_place, order_transition
+from tenants.tests.sweep_plans import analyze, claim_scans, claims, statement_shapes, sweep_run
 
 CRON_SECRET = "s3cret"
 

@@ -12,6 +12,7 @@ from customers.models import Customer
 from integrations.messaging.console import ConsoleProvider
 from integrations.testing.fake_server import FakeServer
 from tenants.scoping import company_scope
+from tenants.tests.sweep_plans import claim_scans, claims, sweep_run
 
 
 @pytest.fixture
@@ -180,6 +181,40 @@ def test_sweep_resends_stuck_rows_and_expires_those_that_waited_out_a_disconnect
     fresh.refresh_from_db()
     assert (old.status, fresh.status) == ("expired", "queued")
     assert "disconnected" in old.reason
+
+
+def test_sweep_takes_a_batch_per_company(company_a, company_b, enqueued, django_capture_on_commit_callbacks):
+    stuck = []
+    for company in (company_a, company_b):
+        with company_scope(company):
+            conversation = conversation_on(make_channel(company))
+            for text in ("um", "dois"):
+                stuck.append(message_queue_outbound(conversation=conversation, text=text))
+    Message.objects.unscoped().update(send_after=timezone.now() - timedelta(minutes=5))
+    enqueued.calls.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = outbound_sweep(batch=1)
+
+    assert result == {"claimed": 2, "resent": 2, "expired": 0, "full": True}
+    assert sorted(kwargs["company_id"] for kwargs in enqueued.of("message_send_task")) == [company_a.pk, company_b.pk]
+
+
+def test_sweep_claim_reads_only_the_company_due_rows_through_the_partial_index(postgres_only, company_a, company_b):
+    for company in (company_a, company_b):
+        with company_scope(company):
+            conversation = conversation_on(make_channel(company))
+            for text in ("um", "dois", "três"):
+                message_queue_outbound(conversation=conversation, text=text)
+    with company_scope(company_a):
+        Message.objects.filter(text="um").update(send_after=timezone.now() - timedelta(minutes=5))
+
+    per_company = [
+        [(s.index, s.rows_read) for s in claim_scans(sql, seqscan=False) if s.table == "conversations_message"]
+        for sql in claims(sweep_run(outbound_sweep))
+    ]
+
+    assert per_company == [[("message_queued_due_idx", 1)], [("message_queued_due_idx", 0)]]
 
 
 def test_old_message_expires_on_reconnect_instead_of_being_sent(channel_a, scope_a, enqueued, settings):

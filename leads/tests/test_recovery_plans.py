@@ -14,11 +14,11 @@ import pytest
 from django.db import connection, transaction
 
 from carts.models import Cart
-from carts.tests.sweep_plans import analyze
 from customers.models import Customer
 from leads.models import Lead
 from leads.recovery import RECOVERED, abandoned_carts, leads_with_customer_flag, with_recovery
 from orders.models import Order
+from tenants.tests.sweep_plans import analyze
 
 CART_AT = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 PEOPLE = 20
@@ -31,7 +31,7 @@ CUSTOMER_INDEXES = {"customers_customer_pkey", "customer_unique_phone", "custome
 def subplan_scans(queryset, *, seqscan: bool = True) -> list[tuple[str, str, str | None, str, int]]:
     """(table, node, index, index condition, rows read) of each scan inside the query's subplans (the
     per-row subqueries). Rows read: rows the scan produced plus those it read and threw away, over all
-    its loops. `seqscan=False` as in carts/tests/sweep_plans.py: on small tables the planner may prefer
+    its loops. `seqscan=False` as in tenants/tests/sweep_plans.py: on small tables the planner may prefer
     reading a few pages; the plan then shows which indexes the query can use at any size."""
     sql, params = queryset.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:

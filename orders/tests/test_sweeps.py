@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from carts.tests.factories import CustomerFactory
-from carts.tests.sweep_plans import analyze, claim_scans, claims, statement_shapes, sweep_run
 from catalog.tests.concurrency import race
 from conversations.models import Channel, Conversation, Message
 from orders.models import Order
 from orders.sweeps import orders_request_ratings, orders_sweep_unpaid
+from tenants.tests.sweep_plans import analyze, claim_scans, claims, statement_shapes, sweep_run
 
 
 def _orders(company, count: int, *, customer=None, **fields) -> None:

@@ -1,4 +1,4 @@
-"""LGPD requests, owners and managers only.
+"""LGPD requests; owners and managers only (tenants.permissions).
 
 - `GET /api/customers/<id>/data-export/` and `POST /api/customers/<id>/erase/` (beside the
   customers' own routes). A person with at most PRIVACY_INLINE_MAX_ROWS rows is served at once
@@ -17,10 +17,8 @@ from customers.models import Customer
 from privacy.api.serializers import ErasureInputSerializer, PrivacyRequestSerializer
 from privacy.downloads import export_download
 from privacy.models import PrivacyRequest
-from privacy.permissions import OwnersAndManagers
 from privacy.services import privacy_request_start
 from tenants.api import CompanyScopedViewSetMixin
-from tenants.permissions import CompanyRolePermission
 
 ANSWER = {
     PrivacyRequest.Status.SUCCEEDED: status.HTTP_200_OK,
@@ -33,7 +31,6 @@ ANSWER = {
 class CustomerPrivacyViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
     model = Customer
     serializer_class = PrivacyRequestSerializer
-    permission_classes = [CompanyRolePermission, OwnersAndManagers]
 
     @extend_schema(
         responses={
@@ -81,7 +78,6 @@ class PrivacyRequestViewSet(
 
     model = PrivacyRequest
     serializer_class = PrivacyRequestSerializer
-    permission_classes = [CompanyRolePermission, OwnersAndManagers]
 
     def scope_queryset(self, queryset):
         return queryset.order_by("-created_at", "-id")

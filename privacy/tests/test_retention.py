@@ -8,7 +8,6 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from carts.models import Cart
-from carts.tests.sweep_plans import claim_scans, sweep_run
 from conversations.models import Channel, Conversation, InboundEvent, Message, ReceivedFile
 from customers.models import Customer
 from flows.models import FlowPosition
@@ -17,6 +16,7 @@ from privacy import tasks
 from privacy.models import PrivacyRequest
 from privacy.retention import retention_apply, retention_apply_company
 from tenants.services import company_setting_set
+from tenants.tests.sweep_plans import claim_scans, sweep_run
 
 T0 = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -44,7 +44,7 @@ def test_the_api_and_the_admin_form_say_what_is_wrong(api_client_a, admin_client
 
 def test_a_second_different_declaration_is_a_bug():
     with pytest.raises(ValueError, match="declared twice"):
-        declare_setting("test_days_kept", value_type="number", default=31, description="test")
+        declare_setting("test_days_kept", value_type="number", default=31, description="test", validate=DAYS.validate)
 
 
 def test_the_retention_keys_are_declared_at_start():
