@@ -212,7 +212,4 @@ class PrivacyRequestAdmin(CompanyScopedAdmin):
         )
 
     def download_view(self, request, pk):
-        found = _own_row(self, request, pk)
-        if found.kind != PrivacyRequest.Kind.EXPORT or not found.file:
-            raise Http404
-        return export_download(found)
+        return export_download(_own_row(self, request, pk))

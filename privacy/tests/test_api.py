@@ -167,3 +167,12 @@ def test_a_long_erasure_is_queued_and_the_task_erases(
     assert not Customer.objects.for_company(company_a).filter(pk=customer.pk).exists()
     record = PrivacyRequest.objects.for_company(company_a).get()
     assert (record.status, record.counts["deleted"]["customers.customer"]) == ("succeeded", 1)
+
+
+def test_an_export_no_longer_kept_is_not_found(company_a, api_client_a):
+    customer = person(company_a)
+    api_client_a.get(f"/api/customers/{customer.pk}/data-export/")
+    record = PrivacyRequest.objects.for_company(company_a).get()
+    record.file.storage.delete(record.file.name)  # gone from storage, the row still naming it
+
+    assert api_client_a.get(f"/api/privacy-requests/{record.pk}/download/").status_code == 404
