@@ -143,3 +143,15 @@ def test_another_companys_customer_is_not_found(client, company_a, company_b):
 
     assert answers == [404, 404]
     assert Customer.objects.for_company(company_b).filter(pk=theirs.pk).exists()
+
+
+def test_a_running_request_shows_its_live_progress(client, company_a):
+    running = PrivacyRequest.objects.for_company(company_a).create(
+        company=company_a, kind="erasure", status="running", customer_ref=1, requested_by="x"
+    )
+    logged_in(client, company_a, Membership.Role.MANAGER)
+
+    page = client.get(reverse("admin:privacy_privacyrequest_change", args=[running.pk])).content.decode()
+
+    assert f'data-url="{reverse("admin:privacy_privacyrequest_progress", args=[running.pk])}"' in page
+    assert "balcao/import_progress" in page
