@@ -8,6 +8,7 @@ from integrations.testing.network import PUBLIC_STAND_IN, InsideListener, Script
 from tenants.models import Membership
 from tenants.services import api_token_issue
 from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.settings_probe import SettingsReader
 
 
 def require_service(name: str, find) -> str:
@@ -37,6 +38,14 @@ def postgres_only(settings):
         if services.services_required():
             pytest.fail("This test needs PostgreSQL and REQUIRE_SERVICES=1")
         pytest.skip("needs PostgreSQL (row locks and constraints behave differently on SQLite)")
+
+
+@pytest.fixture(scope="session")
+def read_settings(tmp_path_factory):
+    """read_settings(env, *names): the settings a fresh process gets under `env` (tests/settings_probe.py)."""
+    reader = SettingsReader(tmp_path_factory.mktemp("settings-reader"))
+    yield reader
+    reader.close()
 
 
 @pytest.fixture

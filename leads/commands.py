@@ -97,7 +97,10 @@ class ImportCommand(CompanyCommand):
         first, last = parse_day(start, "--start_date"), parse_day(end, "--end_date")
         if first > last:
             raise CommandError(_("--start_date is after --end_date."), returncode=BAD_ARGUMENTS)
-        return day_range(first, last, company.timezone)
+        try:
+            return day_range(first, last, company.timezone)
+        except ValueError as exc:  # a day whose midnight no datetime can hold (9999-12-31's next)
+            raise CommandError(str(exc), returncode=BAD_ARGUMENTS) from exc
 
     def run_import(self, company, kind, options, check_recovery=False) -> ImportRun:
         start, end = self.period(company, options)

@@ -1,6 +1,7 @@
-from conversations.models import Conversation, Message
+import pytest
+
 from conversations.tests.conftest import make_channel
-from customers.models import Customer
+from conversations.tests.factories import ConversationFactory, MessageFactory
 from tenants.models import Company
 
 
@@ -33,15 +34,20 @@ def test_settings_get_and_put(api_client_a):
     assert "abcdefghijklmnop" not in str(body)
 
 
+@pytest.mark.parametrize("body", [b"2", b"[]", b'"value"', b"null"])
+def test_a_setting_body_that_is_not_an_object_is_a_4xx(api_client_a, body):
+    api_client_a.put("/api/settings/maintenance_message/", {"value": "x"}, format="json")
+
+    new = api_client_a.put("/api/settings/nothing/", body, content_type="application/json")
+    existing = api_client_a.put("/api/settings/maintenance_message/", body, content_type="application/json")
+
+    assert (new.status_code, existing.status_code) == (404, 400)
+
+
 def test_conversation_history_lists_its_messages(api_client_a, company_a, enqueued):
     channel = make_channel(company_a)
-    customer = Customer.objects.for_company(company_a).create(company=company_a, phone="+5511987654321")
-    conversation = Conversation.objects.for_company(company_a).create(
-        company=company_a, channel=channel, customer=customer
-    )
-    Message.objects.for_company(company_a).create(
-        company=company_a, conversation=conversation, channel=channel, direction="in", text="oi", status="received"
-    )
+    conversation = ConversationFactory(company=company_a, channel=channel)
+    MessageFactory(conversation=conversation, direction="in", text="oi", status="received")
 
     listed = api_client_a.get("/api/conversations/").json()
     history = api_client_a.get(f"/api/conversations/{conversation.pk}/history/").json()

@@ -9,13 +9,13 @@ from django.utils import timezone, translation
 
 from conversations.handlers import OutboundIntent
 from conversations.models import Conversation
+from conversations.tests.factories import ConversationFactory
 from flows import actions
 from flows.engine import Document
 from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowMessage, FlowPosition
 from flows.services import flow_handle_inbound, flow_positions_reset_stale
 from flows.tests.factories import (
-    ConversationFactory,
     FlowFactory,
     FlowMessageFactory,
     FlowTemplateFactory,
