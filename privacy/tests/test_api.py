@@ -7,7 +7,8 @@ import zipfile
 import pytest
 from rest_framework.test import APIClient
 
-from conversations.models import Channel, Conversation, Message
+from conversations.models import Message
+from conversations.tests.factories import ConversationFactory, MessageFactory
 from customers.models import Customer
 from leads.progress import progress_get, progress_percent
 from privacy.models import PrivacyRequest
@@ -28,13 +29,10 @@ def client_for(company, role):
 
 
 def person(company, phone="+5511987654321", name="Marisol Bastos") -> Customer:
-    customer = Customer.objects.for_company(company).create(company=company, phone=phone, name=name)
-    channel = Channel.objects.for_company(company).create(company=company, name=f"c-{phone}", status="connected")
-    conversation = Conversation.objects.for_company(company).create(company=company, channel=channel, customer=customer)
-    Message.objects.for_company(company).create(
-        company=company, conversation=conversation, channel=channel, direction="in", status="processed", text="oi"
-    )
-    return customer
+    """A customer who wrote "oi" once."""
+    conversation = ConversationFactory(company=company, customer__phone=phone, customer__name=name)
+    MessageFactory(conversation=conversation, text="oi", status="processed")
+    return conversation.customer
 
 
 def zipped_document(response) -> dict:

@@ -1,14 +1,11 @@
 """Erasing a person leaves nothing of theirs in the database (read with pg_dump) or on disk, keeps the
 shop's orders and payments anonymised with their totals, and touches nobody else.
 
-Transactional: pg_dump reads the database from its own connection, so the rows must be committed.
+Transactional: pg_dump reads the database from its own connection, so the rows must be committed
+(.ci/run installs postgresql-client when pg_dump is missing).
 """
 
-import shutil
-import subprocess
-
 import pytest
-from django.db import connection
 
 from carts.models import Cart
 from conversations.models import Conversation, InboundEvent, Message
@@ -29,20 +26,10 @@ from privacy.tests.people import (
     store_import,
 )
 from tenants.scoping import company_scope
+from tests.test_secrets_full_run import dump_database as pg_dump
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REASON = "Pedido do titular por e-mail em 2025-03-01"
-
-
-def pg_dump() -> str:
-    """The whole test database as pg_dump writes it (data only)."""
-    binary = shutil.which("pg_dump")
-    assert binary, "pg_dump is needed: apt-get install -y postgresql-client"
-    db = connection.settings_dict
-    command = [binary, "--data-only", "--no-owner", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432)]
-    command += ["-U", db["USER"] or "postgres", db["NAME"]]
-    env = {"PGPASSWORD": db["PASSWORD"] or ""}
-    return subprocess.run(command, capture_output=True, check=True, env=env, timeout=120).stdout.decode()
 
 
 def media_bytes(root) -> bytes:
@@ -146,9 +133,7 @@ def test_nothing_of_the_person_is_left_and_the_books_still_add_up(
     assert (deleted["carts.cart"], deleted["flows.flowposition"]) == (2, 1)
 
 
-def test_after_the_erasure_the_number_starts_afresh_and_the_store_brings_back_only_what_it_holds(
-    world, company_a, postgres_only
-):
+def test_after_the_erasure_the_number_starts_afresh_and_the_store_brings_back_only_what_it_holds(world, company_a):
     old = world.marisol.customer
     with company_scope(company_a):
         woo_order = Order.objects.get(customer=old, source="woocommerce")

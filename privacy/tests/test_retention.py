@@ -8,13 +8,16 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from carts.models import Cart
-from conversations.models import Channel, Conversation, InboundEvent, Message, ReceivedFile
+from carts.tests.factories import CartFactory
+from conversations.models import Conversation, InboundEvent, Message, ReceivedFile
+from conversations.tests.factories import ChannelFactory, ConversationFactory, InboundEventFactory, MessageFactory
 from customers.models import Customer
+from customers.tests.factories import CustomerFactory
 from flows.models import FlowPosition
-from orders.models import Order
+from orders.tests.factories import OrderFactory
 from privacy import tasks
-from privacy.models import PrivacyRequest
 from privacy.retention import retention_apply, retention_apply_company
+from privacy.tests.factories import PrivacyRequestFactory
 from tenants.services import company_setting_set
 from tenants.tests.sweep_plans import claim_scans, sweep_run
 
@@ -43,48 +46,39 @@ class Shop:
 
     def __init__(self, company):
         self.company = company
-        self.channel = Channel.objects.for_company(company).create(company=company, name="loja", status="connected")
+        self.channel = ChannelFactory(company=company)
 
-    def customer(self, phone, *, ordered=False) -> Customer:
-        customer = Customer.objects.for_company(self.company).create(company=self.company, phone=phone, name=phone)
+    def customer(self, *, ordered=False) -> Customer:
+        customer = CustomerFactory(company=self.company)
         if ordered:
-            Order.objects.for_company(self.company).create(company=self.company, customer=customer, total=10)
+            OrderFactory(company=self.company, customer=customer)
         return customer
 
     def conversation(self, customer) -> Conversation:
-        conversation = Conversation.objects.for_company(self.company).create(
-            company=self.company, channel=self.channel, customer=customer
-        )
+        conversation = ConversationFactory(company=self.company, channel=self.channel, customer=customer)
         FlowPosition.objects.for_company(self.company).create(company=self.company, conversation=conversation)
-        self.message(conversation, "olá")
+        MessageFactory(conversation=conversation)
         return conversation
 
-    def message(self, conversation, text, **fields) -> Message:
-        return Message.objects.for_company(self.company).create(
-            company=self.company, conversation=conversation, channel=self.channel, direction="in", status="processed",
-            text=text, **fields,
-        )  # fmt: skip
-
     def event(self, *, applied: bool) -> InboundEvent:
-        return InboundEvent.objects.for_company(self.company).create(
+        return InboundEventFactory(
             company=self.company,
             channel=self.channel,
-            body='{"from": "5511987654321"}',
             status="processed" if applied else "received",
             processed_at=timezone.now() if applied else None,
         )
 
     def received_file(self, conversation, name) -> ReceivedFile:
-        message = self.message(conversation, "", kind="document", media_url="https://cdn.example/x", file_name=name)
+        message = MessageFactory(
+            conversation=conversation, kind="document", media_url="https://cdn.example/x", file_name=name
+        )
         received = ReceivedFile(company=self.company, conversation=conversation, message=message, original_name=name)
         received.file.save(name, ContentFile(b"%PDF-1.4 " + name.encode()), save=False)
         received.save()
         return received
 
-    def cart(self, customer, **fields) -> Cart:
-        return Cart.objects.for_company(self.company).create(
-            company=self.company, customer=customer, last_activity_at=timezone.now(), **fields
-        )
+    def cart(self, **fields) -> Cart:
+        return CartFactory(company=self.company, customer=self.customer(), last_activity_at=timezone.now(), **fields)
 
 
 def left(model, company, rows) -> list[int]:
@@ -112,7 +106,7 @@ def test_raw_inbound_events_go_30_days_after_they_were_applied(clock, company_a,
 
 def test_received_files_go_after_180_days_from_storage_too(clock, company_a):
     shop = Shop(company_a)
-    conversation = shop.conversation(shop.customer("+5511911110000", ordered=True))
+    conversation = shop.conversation(shop.customer(ordered=True))
     old = shop.received_file(conversation, "velho.pdf")
     clock.at(T0 + 10 * DAY)
     recent = shop.received_file(conversation, "novo.pdf")
@@ -130,10 +124,10 @@ def test_received_files_go_after_180_days_from_storage_too(clock, company_a):
 
 def test_conversations_of_customers_who_never_ordered_go_after_two_years(clock, company_a):
     shop = Shop(company_a)
-    buyer = shop.conversation(shop.customer("+5511911110001", ordered=True))
-    browser = shop.conversation(shop.customer("+5511911110002"))
+    buyer = shop.conversation(shop.customer(ordered=True))
+    browser = shop.conversation(shop.customer())
     clock.at(T0 + 100 * DAY)
-    later = shop.conversation(shop.customer("+5511911110003"))
+    later = shop.conversation(shop.customer())
 
     clock.at(T0 + 730 * DAY + HOUR)
     result = retention_apply()
@@ -147,12 +141,12 @@ def test_conversations_of_customers_who_never_ordered_go_after_two_years(clock, 
 
 def test_untouched_bot_carts_go_after_the_companys_days(clock, company_a, company_b):
     shop, other = Shop(company_a), Shop(company_b)
-    open_old = shop.cart(shop.customer("+5511911110004"))
-    checked_out = shop.cart(shop.customer("+5511911110005"), status="checked_out")
-    imported = shop.cart(shop.customer("+5511911110006"), source="woocommerce", status="abandoned", external_id="w1")
-    other_cart = other.cart(other.customer("+5511911110007"))
+    open_old = shop.cart()
+    checked_out = shop.cart(status="checked_out")
+    imported = shop.cart(source="woocommerce", status="abandoned", external_id="w1")
+    other_cart = other.cart()
     clock.at(T0 + 5 * DAY)
-    recent = shop.cart(shop.customer("+5511911110008"))
+    recent = shop.cart()
     company_setting_set(company=company_b, key="retention_abandoned_carts_days", value=30, value_type="number")
 
     clock.at(T0 + 7 * DAY + HOUR)
@@ -166,9 +160,7 @@ def test_untouched_bot_carts_go_after_the_companys_days(clock, company_a, compan
 
 
 def test_export_zips_go_after_seven_days_and_their_record_stays(clock, company_a):
-    request = PrivacyRequest.objects.for_company(company_a).create(
-        company=company_a, kind="export", status="succeeded", customer_ref=1, requested_by="x", finished_at=T0
-    )
+    request = PrivacyRequestFactory(company=company_a, finished_at=T0)
     request.file.save("zip.zip", ContentFile(b"PK"), save=True)
     name = request.file.name
 
