@@ -122,7 +122,9 @@ class Conversation(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["company", "status", "updated_at"], name="conversation_status_idx"),
-            models.Index(fields=["company", "-updated_at", "-id"], name="conversation_activity_idx"),
+            # Retention (privacy.retention): conversations untouched the longest, whatever their status;
+            # read backwards, the staff inbox's newest activity first.
+            models.Index(fields=["company", "updated_at"], name="conversation_updated_idx"),
             # The inbox's first tab and the header badge (every admin page) read only conversations
             # with a person or the bot paused: a few rows, whatever the company's history.
             models.Index(
@@ -269,6 +271,10 @@ class InboundEvent(CompanyOwned):
             models.Index(fields=["company", "received_at"], name="inbound_company_received_idx"),
             # Ingest lag: the oldest event not yet processed.
             models.Index(fields=["received_at"], condition=Q(status="received"), name="inbound_pending_idx"),
+            # Retention (privacy.retention): applied events (processed, ignored or failed), oldest first.
+            models.Index(
+                fields=["company", "processed_at"], condition=Q(processed_at__isnull=False), name="inbound_applied_idx"
+            ),
         ]
 
 

@@ -26,7 +26,7 @@ def start_unread_counts_now(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0006_sweep_indexes_per_company'),
+        ('conversations', '0007_retention_indexes'),
         ('tenants', '0002_company_test_mode_help'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -75,10 +75,6 @@ class Migration(migrations.Migration):
             model_name='conversation',
             name='status',
             field=models.CharField(choices=[('active', 'Active'), ('waiting', 'Waiting for the customer'), ('completed', 'Completed'), ('handoff', 'With a human'), ('resolved', 'Resolved')], default='active', max_length=16, verbose_name='status'),
-        ),
-        migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['company', '-updated_at', '-id'], name='conversation_activity_idx'),
         ),
         migrations.AddField(
             model_name='conversationevent',
