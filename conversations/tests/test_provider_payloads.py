@@ -157,7 +157,7 @@ EXPECTED = {
         "answer": "accepted",
         "results": [ACCEPTED["results"][0], TICKET_UNCHANGED],
         "event": [("processed", "")],
-        "messages": [("in", "text", "Oi, quero saber do meu pedido", "received", "", "sha256:", "", "")],
+        "messages": [("in", "text", "Oi, quero saber do meu pedido", "received", "", "", "", "")],
         "customers": [(*MARIA, {"gosac": "24914"})],
         "runs": 1,
     },
@@ -173,7 +173,7 @@ EXPECTED = {
                 "comprovante.pdf",
                 "received",
                 "",
-                "sha256:",
+                "",
                 GOSAC_MEDIA + "1718200000000-comprovante.pdf",
                 "1718200000000-comprovante.pdf",
             )
@@ -193,7 +193,7 @@ EXPECTED = {
                 "",
                 "ignored",
                 "kind:image",
-                "sha256:",
+                "",
                 GOSAC_MEDIA + "1718200000100-foto.jpeg",
                 "1718200000100-foto.jpeg",
             )
@@ -204,24 +204,28 @@ EXPECTED = {
         **MESSAGE,
         **ignored("from_me"),
         "results": [{"event": "message", "result": "ignored", "reason": "from_me"}, TICKET_UNCHANGED],
-        "messages": [("in", "text", "Olá! Como posso ajudar?", "ignored", "from_me", "sha256:", "", "")],
+        "messages": [("in", "text", "Olá! Como posso ajudar?", "ignored", "from_me", "", "", "")],
         "customers": [("+5511987654321", "", {"gosac": "24914"})],  # the chat's customer; our name is not hers
     },
     ("gosac", "group"): {
         **MESSAGE,
         **ignored("group"),
         "results": [{"event": "message", "result": "ignored", "reason": "group"}, TICKET_UNCHANGED],
-        "messages": [("in", "text", "bom dia", "ignored", "group", "sha256:", "", "")],
+        "messages": [("in", "text", "bom dia", "ignored", "group", "", "", "")],
         "customers": [("", "", {"gosac": "30511"})],  # the group is its own phone-less contact
     },
     ("gosac", "ticket_taken"): {
+        # Written while an agent holds the ticket: the agent's to answer, even if the ticket closes
+        # before the debounce would have run the bot.
         "answer": "accepted",
-        "results": [ACCEPTED["results"][0], {"event": "ticket", "result": "applied", "reason": ""}],
-        "event": [("processed", "")],
-        "messages": [("in", "text", "ainda estou esperando", "received", "", "sha256:", "", "")],
+        "results": [
+            {"event": "message", "result": "ignored", "reason": "handoff"},
+            {"event": "ticket", "result": "applied", "reason": ""},
+        ],
+        "event": [("processed", "handoff")],
+        "messages": [("in", "text", "ainda estou esperando", "ignored", "handoff", "", "", "")],
         "customers": [(*MARIA, {"gosac": "24914"})],
         "conversations": [("handoff", True)],  # an agent took the ticket: the bot pauses there
-        "runs": 1,
     },
     # UAZAPI: captured events; the chat JID is the reply target, sender_pn the phone.
     ("uazapi", "text"): {
@@ -410,7 +414,7 @@ def _prefix(url: str) -> str:
 def test_a_redelivered_sample_is_a_duplicate_and_writes_no_second_message(company_a, post_webhook, enqueued):
     for provider, fixture in [("gosac", "text"), ("uazapi", "text"), ("evolution", "text"), ("meta_cloud", "text")]:
         channel = make_channel(company_a, provider=provider, credentials=CREDENTIALS[provider], name=provider)
-        body = raw(provider, fixture)
+        body = raw(provider, fixture) if provider != "gosac" else gosac_text(created_at="2026-05-04T12:00:01.123Z")
         headers = {"HTTP_X_HUB_SIGNATURE_256": meta_signature(body)} if provider == "meta_cloud" else {}
         post_webhook(channel, body, **headers)
 
@@ -421,6 +425,28 @@ def test_a_redelivered_sample_is_a_duplicate_and_writes_no_second_message(compan
     with company_scope(company_a):
         assert Message.objects.count() == 4
         assert InboundEvent.objects.count() == 8
+
+
+def gosac_text(text: str = "Oi, quero saber do meu pedido", **data) -> bytes:
+    payload = json.loads(raw("gosac", "text"))
+    payload["data"].update(body=text, **{"createdAt" if key == "created_at" else key: v for key, v in data.items()})
+    return json.dumps(payload).encode()
+
+
+@pytest.mark.parametrize(
+    "times",
+    [("2026-05-04T12:00:01.123Z", "2026-05-04T12:00:07.950Z"), (None, None)],
+    ids=["two-creation-times", "no-id-nor-time"],
+)
+def test_two_genuine_identical_gosac_messages_without_an_id_are_both_kept(company_a, post_webhook, enqueued, times):
+    channel = make_channel(company_a, provider="gosac", credentials=CREDENTIALS["gosac"])
+
+    for created_at in times:
+        extra = {"created_at": created_at} if created_at else {}
+        assert post_webhook(channel, gosac_text("sim", **extra)).json()["status"] == "accepted"
+
+    with company_scope(company_a):
+        assert list(Message.objects.values_list("text", flat=True)) == ["sim", "sim"]
 
 
 def test_a_group_message_does_not_redirect_the_members_replies_to_the_group(company_a, post_webhook, enqueued):
