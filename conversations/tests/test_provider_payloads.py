@@ -236,6 +236,12 @@ EXPECTED = {
         "customers": [(*MARIA, {"uazapi": "5511987654321@s.whatsapp.net"})],
         "runs": 1,
     },
+    # An edit of a message we never received: nothing to update, nothing answered.
+    ("uazapi", "edited"): {
+        "answer": "ignored",
+        "results": [{"event": "edit", "result": "ignored", "reason": "edit of an unknown message"}],
+        "event": [("ignored", "edit of an unknown message")],
+    },
     ("uazapi", "document"): {
         **MESSAGE,
         **ACCEPTED,
@@ -347,6 +353,23 @@ EXPECTED = {
         "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
         "runs": 1,
     },
+    # A user known only by a business-scoped id: a phone-less contact, answered by that id.
+    ("meta_cloud", "bsuid_only"): {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [("in", "text", "Body Text", "received", "", "wamid.bsuid", "", "")],
+        "customers": [("", "Test Name", {"meta_cloud": "US.13491208655302741918"})],
+        "runs": 1,
+    },
+    # Nothing usable in it: not answered as an empty text.
+    ("meta_cloud", "interactive_error"): {
+        "answer": "ignored",
+        "results": [
+            {"event": "unsupported", "result": "ignored", "reason": "meta: interactive message without a usable reply"}
+        ],
+        "event": [("ignored", "meta: interactive message without a usable reply")],
+    },
     ("meta_cloud", "document"): {
         **MESSAGE,
         **ACCEPTED,
@@ -425,6 +448,20 @@ def test_a_redelivered_sample_is_a_duplicate_and_writes_no_second_message(compan
     with company_scope(company_a):
         assert Message.objects.count() == 4
         assert InboundEvent.objects.count() == 8
+
+
+def test_an_edit_updates_the_original_message_and_is_not_answered_again(company_a, post_webhook, enqueued):
+    channel = make_channel(company_a, provider="uazapi", credentials=CREDENTIALS["uazapi"])
+    post_webhook(channel, raw("uazapi", "text"))
+
+    answer = post_webhook(channel, raw("uazapi", "edited")).json()
+
+    assert answer["results"] == [{"event": "edit", "result": "applied", "reason": "edit"}]
+    with company_scope(company_a):
+        assert list(Message.objects.values_list("text", "provider_message_id")) == [
+            ("Oi, tudo bem?", "AC98212CD4909DE6799E78D93A824A3F")
+        ]
+    assert len(enqueued.of("conversation_process_task")) == 1  # the original's run only
 
 
 def gosac_text(text: str = "Oi, quero saber do meu pedido", **data) -> bytes:
