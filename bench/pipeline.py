@@ -79,7 +79,9 @@ with CaptureQueriesContext(connection) as captured:
     for n in range(count):
         body = {"from": f"55219{n:08d}", "text": "oi", "id": f"q-{n}"}
         assert client.post(url, data=json.dumps(body), content_type="application/json").status_code == 200
-print(json.dumps({"messages": count, "queries": len(captured.captured_queries)}))
+from conversations.models import Message
+sent = Message.objects.unscoped().filter(direction="out", sent_at__isnull=False).count()  # unscoped: bench
+print(json.dumps({"messages": count, "queries": len(captured.captured_queries), "sent": sent}))
 """
 
 
@@ -211,7 +213,10 @@ def main(argv: list[str]) -> None:
     )
     print(f"processing latency (stored → reply sent): p50 {pct(0.5)} ms, p99 {pct(0.99)} ms")
     per_message = queries["queries"] / queries["messages"]
-    print(f"queries per processed message (webhook + processing + send, {queries['messages']} msgs): {per_message:.1f}")
+    print(
+        f"queries per processed message (webhook + processing + send, {queries['messages']} msgs): {per_message:.1f}, "
+        f"(replies sent in the database by then: {queries['sent']})"
+    )
 
 
 if __name__ == "__main__":
