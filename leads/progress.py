@@ -1,7 +1,8 @@
-"""Live progress of a running import, kept in the cache (Redis in production) so any process can read it.
+"""Live progress of a running job (an import, a privacy request), kept in the cache (Redis in
+production) so any process can read it. Each kind of job has its own `namespace` of keys.
 
 Progress is a convenience: when the cache is down it is simply missing (reads give {}, writes are
-dropped, each logged) and the import goes on; the ImportRun's summary in the database is what counts.
+dropped, each logged) and the job goes on; the job's row in the database is what counts.
 """
 
 from django.core.cache import cache
@@ -9,30 +10,33 @@ from django.core.cache import cache
 from config.cache import cache_or
 
 PROGRESS_TTL_SECONDS = 24 * 60 * 60
+IMPORTS = "import"
 
 
-def _key(run_id: int) -> str:
-    return f"import-progress:{run_id}"
+def _key(run_id: int, namespace: str) -> str:
+    return f"{namespace}-progress:{run_id}"
 
 
-def progress_get(run_id: int) -> dict:
+def progress_get(run_id: int, *, namespace: str = IMPORTS) -> dict:
     """{kind: {"done": n, "total": n}} for the run, empty when unknown or the cache is down."""
-    return cache_or({}, lambda: cache.get(_key(run_id)), event="import_progress_unavailable", run=run_id) or {}
+    return (
+        cache_or({}, lambda: cache.get(_key(run_id, namespace)), event="import_progress_unavailable", run=run_id) or {}
+    )
 
 
-def progress_set(run_id: int, kind: str, *, done: int, total: int) -> None:
+def progress_set(run_id: int, kind: str, *, done: int, total: int, namespace: str = IMPORTS) -> None:
     # Only the run's own worker writes its key, so read-modify-write is safe here.
-    current = progress_get(run_id)
+    current = progress_get(run_id, namespace=namespace)
     current[kind] = {"done": done, "total": total}
     cache_or(
         None,
-        lambda: cache.set(_key(run_id), current, PROGRESS_TTL_SECONDS),
+        lambda: cache.set(_key(run_id, namespace), current, PROGRESS_TTL_SECONDS),
         event="import_progress_unavailable",
         run=run_id,
     )
 
 
-def progress_percent(run_id: int) -> int:
-    parts = progress_get(run_id).values()
+def progress_percent(run_id: int, *, namespace: str = IMPORTS) -> int:
+    parts = progress_get(run_id, namespace=namespace).values()
     total = sum(p["total"] for p in parts)
     return 100 if not total else min(100, round(100 * sum(p["done"] for p in parts) / total))

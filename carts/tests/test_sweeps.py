@@ -255,7 +255,7 @@ def test_beat_runs_the_commerce_sweeps(company_a):
     current_app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
 
     jobs = {
-        name: PERIODIC_TASKS[name] for name in ("carts-sweep-abandoned", "orders-request-ratings", "carts-cleanup-old")
+        name: PERIODIC_TASKS[name] for name in ("carts-sweep-abandoned", "orders-request-ratings", "privacy-retention")
     }
     assert {job["task"] for job in jobs.values()} <= set(current_app.tasks)
     assert (jobs["carts-sweep-abandoned"]["every_seconds"], jobs["orders-request-ratings"]["every_seconds"]) == (60, 60)
@@ -263,7 +263,7 @@ def test_beat_runs_the_commerce_sweeps(company_a):
 
     swept = current_app.tasks["carts.tasks.carts_sweep_abandoned_task"].apply().get()
     current_app.tasks["orders.tasks.orders_request_ratings_task"].apply().get()
-    cleaned = current_app.tasks["carts.tasks.carts_cleanup_old_task"].apply().get()
+    cleaned = current_app.tasks["privacy.tasks.privacy_retention_task"].apply().get()
 
-    assert (swept["reminded"], cleaned) == (1, {"carts": 0, "sessions": 0})
+    assert (swept["reminded"], cleaned["carts"], cleaned["sessions"]) == (1, 0, 0)
     assert Cart.objects.for_company(company_a).get(pk=cart.pk).status == "reminded"

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "orders",
     "leads",
     "console",
+    "privacy",
     "integrations",
 ]
 
@@ -265,6 +266,11 @@ ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=Fa
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 OUTBOUND_EXPIRE_AFTER_SECONDS = env.int("OUTBOUND_EXPIRE_AFTER_SECONDS", default=60 * 60)
 MAX_RECEIVED_FILE_BYTES = env.int("MAX_RECEIVED_FILE_BYTES", default=16 * 1024 * 1024)
+
+# --- Privacy (LGPD) ---
+# A person with at most this many rows is exported or erased inside the API request or admin click;
+# more, and the work goes to a background task with progress.
+PRIVACY_INLINE_MAX_ROWS = env.int("PRIVACY_INLINE_MAX_ROWS", default=2000)
 
 # --- Business integrations ---
 # LLM for free-text orders (OpenAI-compatible; Groq by default). Empty key: the rule-based parser only.

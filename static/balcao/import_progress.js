@@ -1,4 +1,5 @@
-// Live progress of an import run on its change page (reads the run's progress URL every second).
+// Live progress of a background job on its change page (an import run, a privacy request): reads
+// the job's progress URL every second.
 "use strict";
 {
     const box = document.getElementById("import-progress");
