@@ -20,6 +20,7 @@ from conversations.providers import (
     Unsupported,
     credentials_for,
     get_provider,
+    storable_event,
 )
 from conversations.services.channels import channel_set_status
 from conversations.services.controls import BlockReason, rate_limit_exceeded
@@ -77,12 +78,16 @@ def inbound_event_apply(event: InboundEvent, *, events: list) -> dict:
     """
     channel = event.channel
     results = []
+    events = [storable_event(item) for item in events]
+    # A chat whose ticket a human holds in this very delivery: its message is the agent's to answer,
+    # even if the ticket closes before the debounce runs the bot.
+    held = {item.chat_id for item in events if isinstance(item, TicketUpdate) and item.human_took_over}
     try:
         with transaction.atomic():
             # Messages first: a GOSAC ticket event comes before the message that creates the conversation.
             ordered = sorted(events, key=lambda item: not isinstance(item, IncomingMessage))
             for item in ordered:
-                results.append(_apply_one(channel, item))
+                results.append(_apply_one(channel, item, held=held))
     except Exception as exc:  # noqa: BLE001 - the raw event is kept and marked for replay, never lost
         logger.exception("inbound_event_failed", inbound_event_id=event.pk)
         _finish(event, InboundEvent.Status.FAILED, exc.__class__.__name__)
@@ -105,31 +110,56 @@ def _finish(event: InboundEvent, status: str, reason: str) -> None:
     event.status = status
 
 
-def _apply_one(channel: Channel, item) -> dict:
+def _apply_one(channel: Channel, item, *, held: set[str] = frozenset()) -> dict:
     if isinstance(item, IncomingMessage):
-        return message_record_inbound(channel=channel, incoming=item)
+        if item.edited_id:
+            return message_edit_apply(channel=channel, incoming=item)
+        return message_record_inbound(channel=channel, incoming=item, human_holds=item.chat_id in held)
     if isinstance(item, MessageStatusUpdate):
         applied = message_status_apply(
-            channel=channel, provider_message_id=item.provider_message_id, status=str(item.status), error=item.error
+            channel=channel,
+            provider_message_id=item.provider_message_id[:200],
+            status=str(item.status),
+            error=item.error[:2000],
         )
         return {"event": "status", "result": "applied" if applied else "ignored", "reason": "" if applied else "stale"}
     if isinstance(item, ConnectionUpdate):
         channel_set_status(
-            channel, str(item.status), reason=item.reason or "webhook", phone=item.phone, qr_code=item.qr_code
+            channel,
+            str(item.status),
+            reason=(item.reason or "webhook")[:255],
+            phone=(item.phone or "")[:20] or None,
+            qr_code=item.qr_code,
         )
         return {"event": "connection", "result": "applied", "status": str(item.status)}
     if isinstance(item, TicketUpdate):
         changed = conversation_ticket_apply(channel=channel, ticket=item)
         return {"event": "ticket", "result": "applied" if changed else "unchanged", "reason": ""}
     if isinstance(item, Unsupported):
-        return {"event": "unsupported", "result": "ignored", "reason": item.reason}
+        return {"event": "unsupported", "result": "ignored", "reason": item.reason[:255]}
     return {"event": "unknown", "result": "ignored", "reason": "unknown event"}
 
 
-def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> dict:
+def message_edit_apply(*, channel: Channel, incoming: IncomingMessage) -> dict:
+    """The customer edited a message: the original's text changes; nothing is answered again."""
+    company = channel.company
+    text = (incoming.text or "")[: company.max_incoming_text_chars]
+    changed = (
+        Message.objects.for_company(company)
+        .filter(channel=channel, direction=Message.Direction.INBOUND, provider_message_id=incoming.edited_id[:200])
+        .update(text=text)
+    )
+    if changed:
+        return {"event": "edit", "result": "applied", "reason": "edit"}
+    return {"event": "edit", "result": "ignored", "reason": "edit of an unknown message"}
+
+
+def message_record_inbound(*, channel: Channel, incoming: IncomingMessage, human_holds: bool = False) -> dict:
     """Store one incoming message; drop it when it is a duplicate (the unique constraint decides).
 
-    fromMe, group and unsupported media are stored as `ignored` with the reason; past the
+    fromMe, group, unsupported media and a message written while a human holds the conversation
+    (`human_holds`: its ticket says so in this delivery) are
+    stored as `ignored` with the reason; past the
     conversation's rate limit a message is stored but not answered. Otherwise it is `received`
     and the conversation's processing is enqueued after commit.
     """
@@ -140,6 +170,8 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> di
     )
     conversation.company = company  # already loaded with the channel: no query for the rate limit
     reason = incoming.ignore_reason() or ""
+    if not reason and human_holds:
+        reason = BlockReason.HANDOFF
     text = (incoming.text or "")[: company.max_incoming_text_chars]
     try:
         with transaction.atomic():
