@@ -23,9 +23,6 @@ The database is dropped afterwards. A script, not a test.
 
 import argparse
 import json
-import os
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,15 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 
-
-def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
+from bench.scratch import scratch_database  # noqa: E402 - needs the project root on the path
 
 
 def fill(size: int):
@@ -163,25 +153,7 @@ def main() -> None:
         print(json.dumps(child(args.sizes, args.repeat, args.pages, args.analyze)))
         return
 
-    import psycopg
-
-    pg_name = f"balcao_bench_{secrets.token_hex(4)}"
-    env = {k: v for k, v in os.environ.items() if k not in ("DIRECT_URL", "DATABASE_URL", "CELERY_BROKER_URL")}
-    env.update(
-        DATABASE_URL=f"{PG_URL}/{pg_name}",
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DJANGO_DEBUG="false",
-        CELERY_BROKER_URL="memory://",
-        BENCH_CACHE_PREFIX=pg_name,
-    )
-    if "REDIS_URL" not in env and redis_answers():
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as pg:
-        pg.execute(f'CREATE DATABASE "{pg_name}"')
-    try:
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT)
-        subprocess.run([*manage, "createcachetable", "--verbosity", "0"], env=env, check=True, cwd=ROOT)
+    with scratch_database() as env:
         command = [sys.executable, __file__, "--child", "--repeat", str(args.repeat), "--sizes", *map(str, args.sizes)]
         if args.pages:
             command += ["--pages", *args.pages]
@@ -192,9 +164,6 @@ def main() -> None:
             raise SystemExit("the measuring process failed (its error is above)")
         print(f"cache: {'Redis' if 'REDIS_URL' in env else 'database'}; median of {args.repeat} requests")
         print(table(json.loads(done.stdout.strip().splitlines()[-1]), args.sizes))
-    finally:
-        with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as pg:
-            pg.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ import json
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +20,8 @@ from conversations.selectors import failed_event_count, ingest_lag_seconds
 from conversations.services import inbound_event_replay
 from conversations.urlsafety import validate_public_url
 from integrations.qr import qr_png
-from tenants.admin_mixins import CompanyScopedAdmin, HttpsURLField
+from tenants.admin_filters import LinkedParameterFilter
+from tenants.admin_mixins import CompanyScopedAdmin, HttpsURLField, scoped_queryset_for
 from tenants.crypto import mask_secret
 from tenants.scoping import company_scope
 
@@ -101,10 +105,30 @@ class ChannelAdmin(CompanyScopedAdmin):
         return format_html('<img src="{}" alt="QR" width="240" height="240">', source)
 
 
+class MessagedBetweenFilter(LinkedParameterFilter):
+    """?messages_since=&messages_until= (ISO datetimes): conversations with a message in [since, until).
+    The dashboard's "conversations" figure links here."""
+
+    title = _("messages in the period")
+    parameters = ("messages_since", "messages_until")
+    lookups = {"messages_since": "created_at__gte", "messages_until": "created_at__lt"}
+
+    def parse(self, name, raw):
+        return parse_datetime(raw)
+
+    def describe(self, values):
+        return " – ".join(formats.localize(timezone.localtime(value)) for value in values.values())
+
+    def filter(self, request, queryset, values):
+        bounds = {self.lookups[name]: value for name, value in values.items()}
+        messages = scoped_queryset_for(Message, request).filter(conversation=OuterRef("pk"), **bounds)
+        return queryset.filter(Exists(messages))
+
+
 @admin.register(Conversation)
 class ConversationAdmin(CompanyScopedAdmin):
     list_display = ("customer", "channel", "status", "bot_paused", "last_inbound_at", "last_outbound_at")
-    list_filter = ("status", "bot_paused", "channel")
+    list_filter = (MessagedBetweenFilter, "status", "bot_paused", "channel")
     search_fields = ("customer__name", "customer__phone")
     raw_id_fields = ("customer",)
     readonly_fields = ("last_inbound_at", "last_outbound_at", "created_at", "updated_at")

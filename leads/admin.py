@@ -9,6 +9,7 @@ from integrations.wordpress.connection import test_connection
 from leads.exports import LEAD_MESSAGE, ExportAdminMixin, column
 from leads.models import Customer, ImportRun, Lead
 from leads.progress import progress_get, progress_percent
+from leads.recovery import leads_with_customer_flag
 from leads.services.imports import import_run_enqueue
 from leads.sheets import SheetsExportAdminMixin
 from leads.source_config import SourceNotConfigured, import_options_for
@@ -30,6 +31,22 @@ class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin
     readonly_fields = ("created_at", "updated_at")
 
 
+class AlreadyCustomerFilter(admin.SimpleListFilter):
+    """Leads whose person already has a completed order (leads.recovery.leads_with_customer_flag)."""
+
+    title = _("already a customer")
+    parameter_name = "already_customer"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Yes")), ("no", _("No")))
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        flagged = leads_with_customer_flag(queryset, getattr(request, "company", None))
+        return flagged.filter(is_customer=self.value() == "yes")
+
+
 @admin.register(Lead)
 class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):  # Sheets: issue 8
     export_name = "leads"
@@ -46,7 +63,7 @@ class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):  
     )
     list_display = ("name", "phone", "email", "size", "submitted_at", "email_sent", "whatsapp_sent")
     list_editable = ("email_sent", "whatsapp_sent")
-    list_filter = ("source", "email_sent", "whatsapp_sent", "submitted_at")
+    list_filter = ("source", AlreadyCustomerFilter, "email_sent", "whatsapp_sent", "submitted_at")
     search_fields = ("name", "phone", "email", "phone_raw")
     date_hierarchy = "submitted_at"
     readonly_fields = ("customer", "source", "external_id", "extra", "created_at", "updated_at")

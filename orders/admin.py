@@ -1,7 +1,7 @@
 """The order board: orders by status (filter and counts), actions that advance the status via the service."""
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from leads.exports import ExportAdminMixin  # issue 6
@@ -9,7 +9,8 @@ from leads.sheets import SheetsExportAdminMixin  # issue 8
 from orders.erp_admin import ERP_FIELDS, erp_push_again_action  # issue 8
 from orders.models import Order, OrderItem, Payment
 from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition
-from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
+from tenants.admin_filters import LinkedParameterFilter
+from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline, scoped_queryset_for
 
 
 class OrderItemInline(CompanyScopedInline, admin.TabularInline):
@@ -52,11 +53,22 @@ def _advance_action(to: str, label):
     return action
 
 
+class ProductFilter(LinkedParameterFilter):
+    """?product=<item name>: orders with an item of that name (the dashboard's top products link here)."""
+
+    title = _("product")
+    parameters = ("product",)
+
+    def filter(self, request, queryset, values):
+        items = scoped_queryset_for(OrderItem, request).filter(order=OuterRef("pk"), name=values["product"])
+        return queryset.filter(Exists(items))
+
+
 @admin.register(Order)
 class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin):  # CSV/XLSX/TXT/WhatsApp: 6; Sheets: 8
     sheets_tab = "pedidos"
     list_display = ("__str__", "status", "customer", "total", "payment_method", "neighbourhood", "created_at", "rating")
-    list_filter = ("status", "source", "payment_method", "created_at")
+    list_filter = (ProductFilter, "status", "source", "payment_method", "created_at")
     search_fields = ("=id", "customer__name", "customer__phone", "address", "external_id")
     date_hierarchy = "created_at"
     list_select_related = ("customer",)
