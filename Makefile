@@ -29,6 +29,7 @@ run: demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: $(STAMP) lint
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""Flow actions of the commerce domain: plain functions (conversation, text) -> reply texts.
+"""Flow actions of the commerce domain: plain functions (conversation, text) -> reply texts and effects.
 
 Registered with the flows engine (flows.actions) in CartsConfig.ready() under the names in
 ACTIONS; `hook(ctx)` adapts the engine's ActionContext. They run inside the company scope set by
@@ -7,10 +7,11 @@ the engine's task.
 A function answers `NotAccepted([...])` (still a list of reply texts) when the customer's answer
 could not be used: nothing added, no zone matched, payment method not understood, item to remove
 not found, not a 1..5 rating. The replies explain it and say what to answer; `hook` turns it into
-the engine's `Rejected`, so the flow keeps waiting on the same step instead of moving on.
+the engine's `Rejected`, so the flow keeps waiting on the same step instead of moving on. They
+never write the conversation: `handoff` answers the engine's `HandOff` effect, which the flow
+service applies.
 """
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from carts.matching import fold
@@ -27,7 +28,7 @@ from carts.services import (
 )
 from catalog.selectors import format_price, products_for_sale, zones_active
 from catalog.services import OutOfStock
-from conversations.models import Conversation
+from flows import actions
 from integrations.errors import IntegrationError
 from orders.models import Order
 from orders.payments import PixNotConfigured, payment_qr_url, pix_charge_create
@@ -191,11 +192,8 @@ def repeat_order(conversation, text: str = "") -> list[str]:
     return replies
 
 
-def handoff(conversation, text: str = "") -> list[str]:
-    Conversation.objects.for_company(conversation.company_id).filter(Q(pk=conversation.pk)).update(
-        bot_paused=True, status=Conversation.Status.HANDOFF
-    )
-    return [_("One of our team will talk to you shortly.")]
+def handoff(conversation, text: str = "") -> list:
+    return [actions.HandOff(), _("One of our team will talk to you shortly.")]
 
 
 def rate_order(conversation, text: str) -> list[str]:
@@ -229,9 +227,7 @@ def hook(fn):
             return None
         replies = fn(ctx.conversation, ctx.reply or "")
         if isinstance(replies, NotAccepted):
-            from flows.actions import Rejected  # noqa: PLC0415 - the engine is optional for this app
-
-            return Rejected(replies)
+            return actions.Rejected(replies)
         return replies
 
     run.__name__ = fn.__name__
@@ -239,9 +235,5 @@ def hook(fn):
 
 
 def register_all() -> None:
-    try:
-        from flows import actions  # noqa: PLC0415 - the engine is optional for this app
-    except ImportError:
-        return
     for name, fn in ACTIONS.items():
         actions.register(name, hook(fn))

@@ -5,10 +5,12 @@ class CartsConfig(AppConfig):
     name = "carts"
 
     def ready(self):
-        from carts.actions import register_all  # noqa: PLC0415 - models must be loaded first
+        # The commerce flow actions and the rating answer (asked before the bot). Imported here:
+        # models must be loaded first.
+        from carts import actions, free_text  # noqa: PLC0415
+        from carts.replies import rating_reply_take  # noqa: PLC0415
+        from conversations.handlers import pre_handler_register  # noqa: PLC0415
 
-        register_all()
-
-        from carts.free_text import register  # noqa: PLC0415 - issue 8: the "order_free_text" action
-
-        register()
+        actions.register_all()
+        free_text.register()
+        pre_handler_register(rating_reply_take)

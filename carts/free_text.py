@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from carts.actions import NotAccepted, hook, show_cart
 from carts.services import CartError, cart_add_item
 from catalog.selectors import products_for_sale
+from flows import actions
 from integrations.llm import LlmCredentials, parse_order_text
 from integrations.order_text import CatalogItem
 
@@ -69,8 +70,4 @@ def order_free_text(conversation, text: str) -> list[str]:
 
 
 def register() -> None:
-    try:
-        from flows import actions  # noqa: PLC0415 - the engine is optional for this app
-    except ImportError:
-        return
     actions.register(ACTION_NAME, hook(order_free_text))

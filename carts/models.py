@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import DeliveryZone, Product
-from leads.models import Customer
+from customers.models import Customer
 from orders.models import Order
 from tenants.models import CompanyOwned
 

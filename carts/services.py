@@ -18,8 +18,8 @@ from carts.models import Cart, CartItem, SessionContext
 from catalog.models import DeliveryZone, Product
 from catalog.selectors import products_for_sale, zones_active
 from catalog.services import default_delivery_fee_get
+from customers.models import Customer
 from integrations.order_text import CatalogItem, parse_with_rules
-from leads.models import Customer
 from orders.models import Order, OrderItem
 from orders.services import OrderLine, order_last_for_repeat, order_place
 from tenants.models import Company

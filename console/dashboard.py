@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from console.links import figure_links, messages_list, orders_list
 from console.periods import Period
 from console.selectors import dashboard_read_all
-from leads.periods import day_range
+from exports.periods import day_range
 from tenants.models import Company
 
 

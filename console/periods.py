@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from leads.periods import day_range
+from exports.periods import day_range
 
 TODAY, LAST_7, LAST_30, CUSTOM = "today", "7d", "30d", "custom"
 PRESET_DAYS = {TODAY: 1, LAST_7: 7, LAST_30: 30}

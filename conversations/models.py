@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Customer
+from customers.models import Customer
 from tenants.fields import EncryptedTextField
 from tenants.models import CompanyOwned
 

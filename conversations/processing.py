@@ -14,30 +14,23 @@ duplicate run (harmless under the row lock). A publish the broker refuses is log
 cleared; a beat sweep (`inbound_sweep`) processes any conversation whose task was not enqueued or
 was lost.
 
-The bot hook
-------------
-`run_bot(conversation, text, message) -> list[OutboundIntent]` calls the function named by
-`settings.CONVERSATIONS_BOT_HANDLER` (dotted path), with keyword arguments `conversation`, `text`
-(the joined buffer) and `message` (the newest buffered Message). It runs inside the processing
-transaction, so anything it writes commits with the conversation's messages. It returns intents;
-this module queues them through `services.message_queue_outbound` (the outbound choke point).
-The default is `orders.replies.handle_message`: answers to a rating question are recorded there,
-everything else goes to the flows engine (`flows.pipeline.handle_message`).
-
-`placeholder_bot` answers nothing (tests of the pipeline alone use it).
+The bot
+-------
+A run that is not blocked hands the joined text to `conversations.handlers.handlers_run()` (the
+handlers the apps above registered) and queues the intents it returns through
+`services.message_queue_outbound` (the outbound choke point).
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from config.cache import cache_or
+from conversations.handlers import handlers_run
 from conversations.models import Conversation, Message
 from conversations.services.controls import BlockReason, is_opt_out, is_simulator_contact, outbound_block_reason
 from conversations.services.outbound import message_queue_outbound
@@ -50,29 +43,6 @@ logger = structlog.get_logger(__name__)
 MAINTENANCE_MESSAGE_SETTING = "maintenance_message"  # CompanySetting key: optional text sent in maintenance
 SWEEP_GRACE = timedelta(seconds=60)
 PENDING_GRACE_SECONDS = 120  # the pending mark outlives its task's countdown by this much
-
-
-@dataclass(frozen=True)
-class OutboundIntent:
-    """One message the bot wants to send; queued through the outbound choke point."""
-
-    text: str = ""
-    kind: str = Message.Kind.TEXT
-    media_url: str = ""
-    media_mime: str = ""
-    file_name: str = ""
-    delay_seconds: int = 0
-
-
-def placeholder_bot(*, conversation: Conversation, text: str, message: Message) -> list[OutboundIntent]:
-    """Default handler until the flows engine is plugged in: records nothing, sends nothing."""
-    return []
-
-
-def run_bot(conversation: Conversation, text: str, message: Message) -> list[OutboundIntent]:
-    """Run the configured bot handler on the buffered text; returns its intents (never None)."""
-    handler = import_string(settings.CONVERSATIONS_BOT_HANDLER)
-    return list(handler(conversation=conversation, text=text, message=message) or [])
 
 
 @dataclass
@@ -160,10 +130,9 @@ def _mark_clear(conversation_id: int) -> None:
     )
 
 
-def conversation_process(*, conversation_id: int, message_id: int | None = None, debounce: bool = True) -> ProcessRun:
+def conversation_process(*, conversation_id: int, debounce: bool = True) -> ProcessRun:
     """Process the conversation's buffered messages once they have been quiet for the debounce window.
 
-    `message_id` is accepted for tasks enqueued by older releases and otherwise unused.
     `debounce=False` processes them now (flows' console chat answers staff at once).
     """
     now = timezone.now()
@@ -196,7 +165,7 @@ def conversation_process(*, conversation_id: int, message_id: int | None = None,
         if reason:
             logger.info("conversation_not_answered", conversation_id=conversation.pk, reason=reason)
             return ProcessRun(result="blocked", reason=reason, message_ids=ids)
-        intents = run_bot(conversation, joined, newest)
+        intents = handlers_run(conversation=conversation, text=joined, message=newest)
         queued = 0
         for intent in intents:
             sent = message_queue_outbound(
@@ -207,6 +176,7 @@ def conversation_process(*, conversation_id: int, message_id: int | None = None,
                 media_mime=intent.media_mime,
                 file_name=intent.file_name,
                 delay_seconds=intent.delay_seconds,
+                turn_reply=True,
             )
             queued += sent is not None
     return ProcessRun(result="processed", message_ids=ids, queued=queued)

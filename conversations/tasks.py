@@ -25,7 +25,7 @@ from tenants.tasks import company_task
 
 
 @company_task(queue="webhooks", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
-def conversation_process_task(*, company_id: int, conversation_id: int, message_id: int | None = None) -> str:
+def conversation_process_task(*, company_id: int, conversation_id: int) -> str:
     """Run the debounced processing of one conversation: again later while its buffer is not quiet,
     else process it and clear its pending mark (see conversations.processing)."""
     run = conversation_process(conversation_id=conversation_id)

@@ -2,7 +2,6 @@
 parent's page, plus export/import/duplicate and a simulator."""
 
 import json
-import mimetypes
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,7 +18,6 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 from flows.diagram import flows_diagram_load
 from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, FlowVersion, Subflow
 from flows.services import flow_simulate, flow_template_export, flow_template_import, flow_template_publish
-from flows.services.console_chat import console_chat_load, console_chat_send
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 from tenants.scoping import company_scope
 
@@ -98,24 +96,6 @@ class FlowSimulateForm(forms.Form):
     )
 
 
-class ConsoleChatForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your message"), required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60, "autofocus": True})
-    )
-    document_name = forms.CharField(
-        label=_("Send a file named (optional)"),
-        required=False,
-        max_length=255,
-        help_text=_("Only the name and its type reach the flow, e.g. comprovante.pdf."),
-    )
-
-    def document(self) -> dict | None:
-        name = (self.cleaned_data.get("document_name") or "").strip()
-        if not name:
-            return None
-        return {"name": name, "mime": mimetypes.guess_type(name)[0] or "application/octet-stream"}
-
-
 @admin.register(FlowTemplate)
 class FlowTemplateAdmin(CompanyScopedAdmin):
     list_display = ("name", "is_active", "created_at")
@@ -130,11 +110,6 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
     def get_urls(self):
         own = [
             path("import/", self.admin_site.admin_view(self.import_view), name="flows_flowtemplate_import"),
-            path(
-                "console-chat/",
-                self.admin_site.admin_view(self.console_chat_view),
-                name="flows_flowtemplate_console_chat",
-            ),
             path(
                 "<int:object_id>/simulate/",
                 self.admin_site.admin_view(self.simulate_view),
@@ -215,32 +190,6 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
             "title": _("Import a flow template"),
         }
         return render(request, "admin/flows/flowtemplate/import.html", context)
-
-    def console_chat_view(self, request):
-        """Chat with the company's live flows (their draft) through the console channel and the real
-        pipeline: the transcript, the current step, the variables and the open cart."""
-        if request.company is None or not self.has_change_permission(request):
-            raise PermissionDenied
-        form = ConsoleChatForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            chat = console_chat_send(
-                company=request.company,
-                user=request.user,
-                text=form.cleaned_data["text"],
-                document=form.document(),
-                reset="reset" in request.POST,
-            )
-            form = ConsoleChatForm()
-        else:
-            chat = console_chat_load(company=request.company, user=request.user)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "form": form,
-            "chat": chat,
-            "title": _("Console chat"),
-        }
-        return render(request, "admin/flows/flowtemplate/console_chat.html", context)
 
     def simulate_view(self, request, object_id):
         template = self.get_object(request, str(object_id))

@@ -7,8 +7,12 @@ class FlowsConfig(AppConfig):
     verbose_name = _("Conversation flows")
 
     def ready(self):
-        # Test mode answers customers other than the test contact only when a published version exists.
-        from conversations.services.controls import published_bot_check_register  # noqa: PLC0415 - models first
-        from flows.selectors import live_template_is_published  # noqa: PLC0415 - models must be loaded first
+        # The flow engine answers conversations; test mode answers customers other than the test
+        # contact only when a published version exists. Imported here: models must be loaded first.
+        from conversations.handlers import bot_handler_register  # noqa: PLC0415
+        from conversations.services.controls import published_bot_check_register  # noqa: PLC0415
+        from flows.pipeline import handle_message  # noqa: PLC0415
+        from flows.selectors import live_template_is_published  # noqa: PLC0415
 
+        bot_handler_register(handle_message)
         published_bot_check_register(live_template_is_published)

@@ -1,7 +1,7 @@
-"""The adapter the message pipeline calls: `CONVERSATIONS_BOT_HANDLER = "flows.pipeline.handle_message"`."""
+"""The conversation's bot: flows registers `handle_message` with conversations.handlers (FlowsConfig.ready)."""
 
+from conversations.handlers import OutboundIntent as PipelineIntent
 from conversations.models import Conversation, Message
-from conversations.processing import OutboundIntent as PipelineIntent
 from flows.engine import Document
 from flows.services import flow_handle_inbound
 

@@ -5,13 +5,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import Customer
+from exports.sheets import SheetsExportAdminMixin
+from exports.writers import LEAD_MESSAGE, ExportAdminMixin, column
 from integrations.wordpress.connection import test_connection
-from leads.exports import LEAD_MESSAGE, ExportAdminMixin, column
-from leads.models import Customer, ImportRun, Lead
+from leads.models import ImportRun, Lead
 from leads.progress import progress_get, progress_percent
 from leads.recovery import leads_with_customer_flag
 from leads.services.imports import import_run_enqueue
-from leads.sheets import SheetsExportAdminMixin
 from leads.source_config import SourceNotConfigured, import_options_for
 from tenants.admin_mixins import CompanyScopedAdmin
 

@@ -6,8 +6,8 @@ A proxy of carts.Cart (the carts admin belongs to the commerce app); registered 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from leads.exports import CART_MESSAGE, ExportAdminMixin, column
-from leads.proxies import ImportedCart
+from exports.writers import CART_MESSAGE, ExportAdminMixin, column
+from leads.models import ImportedCart
 from leads.recovery import ABANDONED, RECOVERED, WAITING, recovery_summary, with_recovery
 from tenants.admin_mixins import CompanyScopedAdmin
 

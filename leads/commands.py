@@ -10,8 +10,8 @@ from datetime import date
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from exports.periods import PRESETS, day_range, preset_range
 from leads.models import ImportRun
-from leads.periods import PRESETS, day_range, preset_range
 from leads.progress import progress_get, progress_percent
 from leads.services.imports import import_run_create, import_run_execute
 from tenants.commands import CompanyCommand

@@ -30,8 +30,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from carts.models import Cart
-from leads.models import Customer, Lead
-from leads.periods import in_period
+from customers.models import Customer
+from exports.periods import in_period
+from leads.models import Lead
 from orders.models import Order
 from orders.selectors import orders_placed
 from tenants.models import Company

@@ -4,8 +4,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from exports.periods import day_range
 from leads.models import ImportRun
-from leads.periods import day_range
 from leads.services.imports import import_run_create, import_run_execute
 from leads.source_config import SourceNotConfigured, import_options_for
 from tenants.models import Company, CompanySetting

@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from leads.exports import ExportAdminMixin  # issue 6
-from leads.sheets import SheetsExportAdminMixin  # issue 8
+from exports.sheets import SheetsExportAdminMixin  # issue 8
+from exports.writers import ExportAdminMixin  # issue 6
 from orders.erp_admin import ERP_FIELDS, erp_push_again_action  # issue 8
 from orders.models import Order, OrderItem, Payment
 from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from catalog.selectors import format_price
 from conversations.models import Conversation
 from conversations.services import message_queue_outbound
-from leads.models import Customer
+from customers.models import Customer
 
 
 def customer_conversation(*, company_id: int, customer: Customer | None) -> Conversation | None:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import DeliveryZone, Product, StockMovement
 from catalog.services import stock_move
-from leads.models import Customer
+from customers.models import Customer
 from orders import erp, notifications
 from orders.models import Order, OrderItem, Payment, Source
 from tenants.models import Company

@@ -15,7 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
+from customers.models import Customer
 from flows.models import Subflow
+from leads.models import ImportedCart
 from tenants.models import Company, CompanyOwned, Membership
 
 BUILDERS: dict[type[models.Model], Callable] = {}
@@ -131,8 +133,6 @@ BUILDERS[Subflow] = build_subflow
 
 def build_imported_cart(builder: ObjectBuilder, model, company: Company):
     """An imported WooCommerce cart (the leads proxy of Cart): not a second open bot cart of the same customer."""
-    from leads.models import Customer  # noqa: PLC0415 - proxies load after the apps
-
     return model._base_manager.create(
         company=company,
         customer=builder.get(Customer, company),
@@ -143,13 +143,7 @@ def build_imported_cart(builder: ObjectBuilder, model, company: Company):
     )
 
 
-def _register_proxies() -> None:
-    from leads.proxies import ImportedCart  # noqa: PLC0415
-
-    BUILDERS[ImportedCart] = build_imported_cart
-
-
-_register_proxies()
+BUILDERS[ImportedCart] = build_imported_cart
 
 
 def build_rows(company: Company, models_to_build, count: int, marker: str) -> ObjectBuilder:

@@ -48,7 +48,6 @@ class Worker:
 
 @pytest.fixture(autouse=True)
 def _pipeline_settings(settings):
-    settings.CONVERSATIONS_BOT_HANDLER = "flows.pipeline.handle_message"
     settings.ALLOW_PRIVATE_PROVIDER_URLS = True  # the fake provider listens on 127.0.0.1
     ConsoleProvider.clear_outbox()
     yield
@@ -251,3 +250,27 @@ def test_gosac_ticket_taken_by_an_agent_silences_the_bot(company, worker, post):
     with company_scope(company):
         last = Message.objects.filter(direction="in").order_by("-id").first()
     assert (last.status, last.reason) == ("ignored", "handoff")
+
+
+def test_a_flows_handoff_step_leaves_the_conversation_with_a_human(company, worker, post):
+    """The last step runs the commerce "handoff" action: the flow completes in the same turn, and the
+    conversation still ends handed off with the bot paused (the hook's effect, applied by the flow
+    service), so the customer's next message is not answered by the bot."""
+    with company_scope(company):
+        template = FlowTemplate.objects.create(company=company, name="Atendimento")
+        flow = Flow.objects.create(company=company, template=template, name="Humano", is_default=True)
+        subflow = Subflow.objects.create(company=company, flow=flow, name="Falar com alguém", order_index=1)
+        FlowMessage.objects.create(
+            company=company, subflow=subflow, message_text="Vou chamar alguém.", order_index=1, action="handoff"
+        )
+    channel = console_channel(company)
+
+    post(channel, {"from": CUSTOMER, "text": "oi", "id": "h1"})
+    worker.drain()
+    post(channel, {"from": CUSTOMER, "text": "alguém aí?", "id": "h2"})
+    worker.drain()
+
+    with company_scope(company):
+        conversation = Conversation.objects.get()
+    assert (conversation.status, conversation.bot_paused) == (Conversation.Status.HANDOFF, True)
+    assert len(console_received()) == 2  # the step and the hand-off notice; the second message is not answered

@@ -3,8 +3,8 @@ from rest_framework import mixins, viewsets
 
 from carts.api.serializers import CartSerializer
 from carts.models import Cart
-from leads.api.lists import PERIOD_PARAMETERS, ExportViewSetMixin, period_filter
-from leads.exports import CART_MESSAGE, column
+from exports.api import PERIOD_PARAMETERS, ExportViewSetMixin, period_filter
+from exports.writers import CART_MESSAGE, column
 from tenants.api import CompanyScopedViewSetMixin
 
 

@@ -2,7 +2,7 @@ import factory
 from django.utils import timezone
 
 from carts.models import Cart, CartItem
-from leads.models import Customer
+from customers.models import Customer
 from tenants.tests.factories import CompanyOwnedFactory
 
 

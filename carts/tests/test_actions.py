@@ -112,11 +112,11 @@ def test_cash_checkout_then_repeat_the_last_order(shop, conversation_a):  # noqa
     ]
 
 
-def test_handoff_pauses_the_bot(shop, conversation_a):  # noqa: F811
-    assert commerce.handoff(conversation_a) == ["One of our team will talk to you shortly."]
+def test_handoff_asks_the_flow_service_to_hand_over_and_writes_nothing_itself(shop, conversation_a):  # noqa: F811
+    assert commerce.handoff(conversation_a) == [engine_actions.HandOff(), "One of our team will talk to you shortly."]
 
     conversation = Conversation.objects.get(pk=conversation_a.pk)
-    assert (conversation.bot_paused, conversation.status) == (True, "handoff")
+    assert (conversation.bot_paused, conversation.status) == (False, "active")
 
 
 def test_unusable_answers_are_not_accepted_and_usable_ones_are(shop, conversation_a):  # noqa: F811

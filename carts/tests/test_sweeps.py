@@ -16,7 +16,7 @@ from catalog.services import stock_set
 from catalog.tests.concurrency import race
 from catalog.tests.factories import ProductFactory
 from conversations.models import Channel, Conversation, Message
-from leads.models import Customer
+from customers.models import Customer
 from orders.models import Order
 from orders.services import OrderLine, order_place, order_transition
 
@@ -95,12 +95,12 @@ def test_sweep_cost_does_not_depend_on_carts_not_due(company_a, postgres_only):
     _idle_cart(company_a, 11)  # due for the reminder
     _idle_cart(company_a, 16, status=Cart.Status.REMINDED)  # due for the cancellation
     _not_due_carts(company_a, 10, "219")
-    analyze("carts_cart", "leads_customer")
+    analyze("carts_cart", "customers_customer")
     small = sweep_run(carts_sweep_abandoned)
     small_scans = [claim_scans(sql, seqscan=False) for sql in claims(small)]
 
     _not_due_carts(company_a, 9_990, "218")
-    analyze("carts_cart", "leads_customer")
+    analyze("carts_cart", "customers_customer")
     large = sweep_run(carts_sweep_abandoned)
     large_scans = [claim_scans(sql) for sql in claims(large)]
 

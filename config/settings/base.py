@@ -27,14 +27,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "tenants",
+    "customers",
     "conversations",
     "flows",
     "catalog",
     "carts",
     "orders",
     "leads",
-    "integrations",
     "console",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -225,7 +226,6 @@ SENTRY_DSN = env.str("SENTRY_DSN", default="")
 ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=False)
 OUTBOUND_EXPIRE_AFTER_SECONDS = env.int("OUTBOUND_EXPIRE_AFTER_SECONDS", default=60 * 60)
 MAX_RECEIVED_FILE_BYTES = env.int("MAX_RECEIVED_FILE_BYTES", default=16 * 1024 * 1024)
-CONVERSATIONS_BOT_HANDLER = env.str("CONVERSATIONS_BOT_HANDLER", default="orders.replies.handle_message")
 
 # --- Business integrations (issue 8) ---
 # LLM for free-text orders (OpenAI-compatible; Groq by default). Empty key: the rule-based parser only.

@@ -164,6 +164,7 @@ def _queries(client, url):
     return len(captured)
 
 
+@pytest.mark.timeout(600)  # filling 10,000 orders with their rows takes a while on a busy machine
 def test_queries_do_not_depend_on_the_amount_of_data(db, client):
     counts = {}
     for size in (10, 10_000):

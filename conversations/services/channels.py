@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from conversations.models import Channel, ChannelStatusChange
 from conversations.providers import credentials_for, get_provider
+from customers.phones import normalize_phone
 from integrations.errors import IntegrationError
-from leads.phones import normalize_phone
 
 logger = structlog.get_logger(__name__)
 

@@ -20,7 +20,7 @@ from django.core.cache import cache
 
 from config.cache import cache_or
 from conversations.models import Conversation, Message
-from leads.phones import normalize_phone
+from customers.phones import normalize_phone
 from tenants.models import Company
 
 # Whole-message match, case/accent/punctuation-insensitive: "Sair!" and "parar" opt out, while
@@ -97,10 +97,12 @@ def company_has_published_bot(company: Company) -> bool:
     return any(check(company) for check in _published_bot_checks)
 
 
-def outbound_block_reason(conversation: Conversation, *, notice: bool = False) -> str | None:
+def outbound_block_reason(conversation: Conversation, *, notice: bool = False, turn_reply: bool = False) -> str | None:
     """Why an automatic message may not go to this conversation now, or None when it may.
 
-    `notice=True` is the maintenance notice itself: allowed while the bot is in maintenance. In test
+    `notice=True` is the maintenance notice itself: allowed while the bot is in maintenance.
+    `turn_reply=True` is the bot's answer to a turn processing let through: a hand-off made by
+    that very turn does not silence its last words. In test
     mode a customer other than the test contact is answered only when the company has a published
     bot (they get that version, the test contact gets the draft); one query more, in test mode only.
     """
@@ -114,7 +116,7 @@ def outbound_block_reason(conversation: Conversation, *, notice: bool = False) -
         return BlockReason.BOT_PAUSED
     if company.bot_status == Company.BotStatus.MAINTENANCE and not notice:
         return BlockReason.MAINTENANCE
-    if conversation.bot_paused:
+    if conversation.bot_paused and not turn_reply:
         return BlockReason.HANDOFF
     if company.test_mode and not is_test_contact(company, customer) and not company_has_published_bot(company):
         return BlockReason.TEST_MODE

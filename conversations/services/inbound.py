@@ -24,8 +24,8 @@ from conversations.providers import (
 from conversations.services.channels import channel_set_status
 from conversations.services.controls import BlockReason, rate_limit_exceeded
 from conversations.services.outbound import message_kind_of, message_status_apply
-from leads.models import Customer
-from leads.phones import whatsapp_id_phone
+from customers.models import Customer
+from customers.phones import whatsapp_id_phone
 from tenants.tasks import task_publish_on_commit
 
 logger = structlog.get_logger(__name__)

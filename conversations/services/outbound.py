@@ -50,6 +50,7 @@ def message_queue_outbound(
     delay_seconds: int = 0,
     automatic: bool = True,
     notice: bool = False,
+    turn_reply: bool = False,
 ) -> Message | None:
     """Queue one message to the conversation's customer: THE way anything is sent to a customer.
 
@@ -57,10 +58,11 @@ def message_queue_outbound(
     bot_status, human handoff and test mode are enforced here: a blocked message is not written
     and None is returned. The row is written in the caller's transaction; the send task is
     enqueued after commit (at `send_after` = now + delay_seconds). `notice=True` marks the
-    maintenance notice, the one automatic message allowed during maintenance.
+    maintenance notice, the one automatic message allowed during maintenance; `turn_reply=True`
+    the bot's answer to the turn being processed (see outbound_block_reason).
     """
     if automatic:
-        reason = outbound_block_reason(conversation, notice=notice)
+        reason = outbound_block_reason(conversation, notice=notice, turn_reply=turn_reply)
         if reason is not None:
             logger.info("outbound_blocked", conversation_id=conversation.pk, reason=reason)
             return None

@@ -9,8 +9,8 @@ from conversations.models import Channel, ChannelStatusChange, Conversation, Inb
 from conversations.services import channel_set_status, message_queue_outbound
 from conversations.tasks import message_send_task
 from conversations.tests.conftest import make_channel
+from customers.models import Customer
 from integrations.testing.fake_server import FakeServer
-from leads.models import Customer
 from tenants.scoping import company_scope
 
 

@@ -1,6 +1,6 @@
 from conversations.models import Conversation, Message
 from conversations.tests.conftest import make_channel
-from leads.models import Customer
+from customers.models import Customer
 from tenants.models import Company
 
 

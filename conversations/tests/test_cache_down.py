@@ -10,8 +10,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from config.celery_app import app as celery_app
+from conversations.handlers import OutboundIntent, bot_handler_replaced
 from conversations.models import InboundEvent, Message
-from conversations.processing import OutboundIntent, _pending_key
+from conversations.processing import _pending_key
 from conversations.selectors import ingest_lag_seconds
 from conversations.tasks import conversation_process_task, inbound_sweep_task, message_send_task, outbound_sweep_task
 from conversations.tests.conftest import Enqueued
@@ -32,8 +33,9 @@ def echo_bot(*, conversation, text, message):
 
 
 @pytest.fixture(autouse=True)
-def _echo(settings):
-    settings.CONVERSATIONS_BOT_HANDLER = "conversations.tests.test_cache_down.echo_bot"
+def _echo():
+    with bot_handler_replaced(echo_bot):
+        yield
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from conversations.services.controls import (
     published_bot_check_register,
     published_bot_check_unregister,
 )
-from leads.models import Customer
+from customers.models import Customer
 from tenants.scoping import company_scope
 
 TESTER, OTHER = "+5511987654321", "+5521999998888"

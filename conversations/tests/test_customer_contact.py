@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from conversations.models import Conversation, Message
 from conversations.tests.conftest import make_channel
-from leads.models import Customer
+from customers.models import Customer
 
 LID = "214748364812345@lid"
 

@@ -17,7 +17,6 @@ def test_demo_channel_is_created_once_and_its_webhook_answers_with_the_demo_gree
     settings, tmp_path, enqueued, django_capture_on_commit_callbacks
 ):
     settings.VAR_DIR = tmp_path
-    settings.CONVERSATIONS_BOT_HANDLER = "flows.pipeline.handle_message"
     company, _, _ = load_demo()
     company.message_debounce_seconds = 0
     company.save(update_fields=["message_debounce_seconds"])

@@ -169,7 +169,6 @@ def test_private_media_url_is_refused_and_never_fetched(channel_a, post_webhook,
 def test_wait_for_file_step_advances_on_the_stored_document(
     company_a, channel_a, post_webhook, media, enqueued, settings, django_capture_on_commit_callbacks
 ):
-    settings.CONVERSATIONS_BOT_HANDLER = "flows.pipeline.handle_message"
     company_a.message_debounce_seconds = 0
     company_a.save(update_fields=["message_debounce_seconds"])
     with company_scope(company_a):

@@ -8,9 +8,9 @@ from conversations.models import Channel, ChannelStatusChange, Conversation, Mes
 from conversations.services import message_queue_outbound, message_status_apply, outbound_sweep
 from conversations.tasks import message_send_task
 from conversations.tests.conftest import make_channel
+from customers.models import Customer
 from integrations.messaging.console import ConsoleProvider
 from integrations.testing.fake_server import FakeServer
-from leads.models import Customer
 from tenants.scoping import company_scope
 
 

@@ -6,12 +6,13 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from conversations.handlers import OutboundIntent, bot_handler_replaced
 from conversations.models import Conversation, Message
-from conversations.processing import OutboundIntent, conversation_process, processing_finished
+from conversations.processing import conversation_process, processing_finished
 from conversations.services import controls
 from conversations.services.controls import is_opt_out
 from conversations.tasks import conversation_process_task
-from leads.models import Customer
+from customers.models import Customer
 from tenants.scoping import company_scope
 from tenants.services import company_setting_set
 
@@ -24,9 +25,10 @@ def echo_bot(*, conversation, text, message):
 
 
 @pytest.fixture(autouse=True)
-def _echo(settings):
-    settings.CONVERSATIONS_BOT_HANDLER = "conversations.tests.test_processing.echo_bot"
+def _echo():
     BOT_CALLS.clear()
+    with bot_handler_replaced(echo_bot):
+        yield
 
 
 def say(post_webhook, channel, text, n, sender="5511987654321"):

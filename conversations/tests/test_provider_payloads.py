@@ -8,8 +8,8 @@ import pytest
 
 from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message
 from conversations.tests.conftest import make_channel
+from customers.models import Customer
 from integrations.messaging.tests.support import FIXTURES, raw
-from leads.models import Customer
 from tenants.scoping import company_scope
 
 META_CREDENTIALS = {"token": "t", "phone_number_id": "1122334455667", "app_secret": "s3cret", "verify_token": "vt"}

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from conversations.models import InboundEvent, Message
 from conversations.tests.conftest import make_channel
+from customers.models import Customer
 from integrations.messaging.tests.support import raw
-from leads.models import Customer
 
 TEXT = {"from": "5511987654321", "text": "quero uma pizza", "id": "sim-1", "name": "Maria"}
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from conversations.models import Conversation, InboundEvent, Message
 from conversations.tests.conftest import make_channel
 from conversations.tests.test_provider_payloads import meta_signature
-from leads.models import Customer
+from customers.models import Customer
 
 TEXT = {"from": "5511987654321", "text": "quero uma pizza", "id": "dup-1"}
 

@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Literal
 
 from django.db import transaction
@@ -72,7 +73,8 @@ def flow_handle_inbound(
 
     Persists the conversation's FlowPosition, `variables` and `status` in one transaction (the
     caller may wrap it in its own, to write the outbound rows atomically with the state), and runs
-    the action hooks the messages name. Sends nothing itself. A conversation with the bot paused or
+    the action hooks the messages name and applies their effects (variables, hand-off). Sends
+    nothing itself. A conversation with the bot paused or
     handed to a human gets [] and nothing changes. Runs inside the conversation's company scope;
     the number of queries does not depend on the size of the flow. A hook that rejects the reply
     (`flows.actions.Rejected`) keeps the conversation on the step it was waiting on.
@@ -111,7 +113,9 @@ def flow_handle_inbound(
         _store_position(row, template_id, version, final)
         conversation.variables = turn.variables
         conversation.status = _conversation_status(final, decision.completed and not turn.rejected, conversation.status)
-        conversation.save(update_fields=["variables", "status", "updated_at"])
+        if turn.handoff:
+            conversation.bot_paused, conversation.status = True, Conversation.Status.HANDOFF
+        conversation.save(update_fields=["variables", "status", "bot_paused", "updated_at"])
     return turn.intents
 
 
@@ -163,6 +167,7 @@ class _CarriedOut:
     intents: list[OutboundIntent]
     variables: dict
     rejected: bool = False  # a hook refused the reply: the conversation stays where it was waiting
+    handoff: bool = False  # a hook handed the conversation to a human
 
 
 def _carry_out(decision: Decision, conversation) -> _CarriedOut:
@@ -179,7 +184,7 @@ def _carry_out(decision: Decision, conversation) -> _CarriedOut:
             offset += action.delay_seconds
             done.intents.append(OutboundIntent(action.text, offset))
         elif isinstance(action, RunAction):
-            produced, rejected = run_action_hook(action, conversation, done.variables)
+            produced, rejected = run_action_hook(action, conversation, done)
             for intent in produced:
                 offset += intent.delay_seconds
                 done.intents.append(OutboundIntent(intent.text, offset))
@@ -200,18 +205,30 @@ def _unsave_reply(decision: Decision, variables: dict, before: dict) -> None:
                 variables.pop(action.name, None)
 
 
-def run_action_hook(action: RunAction, conversation, variables: dict) -> tuple[list[OutboundIntent], bool]:
-    """Call the registered hook (unknown names are logged and skipped); may change `variables`.
-    Returns the messages it produced and whether it rejected the reply (`actions.Rejected`)."""
+def run_action_hook(action: RunAction, conversation, done: _CarriedOut) -> tuple[list[OutboundIntent], bool]:
+    """Call the registered hook (unknown names are logged and skipped) and apply its effects to
+    `done` (variables, hand-off). Returns the messages it produced and whether it rejected the
+    reply (`actions.Rejected`)."""
     hook = actions.get(action.name)
     if hook is None:
         logger.warning("flow action %s is not registered; skipped", action.name)
         return [], False
     context = actions.ActionContext(
-        conversation=conversation, flow_message_id=action.flow_message_id, reply=action.reply, variables=variables
+        conversation=conversation,
+        flow_message_id=action.flow_message_id,
+        reply=action.reply,
+        variables=MappingProxyType(dict(done.variables)),
     )
     produced = hook(context) or []
     rejected = isinstance(produced, actions.Rejected)
     if rejected:
         produced = produced.messages
-    return [p if isinstance(p, OutboundIntent) else OutboundIntent(str(p)) for p in produced], rejected
+    messages = []
+    for effect in produced:
+        if isinstance(effect, actions.SetVariable):
+            done.variables[effect.name] = effect.value
+        elif isinstance(effect, actions.HandOff):
+            done.handoff = True
+        else:
+            messages.append(effect if isinstance(effect, OutboundIntent) else OutboundIntent(str(effect)))
+    return messages, rejected

@@ -1,8 +1,8 @@
 import factory
 
 from conversations.models import Channel, Conversation
+from customers.models import Customer
 from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
-from leads.models import Customer
 from tenants.tests.factories import CompanyOwnedFactory
 
 

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from conversations.handlers import OutboundIntent
 from conversations.models import Message
-from conversations.processing import OutboundIntent
 from flows.models import FlowMessage
 from flows.pipeline import handle_message
 from flows.services import flow_template_publish

@@ -157,8 +157,7 @@ def test_action_hook_gets_the_reply_and_its_messages_follow(scoped):
 
     def add_to_cart(ctx):
         seen.append((ctx.reply, ctx.conversation.pk))
-        ctx.variables["cart"] = ctx.reply
-        return [OutboundIntent("Adicionado!", 3)]
+        return [actions.SetVariable("cart", ctx.reply), OutboundIntent("Adicionado!", 3)]
 
     actions.register("test_add_to_cart", add_to_cart)
     try:
@@ -191,10 +190,10 @@ def picky(scoped):
 
     def pick(ctx):
         calls.append(("pick", ctx.reply))
-        ctx.variables["tries"] = ctx.variables.get("tries", 0) + 1
+        tries = actions.SetVariable("tries", ctx.variables.get("tries", 0) + 1)
         if ctx.reply != "calabresa":
-            return actions.Rejected([OutboundIntent(f"Não entendi: {ctx.reply}", 2), "Temos: calabresa."])
-        return ["Ok!"]
+            return actions.Rejected([tries, OutboundIntent(f"Não entendi: {ctx.reply}", 2), "Temos: calabresa."])
+        return [tries, "Ok!"]
 
     def after(ctx):
         calls.append(("after", ctx.reply))

@@ -38,7 +38,7 @@ total for progress):
         batch_size)`` → ``WooAbandonedCart`` (items ``WooCartItem``) or ``ReadFailure(external_id, reason)``;
         ``count_abandoned_carts(...)``.
 
-Phones are returned as typed (``*_phone_raw``); normalise them with ``leads.phones.normalize_phone``.
+Phones are returned as typed (``*_phone_raw``); normalise them with ``customers.phones.normalize_phone``.
 
 Typical use::
 

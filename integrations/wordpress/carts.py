@@ -48,7 +48,7 @@ class WooAbandonedCart:
     external_id: str  # session_id (unique per cart), or the row id when empty
     row_id: int
     email: str | None
-    phone_raw: str | None  # as typed; normalise with leads.phones
+    phone_raw: str | None  # as typed; normalise with customers.phones
     name: str | None
     created_at_utc: datetime | None
     status: str  # normal | abandoned | completed | lost

@@ -51,7 +51,7 @@ class FormLead:
     form_plugin: str
     submitted_at: datetime | None  # aware, UTC
     name: str | None
-    phone_raw: str | None  # as typed; normalise with leads.phones
+    phone_raw: str | None  # as typed; normalise with customers.phones
     size: str | None
     email: str | None
     extra: dict[str, str] = field(default_factory=dict)  # every other field of the submission

@@ -70,7 +70,7 @@ class WooOrder:
     currency: str
     billing_name: str | None
     billing_email: str | None
-    billing_phone_raw: str | None  # as typed at checkout; normalise with leads.phones
+    billing_phone_raw: str | None  # as typed at checkout; normalise with customers.phones
     customer_user_id: int | None  # WordPress user id; None for guests
     items: tuple[WooOrderItem, ...]
 

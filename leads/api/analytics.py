@@ -7,8 +7,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from carts.models import Cart
-from leads.api.lists import EXPORT_PARAMETERS, PERIOD_PARAMETERS, export_from_request, period_bounds, period_filter
-from leads.exports import CART_MESSAGE, column
+from exports.api import EXPORT_PARAMETERS, PERIOD_PARAMETERS, export_from_request, period_bounds, period_filter
+from exports.writers import CART_MESSAGE, column
 from leads.models import Lead
 from leads.recovery import RECOVERY_STATUSES, abandoned_carts, leads_summary, recovery_summary, with_recovery
 from tenants.api import CompanyScopedViewSetMixin

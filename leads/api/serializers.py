@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from leads.models import Customer, Lead
+from customers.models import Customer
+from leads.models import Lead
 from tenants.api import CompanyScopedModelSerializer
 
 

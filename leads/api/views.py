@@ -5,10 +5,11 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from leads.api.lists import PERIOD_PARAMETERS, ExportViewSetMixin, period_filter
+from customers.models import Customer
+from exports.api import PERIOD_PARAMETERS, ExportViewSetMixin, period_filter
+from exports.writers import LEAD_MESSAGE, column
 from leads.api.serializers import CustomerSerializer, LeadSerializer
-from leads.exports import LEAD_MESSAGE, column
-from leads.models import Customer, Lead
+from leads.models import Lead
 from tenants.api import CompanyScopedViewSetMixin
 
 

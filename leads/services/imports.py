@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.services import Person, bulk_update_stamped, customers_resolve
 from integrations.errors import IntegrationError
 from integrations.wordpress.connection import (
     describe_failure,
@@ -27,7 +28,6 @@ from integrations.wordpress.connection import (
 from integrations.wordpress.formvibes import FormLead, count_form_leads, read_form_leads
 from leads.models import ImportRun, Lead
 from leads.progress import progress_set
-from leads.services.customers import Person, bulk_update_stamped, customers_resolve
 from leads.source_config import ImportOptions, SourceNotConfigured, import_options_for
 from tenants.models import Company
 from tenants.tasks import task_publish_on_commit

@@ -11,11 +11,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 
 from carts.models import Cart, CartItem
+from customers.services import Person, bulk_update_stamped, customers_resolve
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
 from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.customers import Person, bulk_update_stamped, customers_resolve
 from leads.services.imports import BATCH_SIZE, KindSummary, batched, register_importer
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem

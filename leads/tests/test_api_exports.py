@@ -9,7 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from carts.models import Cart
-from leads.models import Customer, Lead
+from customers.models import Customer
+from leads.models import Lead
 from orders.models import Order
 from tenants.services import company_setting_set
 
@@ -192,7 +193,7 @@ def test_staff_toggle_whatsapp_sent_but_not_the_data(api_client_a, company_a):
 # --- Exports of the filtered admin lists ---------------------------------------------------------
 
 ADMIN_LISTS = [
-    "/admin/leads/customer/",
+    "/admin/customers/customer/",
     "/admin/leads/lead/",
     "/admin/leads/importedcart/",
     "/admin/carts/cart/",

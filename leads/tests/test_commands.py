@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command, load_command_class
 from django.utils import translation
 
+from exports.periods import preset_range
 from integrations.wordpress.tests.builders import add_classic_order, add_form_entry, add_two_item_cart
 from leads.models import ImportRun, Lead
-from leads.periods import preset_range
 from leads.tests.woo_site import configure_source, woo_site
 
 MAPPING = {"fv_field_nome": "Nome_3", "fv_field_whatsapp": "Whatsapp_8"}

@@ -19,6 +19,7 @@ import pytest
 from django.utils import timezone, translation
 
 from carts.models import Cart, CartItem
+from customers.models import Customer
 from integrations.errors import RetryableError
 from integrations.wordpress.tests.builders import (
     add_cart,
@@ -34,7 +35,7 @@ from integrations.wordpress.tests.builders import (
 )
 from integrations.wordpress.tests.schema import FORM_VIBES, WORDPRESS_CORE
 from integrations.wordpress.tests.ssh_server import SSHGateway
-from leads.models import Customer, ImportRun, Lead
+from leads.models import ImportRun, Lead
 from leads.recovery import with_recovery
 from leads.services import woo_imports
 from leads.services.imports import format_summary, import_run_create, import_run_execute

@@ -5,7 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from leads.models import Customer, ImportRun, Lead
+from customers.models import Customer
+from leads.models import ImportRun, Lead
 from leads.services.imports import import_run_create, import_run_execute
 from leads.tests.wordpress_db import insert_form_entry, wordpress_database
 from tenants.services import company_setting_set

@@ -4,7 +4,9 @@ from decimal import Decimal
 import pytest
 
 from carts.models import Cart
-from leads.models import Customer, Lead
+from customers.models import Customer
+from customers.services import Person, customers_resolve
+from leads.models import Lead
 from leads.recovery import (
     ABANDONED,
     RECOVERED,
@@ -14,7 +16,6 @@ from leads.recovery import (
     recovery_status_of,
     recovery_summary,
 )
-from leads.services.customers import Person, customers_resolve
 from orders.models import Order
 
 CART_AT = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)

@@ -4,8 +4,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from carts.models import Cart
+from customers.models import Customer
 from leads import tasks
-from leads.models import Customer, ImportRun
+from leads.models import ImportRun
 from orders.models import Order
 from tenants.services import company_setting_set
 

@@ -15,7 +15,8 @@ from django.db import connection, transaction
 
 from carts.models import Cart
 from carts.tests.sweep_plans import analyze
-from leads.models import Customer, Lead
+from customers.models import Customer
+from leads.models import Lead
 from leads.recovery import RECOVERED, abandoned_carts, leads_with_customer_flag, with_recovery
 from orders.models import Order
 
@@ -24,7 +25,7 @@ PEOPLE = 20
 IN_WINDOW = (timedelta(days=1), timedelta(days=10))  # each person's orders inside their cart's window
 OUTSIDE = 100  # orders per person long before their cart
 OTHERS = 1000  # customers of the company with one order each, at the carts' time
-CUSTOMER_INDEXES = {"leads_customer_pkey", "customer_unique_phone", "customer_unique_email"}
+CUSTOMER_INDEXES = {"customers_customer_pkey", "customer_unique_phone", "customer_unique_email"}
 
 
 def subplan_scans(queryset, *, seqscan: bool = True) -> list[tuple[str, str, str | None, str, int]]:
@@ -105,11 +106,11 @@ def test_recovery_reads_only_the_persons_orders_in_the_window(company_a, company
 
     scans = subplan_scans(carts.values("id", "recovery_order_id"))
 
-    assert {(node, index) for table, node, index, _, _ in scans if table == "leads_customer"} == {
+    assert {(node, index) for table, node, index, _, _ in scans if table == "customers_customer"} == {
         ("Bitmap Heap Scan", None),
         *(("Bitmap Index Scan", index) for index in CUSTOMER_INDEXES),
     }
-    heap = [read for table, node, _, _, read in scans if table == "leads_customer" and node == "Bitmap Heap Scan"]
+    heap = [read for table, node, _, _, read in scans if table == "customers_customer" and node == "Bitmap Heap Scan"]
     assert heap == [PEOPLE]  # one customer per cart
     orders = [(node, index, read) for table, node, index, _, read in scans if table == "orders_order"]
     assert orders == [("Index Scan", "order_customer_placed_idx", PEOPLE * len(IN_WINDOW))]
@@ -129,7 +130,7 @@ def test_customer_flag_looks_up_the_persons_orders_by_index(company_a, company_b
 
     scans = subplan_scans(leads.values("id", "is_customer"), seqscan=False)
 
-    assert {(node, index) for table, node, index, _, _ in scans if table == "leads_customer"} == {
+    assert {(node, index) for table, node, index, _, _ in scans if table == "customers_customer"} == {
         ("Bitmap Heap Scan", None),
         *(("Bitmap Index Scan", index) for index in CUSTOMER_INDEXES),
     }

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import translation
 
+from customers.models import Customer
 from integrations.wordpress.connection import host_key_line
 from integrations.wordpress.tests.builders import add_classic_order
 from integrations.wordpress.tests.ssh_server import SSHGateway, new_ed25519_key
-from leads.models import Customer, ImportRun
+from leads.models import ImportRun
 from leads.services.imports import import_run_create, import_run_execute
 from leads.source_config import SourceNotConfigured, import_options_for
 from leads.tests.woo_site import configure_source, configure_ssh_tunnel, woo_site

@@ -4,8 +4,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from leads.api.lists import PERIOD_PARAMETERS, ExportViewSetMixin, period_filter
-from leads.exports import column
+from exports.api import PERIOD_PARAMETERS, ExportViewSetMixin, period_filter
+from exports.writers import column
 from orders.api.serializers import OrderSerializer, OrderTransitionInputSerializer
 from orders.models import Order
 from orders.services import InvalidTransition, order_transition

@@ -1,12 +1,12 @@
 from decimal import Decimal
 
 from django.db.models import Sum
-from django.utils.module_loading import import_string
 
 from carts.tests.factories import CustomerFactory
 from catalog import demo as catalog_demo
 from catalog.models import DeliveryZone, Product, StockMovement
 from catalog.services import default_delivery_fee_get
+from conversations.handlers import handlers_run
 from conversations.models import Channel, Conversation
 from flows import demo as flows_demo
 from flows.models import FlowTemplate
@@ -95,11 +95,10 @@ def test_make_run_demo_has_a_menu_zones_and_a_pix_key_and_takes_an_order(db, set
     customer = CustomerFactory(company=company)
     with company_scope(company):
         conversation = Conversation.objects.create(company=company, channel=channel, customer=customer)
-        bot = import_string(settings.CONVERSATIONS_BOT_HANDLER)
         for text in ("oi", "2x calabresa", "2", "Rua das Flores, 123"):
-            bot(conversation=conversation, text=text)
+            handlers_run(conversation=conversation, text=text, message=None)
             conversation.refresh_from_db()
-        checkout = [intent.text for intent in bot(conversation=conversation, text="pix")]
+        checkout = [intent.text for intent in handlers_run(conversation=conversation, text="pix", message=None)]
 
     order = Order.objects.for_company(company).get()
     assert (order.total, order.delivery_fee, order.status) == (Decimal("91.00"), Decimal("7.00"), "awaiting_payment")

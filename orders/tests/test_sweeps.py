@@ -40,7 +40,7 @@ def test_order_sweeps_cost_does_not_depend_on_orders_not_due(company_a, postgres
             company_a, count // 4, status="completed", completed_at=now - timedelta(days=2), rating_requested_at=now
         )
         _orders(company_a, count - count // 2 - count // 4, status="awaiting_payment", placed_at=now)
-        analyze("orders_order", "leads_customer")
+        analyze("orders_order", "customers_customer")
 
     not_due(10)
     small = sweep_run(_both_sweeps)

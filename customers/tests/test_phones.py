@@ -1,6 +1,6 @@
 import pytest
 
-from leads.phones import mask_phone, normalize_phone, phone_match_keys, whatsapp_id_phone, whatsapp_link
+from customers.phones import mask_phone, normalize_phone, phone_match_keys, whatsapp_id_phone, whatsapp_link
 
 # (as typed, expected E.164). Shapes seen in checkout forms, Form Vibes leads and WhatsApp webhooks.
 CASES = [

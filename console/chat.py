@@ -3,7 +3,7 @@
 Unlike `flow_simulate` (a dry run of the pure engine), a message typed here goes exactly where a
 webhook's goes, only synchronously: the console provider's ingest (`inbound_event_ingest`, raw
 event + Message row), the conversation's processing without the debounce wait (bot controls, then
-`settings.CONVERSATIONS_BOT_HANDLER`, action hooks included: carts, checkout, Pix), the outbound
+the registered handlers, action hooks included: carts, checkout, Pix), the outbound
 choke point, and the console provider's send (the flow's delays are not waited for). So an order
 taken here is a real Order, with its stock movement and Pix charge.
 
@@ -18,11 +18,11 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carts.services import cart_view, shopping_reset
 from conversations.models import Channel, Conversation, Message, Provider
 from conversations.processing import conversation_process
 from conversations.services import (
@@ -32,12 +32,12 @@ from conversations.services import (
     outbound_block_reason,
 )
 from conversations.services.controls import SIMULATOR_CONTACT_KEY, BlockReason
+from customers.models import Customer
 from flows.models import FlowPosition, FlowTemplate
 from flows.selectors import live_template, template_snapshot_load
 from flows.services.inbound import position_from_row
 from flows.services.simulate import current_step
 from integrations.messaging.base import IncomingMessage, MessageKind
-from leads.models import Customer
 from tenants.models import Company
 from tenants.scoping import company_scope
 
@@ -172,10 +172,7 @@ def simulator_customer_ensure(*, channel: Channel, user) -> Customer:
 def _reset(company: Company, channel: Channel, customer: Customer) -> None:
     with transaction.atomic():
         Conversation.objects.for_company(company).filter(channel=channel, customer=customer).delete()
-        if apps.is_installed("carts"):
-            from carts.services import shopping_reset  # noqa: PLC0415 - commerce is optional for the engine
-
-            shopping_reset(company=company, customer=customer)
+        shopping_reset(company=company, customer=customer)
 
 
 def _send_now(conversation_id: int) -> None:
@@ -231,11 +228,7 @@ def _live() -> dict | None:
 
 
 def _cart(company: Company, customer: Customer) -> dict | None:
-    """The open bot cart's summary, or None (none open, or no commerce app installed)."""
-    if not apps.is_installed("carts"):
-        return None
-    from carts.services import cart_view  # noqa: PLC0415 - commerce is optional for the engine
-
+    """The open bot cart's summary, or None when none is open."""
     view = cart_view(company=company, customer=customer)
     if view.cart is None:
         return None

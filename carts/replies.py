@@ -1,14 +1,10 @@
-"""Customer replies that belong to an order rather than to the flow: the answer to the rating question.
+"""The answer to the rating question, taken before the flow sees it (a conversations pre-handler).
 
 The rating question goes out from a sweep (orders.sweeps.orders_request_ratings), long after the
 flow that took the order has completed (and after its idle reset), so the flows engine cannot wait
-for the answer. The message pipeline asks here first:
-
-- either in `conversations/processing.py`, first line of `run_bot()`:
-      if rating_reply_take(conversation=conversation, text=text): return []
-  (with `from orders.replies import rating_reply_take`);
-- or by settings: `CONVERSATIONS_BOT_HANDLER = "orders.replies.handle_message"`, which takes the
-  rating answers and hands everything else to the flows engine.
+for the answer. CartsConfig.ready() registers `rating_reply_take` with conversations.handlers. It
+lives in carts, above orders, because telling a rating from a shopping answer ("2" may pick an item
+of a list just shown) reads the customer's shopping session and cart.
 """
 
 from django.utils import timezone
@@ -20,7 +16,7 @@ from orders.models import Order
 from orders.services import RATING_ANSWER_WINDOW, order_rating_record, parse_rating
 
 
-def rating_reply_take(*, conversation: Conversation, text: str, now=None) -> bool:
+def rating_reply_take(*, conversation: Conversation, text: str, message: Message | None = None, now=None) -> bool:
     """Record `text` as the rating the customer was asked for; True when it was taken (the thanks
     are queued and the bot must not answer it), False otherwise and nothing changed.
 
@@ -61,12 +57,3 @@ def _shopping_since(company, customer, asked_at, now) -> bool:
         )
         .exists()
     )
-
-
-def handle_message(*, conversation: Conversation, text: str, message: Message | None = None) -> list:
-    """A bot handler for `settings.CONVERSATIONS_BOT_HANDLER`: rating answers first, else the flow."""
-    if rating_reply_take(conversation=conversation, text=text):
-        return []
-    from flows.pipeline import handle_message as flow_handle_message  # noqa: PLC0415 - optional engine
-
-    return flow_handle_message(conversation=conversation, text=text, message=message)

@@ -14,8 +14,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
-from leads.exports import DEFAULT_MESSAGE, FORMATS, Column, attribute, company_message, export_response
-from leads.periods import PRESETS, in_period, preset_range
+from exports.periods import PRESETS, in_period, preset_range
+from exports.writers import DEFAULT_MESSAGE, FORMATS, Column, attribute, company_message, export_response
 
 PERIOD_PARAMETERS = [
     OpenApiParameter("since", str, description="YYYY-MM-DD, inclusive (the company's local day)"),

@@ -7,7 +7,7 @@ Settings `GOOGLE_SHEETS_BASE_URL` points the export elsewhere (a proxy, or a fak
 
 Public API:
     SheetsExportAdminMixin     add to a ModelAdmin's bases: action "Export to Google Sheets"
-        Columns: the admin's `export_columns` (leads.exports.Column) if it has them, else its
+        Columns: the admin's `export_columns` (exports.writers.Column) if it has them, else its
         `list_display` fields. Tab: `sheets_tab`, else `export_name`, else the model's name.
     sheets_export(company, header, rows, *, tab) -> ExportResult
         Replace the tab's content with `header` + `rows`. SheetsNotConfigured when the company has
@@ -23,6 +23,7 @@ from django.contrib import messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from exports.writers import Column, list_display_columns
 from integrations.errors import IntegrationError
 from integrations.google_sheets import (
     ExportResult,
@@ -30,7 +31,6 @@ from integrations.google_sheets import (
     export_rows,
     sheets_credentials,
 )
-from leads.exports import Column, list_display_columns
 from tenants.services import company_setting_get
 
 

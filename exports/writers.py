@@ -6,7 +6,7 @@ filter), so an export can never hold another company's data.
 - `export_response(rows, columns, fmt, ...)`: the attachment itself.
 - `ExportAdminMixin`: admin actions "Export CSV / Excel / TXT / WhatsApp" on the selected rows of
   the filtered changelist; columns from `export_columns` or, when empty, from `list_display`.
-- `leads.api.lists.ExportViewSetMixin`: `GET <list>/export/?type=csv|xlsx|txt|whatsapp[&message=...]` on an API
+- `exports.api.ExportViewSetMixin`: `GET <list>/export/?type=csv|xlsx|txt|whatsapp[&message=...]` on an API
   list, with the list's own filters (period, status...).
 
 The WhatsApp message may hold ``{nome}``: each link gets the row's first name. Without `?message=`
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 
-from leads.phones import normalize_phone, whatsapp_link
+from customers.phones import normalize_phone, whatsapp_link
 from tenants.services import company_setting_get
 
 FORMATS = ("csv", "xlsx", "txt", "whatsapp")

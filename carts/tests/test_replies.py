@@ -4,10 +4,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from carts.replies import rating_reply_take
 from carts.services import cart_add_item, session_list_set
 from catalog.tests.factories import ProductFactory
+from conversations.handlers import OutboundIntent, bot_handler_replaced, handlers_run
 from orders.models import Order
-from orders.replies import handle_message, rating_reply_take
 from orders.services import OrderLine, order_place
 from orders.tests.conftest import conversation_a, customer_a, outbound_texts  # noqa: F401 - fixtures
 from tenants.scoping import company_scope
@@ -79,11 +80,13 @@ def test_list_shown_before_the_question_does_not_block_the_rating(company_a, cus
     assert order.rating == 5
 
 
-def test_handler_hands_other_texts_to_the_flow(company_a, customer_a, conversation_a, monkeypatch):  # noqa: F811
+def test_the_registered_pre_handler_takes_the_rating_before_the_bot(company_a, customer_a, conversation_a):  # noqa: F811
     seen = []
-    monkeypatch.setattr("flows.pipeline.handle_message", lambda **kwargs: seen.append(kwargs["text"]) or ["flow reply"])
     _asked_order(company_a, customer_a)
 
-    assert handle_message(conversation=conversation_a, text="oi") == ["flow reply"]
-    assert handle_message(conversation=conversation_a, text="5") == []
+    with bot_handler_replaced(lambda **kwargs: seen.append(kwargs["text"]) or [OutboundIntent("flow reply")]):
+        other = handlers_run(conversation=conversation_a, text="oi", message=None)
+        rating = handlers_run(conversation=conversation_a, text="5", message=None)
+
+    assert [i.text for i in other] == ["flow reply"] and rating == []
     assert seen == ["oi"]

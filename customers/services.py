@@ -6,8 +6,8 @@ from functools import cached_property
 from django.db.models import Q
 from django.utils import timezone
 
-from leads.models import Customer
-from leads.phones import normalize_phone
+from customers.models import Customer
+from customers.phones import normalize_phone
 from tenants.models import Company
 
 

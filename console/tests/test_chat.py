@@ -8,16 +8,16 @@ import pytest
 from django.utils import translation
 
 from carts.models import Cart
+from console.chat import console_chat_load, console_chat_send, simulator_contact_id
 from conversations.models import Channel, Conversation, InboundEvent, Message
 from conversations.services.controls import BlockReason
+from customers.models import Customer
 from flows import demo as flows_demo
 from flows.models import FlowMessage, FlowTemplate
 from flows.services import flow_template_publish
-from flows.services.console_chat import console_chat_load, console_chat_send, simulator_contact_id
 from flows.tests.factories import pizzeria_template
 from integrations.messaging.console import ConsoleProvider
 from integrations.pix import parse_brcode
-from leads.models import Customer
 from orders.models import Order
 from tenants.demo import DEMO_USERNAME, load_demo
 from tenants.models import Company

@@ -3,8 +3,8 @@ company's live flow ("Pedidos") through the console chat and the real pipeline."
 
 from django.utils import translation
 
-from flows.services.console_chat import console_chat_send
-from flows.tests.test_console_chat import _outbox, demo  # noqa: F401 - fixtures
+from console.chat import console_chat_send
+from console.tests.test_chat import _outbox, demo  # noqa: F401 - fixtures
 from integrations.messaging.console import ConsoleProvider
 from tenants.demo import DEMO_USERNAME
 

@@ -1,0 +1,70 @@
+"""Who answers a conversation's buffered messages: the apps above conversations register here.
+
+Conversations knows nothing of the bot or of commerce. Processing calls `handlers_run()`, which
+asks each pre-handler in registration order, then the bot handler:
+
+- a pre-handler `(*, conversation, text, message) -> bool` takes a message that belongs to it
+  rather than to the bot (the rating answer); True means "taken: the bot must not answer it";
+- the bot handler `(*, conversation, text, message) -> Iterable[OutboundIntent]` answers the rest
+  (the flows app registers its engine). Without one, nothing answers.
+
+Handlers run inside the processing transaction, under the conversation's row lock, so what they
+write commits with the conversation's messages. Apps register in their AppConfig.ready().
+"""
+
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from conversations.models import Conversation, Message
+
+
+@dataclass(frozen=True)
+class OutboundIntent:
+    """One message the bot wants to send; queued through the outbound choke point."""
+
+    text: str = ""
+    kind: str = Message.Kind.TEXT
+    media_url: str = ""
+    media_mime: str = ""
+    file_name: str = ""
+    delay_seconds: int = 0
+
+
+BotHandler = Callable[..., Iterable[OutboundIntent]]
+PreHandler = Callable[..., bool]
+
+_bot: list[BotHandler] = []  # at most one
+_pre: list[PreHandler] = []
+
+
+def bot_handler_register(handler: BotHandler) -> None:
+    """Make `handler` the conversation's bot (replaces the one registered before)."""
+    _bot[:] = [handler]
+
+
+def pre_handler_register(handler: PreHandler) -> None:
+    """Ask `handler` before the bot (once, however often it is registered)."""
+    if handler not in _pre:
+        _pre.append(handler)
+
+
+@contextmanager
+def bot_handler_replaced(handler: BotHandler):
+    """Answer with `handler` inside the block (tests of the pipeline with a stand-in bot)."""
+    saved = list(_bot)
+    _bot[:] = [handler]
+    try:
+        yield handler
+    finally:
+        _bot[:] = saved
+
+
+def handlers_run(*, conversation: Conversation, text: str, message: Message) -> list[OutboundIntent]:
+    """The pre-handlers, then the bot, on the buffered `text` (`message`: the newest buffered one)."""
+    for pre in _pre:
+        if pre(conversation=conversation, text=text, message=message):
+            return []
+    if not _bot:
+        return []
+    return list(_bot[0](conversation=conversation, text=text, message=message) or [])
