@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from exports.sheets import SheetsExportAdminMixin  # issue 8
 from exports.writers import ExportAdminMixin  # issue 6
+from orders.board_admin import OrderBoardAdminMixin, order_contact_html, order_pix_html
 from orders.erp_admin import ERP_FIELDS, erp_push_again_action  # issue 8
 from orders.models import Order, OrderItem, Payment
-from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition
+from orders.services import InvalidTransition, order_transition
 from tenants.admin_filters import LinkedParameterFilter
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline, scoped_queryset_for
 
@@ -64,10 +65,10 @@ class ProductFilter(LinkedParameterFilter):
         return queryset.filter(Exists(items))
 
 
-@admin.register(Order)
-class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin):  # CSV/XLSX/TXT/WhatsApp: 6; Sheets: 8
+@admin.register(Order)  # exports CSV/XLSX/TXT/WhatsApp: issue 6; Sheets: issue 8
+class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin):
     sheets_tab = "pedidos"
-    list_display = ("__str__", "status", "customer", "total", "payment_method", "neighbourhood", "created_at", "rating")
+    list_display = ("number", "status", "customer", "total", "payment_method", "neighbourhood", "placed", "rating")
     list_filter = (ProductFilter, "status", "source", "payment_method", "created_at")
     search_fields = ("=id", "customer__name", "customer__phone", "address", "external_id")
     date_hierarchy = "created_at"
@@ -79,7 +80,11 @@ class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin): 
         "completed_at", "cancelled_at", "rating", "rating_requested_at", "rated_at", "created_at",
         *ERP_FIELDS,  # issue 8: ERP push result
     )  # fmt: skip
-    fields = ("customer", "delivery_zone", "neighbourhood", "address", "payment_method", *readonly_fields)
+    contact_fields = ("number", "customer_contact", "pix")
+    fields = (
+        *contact_fields, "customer", "delivery_zone", "neighbourhood", "address", "payment_method", *readonly_fields
+    )  # fmt: skip
+    readonly_fields = (*contact_fields, *readonly_fields)
     actions = [
         _advance_action(Order.Status.PAID, _("Mark as paid")),
         _advance_action(Order.Status.PREPARING, _("Mark as preparing")),
@@ -89,11 +94,27 @@ class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin): 
         erp_push_again_action,  # issue 8
     ]
 
+    @admin.display(description=_("number"), ordering="id")
+    def number(self, obj):
+        return obj.number
+
+    @admin.display(description=_("placed at"), ordering="placed_at")
+    def placed(self, obj):
+        return obj.placed_or_created_at
+
+    @admin.display(description=_("customer's phone"))
+    def customer_contact(self, obj):
+        return order_contact_html(obj)
+
+    @admin.display(description=_("Pix"))
+    def pix(self, obj):
+        return order_pix_html(obj)
+
     def changelist_view(self, request, extra_context=None):
-        # The board's header: how many orders are in each status right now.
+        # The list's header: how many orders are in each status right now, and the board.
         counts = dict(self.get_queryset(request).values_list("status").annotate(n=Count("id")).order_by())
         board = [(value, label, counts.get(value, 0)) for value, label in Order.Status.choices]
-        extra_context = {**(extra_context or {}), "order_board": board, "transitions": ALLOWED_TRANSITIONS}
+        extra_context = {**(extra_context or {}), "order_board": board}
         return super().changelist_view(request, extra_context)
 
 

@@ -99,6 +99,18 @@ class Order(CompanyOwned):
     def __str__(self) -> str:
         return f"#{self.pk}"
 
+    @property
+    def number(self) -> str:
+        """What staff call the order: the store's own number for an imported WooCommerce order."""
+        if self.source == Source.WOOCOMMERCE and self.external_id:
+            return _("Woo #%(number)s") % {"number": self.external_id}
+        return f"#{self.pk}"
+
+    @property
+    def placed_or_created_at(self):
+        """When the customer ordered: the store's date for imported orders, not the import's."""
+        return self.placed_at or self.created_at
+
 
 class OrderItem(CompanyOwned):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
