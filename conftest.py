@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from config import services
+from integrations.testing.network import PUBLIC_STAND_IN, InsideListener, ScriptedResolver
 from tenants.models import Membership
 from tenants.services import api_token_issue
 from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
@@ -78,3 +79,25 @@ def api_client_a(company_a, manager_a):
 def admin_client_a(client, manager_a):
     client.force_login(manager_a)
     return client
+
+
+# --- SSRF tests: production's outbound rule, an "inside" that must hear nothing, scripted DNS ---
+
+
+@pytest.fixture
+def private_networks_refused(settings):
+    """Private addresses refused as in production; PUBLIC_STAND_IN (127.0.0.2) plays a public provider."""
+    settings.ALLOW_PRIVATE_PROVIDER_URLS = False
+    settings.OUTBOUND_ALLOWED_NETWORKS = [f"{PUBLIC_STAND_IN}/32"]
+
+
+@pytest.fixture
+def inside():
+    """A listener on 127.0.0.1 recording every connection: what SSRF tests prove nothing reaches."""
+    with InsideListener() as listener:
+        yield listener
+
+
+@pytest.fixture
+def resolver(monkeypatch):
+    return ScriptedResolver(monkeypatch)

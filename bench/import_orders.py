@@ -209,6 +209,7 @@ def django_env(pg_name: str) -> dict:
         "DATABASE_URL": f"{PG_URL}/{pg_name}",
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
         "DJANGO_DEBUG": "false",  # no query log growing in memory
+        "ALLOW_PRIVATE_PROVIDER_URLS": "true",  # the store database is the local MariaDB
     }
 
 

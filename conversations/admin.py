@@ -15,10 +15,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message, ReceivedFile
-from conversations.providers import channel_credentials
+from conversations.providers import channel_credentials, credentials_validate_urls
 from conversations.selectors import failed_event_count, ingest_lag_seconds
 from conversations.services import inbound_event_replay
-from conversations.urlsafety import validate_public_url
+from integrations.destinations import validate_public_url
 from integrations.qr import qr_png
 from tenants.admin_filters import LinkedParameterFilter
 from tenants.admin_mixins import CompanyScopedAdmin, HttpsURLField, scoped_queryset_for
@@ -55,6 +55,7 @@ class ChannelForm(forms.ModelForm):
             raise forms.ValidationError(_("Credentials must be a JSON object.")) from exc
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Credentials must be a JSON object."))
+        credentials_validate_urls(value)
         return json.dumps(value)
 
     def save(self, commit=True):

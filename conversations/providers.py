@@ -10,6 +10,7 @@ from django.conf import settings
 
 from conversations.models import Channel
 from integrations import messaging
+from integrations.destinations import validate_public_url
 from integrations.messaging.base import (  # noqa: F401 - re-exported for the domain
     DEFAULT_MAX_BODY_BYTES,
     ConnectionStatus,
@@ -51,6 +52,14 @@ def credentials_for(channel: Channel) -> ProviderCredentials:
     if not data.get("instance"):
         overrides["instance"] = channel.name
     return ProviderCredentials.from_mapping(data, **overrides)
+
+
+def credentials_validate_urls(credentials: dict) -> None:
+    """ValidationError when a credentials JSON names a `base_url` that is not http(s) or may not be
+    reached; the client uses it when the row has no base URL, so it is checked the same way on save."""
+    base_url = credentials.get("base_url")
+    if base_url not in (None, ""):
+        validate_public_url(base_url if isinstance(base_url, str) else "")
 
 
 def max_body_bytes(provider_name: str | None) -> int:

@@ -58,11 +58,16 @@ def health_host(allowed_hosts: list[str]) -> str:
 
 def check_web(url: str = WEB_HEALTH_URL, *, host: str, timeout: float = WEB_TIMEOUT_SECONDS) -> str | None:
     """None when GET `url` answers 200 (status ok or degraded), else the reason."""
+    import requests  # noqa: PLC0415 - wait-db must not pay for it
+
     from integrations.errors import PermanentError, RetryableError  # noqa: PLC0415 - needs Django set up
     from integrations.http import request  # noqa: PLC0415 - needs Django set up
 
+    # A plain session: this is the container's own loopback, fixed here, not a URL a company sets.
     try:
-        response = request("GET", url, timeout=timeout, headers={"Host": host}, allow_redirects=False)
+        response = request(
+            "GET", url, timeout=timeout, headers={"Host": host}, allow_redirects=False, session=requests.Session()
+        )
     except (RetryableError, PermanentError) as exc:
         return str(exc)
     if response.status_code != 200:

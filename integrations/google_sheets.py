@@ -1,19 +1,22 @@
-"""Google Sheets export through a service account, with no Google library (SPEC §9, optional).
+"""Google Sheets export through a service account (SPEC §9, optional).
 
-Auth is the OAuth 2.0 service-account flow: a JWT (RS256, signed with the account's private key;
-claims iss=client_email, scope, aud=token endpoint, iat, exp=iat+1h) is exchanged at the token
-endpoint (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`) for a Bearer access token.
+Auth is google-auth's service-account flow (a signed JWT exchanged at the key's `token_uri` for a
+Bearer token). Its token request goes through the outbound client (`integrations.http`), so a key
+whose `token_uri` points at a private or local address is refused (DestinationNotAllowed).
 Writes use Sheets API v4 `spreadsheets.values.append` / `.update` / `.clear` with
 `valueInputOption=RAW`, so a value typed as "=HYPERLINK(...)" or "+5511..." is stored as text.
 
 Public API:
     SheetsNotConfigured(PermanentError)   no or unusable service-account JSON; message fit for staff
-    SheetsCredentials(client_email, private_key, private_key_id="", token_url=GOOGLE_TOKEN_URL,
-                      sheets_base_url=SHEETS_BASE_URL)
+    SheetsCredentials(info, token_url=GOOGLE_TOKEN_URL, sheets_base_url=SHEETS_BASE_URL)
+        `info` is the key file as a dict (never in repr).
     sheets_credentials(service_account_json, *, token_url=None, sheets_base_url=SHEETS_BASE_URL)
         -> SheetsCredentials from the JSON key file Google issues (str or dict); raises
         SheetsNotConfigured when empty, not JSON, or missing client_email/private_key.
+    service_account_check(service_account_json) -> None
+        ValidationError when the key's `token_uri` points to a private or local address (on save).
     fetch_access_token(creds, *, scope=SHEETS_SCOPE, timeout=None) -> str
+        A new token from a newly signed assertion on every call (nothing cached between exports).
     export_rows(creds, spreadsheet_id, header, rows, *, sheet="Sheet1", mode="replace", timeout=None)
         -> ExportResult(updated_range, updated_rows)
         mode="replace" clears the sheet and writes header + rows from A1; mode="append" adds only
@@ -23,26 +26,28 @@ Public API:
     spreadsheet, bad range).
 """
 
-import base64
 import json
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import quote
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+import google.auth.crypt
+import google.auth.exceptions
+import google.auth.transport.requests
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from google.oauth2 import service_account
 
 from integrations import http
-from integrations.errors import PermanentError
+from integrations.destinations import validate_public_url
+from integrations.errors import PermanentError, RetryableError
 
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 SHEETS_BASE_URL = "https://sheets.googleapis.com/v4"
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
-ASSERTION_SECONDS = 3600  # Google's maximum lifetime for the signed assertion
 
 
 class SheetsNotConfigured(PermanentError):
@@ -51,11 +56,13 @@ class SheetsNotConfigured(PermanentError):
 
 @dataclass(frozen=True)
 class SheetsCredentials:
-    client_email: str
-    private_key: str = field(repr=False)
-    private_key_id: str = ""
+    info: dict = field(repr=False)
     token_url: str = GOOGLE_TOKEN_URL
     sheets_base_url: str = SHEETS_BASE_URL
+
+    @property
+    def client_email(self) -> str:
+        return self.info["client_email"]
 
 
 @dataclass(frozen=True)
@@ -74,38 +81,68 @@ def sheets_credentials(
         )
     try:
         info = json.loads(service_account_json) if isinstance(service_account_json, str) else service_account_json
-        client_email, private_key = info["client_email"], info["private_key"]
+        if not (isinstance(info["client_email"], str) and isinstance(info["private_key"], str)):
+            raise TypeError("client_email and private_key must be text")
     except (ValueError, KeyError, TypeError) as exc:
         raise SheetsNotConfigured(
             _("The Google service account key is invalid: it must be the JSON file with client_email and private_key.")
         ) from exc
     return SheetsCredentials(
-        client_email=client_email,
-        private_key=private_key,
-        private_key_id=info.get("private_key_id", ""),
+        info=dict(info),
         token_url=token_url or info.get("token_uri") or GOOGLE_TOKEN_URL,
         sheets_base_url=sheets_base_url,
     )
 
 
+def service_account_check(service_account_json: str | dict) -> None:
+    """ValidationError when the key's `token_uri` points to a private or local address; a value that
+    is not a key file at all is left to `sheets_credentials` to refuse when it is used."""
+    try:
+        info = json.loads(service_account_json) if isinstance(service_account_json, str) else service_account_json
+    except ValueError:
+        return
+    token_uri = info.get("token_uri") if isinstance(info, dict) else None
+    if token_uri:
+        validate_public_url(str(token_uri), require_resolvable=False)
+
+
 def fetch_access_token(creds: SheetsCredentials, *, scope: str = SHEETS_SCOPE, timeout: float | None = None) -> str:
-    """Exchange a freshly signed assertion for an access token."""
-    assertion = _signed_assertion(creds, scope, int(time.time()))
+    """Sign a new assertion and exchange it at `creds.token_url` (through the outbound client) for a token."""
+    account = service_account.Credentials(_signer(creds), creds.client_email, creds.token_url, scopes=[scope])
+    transport = _TokenRequest(http.new_session(), timeout if timeout is not None else settings.PROVIDER_TIMEOUT)
     try:
-        response = http.request(
-            "POST",
-            creds.token_url,
-            data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
-            timeout=timeout,
-        )
-    except PermanentError as exc:
-        raise PermanentError(
-            f"Google refused the service account token (HTTP {exc.status})", status=exc.status
-        ) from exc
+        account.refresh(transport)
+    except google.auth.exceptions.RefreshError as exc:
+        detail = exc.args[0] if exc.args else "no detail"
+        if exc.retryable:
+            raise RetryableError(f"Google token endpoint unavailable: {detail}") from exc
+        raise PermanentError(f"Google refused the service account token: {detail}") from exc
+    except google.auth.exceptions.TransportError as exc:
+        cause = exc.__cause__.__class__.__name__ if exc.__cause__ else "TransportError"
+        raise RetryableError(f"Google token endpoint unreachable: {cause}") from exc
+    return account.token
+
+
+def _signer(creds: SheetsCredentials) -> google.auth.crypt.RSASigner:
     try:
-        return response.json()["access_token"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise PermanentError("Google token answer has no access_token") from exc
+        key = serialization.load_pem_private_key(creds.info["private_key"].encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise SheetsNotConfigured(_("The Google service account private key cannot be read.")) from exc
+    try:
+        return google.auth.crypt.RSASigner(key, key_id=creds.info.get("private_key_id") or None)
+    except ValueError as exc:  # google-auth signs service-account assertions with RSA keys only
+        raise SheetsNotConfigured(_("The Google service account private key is not an RSA key.")) from exc
+
+
+class _TokenRequest(google.auth.transport.requests.Request):
+    """google-auth's requests transport on the outbound session, with our timeout instead of its 120 s."""
+
+    def __init__(self, session, timeout: float):
+        super().__init__(session=session)
+        self.timeout = timeout
+
+    def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):
+        return super().__call__(url, method=method, body=body, headers=headers, timeout=self.timeout, **kwargs)
 
 
 def export_rows(
@@ -148,32 +185,6 @@ def export_rows(
         )
         updates = _json(response)
     return ExportResult(str(updates.get("updatedRange", "")), int(updates.get("updatedRows", 0)))
-
-
-def _signed_assertion(creds: SheetsCredentials, scope: str, now: int) -> str:
-    try:
-        key = serialization.load_pem_private_key(creds.private_key.encode(), password=None)
-    except (ValueError, TypeError) as exc:
-        raise SheetsNotConfigured(_("The Google service account private key cannot be read.")) from exc
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise SheetsNotConfigured(_("The Google service account private key is not an RSA key."))
-    header = {"alg": "RS256", "typ": "JWT"}
-    if creds.private_key_id:
-        header["kid"] = creds.private_key_id
-    claims = {
-        "iss": creds.client_email,
-        "scope": scope,
-        "aud": creds.token_url,
-        "iat": now,
-        "exp": now + ASSERTION_SECONDS,
-    }
-    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
-    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return f"{signing_input}.{_b64(signature)}"
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _json(response) -> dict:

@@ -36,6 +36,7 @@ import requests
 
 from config.cache import cache_or
 from integrations import http
+from integrations.destinations import DestinationNotAllowed
 from integrations.errors import PermanentError, RetryableError
 
 RENEW_MARGIN_SECONDS = 60  # renew a minute early so a token never expires mid-request
@@ -178,6 +179,8 @@ class PonttaClient:
                 headers={"Businessunit": creds.business_unit},
                 timeout=self.timeout,
             )
+        except DestinationNotAllowed:
+            raise
         except PermanentError as exc:
             raise PonttaAuthError(
                 f"Pontta login refused (HTTP {exc.status}): check the email, password and business unit",

@@ -2,6 +2,7 @@
 
 import secrets
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -163,15 +164,26 @@ class CompanySetting(CompanyOwned):
 
     def clean(self):
         super().clean()
-        validate_setting_value(self.value_type, self.value, self.secret_value)
+        validate_setting_value(self.value_type, self.value, self.secret_value, key=self.key)
 
     @property
     def typed_value(self):
         return self.secret_value if self.value_type == self.ValueType.SECRET else self.value
 
 
-def validate_setting_value(value_type: str, value, secret_value: str = "") -> None:
-    """Reject a value whose Python type does not match the declared setting type."""
+# Checks the app that owns a setting adds in its AppConfig.ready() (orders: an ERP URL may not point
+# inside), run whenever that setting is saved: key -> callable raising ValidationError on the value.
+_SETTING_CHECKS: dict[str, Callable[[object], None]] = {}
+
+
+def setting_check_register(key: str, check: Callable[[object], None]) -> None:
+    """Run `check(value)` whenever setting `key` is saved with a value (admin, API, services)."""
+    _SETTING_CHECKS[key] = check
+
+
+def validate_setting_value(value_type: str, value, secret_value: str = "", *, key: str = "") -> None:
+    """Reject a value whose Python type does not match the declared setting type, or that the check
+    registered for `key` refuses."""
     kinds = CompanySetting.ValueType
     ok = {
         kinds.STRING: isinstance(value, str),
@@ -184,6 +196,13 @@ def validate_setting_value(value_type: str, value, secret_value: str = "") -> No
         raise ValidationError({"value_type": _("Unknown setting type.")})
     if not ok:
         raise ValidationError({"value": _("The value does not match the declared type.")})
+    typed = secret_value if value_type == kinds.SECRET else value
+    check = _SETTING_CHECKS.get(key)
+    if check is not None and typed not in (None, ""):
+        try:
+            check(typed)
+        except ValidationError as exc:
+            raise ValidationError({"secret_value" if value_type == kinds.SECRET else "value": exc.messages}) from exc
 
 
 class ApiToken(CompanyOwned):

@@ -24,8 +24,9 @@ class CompanySettingSerializer(CompanyScopedModelSerializer):
         value_type = attrs.get("value_type", getattr(self.instance, "value_type", CompanySetting.ValueType.STRING))
         value = attrs.get("value", getattr(self.instance, "value", None))
         secret = attrs.get("secret_value") or getattr(self.instance, "secret_value", "")
+        key = attrs.get("key", getattr(self.instance, "key", ""))
         try:
-            validate_setting_value(value_type, value, secret)
+            validate_setting_value(value_type, value, secret, key=key)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
         return attrs

@@ -73,7 +73,7 @@ def company_setting_set(*, company: Company, key: str, value, value_type: str, d
     plain_value = None if is_secret else value
     if is_secret and not isinstance(value, str):
         raise ValidationError({"value": "Secrets are text."})
-    validate_setting_value(value_type, plain_value, secret_value)
+    validate_setting_value(value_type, plain_value, secret_value, key=key)
     setting, _ = CompanySetting.objects.for_company(company).update_or_create(
         company=company,
         key=key,

@@ -223,7 +223,11 @@ LOGGING = {
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 
 # --- Conversations pipeline (issue 3) ---
+# Outbound calls to hosts a company sets (integrations.destinations): private, loopback, CGNAT and
+# unique-local addresses only when this is true; any network (metadata/link-local too) when listed
+# in OUTBOUND_ALLOWED_NETWORKS (comma-separated CIDRs).
 ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=False)
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 OUTBOUND_EXPIRE_AFTER_SECONDS = env.int("OUTBOUND_EXPIRE_AFTER_SECONDS", default=60 * 60)
 MAX_RECEIVED_FILE_BYTES = env.int("MAX_RECEIVED_FILE_BYTES", default=16 * 1024 * 1024)
 

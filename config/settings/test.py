@@ -46,3 +46,5 @@ STORAGES = {
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 # WhiteNoise scans STATIC_ROOT when the middleware starts; tests never collect static files.
 WHITENOISE_AUTOREFRESH = True
+# The suite's fake providers, MariaDB and SSH gateway listen on 127.0.0.1; SSRF tests switch this off.
+ALLOW_PRIVATE_PROVIDER_URLS = True

@@ -6,8 +6,8 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from conversations.models import Channel, Conversation, Message
-from conversations.providers import channel_credentials
-from conversations.urlsafety import validate_public_url
+from conversations.providers import channel_credentials, credentials_validate_urls
+from integrations.destinations import validate_public_url
 from tenants.api import CompanyScopedModelSerializer
 from tenants.crypto import mask_secret
 
@@ -40,6 +40,10 @@ class ChannelSerializer(CompanyScopedModelSerializer):
         return value
 
     def validate_credentials(self, value):
+        try:
+            credentials_validate_urls(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
         return json.dumps(value)
 
 

@@ -1,25 +1,23 @@
-"""Files customers send: fetched where their provider says, with a size limit and SSRF checks on every
-URL, stored through Django storage, fingerprinted."""
+"""Files customers send: fetched where their provider says, with a size limit, through the outbound
+client (every URL and redirect hop checked against private addresses), stored through Django
+storage, fingerprinted."""
 
 import hashlib
 import mimetypes
 import os
 from datetime import timedelta
-from urllib.parse import urljoin
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from conversations.models import Message, ReceivedFile
 from conversations.providers import credentials_for, get_provider
-from conversations.urlsafety import validate_public_url
 from integrations import http
+from integrations.destinations import DestinationNotAllowed
 from integrations.errors import PermanentError
 
 CHUNK_BYTES = 64 * 1024
-MAX_REDIRECTS = 3
 # A document whose download task was lost (broker down) is fetched again by the inbound sweep once
 # it is this old, and no longer after FILE_SWEEP_WINDOW (providers' media links expire).
 FILE_SWEEP_GRACE = timedelta(minutes=10)
@@ -51,8 +49,8 @@ def received_file_download(*, message_id: int) -> ReceivedFile | None:
     The channel's provider says where the plain bytes are (`media_source`: the webhook's URL for
     GOSAC and the console, the Graph API for Meta's media ids, UAZAPI's and Evolution's decrypting
     endpoints for WhatsApp's encrypted blobs). Idempotent: a message that already has its file is
-    left alone. Every URL fetched (the provider's base URL, the file URL and each redirect) must
-    pass the SSRF check; bodies over MAX_RECEIVED_FILE_BYTES are refused (PermanentError) without
+    left alone. Every URL fetched (the provider's base URL, the file URL and each redirect) goes
+    through `integrations.http`, which refuses private addresses; bodies over MAX_RECEIVED_FILE_BYTES are refused (PermanentError) without
     storing anything. Network trouble raises RetryableError for the task to retry.
     """
     message = Message.objects.select_related("conversation", "channel").get(pk=message_id)
@@ -60,8 +58,6 @@ def received_file_download(*, message_id: int) -> ReceivedFile | None:
     if existing is not None or not (message.media_url or message.media_id):
         return existing
     channel = message.channel
-    if channel.base_url:
-        _require_public(channel.base_url, "provider URL")
     source = get_provider(channel.provider).media_source(
         credentials_for(channel),
         provider_message_id=message.provider_message_id,
@@ -76,7 +72,10 @@ def received_file_download(*, message_id: int) -> ReceivedFile | None:
         if len(content) > limit:
             raise PermanentError(f"file is over the {limit}-byte limit")
     else:
-        content, declared = _fetch(source.url, dict(source.headers), limit)
+        try:
+            content, declared = _fetch(source.url, dict(source.headers), limit)
+        except DestinationNotAllowed as exc:
+            raise PermanentError(f"media URL refused: {exc}") from exc
     name = os.path.basename(message.file_name or "") or "document"
     declared = (declared or source.mime or message.media_mime or "").split(";")[0].strip()
     received = ReceivedFile(
@@ -93,37 +92,21 @@ def received_file_download(*, message_id: int) -> ReceivedFile | None:
     return received
 
 
-def _require_public(url: str, what: str) -> None:
-    try:
-        validate_public_url(url)
-    except ValidationError as exc:
-        raise PermanentError(f"{what} refused: {exc.messages[0]}") from exc
-
-
 def _fetch(url: str, headers: dict, limit: int) -> tuple[bytes, str]:
-    """GET `url` with a size limit, never reading past it; redirects are followed by hand (at most
-    MAX_REDIRECTS) so that every hop passes the SSRF check. Returns (bytes, declared content type)."""
-    for _ in range(MAX_REDIRECTS + 1):
-        _require_public(url, "media URL")
-        response = http.request("GET", url, headers=headers, stream=True, allow_redirects=False)
-        if response.is_redirect:
-            response.close()
-            url = urljoin(url, response.headers.get("Location", ""))
-            headers = {}  # credentials never follow a redirect to another place
-            continue
+    """GET `url` with a size limit, never reading past it (redirects are followed and checked by the
+    client; credentials stay with the first origin). Returns (bytes, declared content type)."""
+    response = http.request("GET", url, headers=headers, stream=True)
+    with response:
         declared_size = int(response.headers.get("Content-Length") or 0)
         if declared_size > limit:
-            response.close()
             raise PermanentError(f"file of {declared_size} bytes is over the {limit}-byte limit")
         chunks, size = [], 0
         for chunk in response.iter_content(CHUNK_BYTES):
             size += len(chunk)
             if size > limit:
-                response.close()
                 raise PermanentError(f"file is over the {limit}-byte limit")
             chunks.append(chunk)
-        return b"".join(chunks), response.headers.get("Content-Type") or ""
-    raise PermanentError(f"media URL redirected more than {MAX_REDIRECTS} times")
+    return b"".join(chunks), response.headers.get("Content-Type") or ""
 
 
 def received_file_download_fail(*, message_id: int, error: str) -> None:

@@ -16,7 +16,6 @@ from django.utils import timezone
 from conversations.models import Channel, ChannelStatusChange, Conversation, Message
 from conversations.providers import MessageKind, credentials_for, get_provider
 from conversations.services.controls import outbound_block_reason
-from conversations.urlsafety import url_is_public
 from integrations.errors import PermanentError, RetryableError
 from tenants.tasks import task_publish_on_commit
 
@@ -181,8 +180,6 @@ def _send_one(message: Message, conversation: Conversation, channel: Channel) ->
 
 
 def _provider_send(message: Message, conversation: Conversation, channel: Channel):
-    if channel.base_url and not url_is_public(channel.base_url):
-        raise PermanentError("the channel's provider URL points to a private or local address")
     provider = get_provider(channel.provider)
     credentials = credentials_for(channel)
     to = reply_target(conversation)

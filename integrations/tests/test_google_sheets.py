@@ -1,10 +1,12 @@
 import base64
+import functools
 import json
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, quote, unquote
 
+import google.auth._exponential_backoff
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -79,7 +81,7 @@ def test_access_token_from_signed_assertion():
     claims = token_endpoint.claims
     assert claims["iss"] == "exporter@balcao-test.iam.gserviceaccount.com"
     assert claims["scope"] == "https://www.googleapis.com/auth/spreadsheets"
-    assert claims["aud"] == f"{server.url}/token"
+    assert claims["aud"] == "https://oauth2.googleapis.com/token"  # google-auth's audience, wherever token_uri is
     assert before <= claims["iat"] <= before + 5
     assert claims["exp"] == claims["iat"] + 3600
 
@@ -212,17 +214,20 @@ def test_unreadable_private_key_is_not_configured_and_calls_nothing():
     assert server.requests == []
 
 
-def test_token_endpoint_timeout_or_outage_is_retryable_and_nothing_written(settings):
+def test_token_endpoint_timeout_or_outage_is_retryable_and_nothing_written(settings, monkeypatch):
     settings.PROVIDER_TIMEOUT = 0.2
+    backoff = google.auth._exponential_backoff.ExponentialBackoff
+    monkeypatch.setattr(backoff, "__init__", functools.partialmethod(backoff.__init__, initial_wait_seconds=0))
     with FakeServer() as server:
         server.add("POST", "/token", handler=token_endpoint, delay=1.0, times=1)  # too slow
-        server.add("POST", "/token", status=503, json={"error": "backendError"}, times=1)
+        server.add("POST", "/token", status=503, json={"error": "backendError"})
 
         for _attempt in range(2):
             with pytest.raises(RetryableError):
                 export_rows(creds(server), SHEET_ID, ["A"], [["1"]])
 
-    assert [r.path for r in server.requests] == ["/token", "/token"]
+    # google-auth asks a busy token endpoint three times before giving up; nothing else is called.
+    assert [r.path for r in server.requests] == ["/token"] * 4
 
 
 def test_sheets_timeout_and_server_error_are_retryable(settings):
@@ -245,14 +250,14 @@ def test_each_export_signs_a_new_assertion_so_an_expired_token_is_never_reused(m
         issued.append(token_endpoint.claims)
         return status, headers, {**body, "access_token": f"ya29.token-{len(issued)}"}
 
-    clock = [1_700_000_000]
-    monkeypatch.setattr("integrations.google_sheets.time.time", lambda: clock[0])
+    clock = [datetime(2023, 11, 14, 22, 13, 20)]  # 1_700_000_000, naive UTC as google-auth keeps it
+    monkeypatch.setattr("google.auth._helpers.utcnow", lambda: clock[0])
     with FakeServer() as server:
         server.add("POST", "/token", handler=tokens)
         server.add("POST", values_path("'Sheet1'!A1", ":append"), json={"updates": {"updatedRows": 1}})
 
         export_rows(creds(server), SHEET_ID, ["A"], [["1"]], mode="append")
-        clock[0] += 3700  # the first access token (and its assertion) expired an hour later
+        clock[0] += timedelta(seconds=3700)  # the first access token (and its assertion) expired an hour later
         export_rows(creds(server), SHEET_ID, ["A"], [["2"]], mode="append")
 
     appends = server.requests_to("POST", values_path("'Sheet1'!A1", ":append"))

@@ -12,9 +12,11 @@ Connection (``connection.py``)
         With ``host_key`` set a server showing another key raises ``HostKeyMismatch`` (a
         PermanentError) before any credential is sent.
     ``open_connection(source)`` → context manager yielding a read-only PyMySQL connection, through an
-        SSH tunnel when ``source.ssh`` is set. Raises RetryableError / PermanentError.
+        SSH tunnel when ``source.ssh`` is set. Raises RetryableError / PermanentError;
+        DestinationNotAllowed (a PermanentError) when the database host (or the SSH gateway) resolves
+        to a private or local address the operator does not allow; connects to the address it checked.
     ``test_connection(source, required_tables=()) -> ConnectionCheck(ok, stage, message, missing_tables)``
-        never raises for connection problems; ``stage`` is one of ok, dns, refused, timeout, network,
+        never raises for connection problems; ``stage`` is one of ok, blocked, dns, refused, timeout, network,
         auth, database, tables, ssh_dns, ssh_refused, ssh_timeout, ssh_host_key, ssh_auth, ssh; through
         SSH the message says whether the server key matched the pin or was not pinned (with the key
         seen), also in ``host_key_seen`` / ``host_key_pinned``.

@@ -5,6 +5,11 @@ When set, the key exchange must show exactly that key before any credential is s
 `test_connection` and in `open_connection`, where the tunnel itself is pinned too); a different key
 raises HostKeyMismatch. When not set the server is not verified (as before) and `test_connection`
 reports the key it saw, so staff can check it on the server and pin it.
+
+Private addresses: the host we connect to (the database, or the SSH gateway when there is one) is
+resolved once through `integrations.destinations`, refused when private or local unless the
+operator allows it (DestinationNotAllowed), and connected to by that address. Behind SSH the
+database host is the gateway's business (often its own 127.0.0.1) and is not checked here.
 """
 
 import base64
@@ -21,6 +26,7 @@ import pymysql
 import sshtunnel
 from django.utils.translation import gettext as _
 
+from integrations.destinations import DestinationNotAllowed, allowed_addresses
 from integrations.errors import IntegrationError, PermanentError, RetryableError
 from integrations.wordpress.sql import existing_tables, translated_errors, validate_identifier, validate_table_prefix
 
@@ -91,7 +97,8 @@ class ConnectionCheck:
     """Outcome of `test_connection`. `stage` says what failed, `message` says it to a person."""
 
     ok: bool
-    stage: str  # ok | dns | refused | timeout | network | auth | database | tables | ssh_* (see test_connection)
+    # ok | blocked | dns | refused | timeout | network | auth | database | tables | ssh_* (see test_connection)
+    stage: str
     message: str
     missing_tables: tuple[str, ...] = ()
     # SSH only: the server key seen ("ssh-ed25519 SHA256:…") and whether it was checked against a pin.
@@ -107,10 +114,11 @@ def open_connection(source: WordPressSource) -> Iterator[pymysql.connections.Con
     tunnel cannot be reached and PermanentError for access denied / unknown database.
     """
     with ExitStack() as stack:
-        host, port = source.host, source.port
         if source.ssh is not None:
             tunnel = stack.enter_context(_ssh_tunnel(source))
             host, port = "127.0.0.1", tunnel.local_bind_port
+        else:
+            host, port = _checked_address(source.host, source.port, "WordPress database"), source.port
         with translated_errors("connect to the WordPress database"):
             conn = pymysql.connect(**connect_kwargs(source, host, port))
         stack.callback(conn.close)
@@ -136,8 +144,9 @@ def connect_kwargs(source: WordPressSource, host: str, port: int) -> dict:
     }
 
 
-def build_tunnel(source: WordPressSource) -> sshtunnel.SSHTunnelForwarder:
-    """An unstarted SSHTunnelForwarder from a free loopback port to the database behind `source.ssh`.
+def build_tunnel(source: WordPressSource, ssh_address: str) -> sshtunnel.SSHTunnelForwarder:
+    """An unstarted SSHTunnelForwarder from a free loopback port to the database behind `source.ssh`,
+    reaching the gateway at `ssh_address` (the address `source.ssh.host` was checked to resolve to).
 
     Local SSH agents, ~/.ssh keys and ~/.ssh/config are deliberately ignored: only the
     company's configured credentials are used.
@@ -146,7 +155,7 @@ def build_tunnel(source: WordPressSource) -> sshtunnel.SSHTunnelForwarder:
     if ssh is None:
         raise ValueError("source has no SSH settings")
     return sshtunnel.SSHTunnelForwarder(
-        (ssh.host, ssh.port),
+        (ssh_address, ssh.port),
         ssh_config_file=None,
         ssh_username=ssh.user,
         ssh_password=ssh.password,
@@ -235,7 +244,8 @@ def _ssh_handshake(ssh: SSHTunnelConfig) -> Iterator[paramiko.Transport]:
 
     Nothing is authenticated yet. Raises HostKeyMismatch, or the socket/paramiko error.
     """
-    sock = socket.create_connection((ssh.host, ssh.port), timeout=CONNECT_TIMEOUT_SECONDS)
+    address = _checked_address(ssh.host, ssh.port, "SSH gateway")
+    sock = socket.create_connection((address, ssh.port), timeout=CONNECT_TIMEOUT_SECONDS)
     transport = paramiko.Transport(sock)
     try:
         transport.banner_timeout = transport.auth_timeout = CONNECT_TIMEOUT_SECONDS
@@ -259,7 +269,7 @@ def _ssh_handshake(ssh: SSHTunnelConfig) -> Iterator[paramiko.Transport]:
 @contextmanager
 def _ssh_tunnel(source: WordPressSource) -> Iterator[sshtunnel.SSHTunnelForwarder]:
     ssh = source.ssh
-    tunnel = build_tunnel(source)
+    tunnel = build_tunnel(source, _checked_address(ssh.host, ssh.port, "SSH gateway"))
     try:
         if ssh.host_key is not None:
             # sshtunnel pins the key too but reports any failure as "could not connect"; this
@@ -281,7 +291,8 @@ def test_connection(source: WordPressSource, required_tables: Iterable[str] = ()
     """Try to reach the database and say plainly what failed; never raises for connection problems.
 
     `required_tables` are names without the prefix (e.g. ``fv_enteries``); each must exist as
-    ``<prefix><name>``. Stages, in the order they are checked: ``ssh_dns``, ``ssh_refused``,
+    ``<prefix><name>``. Stages, in the order they are checked: ``blocked`` (the SSH gateway or the
+    database host is a private or local address the operator does not allow), ``ssh_dns``, ``ssh_refused``,
     ``ssh_timeout``, ``ssh_host_key`` (not the pinned key), ``ssh_auth``, ``ssh`` (SSH gateway);
     ``dns``, ``refused``, ``timeout``, ``network`` (database server); ``auth`` (user/password);
     ``database`` (unknown database or no access to it); ``tables`` (missing tables); ``ok``.
@@ -338,7 +349,22 @@ def describe_failure(source: WordPressSource, error: BaseException) -> Connectio
     """
     if isinstance(error, HostKeyMismatch):
         return host_key_mismatch_check(error)
+    if isinstance(error, DestinationNotAllowed):
+        return blocked_check(source.ssh.host if source.ssh is not None else source.host)
     return _diagnose(source, error.__cause__ if isinstance(error, IntegrationError) else error)
+
+
+def blocked_check(host: str) -> ConnectionCheck:
+    """The failed check for a host that resolves to a private or local address (nothing was contacted)."""
+    return ConnectionCheck(
+        False,
+        "blocked",
+        _(
+            "%(host)s is a private or local address: connecting to it is not allowed. Nothing was contacted; "
+            "the operator can allow private networks (see the operations guide)."
+        )
+        % {"host": host},
+    )
 
 
 def host_key_mismatch_check(error: HostKeyMismatch) -> ConnectionCheck:
@@ -387,6 +413,18 @@ def _with_host_key_note(check: ConnectionCheck, ssh: SSHTunnelConfig, seen: para
     )
 
 
+def _checked_address(host: str, port: int, what: str) -> str:
+    """The first address `host` resolves to, after one lookup whose answers must all be allowed.
+
+    DestinationNotAllowed when one is private or local; RetryableError (caused by the
+    socket.gaierror, which `describe_failure` reads as "not found") when the host does not resolve.
+    """
+    try:
+        return allowed_addresses(host, port)[0]
+    except (OSError, UnicodeError) as exc:
+        raise RetryableError(f"{what} host {host} could not be resolved") from exc
+
+
 def _resolves(host: str) -> bool:
     try:
         socket.getaddrinfo(host, None)
@@ -412,6 +450,8 @@ def _probe_ssh(ssh: SSHTunnelConfig) -> tuple[ConnectionCheck | None, paramiko.P
             _authenticate(transport, ssh, pkey)
     except HostKeyMismatch as exc:
         return host_key_mismatch_check(exc), exc.seen
+    except DestinationNotAllowed:
+        return blocked_check(ssh.host), None
     except paramiko.AuthenticationException:
         failure = ConnectionCheck(False, "ssh_auth", _("SSH login refused for user %(user)s.") % {"user": ssh.user})
     except ValueError as exc:

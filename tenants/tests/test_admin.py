@@ -107,3 +107,19 @@ def test_agent_role_label_is_translated(admin_client_a, company_a):
 
     assert Membership.Role.MANAGER.label in ("Manager", "Gerente")
     assert "Gerente" in page.content.decode()
+
+
+def test_a_setting_url_pointing_inside_is_a_form_error(admin_client_a, company_a, settings):
+    settings.ALLOW_PRIVATE_PROVIDER_URLS = False
+
+    response = admin_client_a.post(
+        "/admin/tenants/companysetting/add/",
+        {"key": "tiny_base_url", "value_type": "string", "value": '"http://127.0.0.1:8000/api2"'},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["value"] == [
+        "This URL points to a private or local address, which is not allowed."
+    ]
+    assert not CompanySetting.objects.for_company(company_a).filter(key="tiny_base_url").exists()

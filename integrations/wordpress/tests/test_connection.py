@@ -154,9 +154,9 @@ def test_tunnel_construction_uses_only_the_configured_credentials():
     ssh = SSHTunnelConfig(host="gw.example.com", port=2222, user="deploy", private_key=_private_key_text(key))
     source = WordPressSource(host="10.0.0.5", port=3307, database="shop", user="u", ssh=ssh)
 
-    tunnel = build_tunnel(source)
+    tunnel = build_tunnel(source, "203.0.113.7")
 
-    assert tunnel.ssh_host == "gw.example.com" and tunnel.ssh_port == 2222
+    assert tunnel.ssh_host == "203.0.113.7" and tunnel.ssh_port == 2222  # the checked address, never looked up again
     assert tunnel._remote_binds == [("10.0.0.5", 3307)]
     assert tunnel._local_binds == [("127.0.0.1", 0)]
     assert [k.get_fingerprint() for k in tunnel.ssh_pkeys] == [key.get_fingerprint()]

@@ -141,7 +141,7 @@ def test_a_pinned_key_type_the_server_does_not_have_is_a_mismatch(site, gateway)
 
 def test_the_tunnel_itself_is_pinned(site, gateway):
     """Even if the server changed after the first look, the tunnel's own connection refuses the key."""
-    tunnel = build_tunnel(_through(site, gateway, OTHER_ED25519))
+    tunnel = build_tunnel(_through(site, gateway, OTHER_ED25519), "127.0.0.1")
 
     with pytest.raises(sshtunnel.BaseSSHTunnelForwarderError):
         tunnel.start()
