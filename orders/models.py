@@ -84,6 +84,8 @@ class Order(CompanyOwned):
             models.Index(fields=["company", "customer", "created_at"], name="order_company_customer_idx"),
             # Cart recovery and "already a customer" (leads/recovery.py): a person's orders in a time window.
             models.Index(fields=["company", "customer", "placed_at"], name="order_customer_placed_idx"),
+            # The dashboard's figures and charts: the orders placed in a period.
+            models.Index(fields=["company", "placed_at"], name="order_company_placed_idx"),
             # Rating sweep: only completed orders not yet asked.
             models.Index(
                 fields=["company", "completed_at"],
