@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from exports.sheets import SheetsExportAdminMixin  # issue 8
-from exports.writers import ExportAdminMixin  # issue 6
+from exports.writers import Column, ExportAdminMixin, column  # issue 6
 from orders.board_admin import OrderBoardAdminMixin, order_contact_html, order_pix_html
 from orders.erp_admin import ERP_FIELDS, erp_push_again_action  # issue 8
 from orders.models import Order, OrderItem, Payment
@@ -68,6 +68,16 @@ class ProductFilter(LinkedParameterFilter):
 @admin.register(Order)  # exports CSV/XLSX/TXT/WhatsApp: issue 6; Sheets: issue 8
 class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin):
     sheets_tab = "pedidos"
+    export_columns = (
+        column(_("number"), "number"),
+        Column(_("status"), lambda order: order.get_status_display()),
+        column(_("customer"), "customer__name"),
+        column(_("total"), "total"),
+        Column(_("payment method"), lambda order: order.get_payment_method_display()),
+        column(_("neighbourhood"), "neighbourhood"),
+        column(_("placed at"), "placed_or_created_at"),
+        column(_("rating"), "rating"),
+    )
     list_display = ("number", "status", "customer", "total", "payment_method", "neighbourhood", "placed", "rating")
     list_filter = (ProductFilter, "status", "source", "payment_method", "created_at")
     search_fields = ("=id", "customer__name", "customer__phone", "address", "external_id")

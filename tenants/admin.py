@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from tenants.admin_mixins import CompanyScopedAdmin, scoped_queryset_for
+from tenants.admin_settings import CompanySettingForm, SettingsPagesAdminMixin, setting_text
 from tenants.crypto import mask_secret
 from tenants.models import ApiToken, Company, CompanySetting, Membership
 from tenants.selectors import NO_ACCESS
 from tenants.services import api_token_create
+from tenants.settings_registry import setting_spec
 
 
 @admin.register(Company)
@@ -66,14 +68,24 @@ class MembershipAdmin(CompanyScopedAdmin):
 
 
 @admin.register(CompanySetting)
-class CompanySettingAdmin(CompanyScopedAdmin):
-    list_display = ("key", "value_type", "shown_value", "updated_at")
+class CompanySettingAdmin(SettingsPagesAdminMixin, CompanyScopedAdmin):
+    form = CompanySettingForm
+    list_display = ("key", "label", "value_type", "shown_value", "updated_at")
     list_filter = ("value_type",)
     search_fields = ("key", "description")
+    change_list_template = "admin/tenants/companysetting/change_list.html"
+
+    @admin.display(description=_("setting"))
+    def label(self, obj):
+        spec = setting_spec(obj.key)
+        return spec.label if spec else "-"
 
     @admin.display(description=_("value"))
     def shown_value(self, obj):
-        return mask_secret(obj.secret_value) if obj.value_type == CompanySetting.ValueType.SECRET else obj.value
+        if obj.value_type == CompanySetting.ValueType.SECRET:
+            return _("(set; never shown)")
+        spec = setting_spec(obj.key)
+        return setting_text(spec, obj.value) if spec else obj.value
 
 
 @admin.register(ApiToken)

@@ -82,5 +82,6 @@ class TestModeSerializer(serializers.Serializer):
 
 class SettingWriteSerializer(serializers.Serializer):
     value = serializers.JSONField()
-    type = serializers.ChoiceField(choices=["string", "boolean", "number", "json", "secret"], default="string")
+    # Default: the type the key is declared with (tenants.settings_registry).
+    type = serializers.ChoiceField(choices=["string", "boolean", "number", "json", "secret"], default=None)
     description = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
