@@ -9,8 +9,9 @@ FROM ${PYTHON_IMAGE} AS deps
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
-COPY requirements.txt /tmp/requirements.txt
-RUN /opt/venv/bin/pip install --requirement /tmp/requirements.txt
+# The runtime lock: every package pinned with its hashes, the versions CI tested (README, "Dependencies").
+COPY requirements.lock /tmp/requirements.lock
+RUN /opt/venv/bin/pip install --require-hashes --requirement /tmp/requirements.lock
 
 # --- Runtime -------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE}

@@ -4,15 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup migrate demo messages
+# requirements.txt / requirements-dev.txt name what we use; the .lock files pin every package
+# installed (dependencies included) with its hashes, and are what gets installed. See README.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url
 
-$(STAMP): requirements.txt requirements-dev.txt
+.PHONY: run test lint setup migrate demo messages lock
+
+$(STAMP): requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Recompile both locks from the requirements files, keeping every pin that still fits. The dev
+# lock first; the runtime lock (Dockerfile) is held to its versions, so production runs what CI
+# tested. Upgrade a dependency's dependency: make lock LOCK_ARGS="--upgrade-package requests".
+lock: export CUSTOM_COMPILE_COMMAND = make lock
+lock: $(STAMP)
+	$(BIN)/pip-compile $(LOCK_FLAGS) $(LOCK_ARGS) --output-file requirements-dev.lock requirements-dev.txt
+	$(BIN)/pip-compile $(LOCK_FLAGS) $(LOCK_ARGS) --constraint requirements-dev.lock \
+		--output-file requirements.lock requirements.txt
 
 migrate: $(STAMP)
 	mkdir -p var

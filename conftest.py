@@ -8,6 +8,7 @@ from integrations.testing.network import PUBLIC_STAND_IN, InsideListener, Script
 from tenants.models import Membership
 from tenants.services import api_token_issue
 from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.settings_probe import SettingsReader
 
 
 def require_service(name: str, find) -> str:
@@ -39,6 +40,14 @@ def postgres_only(settings):
         pytest.skip("needs PostgreSQL (row locks and constraints behave differently on SQLite)")
 
 
+@pytest.fixture(scope="session")
+def read_settings(tmp_path_factory):
+    """read_settings(env, *names): the settings a fresh process gets under `env` (tests/settings_probe.py)."""
+    reader = SettingsReader(tmp_path_factory.mktemp("settings-reader"))
+    yield reader
+    reader.close()
+
+
 @pytest.fixture
 def company_a(db):
     return CompanyFactory(name="Pizzaria A", slug="pizzaria-a")
@@ -54,8 +63,18 @@ def _member(company, username, role):
 
 
 @pytest.fixture
+def owner_a(company_a):
+    return _member(company_a, "owner-a", Membership.Role.OWNER)
+
+
+@pytest.fixture
 def manager_a(company_a):
     return _member(company_a, "manager-a", Membership.Role.MANAGER)
+
+
+@pytest.fixture
+def agent_a(company_a):
+    return _member(company_a, "agent-a", Membership.Role.AGENT)
 
 
 @pytest.fixture

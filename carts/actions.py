@@ -14,7 +14,6 @@ service applies.
 
 from django.utils.translation import gettext as _
 
-from carts.matching import fold
 from carts.services import (
     CartError,
     cart_add_item,
@@ -30,6 +29,7 @@ from catalog.selectors import format_price, products_for_sale, zones_active
 from catalog.services import OutOfStock
 from flows import actions
 from integrations.errors import IntegrationError
+from integrations.text import fold
 from orders.models import Order
 from orders.payments import PixNotConfigured, payment_qr_url, pix_charge_create
 from orders.services import order_rating_record, parse_rating

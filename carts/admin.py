@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from carts.models import Cart, CartItem, SessionContext
-from exports.sheets import SheetsExportAdminMixin  # issue 8
-from exports.writers import ExportAdminMixin  # issue 6
+from exports.sheets import SheetsExportAdminMixin
+from exports.writers import ExportAdminMixin
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 
 

@@ -4,15 +4,6 @@ read into cart lines, by the LLM when configured, else by the rule-based parser 
 Settings: `GROQ_API_KEY` (empty = rules only), `LLM_BASE_URL`, `LLM_MODEL`. The LLM's answer is
 validated against the company's catalog by `integrations.llm.parse_order_text` (no invented
 products, names or prices); a failing, slow or rejected call falls back to the rules.
-
-Public API:
-    llm_credentials() -> LlmCredentials | None      None when no key is set
-    order_free_text(conversation, text) -> list[str]
-        Adds the understood lines to the customer's open cart (carts service, quantity limits and
-        stock courtesy check included), replies with what was added and the cart summary, and asks
-        about the parts it did not understand. When nothing could be added the answer is
-        NotAccepted: the flow keeps waiting on the same step.
-    register() -> None                              registers the action with the flows engine
 """
 
 from django.conf import settings
@@ -37,7 +28,10 @@ def llm_credentials() -> LlmCredentials | None:
 
 
 def order_free_text(conversation, text: str) -> list[str]:
-    """Put what `text` orders in the cart; reply with the cart and ask about what was not understood."""
+    """Put what `text` orders in the customer's open cart (through the carts service: quantity limits
+    and the stock check apply); reply with what was added and the cart, and ask about the parts that
+    were not understood. When nothing could be added the answer is NotAccepted: the flow keeps
+    waiting on the same step."""
     company, customer = conversation.company, conversation.customer
     for_sale = {p.pk: p for p in products_for_sale(company=company)}
     catalog = [CatalogItem(product_id=p.pk, name=p.name, price=p.price) for p in for_sale.values()]

@@ -1,26 +1,21 @@
 """Reading what the customer typed: a number from the last list, or names matched forgivingly."""
 
 import re
-import unicodedata
 from difflib import SequenceMatcher
 
-# "2", "o 2", "quero o 2", "número 2", "opção 2", "2." — a pick from the last numbered list.
+from integrations.text import fold
+
+# Matched on folded text (no accents, case or punctuation): "2", "o 2", "quero o 2", "número 2",
+# "nº 2", "opção 2", "2." — a pick from the last numbered list.
 _PICK = re.compile(
     r"^(?:(?:eu\s+)?(?:quero|queria|vou\s+querer|manda|escolho|pode\s+ser)\s+)?"
-    r"(?:(?:o|a)\s+)?(?:(?:n(?:umero|o)?\.?|opcao|item)\s*)?(\d{1,3})[.)!]?$"
+    r"(?:(?:o|a)\s+)?(?:(?:n(?:umero|o)?|opcao|item)\s*)?(\d{1,3})$"
 )
 # "2x 3", "2 do 3", "2 unidades do 3": quantity of a listed item.
 _QUANTITY_PICK = re.compile(
     r"^(?:(?:quero|manda)\s+)?(\d{1,2})\s*(?:x\s*(?:d[oa]s?\s+)?|(?:un(?:idades?)?\s+)?d[oa]s?\s+)(?:numero\s+)?(\d{1,3})$"
 )
 _ZONE_MIN_SCORE = 0.75
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed, spaces collapsed."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def list_pick(text: str) -> tuple[int, int] | None:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carts.lock_objects import cart_qs_select_for_update
 from carts.matching import best_name, list_pick
 from carts.models import Cart, CartItem, SessionContext
 from catalog.models import DeliveryZone, Product
@@ -24,7 +25,7 @@ from orders.models import Order, OrderItem
 from orders.services import OrderLine, order_last_for_repeat, order_place
 from tenants.models import Company
 
-SESSION_TTL = timedelta(minutes=30)  # seed 000: "sessões expiradas (>30 minutos)"
+SESSION_TTL = timedelta(minutes=30)  # a numbered list shown is remembered this long
 
 
 class CartError(Exception):
@@ -78,7 +79,7 @@ def cart_open_get(*, company: Company, customer: Customer) -> Cart | None:
 
 def _cart_lock(company: Company, customer: Customer, *, create: bool) -> Cart | None:
     """The customer's open cart, locked for this transaction; created when `create` (race-safe)."""
-    carts = Cart.objects.for_company(company).select_for_update()
+    carts = cart_qs_select_for_update(company=company)
     criteria = {"customer": customer, "source": Cart.Source.WHATSAPP, "status__in": Cart.EDITABLE}
     cart = carts.filter(**criteria).first()
     if cart is not None or not create:
@@ -131,7 +132,7 @@ def cart_add_item(
     text: str = "",
     product: Product | None = None,
     quantity: int = 1,
-    note: str = "",  # issue 8: the note of an LLM-read line ("sem cebola")
+    note: str = "",  # the note of an LLM-read line ("sem cebola")
 ) -> AddResult:
     """Add to the customer's open cart (created if needed) what `text` asks, or `product` x `quantity`.
 

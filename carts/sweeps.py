@@ -1,9 +1,9 @@
 """Abandoned bot carts: remind once after cart_abandoned_reminder_min of inactivity, cancel once after
 cart_abandoned_cancel_min; and the cleanup of old carts and expired sessions.
 
-Due rows only, through the partial indexes cart_open_due_idx / cart_reminded_due_idx, in bounded
-batches claimed with FOR UPDATE SKIP LOCKED: two sweepers at once never handle the same cart, and
-the state change commits with the claim, so each cart is reminded once and cancelled once.
+Sweeps as `tenants.sweeps` describes: per company, due rows only (the partial indexes
+cart_open_due_idx / cart_reminded_due_idx), bounded batches claimed with FOR UPDATE SKIP LOCKED,
+the state change committed with the claim, so each cart is reminded once and cancelled once.
 """
 
 from datetime import timedelta
@@ -12,14 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carts.lock_objects import cart_qs_select_for_update
 from carts.models import Cart, SessionContext
 from orders import notifications
 from orders.sweeps import orders_sweep_unpaid
 from tenants.models import Company
-from tenants.scoping import company_scope
+from tenants.sweeps import sweep_companies
 
 SWEEP_BATCH = 200  # carts per company per run
-CLEANUP_AFTER = timedelta(days=7)  # seed 000: carts untouched for more than 7 days
+CLEANUP_AFTER = timedelta(days=7)  # carts untouched for more than 7 days
 CLEANUP_BATCH = 1000
 
 
@@ -28,23 +29,21 @@ def carts_sweep_abandoned(*, now=None, batch: int = SWEEP_BATCH) -> dict:
     (orders.sweeps.orders_sweep_unpaid: cancelled with their stock returned)."""
     now = now or timezone.now()
     result = {"reminded": 0, "cancelled": 0}
-    for company in Company.objects.filter(active=True).order_by("pk"):
-        with company_scope(company):
-            result["cancelled"] += _cancel_due(company, now, batch)
-            result["reminded"] += _remind_due(company, now, batch)
+    for company in sweep_companies():
+        result["cancelled"] += _cancel_due(company, now, batch)
+        result["reminded"] += _remind_due(company, now, batch)
     unpaid = orders_sweep_unpaid(now=now, batch=batch)
     result["orders_reminded"] = unpaid["reminded"]
     result["orders_cancelled"] = unpaid["cancelled"]
     return result
 
 
-def _claim(company: Company, status: str, cutoff, batch: int) -> list[Cart]:
+def _claim(status: str, cutoff, batch: int) -> list[Cart]:
     """Lock a batch of due carts (caller holds the transaction); rows other sweepers hold are skipped."""
     return list(
-        Cart.objects.for_company(company)
+        cart_qs_select_for_update(skip_locked=True)
         .filter(source=Cart.Source.WHATSAPP, status=status, last_activity_at__lte=cutoff)
         .select_related("customer")
-        .select_for_update(skip_locked=True, of=("self",))
         .order_by("last_activity_at")[:batch]
     )
 
@@ -52,7 +51,7 @@ def _claim(company: Company, status: str, cutoff, batch: int) -> list[Cart]:
 def _remind_due(company: Company, now, batch: int) -> int:
     cutoff = now - timedelta(minutes=company.cart_abandoned_reminder_min)
     with transaction.atomic():
-        carts = _claim(company, Cart.Status.OPEN, cutoff, batch)
+        carts = _claim(Cart.Status.OPEN, cutoff, batch)
         for cart in carts:
             cart.status = Cart.Status.REMINDED
             cart.reminded_at = now
@@ -68,7 +67,7 @@ def _remind_due(company: Company, now, batch: int) -> int:
 def _cancel_due(company: Company, now, batch: int) -> int:
     cutoff = now - timedelta(minutes=company.cart_abandoned_cancel_min)
     with transaction.atomic():
-        carts = _claim(company, Cart.Status.REMINDED, cutoff, batch)
+        carts = _claim(Cart.Status.REMINDED, cutoff, batch)
         for cart in carts:
             cart.status = Cart.Status.CANCELLED
             cart.closed_at = now
@@ -83,19 +82,21 @@ def _cancel_due(company: Company, now, batch: int) -> int:
 
 def carts_cleanup_old(*, now=None) -> dict:
     """Delete bot carts untouched for CLEANUP_AFTER that are not checked out (their orders stay),
-    and expired session contexts. Batched deletes; returns the counts."""
+    and expired session contexts, in every company (active or not). Batched deletes; returns the counts."""
     now = now or timezone.now()
     deleted = {"carts": 0, "sessions": 0}
-    stale = (
-        Cart.objects.unscoped()  # unscoped: a global maintenance job over every company
-        .filter(source=Cart.Source.WHATSAPP, updated_at__lt=now - CLEANUP_AFTER)
-        .exclude(status=Cart.Status.CHECKED_OUT)
-    )
-    while ids := list(stale.values_list("pk", flat=True)[:CLEANUP_BATCH]):
-        Cart.objects.unscoped().filter(pk__in=ids).delete()  # unscoped: ids picked just above
-        deleted["carts"] += len(ids)
-    expired = SessionContext.objects.unscoped().filter(expires_at__lt=now)  # unscoped: global maintenance
-    while ids := list(expired.values_list("pk", flat=True)[:CLEANUP_BATCH]):
-        SessionContext.objects.unscoped().filter(pk__in=ids).delete()  # unscoped: ids picked just above
-        deleted["sessions"] += len(ids)
+    for _company in sweep_companies(include_inactive=True):
+        stale = Cart.objects.filter(source=Cart.Source.WHATSAPP, updated_at__lt=now - CLEANUP_AFTER).exclude(
+            status=Cart.Status.CHECKED_OUT
+        )
+        deleted["carts"] += _delete_in_batches(stale)
+        deleted["sessions"] += _delete_in_batches(SessionContext.objects.filter(expires_at__lt=now))
     return deleted
+
+
+def _delete_in_batches(rows) -> int:
+    count = 0
+    while ids := list(rows.values_list("pk", flat=True)[:CLEANUP_BATCH]):
+        rows.model.objects.filter(pk__in=ids).delete()
+        count += len(ids)
+    return count

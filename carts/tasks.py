@@ -1,4 +1,4 @@
-"""Celery entry points of carts (global sweeps; they open each company's scope themselves)."""
+"""Celery entry points of carts: sweeps that visit the companies one scope at a time (tenants.sweeps)."""
 
 from celery import shared_task
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from catalog.lock_objects import product_qs_select_for_update
 from catalog.models import Product, StockMovement
 from tenants.models import Company, CompanySetting
 from tenants.services import company_setting_get, company_setting_set
@@ -57,7 +58,7 @@ def stock_move(*, product: Product, delta: int, reason: str, reference: str = ""
 @transaction.atomic
 def stock_set(*, product: Product, quantity: int | None, reference: str = "") -> StockMovement | None:
     """Set the stock to `quantity` (staff count) through a movement of the difference; None = unlimited."""
-    locked = Product.objects.for_company(product.company_id).select_for_update().get(pk=product.pk)
+    locked = product_qs_select_for_update(company=product.company_id).get(pk=product.pk)
     if quantity is None or locked.stock is None:
         Product.objects.for_company(product.company_id).filter(pk=product.pk).update(stock=quantity)
         if quantity is None:

@@ -10,14 +10,15 @@ from flows.api import views as flows_views
 from leads.api.analytics import LeadAnalyticsViewSet, RecoveryAnalyticsViewSet
 from leads.api.views import CustomerViewSet, LeadViewSet
 from orders.api.views import OrderViewSet
-from tenants.api_views import CompanySettingViewSet, MembershipViewSet
+from tenants.api_views import ApiTokenViewSet, CompanySettingViewSet, MembershipViewSet
 
 router = DefaultRouter()
-# Seed 004's clients call the routes without the trailing slash (`/api/bot/status`); a redirect
+# Existing bot clients call the routes without the trailing slash (`/api/bot/status`); a redirect
 # would turn their POSTs into errors, so both spellings are served.
 router.trailing_slash = "/?"
 router.register("company-settings", CompanySettingViewSet, basename="company-setting")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("analytics/recovery", RecoveryAnalyticsViewSet, basename="recovery-analytics")

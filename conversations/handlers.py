@@ -21,7 +21,11 @@ from conversations.models import Conversation, Message
 
 @dataclass(frozen=True)
 class OutboundIntent:
-    """One message the bot wants to send; queued through the outbound choke point."""
+    """One message the bot wants to send; queued through the outbound choke point.
+
+    `delay_seconds` counts from the moment of the decision and never decreases along a list, so
+    sending each at now + delay keeps their order.
+    """
 
     text: str = ""
     kind: str = Message.Kind.TEXT

@@ -165,13 +165,15 @@ class Message(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["company", "conversation", "created_at"], name="message_conversation_idx"),
-            # Sweeps of stuck outbound messages read only due rows.
-            models.Index(fields=["status", "send_after"], condition=Q(status="queued"), name="message_queued_due_idx"),
-            # Ingest lag and the inbound sweep read only messages still waiting to be processed.
-            models.Index(fields=["created_at"], condition=Q(status="received"), name="message_received_idx"),
-            # The sweep of received documents whose download never ran reads only inbound documents.
+            # The sweeps (one company at a time, tenants.sweeps) read only their due rows: stuck
+            # outbound messages, messages still waiting to be processed (also the ingest lag),
+            # received documents whose download never ran.
+            models.Index(fields=["company", "send_after"], condition=Q(status="queued"), name="message_queued_due_idx"),
+            models.Index(fields=["company", "created_at"], condition=Q(status="received"), name="message_received_idx"),
             models.Index(
-                fields=["created_at"], condition=Q(direction="in", kind="document"), name="message_in_document_idx"
+                fields=["company", "created_at"],
+                condition=Q(direction="in", kind="document"),
+                name="message_in_document_idx",
             ),
         ]
 

@@ -31,11 +31,13 @@ from django.utils import timezone
 
 from config.cache import cache_or
 from conversations.handlers import handlers_run
+from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Conversation, Message
 from conversations.services.controls import BlockReason, is_opt_out, is_simulator_contact, outbound_block_reason
 from conversations.services.outbound import message_queue_outbound
 from tenants.models import Company
 from tenants.services import company_setting_get
+from tenants.sweeps import sweep_companies
 from tenants.tasks import task_publish
 
 logger = structlog.get_logger(__name__)
@@ -138,9 +140,7 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
     now = timezone.now()
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("company", "customer", "channel")
-            .get(pk=conversation_id)
+            conversation_qs_select_for_update().select_related("company", "customer", "channel").get(pk=conversation_id)
         )
         company = conversation.company
         pending = list(
@@ -201,12 +201,19 @@ def _controls(conversation: Conversation, company: Company, pending: list[Messag
 
 
 def conversations_with_stale_buffer(*, limit: int = 500) -> list[tuple[int, int]]:
-    """(company_id, conversation_id) whose buffered messages should have been processed by now."""
+    """(company_id, conversation_id) whose buffered messages should have been processed by now, at
+    most `limit` per company (a sweep as `tenants.sweeps` describes; processing runs under the
+    conversation's row lock and is idempotent, so the sweep reads without a lock)."""
     cutoff = timezone.now() - SWEEP_GRACE
-    rows = (
-        Message.objects.unscoped()  # unscoped: the global inbound sweep visits every company
-        .filter(status=Message.Status.RECEIVED, direction=Message.Direction.INBOUND, created_at__lte=cutoff)
-        .values_list("company_id", "conversation_id")
-        .distinct()[:limit]
-    )
-    return list(rows)
+    found = []
+    for company in sweep_companies():
+        found += [
+            (company.pk, conversation_id)
+            for conversation_id in Message.objects.filter(
+                status=Message.Status.RECEIVED, direction=Message.Direction.INBOUND, created_at__lte=cutoff
+            )
+            .order_by()
+            .values_list("conversation_id", flat=True)
+            .distinct()[:limit]
+        ]
+    return found

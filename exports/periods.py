@@ -1,4 +1,4 @@
-"""Period presets of the seed's commands (`--periodo`), in the company's time zone."""
+"""Period presets of the import commands (`--periodo`), in the company's time zone."""
 
 import zoneinfo
 from datetime import date, datetime, time, timedelta

@@ -4,14 +4,6 @@ Configuration (per company, CompanySetting): `google_service_account_json` (secr
 file of a service account) and `google_sheets_spreadsheet_id` (text; the spreadsheet must be shared
 with the service account's e-mail and have a tab named after the export, see `sheets_tab`).
 Settings `GOOGLE_SHEETS_BASE_URL` points the export elsewhere (a proxy, or a fake in tests).
-
-Public API:
-    SheetsExportAdminMixin     add to a ModelAdmin's bases: action "Export to Google Sheets"
-        Columns: the admin's `export_columns` (exports.writers.Column) if it has them, else its
-        `list_display` fields. Tab: `sheets_tab`, else `export_name`, else the model's name.
-    sheets_export(company, header, rows, *, tab) -> ExportResult
-        Replace the tab's content with `header` + `rows`. SheetsNotConfigured when the company has
-        no key or spreadsheet id; RetryableError/PermanentError from the Google calls.
 """
 
 from collections.abc import Sequence
@@ -35,7 +27,9 @@ from tenants.services import company_setting_get
 
 
 def sheets_export(company, header: list[str], rows: list[list], *, tab: str) -> ExportResult:
-    """Write `header` + `rows` to tab `tab` of the company's spreadsheet (see module docstring)."""
+    """Replace the content of tab `tab` of the company's spreadsheet with `header` + `rows`.
+    SheetsNotConfigured when the company has no key or spreadsheet id; RetryableError or
+    PermanentError from the Google calls."""
     key = company_setting_get(company=company, key="google_service_account_json", default="")
     spreadsheet_id = (
         company_setting_get(company=company, key="google_sheets_spreadsheet_id", default="") or ""
@@ -49,7 +43,11 @@ def sheets_export(company, header: list[str], rows: list[list], *, tab: str) -> 
 
 
 class SheetsExportAdminMixin:
-    """Adds the "Exportar para Google Sheets" action to a company-scoped ModelAdmin."""
+    """Adds the "Exportar para Google Sheets" action to a company-scoped ModelAdmin.
+
+    Columns: the admin's `export_columns` (exports.writers.Column) if it has them, else its
+    `list_display` fields. Tab: `sheets_tab`, else `export_name`, else the model's name.
+    """
 
     sheets_tab = ""
 

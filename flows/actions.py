@@ -32,7 +32,7 @@ and the service undoes the rest of the turn.
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from flows.intents import OutboundIntent
+from conversations.handlers import OutboundIntent
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Figures for the flows dashboard (seed 004 analytics). Read-only; callers run in a company scope."""
+"""Figures for the flows dashboard. Read-only; callers run in a company scope."""
 
 import zoneinfo
 from datetime import datetime, time, timedelta

@@ -1,4 +1,4 @@
-"""The bot's scripted behaviour (seed 004): FlowTemplate -> Flow -> Subflow -> FlowMessage,
+"""The bot's scripted behaviour: FlowTemplate -> Flow -> Subflow -> FlowMessage,
 and where each conversation stands in it (FlowPosition)."""
 
 from django.core.exceptions import ValidationError

@@ -5,25 +5,8 @@ Bearer token). Its token request goes through the outbound client (`integrations
 whose `token_uri` points at a private or local address is refused (DestinationNotAllowed).
 Writes use Sheets API v4 `spreadsheets.values.append` / `.update` / `.clear` with
 `valueInputOption=RAW`, so a value typed as "=HYPERLINK(...)" or "+5511..." is stored as text.
-
-Public API:
-    SheetsNotConfigured(PermanentError)   no or unusable service-account JSON; message fit for staff
-    SheetsCredentials(info, token_url=GOOGLE_TOKEN_URL, sheets_base_url=SHEETS_BASE_URL)
-        `info` is the key file as a dict (never in repr).
-    sheets_credentials(service_account_json, *, token_url=None, sheets_base_url=SHEETS_BASE_URL)
-        -> SheetsCredentials from the JSON key file Google issues (str or dict); raises
-        SheetsNotConfigured when empty, not JSON, or missing client_email/private_key.
-    service_account_check(service_account_json) -> None
-        ValidationError when the key's `token_uri` points to a private or local address (on save).
-    fetch_access_token(creds, *, scope=SHEETS_SCOPE, timeout=None) -> str
-        A new token from a newly signed assertion on every call (nothing cached between exports).
-    export_rows(creds, spreadsheet_id, header, rows, *, sheet="Sheet1", mode="replace", timeout=None)
-        -> ExportResult(updated_range, updated_rows)
-        mode="replace" clears the sheet and writes header + rows from A1; mode="append" adds only
-        the rows after the sheet's existing table. Cells: None → "", Decimal → number,
-        date/datetime → ISO text, bool/int/float as they are, anything else → str.
-    Errors: RetryableError (network, 429, 5xx), PermanentError (rejected key, no access to the
-    spreadsheet, bad range).
+Errors: RetryableError (network, 429, 5xx), PermanentError (rejected key, no access to the
+spreadsheet, bad range).
 """
 
 import json
@@ -56,6 +39,8 @@ class SheetsNotConfigured(PermanentError):
 
 @dataclass(frozen=True)
 class SheetsCredentials:
+    """`info` is the service-account key file as a dict (never in repr)."""
+
     info: dict = field(repr=False)
     token_url: str = GOOGLE_TOKEN_URL
     sheets_base_url: str = SHEETS_BASE_URL
@@ -74,7 +59,8 @@ class ExportResult:
 def sheets_credentials(
     service_account_json: str | dict | None, *, token_url: str | None = None, sheets_base_url: str = SHEETS_BASE_URL
 ) -> SheetsCredentials:
-    """Credentials from a service-account key (JSON text or parsed); SheetsNotConfigured if unusable."""
+    """Credentials from the service-account key file Google issues (JSON text or parsed);
+    SheetsNotConfigured when it is empty, not JSON, or lacks client_email or private_key."""
     if not service_account_json:
         raise SheetsNotConfigured(
             _("Google Sheets is not configured: add a service account JSON key in the company settings.")
@@ -107,7 +93,8 @@ def service_account_check(service_account_json: str | dict) -> None:
 
 
 def fetch_access_token(creds: SheetsCredentials, *, scope: str = SHEETS_SCOPE, timeout: float | None = None) -> str:
-    """Sign a new assertion and exchange it at `creds.token_url` (through the outbound client) for a token."""
+    """Sign a new assertion and exchange it at `creds.token_url` (through the outbound client) for a
+    token: a new one on every call, nothing is cached between exports."""
     account = service_account.Credentials(_signer(creds), creds.client_email, creds.token_url, scopes=[scope])
     transport = _TokenRequest(http.new_session(), timeout if timeout is not None else settings.PROVIDER_TIMEOUT)
     try:
@@ -155,7 +142,12 @@ def export_rows(
     mode: Literal["replace", "append"] = "replace",
     timeout: float | None = None,
 ) -> ExportResult:
-    """Write `rows` (and in replace mode `header`) to `sheet` of `spreadsheet_id`."""
+    """Write `rows` (and in replace mode `header`) to `sheet` of `spreadsheet_id`.
+
+    mode="replace" clears the sheet and writes header + rows from A1; mode="append" adds only the
+    rows after the sheet's existing table. Cells: None → "", Decimal → number, date/datetime → ISO
+    text, bool/int/float as they are, anything else → str.
+    """
     token = fetch_access_token(creds, timeout=timeout)
     headers = {"Authorization": f"Bearer {token}"}
     sheet_range = "'" + sheet.replace("'", "''") + "'"

@@ -1,26 +1,10 @@
 """OpenAI-compatible chat client (Groq by default) that turns a free-text order into catalog lines.
 
-Public API:
-    LlmCredentials(api_key, base_url=GROQ_BASE_URL, model=DEFAULT_MODEL, timeout=10.0,
-                   output_mode="json_schema")
-        `output_mode` is how the answer is constrained: "json_schema" (structured outputs),
-        "json_object" (JSON mode; the schema goes in the prompt) for models without structured
-        outputs, or "tool" (a forced function call).
-    chat_completion(creds, messages, *, response_format=None, tools=None, tool_choice=None) -> dict
-        POST {base_url}/chat/completions; returns choices[0].message. Raises RetryableError
-        (network, timeout, 429, 5xx) or PermanentError (other 4xx, no choices).
-    extract_order_lines(creds, text, catalog, *, max_quantity=10) -> list[OrderLine]
-        Asks the model for the order in `text` and validates the answer against `catalog`: unknown
-        product ids, a name that is not the product's, a price that is not the catalog's, or a
-        quantity outside 1..max_quantity raise LlmRejected (a PermanentError). Nothing is trusted.
-    parse_order_text(text, catalog, llm_creds=None, max_quantity=10) -> ParseResult
-        The LLM when `llm_creds` is given, otherwise (or when the call fails, times out or is
-        rejected) the rule-based parser of `integrations.order_text`. Never raises an
-        IntegrationError; `source` says which path answered.
+Nothing the model answers is trusted: every line is checked against the catalog, and any failure
+falls back to the rule-based parser of `integrations.order_text`.
 """
 
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -30,12 +14,13 @@ import structlog
 from integrations import http
 from integrations.errors import IntegrationError, PermanentError
 from integrations.order_text import CatalogItem, OrderLine, parse_with_rules
+from integrations.text import fold
 
 logger = structlog.get_logger(__name__)
 
 GROQ_BASE_URL = "https://api.groq.com/openai/v1"
 DEFAULT_MODEL = "llama-3.3-70b-versatile"
-MAX_TEXT_CHARS = 4000  # seed 003 MAX_INCOMING_TEXT_CHARS
+MAX_TEXT_CHARS = 4000  # longer texts are cut before they reach the model
 PRICE_TOLERANCE = Decimal("0.005")  # half a centavo: float rounding in the model's JSON, not a new price
 TOOL_NAME = "record_order"
 
@@ -53,6 +38,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LlmCredentials:
+    """`output_mode` is how the answer is constrained: "json_schema" (structured outputs),
+    "json_object" (JSON mode, the schema in the prompt) for models without structured outputs, or
+    "tool" (a forced function call)."""
+
     api_key: str = field(repr=False)
     base_url: str = GROQ_BASE_URL
     model: str = DEFAULT_MODEL
@@ -62,6 +51,8 @@ class LlmCredentials:
 
 @dataclass(frozen=True)
 class ParseResult:
+    """The lines understood, which path answered (`source`), and the pieces not understood."""
+
     lines: tuple[OrderLine, ...]
     source: Literal["llm", "rules"]
     unmatched: tuple[str, ...] = ()
@@ -79,7 +70,9 @@ def chat_completion(
     tools: list[dict] | None = None,
     tool_choice: Any = None,
 ) -> dict:
-    """Send one chat completion request; return the first choice's message (role, content, tool_calls)."""
+    """POST {base_url}/chat/completions; return the first choice's message (role, content,
+    tool_calls). RetryableError for network trouble, timeouts, 429 and 5xx; PermanentError for
+    other 4xx and an answer without choices."""
     body: dict[str, Any] = {"model": creds.model, "messages": messages, "temperature": 0}
     if response_format is not None:
         body["response_format"] = response_format
@@ -105,7 +98,9 @@ def chat_completion(
 def extract_order_lines(
     creds: LlmCredentials, text: str, catalog: list[CatalogItem], *, max_quantity: int = 10
 ) -> list[OrderLine]:
-    """The order lines the model reads in `text`, each checked against `catalog` (see module docstring)."""
+    """The order lines the model reads in `text`, each checked against `catalog`: an unknown
+    product id, a name that is not the product's, a price that is not the catalog's or a quantity
+    outside 1..max_quantity raises LlmRejected (a PermanentError)."""
     schema = _answer_schema(max_quantity)
     messages = [
         {"role": "system", "content": _system_prompt(catalog, max_quantity, schema)},
@@ -126,7 +121,9 @@ def extract_order_lines(
 def parse_order_text(
     text: str, catalog: list[CatalogItem], llm_creds: LlmCredentials | None = None, max_quantity: int = 10
 ) -> ParseResult:
-    """Order lines from the LLM when configured and trustworthy, else from the rules (see module docstring)."""
+    """Order lines from the LLM when `llm_creds` is given, otherwise (or when the call fails, times
+    out or is rejected) from the rule-based parser. Never raises an IntegrationError; `source` says
+    which path answered."""
     if llm_creds is not None and llm_creds.api_key:
         try:
             lines = extract_order_lines(llm_creds, text, catalog, max_quantity=max_quantity)
@@ -195,7 +192,7 @@ def _validated_lines(payload: Any, catalog: list[CatalogItem], max_quantity: int
         if item is None:
             raise LlmRejected("LLM named a product that is not in the catalog")
         name = entry.get("name")
-        if name is not None and _folded(str(name)) != _folded(item.name):
+        if name is not None and fold(str(name)) != fold(item.name):
             raise LlmRejected("LLM product name does not match the catalog")
         if "unit_price" in entry and not _same_price(entry["unit_price"], item.price):
             raise LlmRejected("LLM price does not match the catalog")
@@ -205,12 +202,6 @@ def _validated_lines(payload: Any, catalog: list[CatalogItem], max_quantity: int
         note = entry.get("note") or ""
         lines.append(OrderLine(item.product_id, quantity, str(note)[:200]))
     return lines
-
-
-def _folded(value: str) -> str:
-    """Case, accents and spacing do not make a different product name ("Guarana" is "Guaraná")."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
 
 
 def _same_price(value: Any, price: Decimal) -> bool:

@@ -3,37 +3,6 @@
 Shapes follow the public Mercado Pago docs ("Checkout API - Pix", "Obter pagamento", "Webhooks");
 fixtures and their sources are in tests/fixtures/mercadopago/SOURCES.md. A notification only carries
 an id: the status that counts is always the one `get_payment` reads with the company's own token.
-
-Public API:
-    MercadoPagoCredentials(access_token, webhook_secret="", base_url=MP_BASE_URL)
-    PaymentStatus          enum of Mercado Pago payment statuses; `.is_paid`, `.is_failed`
-    PixCharge(payment_id, status, qr_code, qr_code_base64, ticket_url, expires_at)
-    PaymentInfo(payment_id, status, status_detail, amount, external_reference, date_approved)
-    Notification(topic, action, resource_id); `.payment_id` is resource_id when topic is "payment"
-
-    create_pix_payment(creds, *, amount, description, payer_email, external_reference, idempotency_key,
-                       notification_url=None, expires_at=None, timeout=None) -> PixCharge
-        POST /v1/payments with payment_method_id "pix", Bearer token and X-Idempotency-Key (the same
-        key makes Mercado Pago answer with the same payment instead of a second one, so a retry after
-        a timeout is safe). `amount` is a Decimal > 0 with at most 2 places; `expires_at` an aware
-        datetime (Mercado Pago accepts 30 min to 30 days; default 24 h). The returned `qr_code` has
-        been checked with pix.parse_brcode. Errors: ValueError for bad arguments (nothing is sent);
-        RetryableError for network trouble, timeouts, 429 and 5xx; PermanentError for other 4xx
-        (401 bad token, 400 rejected data, `.status` holds the HTTP status) and unusable answers.
-    get_payment(creds, payment_id, *, timeout=None) -> PaymentInfo
-        GET /v1/payments/{id}; same errors. `payment_id` must be digits (ValueError otherwise).
-    verify_notification(*, headers, query_params, secret, now=None, tolerance_seconds=300) -> None
-        Checks a Webhooks notification: header `x-signature: ts=<ts>,v1=<hex>` must equal
-        HMAC-SHA256(secret, "id:<data.id>;request-id:<x-request-id>;ts:<ts>;"), where data.id comes
-        from the query string (lower-cased when it has letters) and parts that are absent are left
-        out, as the docs say. `ts` may be in seconds or milliseconds; it must be within
-        `tolerance_seconds` of `now` (aware datetime, default: the current time). Raises
-        InvalidSignature (a ValueError) otherwise. Legacy IPN calls cannot be verified this way (the
-        docs say so); treat them only as a hint to call `get_payment`.
-    parse_notification(body: bytes, query_params=None) -> Notification
-        Accepts the Webhooks JSON body ({"action", "type", "data": {"id"}}), the IPN JSON body
-        ({"resource", "topic"}) and the IPN query string (?topic=payment&id=123, or ?type=&data.id=).
-        Raises NotificationMalformed (a ValueError) when no topic and id can be found.
 """
 
 import hashlib
@@ -143,7 +112,16 @@ def create_pix_payment(
     expires_at: datetime | None = None,
     timeout: float | None = None,
 ) -> PixCharge:
-    """Create a Pix payment and return its copy-and-paste code and QR image."""
+    """Create a Pix payment and return its copy-and-paste code and QR image.
+
+    POST /v1/payments with payment_method_id "pix", the Bearer token and X-Idempotency-Key: the
+    same key makes Mercado Pago answer with the same payment instead of a second one, so a retry
+    after a timeout is safe. `amount` is a Decimal > 0 with at most 2 places; `expires_at` an aware
+    datetime (Mercado Pago accepts 30 min to 30 days; default 24 h). The returned `qr_code` has been
+    checked with pix.parse_brcode. ValueError for bad arguments (nothing is sent); RetryableError
+    for network trouble, timeouts, 429 and 5xx; PermanentError for other 4xx (401 bad token, 400
+    rejected data; `.status` holds the HTTP status) and unusable answers.
+    """
     if not idempotency_key:
         raise ValueError("idempotency_key is required so a retried request cannot charge twice")
     if not payer_email or "@" not in payer_email:
@@ -189,7 +167,8 @@ def create_pix_payment(
 
 
 def get_payment(creds: MercadoPagoCredentials, payment_id: str, *, timeout: float | None = None) -> PaymentInfo:
-    """Read a payment's current status and amount."""
+    """Read a payment's current status and amount: GET /v1/payments/{id}, with the errors of
+    `create_pix_payment`. `payment_id` must be digits (ValueError otherwise)."""
     payment_id = str(payment_id)
     if not _is_ascii_digits(payment_id):
         raise ValueError("payment_id must be digits")
@@ -218,7 +197,15 @@ def verify_notification(
     now: datetime | None = None,
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
 ) -> None:
-    """Raise InvalidSignature unless the notification was signed with `secret` recently."""
+    """Raise InvalidSignature unless the notification was signed with `secret` recently.
+
+    Header `x-signature: ts=<ts>,v1=<hex>` must equal HMAC-SHA256(secret,
+    "id:<data.id>;request-id:<x-request-id>;ts:<ts>;"), where data.id comes from the query string
+    (lower-cased when it has letters) and absent parts are left out, as the docs say. `ts` may be
+    in seconds or milliseconds and must be within `tolerance_seconds` of `now` (default: the current
+    time). Legacy IPN calls cannot be verified this way (the docs say so): treat them only as a hint
+    to call `get_payment`.
+    """
     if not secret:
         raise InvalidSignature("no webhook secret configured; cannot verify the notification")
     signature = _header(headers, "x-signature")
@@ -240,7 +227,9 @@ def verify_notification(
 
 
 def parse_notification(body: bytes, query_params: Mapping[str, Any] | None = None) -> Notification:
-    """The topic, action and resource id of a Webhooks or IPN notification."""
+    """The topic, action and resource id of a Webhooks JSON body ({"action", "type", "data": {"id"}}),
+    an IPN JSON body ({"resource", "topic"}) or an IPN query string (?topic=payment&id=123, or
+    ?type=&data.id=). NotificationMalformed (a ValueError) when no topic and id can be found."""
     payload = _json_or_none(body)
     if isinstance(payload, dict):
         data = payload.get("data")

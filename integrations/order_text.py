@@ -1,29 +1,20 @@
 """Rule-based reading of free-text orders ("2 pizzas de calabresa e uma coca 2l") against a catalog.
 
 Deterministic and offline: the fallback when no LLM key is set or the LLM fails (SPEC §9).
-
-Public API:
-    CatalogItem(product_id, name, price)        a product the customer may order (plain data)
-    OrderLine(product_id, quantity, note="")     one understood order line
-    RulesResult(lines, unmatched)                what was understood, and the pieces that were not
-    parse_with_rules(text, catalog, *, max_quantity=10) -> RulesResult
-        Splits the message on "e", ",", "+", ";", newlines and on a new quantity; reads quantities in
-        digits, words ("um".."doze", "meia dúzia", "uma dúzia"), "2x" and "x2"; matches product names
-        forgivingly (accents, case, plurals, small typos, "coca-cola"/"cocacola", size words such as
-        "grande" or "2l" that pick among variants); "sem cebola" becomes the line's note. A piece that
-        names no product unambiguously, or asks more than `max_quantity`, goes to `unmatched` (its
-        text as typed) so the bot can ask; chatter with no quantity and no near product is ignored.
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from difflib import SequenceMatcher
 
+from integrations.text import strip_accents
+
 
 @dataclass(frozen=True)
 class CatalogItem:
+    """A product the customer may order."""
+
     product_id: int | str
     name: str
     price: Decimal
@@ -38,6 +29,8 @@ class OrderLine:
 
 @dataclass(frozen=True)
 class RulesResult:
+    """What was understood, and the pieces that were not (as typed)."""
+
     lines: tuple[OrderLine, ...]
     unmatched: tuple[str, ...] = ()
 
@@ -78,7 +71,15 @@ class _Candidate:
 
 
 def parse_with_rules(text: str, catalog: list[CatalogItem], *, max_quantity: int = 10) -> RulesResult:
-    """Read `text` into order lines for products of `catalog`; see the module docstring for the rules."""
+    """Read `text` into order lines for products of `catalog`.
+
+    Splits the message on "e", ",", "+", ";", newlines and on a new quantity; reads quantities in
+    digits, words ("um".."doze", "meia dúzia", "uma dúzia"), "2x" and "x2"; matches product names
+    forgivingly (accents, case, plurals, small typos, "coca-cola"/"cocacola", size words such as
+    "grande" or "2l" that pick among variants); "sem cebola" becomes the line's note. A piece that
+    names no product unambiguously, or asks more than `max_quantity`, goes to `unmatched` (its text
+    as typed) so the bot can ask; chatter with no quantity and no near product is ignored.
+    """
     candidates = [_Candidate(item, _name_variants(item.name)) for item in catalog]
     protected_pairs, name_bigrams = _catalog_phrases(candidates)
     lines: list[OrderLine] = []
@@ -112,10 +113,6 @@ def parse_with_rules(text: str, catalog: list[CatalogItem], *, max_quantity: int
 # -- text into pieces ---------------------------------------------------------------------------
 
 
-def _strip_accents(value: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
-
-
 def _normalize_sizes(text: str) -> str:
     text = re.sub(r"(\d+)[.,](\d+)\s*(?:l|lt|lts|litro|litros)\b", r"\1.\2l", text)
     text = re.sub(r"(\d+)\s*(?:l|lt|lts|litro|litros)\b", r"\1l", text)
@@ -127,7 +124,7 @@ def _tokens(text: str) -> list[_Token]:
     for raw in _TOKEN.findall(text):
         shown = raw.strip("-")
         if shown:
-            tokens.append(_Token(shown, _strip_accents(shown)))
+            tokens.append(_Token(shown, strip_accents(shown)))
     return tokens
 
 
@@ -241,7 +238,7 @@ def _product_tokens(words: list[_Token]) -> tuple[str, ...]:
 
 def _name_variants(name: str) -> tuple[tuple[str, ...], ...]:
     """The name as words, and with hyphenated words joined ("coca-cola" → "cocacola")."""
-    text = _strip_accents(_normalize_sizes(name.lower()))
+    text = strip_accents(_normalize_sizes(name.lower()))
     words = _TOKEN.findall(text)
     split = tuple(_singular(p) for w in words for p in w.split("-") if p and p not in STOPWORDS)
     joined = tuple(_singular(w.replace("-", "")) for w in words if w.replace("-", "") not in STOPWORDS)
@@ -251,7 +248,7 @@ def _name_variants(name: str) -> tuple[tuple[str, ...], ...]:
 def _catalog_phrases(candidates: list[_Candidate]) -> tuple[set, set]:
     protected, bigrams = set(), set()
     for candidate in candidates:
-        words = [_singular(w) for w in _TOKEN.findall(_strip_accents(candidate.item.name.lower()))]
+        words = [_singular(w) for w in _TOKEN.findall(strip_accents(candidate.item.name.lower()))]
         for index in range(1, len(words) - 1):
             if words[index] == "e":
                 protected.add((words[index - 1], words[index + 1]))

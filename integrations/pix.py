@@ -11,31 +11,13 @@ Layout written by `build_static_brcode` (BCB "Manual de Padrões para Iniciaçã
     58 "BR"  59 name (<= 25)  60 city (<= 15)
     62 additional data          05 txid ("***" when none)
     63 CRC16
-
-Public API:
-    crc16_ccitt(data: bytes) -> int
-        CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, xorout 0); "123456789" -> 0x29B1.
-    normalize_pix_key(key: str) -> tuple[PixKeyKind, str]
-        The key as the DICT stores it: CPF/CNPJ digits (mask removed, check digits verified),
-        "+55..." phone (E.164, separators removed), lower-case e-mail, lower-case random key (EVP
-        UUID). ValueError when it is none of these.
-    build_static_brcode(*, key, merchant_name, merchant_city, amount=None, txid=None, description=None) -> str
-        A reusable static code. Text is reduced to the EMV character set (accents stripped, other
-        non-ASCII dropped, spaces collapsed); the city is upper-cased; name, city and description are
-        truncated to their limits. The name keeps its case, as in the BCB manual's own example
-        ("Fulano de Tal"). `amount` must be a Decimal > 0 with at most 2 decimal places; `txid` at
-        most 25 letters/digits. ValueError (message says which field) for anything invalid.
-    parse_brcode(payload: str) -> dict
-        Fields of any Pix BR Code (static or dynamic), after checking the CRC and the TLV structure;
-        InvalidBRCode (a ValueError) otherwise. Keys: "fields" (top-level id -> raw value, in order),
-        "key", "url", "description" (from the Pix account template), "amount" (Decimal or None),
-        "merchant_name", "merchant_city", "txid", "one_time" (field 01 == "12"), "crc".
 """
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+
+from integrations.text import strip_accents
 
 PIX_GUI = "br.gov.bcb.pix"
 CURRENCY_BRL = "986"
@@ -68,7 +50,8 @@ class InvalidBRCode(ValueError):
 
 
 def crc16_ccitt(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE of `data`."""
+    """CRC-16/CCITT-FALSE of `data` (poly 0x1021, init 0xFFFF, no reflection, xorout 0);
+    "123456789" gives 0x29B1."""
     crc = 0xFFFF
     for byte in data:
         crc ^= byte << 8
@@ -79,7 +62,9 @@ def crc16_ccitt(data: bytes) -> int:
 
 
 def normalize_pix_key(key: str) -> tuple[PixKeyKind, str]:
-    """Classify and normalise a Pix key; ValueError when it is not a valid key of any kind."""
+    """Classify a Pix key and write it as the DICT stores it: CPF/CNPJ digits (mask removed, check
+    digits verified), "+55..." phone (E.164, separators removed), lower-case e-mail, lower-case
+    random key (EVP UUID). ValueError when it is not a valid key of any kind."""
     raw = (key or "").strip()
     if not raw:
         raise ValueError("Pix key is empty")
@@ -117,7 +102,14 @@ def build_static_brcode(
     txid: str | None = None,
     description: str | None = None,
 ) -> str:
-    """A static Pix BR Code for `key`, with optional fixed amount, txid and description."""
+    """A reusable static Pix BR Code for `key`, with optional fixed amount, txid and description.
+
+    Text is reduced to the EMV character set (accents stripped, other non-ASCII dropped, spaces
+    collapsed); the city is upper-cased; name, city and description are cut to their limits. The
+    name keeps its case, as in the BCB manual's own example ("Fulano de Tal"). `amount` must be a
+    Decimal > 0 with at most 2 decimal places; `txid` at most 25 letters or digits. ValueError
+    (saying which field) for anything invalid.
+    """
     _, pix_key = normalize_pix_key(key)
     name = _emv_text(merchant_name, MAX_NAME)
     city = _emv_text(merchant_city, MAX_CITY).upper()
@@ -141,7 +133,13 @@ def build_static_brcode(
 
 
 def parse_brcode(payload: str) -> dict:
-    """Parse a Pix BR Code after verifying its CRC; InvalidBRCode when it is malformed."""
+    """The fields of any Pix BR Code (static or dynamic), after checking its CRC and TLV structure;
+    InvalidBRCode (a ValueError) when it is malformed.
+
+    Keys: "fields" (top-level id -> raw value, in order), "key", "url", "description" (from the Pix
+    account template), "amount" (Decimal or None), "merchant_name", "merchant_city", "txid",
+    "one_time" (field 01 == "12"), "crc".
+    """
     payload = (payload or "").strip()
     if len(payload) < 8 or payload[-8:-4] != "6304":
         raise InvalidBRCode("BR Code must end with the CRC field 6304XXXX")
@@ -181,8 +179,7 @@ def _with_crc(payload_without_crc: str) -> str:
 
 def _emv_text(value: str, limit: int) -> str:
     """ASCII printable text without accents, single-spaced, cut to `limit` characters."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    ascii_text = "".join(ch for ch in decomposed if " " <= ch <= "~")
+    ascii_text = "".join(ch for ch in strip_accents(value) if " " <= ch <= "~")
     return " ".join(ascii_text.split())[:limit].rstrip()
 
 

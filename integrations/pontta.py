@@ -1,25 +1,10 @@
-"""Pontta ERP client: JWT login per company, shared through the cache, and tickets (seed 004).
+"""Pontta ERP client: JWT login per company, shared through the cache, and tickets.
 
-Pontta has no public API reference; the shapes are the seed's: `POST {base}/auth/login` with JSON
-`{"email", "password"}` and header `Businessunit` answers `{"token": "<JWT>"}`; every other call sends
-`Businessunit` and `Authorization: Bearer <JWT>`; `POST {base}/tickets` takes
-`{"contact_id", "subject", "message", "status": "open"}`; `GET {base}/tickets?contact_id=` lists them.
-
-Public API:
-    PonttaCredentials(base_url, email, password, business_unit)
-    PonttaTicket(id, contact_id, subject, message, status)
-    PonttaAuthError(PermanentError)   login refused (bad email/password/business unit); no secret in it
-    PonttaClient(credentials, *, cache, company_key, timeout=None, clock=time.time)
-        `cache` follows Django's cache API (get/set/add/delete) and is shared by every worker, so one
-        company's token is reused everywhere until it is about to expire (`exp` of the JWT, else the
-        response's `expires_in`, else one hour; renewed RENEW_MARGIN_SECONDS early) or a call gets 401.
-        Renewal is single-flight: the worker that wins `cache.add(lock)` logs in, the others poll the
-        cache for the new token (RetryableError if none appears within LOCK_WAIT_SECONDS).
-        When the cache is down (Redis refused or timing out) every call logs in on its own: more
-        logins, never a failed call; each fallback is logged (`pontta_cache_unavailable`).
-    PonttaClient.create_ticket(contact_id, subject, message) -> PonttaTicket
-    PonttaClient.list_tickets(contact_id=None) -> list[PonttaTicket]
-        A 401 renews the token and retries the call once; a second 401 is a PermanentError.
+Pontta has no public API reference; the shapes are those the shops' earlier integration used:
+`POST {base}/auth/login` with JSON `{"email", "password"}` and header `Businessunit` answers
+`{"token": "<JWT>"}`; every other call sends `Businessunit` and `Authorization: Bearer <JWT>`;
+`POST {base}/tickets` takes `{"contact_id", "subject", "message", "status": "open"}`;
+`GET {base}/tickets?contact_id=` lists them.
 """
 
 import base64
@@ -40,7 +25,7 @@ from integrations.destinations import DestinationNotAllowed
 from integrations.errors import PermanentError, RetryableError
 
 RENEW_MARGIN_SECONDS = 60  # renew a minute early so a token never expires mid-request
-DEFAULT_TOKEN_SECONDS = 3600  # seed 004 assumes one hour when nothing says otherwise
+DEFAULT_TOKEN_SECONDS = 3600  # one hour when the login answer gives no expiry
 LOCK_SECONDS = 30  # longer than a login call may take
 LOCK_WAIT_SECONDS = 20
 LOCK_POLL_SECONDS = 0.05
@@ -68,6 +53,18 @@ class PonttaAuthError(PermanentError):
 
 
 class PonttaClient:
+    """Pontta calls for one company, its login token shared by every worker.
+
+    `cache` follows Django's cache API (get/set/add/delete) and is shared by every worker, so one
+    company's token is reused everywhere until it is about to expire (`exp` of the JWT, else the
+    response's `expires_in`, else one hour; renewed RENEW_MARGIN_SECONDS early) or a call gets 401.
+    Renewal is single-flight: the worker that wins `cache.add(lock)` logs in, the others poll the
+    cache for the new token (RetryableError if none appears within LOCK_WAIT_SECONDS). When the
+    cache is down (Redis refused or timing out) every call logs in on its own: more logins, never a
+    failed call; each fallback is logged (`pontta_cache_unavailable`). A 401 renews the token and
+    retries the call once; a second 401 is a PermanentError.
+    """
+
     def __init__(
         self,
         credentials: PonttaCredentials,

@@ -1,12 +1,4 @@
-"""QR code images of Pix payloads, for `GET /payments/qr/<payment_id>.png` (seed 003).
-
-Public API:
-    qr_png(payload: str, box_size: int = 8, border: int = 4) -> bytes
-        PNG bytes of a QR code holding `payload` (a BR Code "copia e cola" string), black on white,
-        error correction level M, the smallest QR version that fits. `box_size` is the pixel size of
-        one module (1..40); `border` the quiet zone in modules (4 is the QR minimum for scanners).
-        ValueError for an empty payload or out-of-range sizes.
-"""
+"""QR code images of Pix payloads, for `GET /payments/qr/<payment_id>.png`."""
 
 import io
 
@@ -18,7 +10,10 @@ MAX_BOX_SIZE = 40  # pixels per module; beyond this the PNG only grows, scanners
 
 
 def qr_png(payload: str, box_size: int = 8, border: int = 4) -> bytes:
-    """Render `payload` as a PNG QR code."""
+    """PNG bytes of a QR code holding `payload` (a BR Code "copia e cola" string), black on white,
+    error correction level M, the smallest QR version that fits. `box_size` is the pixel size of one
+    module (1..40); `border` the quiet zone in modules (4 is the QR minimum for scanners).
+    ValueError for an empty payload or out-of-range sizes."""
     if not payload:
         raise ValueError("QR payload is empty")
     if not 1 <= box_size <= MAX_BOX_SIZE:

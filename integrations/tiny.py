@@ -4,19 +4,6 @@ Every call is a form POST to `{base_url}/<service>.php` with `token`, `formato=j
 `pedido.incluir.php`, `pedido` = the order as JSON (`{"pedido": {...}}`). Tiny answers HTTP 200 with
 `retorno.status` "OK" or "Erro", a `codigo_erro` and `erros[].erro`; per-record results sit in
 `retorno.registros` (an object or a list). Shapes: tests/fixtures/tiny/SOURCES.md.
-
-Public API:
-    TinyCredentials(token, base_url=TINY_BASE_URL)
-    TinyCustomer, TinyOrderItem, TinyOrder      plain frozen dataclasses of what is sent
-    push_order(creds, order, *, timeout=None) -> str
-        The Tiny id of the order whose `numero_pedido_ecommerce` is `order.number`, created if Tiny
-        has none. Idempotent: it searches first, and treats Tiny's duplicate-record error as success,
-        so a retry after a timeout (the order may have been created) never makes a second order.
-    find_order_id(creds, number, *, timeout=None) -> str | None
-        The Tiny id of the order with that e-commerce number (exact match), or None.
-    Errors: TinyRateLimited (a RetryableError) for "API Bloqueada"/too many requests, RetryableError
-    for Tiny's "try again later"/maintenance codes, PermanentError for the rest (bad token,
-    validation), each with Tiny's own messages (they never contain the token).
 """
 
 import json
@@ -83,7 +70,14 @@ class TinyRateLimited(RetryableError):
 
 
 def push_order(creds: TinyCredentials, order: TinyOrder, *, timeout: float | None = None) -> str:
-    """Create `order` in Tiny unless it already exists; return its Tiny id either way."""
+    """Create `order` in Tiny unless it already exists; return its Tiny id either way.
+
+    Idempotent: it searches by `order.number` (`numero_pedido_ecommerce`) first, and treats Tiny's
+    duplicate-record error as success, so a retry after a timeout (the order may have been created)
+    never makes a second order. TinyRateLimited (a RetryableError) for "API Bloqueada" or too many
+    requests, RetryableError for Tiny's "try again later" and maintenance codes, PermanentError for
+    the rest (bad token, validation), each with Tiny's own messages (they never hold the token).
+    """
     existing = find_order_id(creds, order.number, timeout=timeout)
     if existing is not None:
         return existing
@@ -101,7 +95,8 @@ def push_order(creds: TinyCredentials, order: TinyOrder, *, timeout: float | Non
 
 
 def find_order_id(creds: TinyCredentials, number: str, *, timeout: float | None = None) -> str | None:
-    """Tiny's id for the order with e-commerce number `number`, or None when there is none."""
+    """Tiny's id for the order with e-commerce number `number` (exact match), or None when there is
+    none; the errors of `push_order`."""
     retorno = _call(creds, "pedidos.pesquisa", {"numeroEcommerce": number}, timeout, allow_empty=True)
     for entry in retorno.get("pedidos") or []:
         pedido = entry.get("pedido", {}) if isinstance(entry, dict) else {}

@@ -1,10 +1,14 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from config.throttle import Limit, attempt_allowed, throttle_key
 from customers.models import Customer
 from exports.sheets import SheetsExportAdminMixin
 from exports.writers import LEAD_MESSAGE, ExportAdminMixin, column
@@ -18,7 +22,7 @@ from tenants.admin_mixins import CompanyScopedAdmin
 
 
 @admin.register(Customer)
-class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):  # Sheets: issue 8
+class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):
     export_name = "clientes"
     export_columns = (
         column(_("name"), "name"),
@@ -49,7 +53,7 @@ class AlreadyCustomerFilter(admin.SimpleListFilter):
 
 
 @admin.register(Lead)
-class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):  # Sheets: issue 8
+class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):
     export_name = "leads"
     export_message = LEAD_MESSAGE
     export_columns = (
@@ -135,9 +139,16 @@ class ImportRunAdmin(CompanyScopedAdmin):
             }
         )
 
+    @method_decorator(require_POST)
     def test_connection_view(self, request):
+        """Connect to the company's WordPress database once (a POST; a few per minute per company)."""
         if request.company is None:
             raise Http404
+        if not attempt_allowed(
+            throttle_key("connection-test", str(request.company.pk)), Limit(settings.CONNECTION_TESTS_PER_MINUTE, 60)
+        ):
+            messages.error(request, _("Too many connection tests. Wait a minute and try again."))
+            return redirect(reverse("admin:leads_importrun_changelist"))
         try:
             options = import_options_for(request.company)
         except (SourceNotConfigured, ValueError) as exc:

@@ -8,7 +8,9 @@ from exports.periods import day_range
 from leads.models import ImportRun
 from leads.services.imports import import_run_create, import_run_execute
 from leads.source_config import SourceNotConfigured, import_options_for
-from tenants.models import Company, CompanySetting
+from tenants.models import Company
+from tenants.services import company_setting_get
+from tenants.sweeps import sweep_companies
 from tenants.tasks import company_task
 
 # The daily import re-reads the last few days: carts change status (abandoned -> completed) after they are made.
@@ -24,9 +26,11 @@ def import_run_task(*, company_id: int, run_id: int) -> str:
 
 @shared_task(queue="imports")
 def imports_daily_task() -> int:
-    """Beat: enqueue the incremental import of every company with a WordPress source. Returns how many."""
-    settings = CompanySetting.objects.unscoped().filter(key="wp_db_host")  # unscoped: global sweep over companies
-    company_ids = sorted({setting.company_id for setting in settings if setting.typed_value})
+    """Beat: enqueue the incremental import of every active company with a WordPress source (a sweep
+    as `tenants.sweeps` describes). Returns how many."""
+    company_ids = [
+        company.pk for company in sweep_companies() if company_setting_get(company=company, key="wp_db_host")
+    ]
     for company_id in company_ids:
         import_daily_company_task.delay(company_id=company_id)
     return len(company_ids)

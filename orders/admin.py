@@ -4,10 +4,10 @@ from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from exports.sheets import SheetsExportAdminMixin  # issue 8
-from exports.writers import Column, ExportAdminMixin, column  # issue 6
+from exports.sheets import SheetsExportAdminMixin
+from exports.writers import Column, ExportAdminMixin, column
 from orders.board_admin import OrderBoardAdminMixin, order_contact_html, order_pix_html
-from orders.erp_admin import ERP_FIELDS, erp_push_again_action  # issue 8
+from orders.erp_admin import ERP_FIELDS, erp_push_again_action
 from orders.models import Order, OrderItem, Payment
 from orders.services import InvalidTransition, order_transition
 from tenants.admin_filters import LinkedParameterFilter
@@ -88,7 +88,7 @@ class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin,
     readonly_fields = (
         "status", "source", "external_id", "subtotal", "delivery_fee", "total", "placed_at", "paid_at",
         "completed_at", "cancelled_at", "rating", "rating_requested_at", "rated_at", "created_at",
-        *ERP_FIELDS,  # issue 8: ERP push result
+        *ERP_FIELDS,  # ERP push result
     )  # fmt: skip
     contact_fields = ("number", "customer_contact", "pix")
     fields = (
@@ -101,7 +101,7 @@ class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin,
         _advance_action(Order.Status.OUT_FOR_DELIVERY, _("Mark as out for delivery")),
         _advance_action(Order.Status.COMPLETED, _("Mark as completed")),
         _advance_action(Order.Status.CANCELLED, _("Cancel (stock returned)")),
-        erp_push_again_action,  # issue 8
+        erp_push_again_action,
     ]
 
     @admin.display(description=_("number"), ordering="id")

@@ -4,21 +4,6 @@ A company picks its ERP with the CompanySetting `erp_provider` ("" = none, "tiny
 stores the credentials as encrypted secrets: `tiny_token` for Tiny (optional plain `tiny_base_url`); `pontta_email`,
 `pontta_password`, `pontta_business_unit` and `pontta_base_url` for Pontta. Nothing falls back to a
 default account: a missing credential is an error recorded on the order.
-
-Public API:
-    ERP_PROVIDERS                                  the accepted `erp_provider` values
-    erp_provider_get(company) -> str               "" when the company pushes to no ERP
-    erp_push_on_commit(order) -> bool
-        Called by the order-status service when an order becomes completed, inside its transaction:
-        enqueues `order_erp_push_task` after commit when the company has an ERP. False, and nothing
-        enqueued, when it has none.
-    order_erp_push(*, order_id) -> str | None
-        Push one order (the task's body). The ERP id on success (also when the order already had
-        one: nothing is sent again). Tiny is idempotent by order number; for Pontta a retry first
-        looks for a ticket with the order's subject. Records the result on the order: `erp_id` or `erp_error`,
-        `erp_attempts`, `erp_last_try_at`. Re-raises RetryableError so the task retries; a
-        PermanentError (bad credentials, rejected data) is recorded and swallowed: returns None.
-    erp_push_again(order) -> bool                 admin action: clear the error and enqueue again
 """
 
 from decimal import Decimal
@@ -66,7 +51,9 @@ def erp_provider_get(company) -> str:
 
 
 def erp_push_on_commit(order: Order) -> bool:
-    """Enqueue the ERP push of `order` once the caller's transaction commits (see module docstring)."""
+    """Enqueue the ERP push of `order` once the caller's transaction commits; False, and nothing
+    enqueued, when the company has no ERP. The order-status service calls it, inside its
+    transaction, when an order becomes completed."""
     if not erp_provider_get(order.company_id):
         return False
     from orders.erp_tasks import order_erp_push_task  # noqa: PLC0415 - the task module imports this one
@@ -83,7 +70,8 @@ def erp_push_on_commit(order: Order) -> bool:
 
 
 def erp_push_again(order: Order) -> bool:
-    """Clear the recorded error of a completed order and enqueue its push again; False if not possible."""
+    """Clear the recorded error of a completed order and enqueue its push again (the admin action);
+    False if not possible."""
     if order.status != Order.Status.COMPLETED or order.erp_id:
         return False
     with transaction.atomic():
@@ -94,7 +82,14 @@ def erp_push_again(order: Order) -> bool:
 
 
 def order_erp_push(*, order_id: int) -> str | None:
-    """The body of `order_erp_push_task` (see module docstring); runs inside the company scope."""
+    """Push one order (the body of `order_erp_push_task`, inside the company scope); the ERP id.
+
+    An order that already has an ERP id is not sent again. Tiny is idempotent by order number; for
+    Pontta a retry first looks for a ticket with the order's subject. The result is recorded on the
+    order (`erp_id` or `erp_error`, `erp_attempts`, `erp_last_try_at`). A RetryableError is
+    re-raised for the task to retry; a PermanentError (bad credentials, rejected data) is recorded
+    and None returned.
+    """
     order = Order.objects.select_related("company", "customer").filter(pk=order_id).first()
     if order is None:
         return None  # deleted since it was enqueued

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations import mercadopago, pix
+from orders.lock_objects import payment_qs_select_for_update
 from orders.models import Order, Payment
 from orders.services import order_transition
 from tenants.models import Company
@@ -73,8 +74,11 @@ def payment_qr_url(payment: Payment) -> str:
 def pix_charge_create(*, order: Order) -> Payment:
     """Create (or return the existing pending) Pix charge of `order` and move it to awaiting_payment.
 
-    Mercado Pago: the Payment row is written first, then the charge is created outside any
-    transaction with X-Idempotency-Key = the row's public id, so a retry never charges twice.
+    Mercado Pago: the pending Payment row is written (or reused) first, then the charge is created
+    with X-Idempotency-Key = the row's public id, so a retry that finds the row reuses the key and
+    Mercado Pago answers with the same charge. The HTTP call runs inside the caller's transaction:
+    the bot's checkout action calls this during message processing, under the conversation's row
+    lock, and if that transaction rolls back the row (and so the key) is gone while the charge stays.
     Raises PixNotConfigured, integrations errors (RetryableError/PermanentError) from Mercado Pago.
     """
     company = order.company
@@ -147,7 +151,7 @@ def payment_apply_status(*, payment: Payment, status: str, status_detail: str = 
     order was cancelled stays recorded for staff to refund; the order is not revived.
     """
     with transaction.atomic():
-        locked = Payment.objects.for_company(payment.company_id).select_for_update().get(pk=payment.pk)
+        locked = payment_qs_select_for_update(company=payment.company_id).get(pk=payment.pk)
         if locked.status == status:
             return False
         locked.status = status

@@ -13,6 +13,7 @@ from catalog.models import DeliveryZone, Product, StockMovement
 from catalog.services import stock_move
 from customers.models import Customer
 from orders import erp, notifications
+from orders.lock_objects import order_qs_select_for_update
 from orders.models import Order, OrderItem, Payment, Source
 from tenants.models import Company
 
@@ -118,7 +119,7 @@ def order_transition(*, order: Order, to: str, notify: bool = True) -> bool:
     transaction) when `notify`.
     """
     with transaction.atomic():
-        locked = Order.objects.for_company(order.company_id).select_for_update().get(pk=order.pk)
+        locked = order_qs_select_for_update(company=order.company_id).get(pk=order.pk)
         if locked.status == to:
             _refresh(order, locked)
             return False
@@ -137,7 +138,7 @@ def order_transition(*, order: Order, to: str, notify: bool = True) -> bool:
                 status=Payment.Status.CANCELLED, updated_at=now
             )
         if to == S.COMPLETED:
-            erp.erp_push_on_commit(locked)  # issue 8: ERP push enqueued after commit, if the company has an ERP
+            erp.erp_push_on_commit(locked)  # ERP push enqueued after commit, if the company has an ERP
         if notify:
             text = notifications.order_paid_text(locked) if to == S.PAID else notifications.order_status_text(locked)
             if text:
@@ -184,8 +185,7 @@ def order_rating_record(*, company: Company, customer: Customer, text: str, now=
     now = now or timezone.now()
     with transaction.atomic():
         order = (
-            Order.objects.for_company(company)
-            .select_for_update()
+            order_qs_select_for_update(company=company)
             .filter(
                 customer=customer,
                 rating__isnull=True,

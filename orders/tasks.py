@@ -1,8 +1,8 @@
-"""Celery entry points of orders (global sweeps; they open each company's scope themselves)."""
+"""Celery entry points of orders: sweeps that visit the companies one scope at a time (tenants.sweeps)."""
 
 from celery import shared_task
 
-from orders.erp_tasks import order_erp_push_task  # noqa: F401 - registers the ERP push task (issue 8)
+from orders.erp_tasks import order_erp_push_task  # noqa: F401 - registers the ERP push task
 from orders.sweeps import orders_request_ratings
 
 

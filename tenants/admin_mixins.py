@@ -2,16 +2,22 @@
 
 Rows are those of `request.company` (a superuser with no company chosen sees every company);
 foreign-key choices are narrowed to the same company; `company` is set on save and is not a form
-field unless a superuser is looking at all companies; permissions follow the membership role.
+field unless a superuser is looking at all companies; permissions, actions and custom pages follow
+the role matrix (tenants.permissions).
 """
+
+from functools import wraps
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.urls import URLPattern
 from django.utils.functional import cached_property
 
 from tenants.models import Company, CompanyOwned
+from tenants.permissions import ADMIN, admin_action_allows, admin_allows, admin_page_allows
 from tenants.selectors import NO_ACCESS
 
 
@@ -77,20 +83,23 @@ class CompanyScopedAdminMixin:
             exclude.append("company")
         return exclude
 
+    def role_allows(self, request, permission: str) -> bool:
+        return admin_allows(_access(request), self.model, permission)
+
     def has_view_permission(self, request, obj=None):
-        return _access(request).can_read
+        return self.role_allows(request, "view")
 
     def has_module_permission(self, request):
-        return _access(request).can_read
+        return self.role_allows(request, "view")
 
     def has_add_permission(self, request, *args):
-        return _access(request).can_write and (_access(request).company is not None or request.user.is_superuser)
+        return self.role_allows(request, "add") and (_access(request).company is not None or request.user.is_superuser)
 
     def has_change_permission(self, request, obj=None):
-        return _access(request).can_write
+        return self.role_allows(request, "change")
 
     def has_delete_permission(self, request, obj=None):
-        return _access(request).can_delete
+        return self.role_allows(request, "delete")
 
 
 def bind_company(form_class, company):
@@ -113,7 +122,45 @@ def bind_company(form_class, company):
     return CompanyBoundForm
 
 
-class CompanyScopedAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+class RoleCheckedAdmin(admin.ModelAdmin):
+    """Admin actions and custom pages follow the role matrix (the has_*_permission methods are each subclass's)."""
+
+    @property
+    def urls(self):
+        """Every page a subclass adds in get_urls() answers only the roles the matrix names for it."""
+        standard = {str(pattern.pattern) for pattern in admin.ModelAdmin.get_urls(self)}
+        return [
+            pattern if str(pattern.pattern) in standard else self._role_checked(pattern) for pattern in self.get_urls()
+        ]
+
+    def _role_checked(self, pattern):
+        view, model, url_name = pattern.callback, self.model, pattern.name
+
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            # An anonymous visitor goes on to the admin's own redirect to the login page.
+            if request.user.is_authenticated and not admin_page_allows(_access(request), model, url_name):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return URLPattern(pattern.pattern, checked, pattern.default_args, pattern.name)
+
+    def get_action_choices(self, request, default_choices=models.BLANK_CHOICE_DASH):
+        """The action menu lists only what the role may run (mixins add actions after get_actions)."""
+        choices = super().get_action_choices(request, default_choices)
+        return [(name, label) for name, label in choices if not name or self.action_allowed(request, name)]
+
+    def action_allowed(self, request, name: str) -> bool:
+        return admin_action_allows(_access(request), self.model, name)
+
+    def changelist_view(self, request, extra_context=None):
+        chosen = request.POST.get("action", "") if request.method == "POST" else ""
+        if chosen and not self.action_allowed(request, chosen):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+
+class CompanyScopedAdmin(CompanyScopedAdminMixin, RoleCheckedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         company = _access(request).company
@@ -126,7 +173,16 @@ class CompanyScopedAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
 
 
 class CompanyScopedInline(CompanyScopedAdminMixin):
-    """Mix into TabularInline/StackedInline: child rows take the parent's company."""
+    """Mix into TabularInline/StackedInline: child rows take the parent's company.
+
+    An inline may do what its parent's page allows, and no more than its own model's matrix entry
+    when it has one.
+    """
+
+    def role_allows(self, request, permission: str) -> bool:
+        access = _access(request)
+        own = admin_allows(access, self.model, permission) if self.model._meta.label in ADMIN else True
+        return own and admin_allows(access, self.parent_model, permission)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

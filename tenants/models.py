@@ -50,7 +50,7 @@ class Company(models.Model):
     )
     test_contact = models.CharField(_("test contact"), max_length=32, blank=True)
 
-    # Tuning limits (SPEC §4, §6); defaults from seed 003.
+    # Tuning limits (SPEC §4, §6).
     message_debounce_seconds = models.PositiveIntegerField(_("message debounce (s)"), default=5)
     max_incoming_text_chars = models.PositiveIntegerField(_("max incoming text (chars)"), default=4000)
     max_buffer_text_chars = models.PositiveIntegerField(_("max buffered text (chars)"), default=8000)

@@ -1,9 +1,11 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from tenants.api import CompanyScopedModelSerializer
 from tenants.crypto import mask_secret
-from tenants.models import CompanySetting, Membership, validate_setting_value
+from tenants.models import ApiToken, CompanySetting, Membership, validate_setting_value
+from tenants.scoping import require_company_id
 from tenants.settings_registry import setting_spec
 
 
@@ -43,3 +45,32 @@ class MembershipSerializer(CompanyScopedModelSerializer):
         model = Membership
         fields = ("id", "username", "role", "created_at")
         read_only_fields = fields
+
+
+class ApiTokenSerializer(CompanyScopedModelSerializer):
+    """One's own API token: the key is in the answer to its creation only, masked afterwards."""
+
+    username = serializers.CharField(source="user.username", read_only=True)
+    masked_key = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = ("id", "name", "username", "masked_key", "created_at", "last_used_at")
+        read_only_fields = ("created_at", "last_used_at")
+        extra_kwargs = {"name": {"required": True}}
+
+    def get_masked_key(self, obj) -> str:
+        return mask_secret(obj.key)
+
+    def validate_name(self, value):
+        user = self.context["request"].user
+        if ApiToken.objects.for_company(require_company_id()).filter(user=user, name=value).exists():
+            raise serializers.ValidationError(_("You already have a token with this name."))
+        return value
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    key = serializers.CharField(read_only=True)
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = (*ApiTokenSerializer.Meta.fields, "key")

@@ -6,6 +6,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tenants.models import ApiToken, Company, CompanySetting, Membership, validate_setting_value
 from tenants.settings_registry import known_spec
@@ -23,6 +24,13 @@ def membership_set(*, company: Company, user, role: str) -> Membership:
         company=company, user=user, defaults={"role": role}
     )
     return membership
+
+
+def ensure_an_owner_remains(*, company: Company, leaving) -> None:
+    """Raise unless `company` keeps an owner once the memberships `leaving` (ids) stop being owners."""
+    owners = Membership.objects.for_company(company).filter(role=Membership.Role.OWNER)
+    if not owners.exclude(pk__in=list(leaving)).exists():
+        raise ValidationError(_("A company keeps at least one owner."))
 
 
 def user_ensure(*, username: str, email: str = "", password: str | None = None, staff: bool = True):

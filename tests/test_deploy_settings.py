@@ -9,37 +9,45 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.settings_probe import probe
+
 REPO = Path(__file__).resolve().parent.parent
 SENTRY_TEST_DSN = "https://publickey@127.0.0.1:9/1"  # port 9 (discard): nothing is ever sent in these tests
 BASE, LOCAL, PRODUCTION = "config.settings.base", "config.settings.local", "config.settings.production"
 SQLITE_BROKER = "sqla+sqlite:///{var}/celery-broker.sqlite3"
 
 
-@pytest.fixture
-def production_env(tmp_path) -> dict:
+def production_variables(directory: Path) -> dict:
     return {
         "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
+        "HOME": str(directory),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "balcao.example.com",
         "CRED_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "BALCAO_VAR_DIR": str(tmp_path / "var"),
+        "BALCAO_VAR_DIR": str(directory / "var"),
     }
+
+
+@pytest.fixture
+def production_env(tmp_path) -> dict:
+    return production_variables(tmp_path)
 
 
 def run_python(code: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
 
-def production_settings(env: dict, *names: str) -> dict:
-    code = (
-        "import json, sys, django; django.setup(); from django.conf import settings; "
-        f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, default=str))"
-    )
-    result = run_python(code, env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+@pytest.fixture(scope="module")
+def deploy_commands(tmp_path_factory) -> dict:
+    """One production process: django.setup(), then `check --deploy` (security tag, then every tag) and
+    `spectacular --validate`, each reported as {returncode, stdout, stderr}; plus whether setup imported Sentry."""
+    directory = tmp_path_factory.mktemp("deploy-commands")
+    schema_file = directory / "schema.yml"
+    process = probe("commands", str(schema_file), env=production_variables(directory), stderr=subprocess.PIPE)
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    return {**json.loads(stdout), "schema_file": schema_file}
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -48,27 +56,27 @@ def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_django_security_deploy_checks_are_clean(production_env):
-    result = manage(production_env, "check", "--deploy", "--tag", "security", "--fail-level", "WARNING")
+def test_django_security_deploy_checks_are_clean(deploy_commands):
+    result = deploy_commands["check_security"]
 
-    assert result.returncode == 0, result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert result["returncode"] == 0, result["stderr"]
+    assert "System check identified no issues (0 silenced)." in result["stdout"]
 
 
-def test_check_deploy_reports_no_issues(production_env):
+def test_check_deploy_reports_no_issues(deploy_commands):
     # Every tag, drf-spectacular's schema check (drf_spectacular.W001, run only with --deploy) included.
-    result = manage(production_env, "check", "--deploy", "--fail-level", "WARNING")
+    result = deploy_commands["check_all"]
 
-    assert result.returncode == 0, result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert result["returncode"] == 0, result["stderr"]
+    assert "System check identified no issues (0 silenced)." in result["stdout"]
 
 
-def test_openapi_schema_generates_valid_and_without_warnings(production_env, tmp_path):
-    schema_file = tmp_path / "schema.yml"
+def test_openapi_schema_generates_valid_and_without_warnings(deploy_commands):
+    schema_file = deploy_commands["schema_file"]
 
-    result = manage(production_env, "spectacular", "--validate", "--fail-on-warn", "--file", str(schema_file))
+    result = deploy_commands["spectacular"]
 
-    assert result.returncode == 0, result.stderr
+    assert result["returncode"] == 0, result["stderr"]
     schema = schema_file.read_text()
     # Fixed names instead of hash-suffixed ones (ENUM_NAME_OVERRIDES), one id per simulate endpoint.
     for name in (
@@ -80,8 +88,8 @@ def test_openapi_schema_generates_valid_and_without_warnings(production_env, tmp
         assert name in schema
 
 
-def test_https_is_enforced(production_env):
-    values = production_settings(
+def test_https_is_enforced(read_settings, production_env):
+    values = read_settings(
         production_env,
         "DEBUG",
         "SECURE_SSL_REDIRECT",
@@ -105,27 +113,27 @@ def test_https_is_enforced(production_env):
     }
 
 
-def test_debug_stays_off_even_when_asked(production_env):
-    values = production_settings({**production_env, "DJANGO_DEBUG": "true"}, "DEBUG")
+def test_debug_stays_off_even_when_asked(read_settings, production_env):
+    values = read_settings({**production_env, "DJANGO_DEBUG": "true"}, "DEBUG")
 
     assert values == {"DEBUG": False}
 
 
 @pytest.mark.parametrize("configured", [None, ""])
-def test_csrf_trusted_origins_default_to_https_on_the_allowed_hosts(production_env, configured):
+def test_csrf_trusted_origins_default_to_https_on_the_allowed_hosts(read_settings, production_env, configured):
     env = {**production_env, "DJANGO_ALLOWED_HOSTS": "balcao.example.com,.lojas.example.org"}
     if configured is not None:
         env["DJANGO_CSRF_TRUSTED_ORIGINS"] = configured  # an empty line copied from .env.example
 
-    values = production_settings(env, "CSRF_TRUSTED_ORIGINS")
+    values = read_settings(env, "CSRF_TRUSTED_ORIGINS")
 
     assert values == {"CSRF_TRUSTED_ORIGINS": ["https://balcao.example.com", "https://*.lojas.example.org"]}
 
 
-def test_explicit_csrf_trusted_origins_win(production_env):
+def test_explicit_csrf_trusted_origins_win(read_settings, production_env):
     env = {**production_env, "DJANGO_CSRF_TRUSTED_ORIGINS": "https://painel.example.com"}
 
-    assert production_settings(env, "CSRF_TRUSTED_ORIGINS") == {"CSRF_TRUSTED_ORIGINS": ["https://painel.example.com"]}
+    assert read_settings(env, "CSRF_TRUSTED_ORIGINS") == {"CSRF_TRUSTED_ORIGINS": ["https://painel.example.com"]}
 
 
 @pytest.mark.parametrize(
@@ -144,11 +152,11 @@ def test_explicit_csrf_trusted_origins_win(production_env):
     ],
 )
 def test_empty_broker_line_falls_back_in_every_settings_module(
-    production_env, module, variables, broker, visibility_timeout
+    read_settings, production_env, module, variables, broker, visibility_timeout
 ):
     env = {**production_env, "DJANGO_SETTINGS_MODULE": module, **variables}
 
-    values = production_settings(env, "CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OPTIONS")
+    values = read_settings(env, "CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OPTIONS")
 
     assert values["CELERY_BROKER_URL"] == broker.format(var=production_env["BALCAO_VAR_DIR"])
     assert ("visibility_timeout" in values["CELERY_BROKER_TRANSPORT_OPTIONS"]) is visibility_timeout
@@ -158,24 +166,26 @@ def test_empty_broker_line_falls_back_in_every_settings_module(
     "module, configured, disabled",
     [(BASE, None, False), (BASE, "", False), (BASE, "false", False), (BASE, "true", True), (PRODUCTION, "true", True)],
 )
-def test_server_side_cursors_can_be_disabled_for_a_transaction_pooler(production_env, module, configured, disabled):
+def test_server_side_cursors_can_be_disabled_for_a_transaction_pooler(
+    read_settings, production_env, module, configured, disabled
+):
     env = {**production_env, "DJANGO_SETTINGS_MODULE": module, "DATABASE_URL": "postgres://u:p@pooler:6543/balcao"}
     if configured is not None:
         env["DB_DISABLE_SERVER_SIDE_CURSORS"] = configured
 
-    database = production_settings(env, "DATABASES")["DATABASES"]["default"]
+    database = read_settings(env, "DATABASES")["DATABASES"]["default"]
 
     assert database["HOST"] == "pooler"
     assert database["DISABLE_SERVER_SIDE_CURSORS"] is disabled
 
 
 @pytest.mark.parametrize("configured, debug", [(None, True), ("", True), ("false", False)])
-def test_local_debug_treats_an_empty_line_as_unset(production_env, configured, debug):
+def test_local_debug_treats_an_empty_line_as_unset(read_settings, production_env, configured, debug):
     env = {**production_env, "DJANGO_SETTINGS_MODULE": LOCAL}
     if configured is not None:
         env["DJANGO_DEBUG"] = configured
 
-    assert production_settings(env, "DEBUG") == {"DEBUG": debug}
+    assert read_settings(env, "DEBUG") == {"DEBUG": debug}
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "CRED_ENCRYPTION_KEY"])
@@ -188,11 +198,8 @@ def test_required_variables_fail_loudly(production_env, missing):
     assert f"Set the {missing} environment variable" in result.stderr
 
 
-def test_sentry_stays_unimported_without_a_dsn(production_env):
-    result = run_python("import sys, django; django.setup(); print('sentry_sdk' in sys.modules)", production_env)
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+def test_sentry_stays_unimported_without_a_dsn(deploy_commands):
+    assert deploy_commands["sentry_imported"] is False
 
 
 def test_sentry_with_a_dsn_sends_no_pii_and_redacts_events(production_env):

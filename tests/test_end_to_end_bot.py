@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from conversations.models import Channel, Conversation, Message
 from conversations.tasks import conversation_process_task, message_send_task, received_file_download_task
+from conversations.tests.factories import ChannelFactory
 from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
 from integrations.messaging.console import ConsoleProvider
 from integrations.testing.fake_server import FakeServer
@@ -114,8 +115,14 @@ def build_template(company) -> None:
 
 
 def console_channel(company) -> Channel:
-    with company_scope(company):
-        return Channel.objects.create(company=company, provider="console", name="loja", status="connected")
+    return ChannelFactory(company=company, name="loja", status=Channel.Status.CONNECTED)
+
+
+def gosac_channel(company, base_url: str) -> Channel:
+    credentials = json.dumps({"token": "tok-secret", "integration": "int-1"})
+    return ChannelFactory(
+        company=company, provider="gosac", name="gosac", base_url=base_url, credentials=credentials, status="connected"
+    )
 
 
 def console_received(to: str = CUSTOMER) -> list[str]:
@@ -173,7 +180,7 @@ def test_redelivered_webhook_does_not_answer_twice(company, worker, post):
 
 
 def gosac_body(text: str, message_id: str) -> dict:
-    """The `messages:created` shape of seed 004 (integrations/messaging/tests/fixtures/gosac/text.json)."""
+    """GOSAC's `messages:created` shape (integrations/messaging/tests/fixtures/gosac/text.json)."""
     return {
         "type": "messages:created",
         "data": {
@@ -196,15 +203,7 @@ def test_gosac_customer_gets_the_flow_through_the_provider_api(company, worker, 
     build_template(company)
     with FakeServer() as gosac:
         gosac.add("POST", "/send-message", json={"id": "gs-1"})
-        with company_scope(company):
-            channel = Channel.objects.create(
-                company=company,
-                provider="gosac",
-                name="gosac",
-                base_url=gosac.url,
-                credentials=json.dumps({"token": "tok-secret", "integration": "int-1"}),
-                status="connected",
-            )
+        channel = gosac_channel(company, gosac.url)
 
         post(channel, gosac_body("oi", "g1"))
         worker.drain()
@@ -230,15 +229,7 @@ def test_gosac_ticket_taken_by_an_agent_silences_the_bot(company, worker, post):
     build_template(company)
     with FakeServer() as gosac:
         gosac.add("POST", "/send-message", json={"id": "gs-1"})
-        with company_scope(company):
-            channel = Channel.objects.create(
-                company=company,
-                provider="gosac",
-                name="gosac",
-                base_url=gosac.url,
-                credentials=json.dumps({"token": "tok-secret", "integration": "int-1"}),
-                status="connected",
-            )
+        channel = gosac_channel(company, gosac.url)
         post(channel, gosac_body("oi", "g1"))
         worker.drain()
         taken = gosac_body("quero falar com alguém", "g2")

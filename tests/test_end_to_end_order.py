@@ -1,4 +1,4 @@
-"""Ordering over WhatsApp end to end (issue 5): real webhook bodies in, the flows engine with the commerce
+"""Ordering over WhatsApp end to end: real webhook bodies in, the flows engine with the commerce
 actions, Mercado Pago (the fake server speaking its payloads) and its signed notification, staff moving the
 order on, the rating question 30 minutes after completion and the answer stored.
 
@@ -24,6 +24,7 @@ from catalog import demo as catalog_demo
 from catalog.models import Product
 from conversations.models import Channel, Conversation, Message
 from conversations.tasks import conversation_process_task, message_send_task
+from conversations.tests.factories import ChannelFactory
 from flows.services import flow_template_import
 from integrations.messaging.console import ConsoleProvider
 from integrations.testing.fake_server import FakeServer
@@ -106,8 +107,7 @@ def worker(monkeypatch, django_capture_on_commit_callbacks, company):
 @pytest.fixture
 def say(client, django_capture_on_commit_callbacks, worker, company):
     """The customer writes on WhatsApp (the console provider's webhook body); the worker runs."""
-    with company_scope(company):
-        channel = Channel.objects.create(company=company, provider="console", name="loja", status="connected")
+    channel = ChannelFactory(company=company, name="loja", status=Channel.Status.CONNECTED)
     counter = iter(range(1, 1000))
 
     def send(text: str) -> list[str]:

@@ -46,7 +46,10 @@ def test_no_app_reaches_another_through_a_dotted_path_string():
     for app, rel, path in import_graph.source_files():
         tree = ast.parse(path.read_text(), rel)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name | ast.Attribute) and getattr(node, "id", getattr(node, "attr", "")) == "import_string":
+            if (
+                isinstance(node, ast.Name | ast.Attribute)
+                and getattr(node, "id", getattr(node, "attr", "")) == "import_string"
+            ):
                 found.append(f"{rel}:{node.lineno} import_string")
         for target, line in import_graph.imported_apps(tree):
             if target in apps and target != app and _is_string_at(tree, line, target):

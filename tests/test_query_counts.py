@@ -51,7 +51,8 @@ class Tenant:
 
 def _tenant(slug: str, rows: int) -> Tenant:
     company = Company.objects.create(name=slug, slug=slug)
-    manager = MembershipFactory(company=company, user=UserFactory(username=f"{slug}-manager"), role="manager").user
+    # An owner sees every row of the company (other members' API tokens included).
+    manager = MembershipFactory(company=company, user=UserFactory(username=f"{slug}-owner"), role="owner").user
     first = build_rows(company, tenant_models(), rows, marker=slug)
     return Tenant(company, manager, first, api_token_issue(company=company, user=manager))
 

@@ -10,7 +10,7 @@ from tenants.api import CompanyScopedViewSetMixin
 
 @extend_schema(parameters=PERIOD_PARAMETERS)
 class CartViewSet(
-    ExportViewSetMixin,  # issue 6: export/?type=csv|xlsx|txt|whatsapp
+    ExportViewSetMixin,  # export/?type=csv|xlsx|txt|whatsapp
     CompanyScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -34,7 +34,7 @@ class CartViewSet(
     )
 
     def scope_queryset(self, queryset):
-        queryset = period_filter(self.request, queryset, "last_activity_at")  # issue 6
+        queryset = period_filter(self.request, queryset, "last_activity_at")
         queryset = queryset.select_related("customer").prefetch_related("items").order_by("-last_activity_at", "-id")
         for name in ("status", "source"):
             value = self.request.query_params.get(name)

@@ -2,16 +2,8 @@ import factory
 from django.utils import timezone
 
 from carts.models import Cart, CartItem
-from customers.models import Customer
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import CompanyOwnedFactory
-
-
-class CustomerFactory(CompanyOwnedFactory):
-    class Meta:
-        model = Customer
-
-    name = factory.Sequence(lambda n: f"Cliente {n}")
-    phone = factory.Sequence(lambda n: f"+55119{n:08d}")
 
 
 class CartFactory(CompanyOwnedFactory):

@@ -7,11 +7,11 @@ from django.db.models import Sum
 
 from carts.models import Cart
 from carts.services import cart_add_item, cart_checkout
-from carts.tests.factories import CustomerFactory
 from catalog.models import Product, StockMovement
 from catalog.services import OutOfStock, stock_set
 from catalog.tests.concurrency import race
 from catalog.tests.factories import ProductFactory
+from customers.tests.factories import CustomerFactory
 from orders.models import Order, OrderItem
 
 BUYERS = 20

@@ -15,10 +15,11 @@ from carts.services import (
     cart_view,
     session_list_set,
 )
-from carts.tests.factories import CartFactory, CustomerFactory
+from carts.tests.factories import CartFactory
 from catalog.models import Product, StockMovement
 from catalog.services import OutOfStock, default_delivery_fee_set
 from catalog.tests.factories import DeliveryZoneFactory, ProductFactory
+from customers.tests.factories import CustomerFactory
 from orders.models import Order, OrderItem
 
 

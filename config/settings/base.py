@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "tenants",
     "customers",
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.request_id.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,6 +136,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the project's own admin stylesheet and scripts
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -141,6 +145,29 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# --- Sign-in throttling, client address, Content-Security-Policy --------------------------------
+# How many reverse proxies (nginx: 1) append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+LOGIN_FAILURES_PER_USER = env.int("LOGIN_FAILURES_PER_USER", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)  # an office shares one address
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+CONNECTION_TESTS_PER_MINUTE = env.int("CONNECTION_TESTS_PER_MINUTE", default=5)  # per company
+# No inline script or style without the response's nonce; images may be data: URLs (QR codes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Credentials at rest -----------------------------------------------------------------------
 # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation: put the new key first).
@@ -157,6 +184,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tenants.api.exception_handler",
+    # Throttles key anonymous clients by address: trust as many X-Forwarded-For hops as our proxies add.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_THROTTLE_RATES": {"api-tokens": env.str("API_TOKENS_THROTTLE_RATE", default="30/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Balcão API",
@@ -200,9 +230,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Platform limits and outbound calls (per-company tuning lives on Company) ------------------
-MAX_WEBHOOK_BODY_BYTES = env.int("MAX_WEBHOOK_BODY_BYTES", default=256 * 1024)  # 256 KiB, seed 003
-PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds, seed 003 UAZAPI_TIMEOUT
-PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # seed 003 UAZAPI_SEND_RETRIES
+MAX_WEBHOOK_BODY_BYTES = env.int("MAX_WEBHOOK_BODY_BYTES", default=256 * 1024)  # 256 KiB
+PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds
+PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # a send fails after this many retries
 HTTP_VERIFY_TLS = env.bool("HTTP_VERIFY_TLS", default=True)
 CRON_SECRET = env.str("CRON_SECRET", default="")
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
@@ -222,7 +252,7 @@ LOGGING = {
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 
-# --- Conversations pipeline (issue 3) ---
+# --- Conversations pipeline ---
 # Outbound calls to hosts a company sets (integrations.destinations): private, loopback, CGNAT and
 # unique-local addresses only when this is true; any network (metadata/link-local too) when listed
 # in OUTBOUND_ALLOWED_NETWORKS (comma-separated CIDRs).
@@ -231,7 +261,7 @@ OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 OUTBOUND_EXPIRE_AFTER_SECONDS = env.int("OUTBOUND_EXPIRE_AFTER_SECONDS", default=60 * 60)
 MAX_RECEIVED_FILE_BYTES = env.int("MAX_RECEIVED_FILE_BYTES", default=16 * 1024 * 1024)
 
-# --- Business integrations (issue 8) ---
+# --- Business integrations ---
 # LLM for free-text orders (OpenAI-compatible; Groq by default). Empty key: the rule-based parser only.
 GROQ_API_KEY = env.str("GROQ_API_KEY", default="")
 LLM_BASE_URL = env.str("LLM_BASE_URL", default="https://api.groq.com/openai/v1")
@@ -239,5 +269,5 @@ LLM_MODEL = env.str("LLM_MODEL", default="llama-3.3-70b-versatile")
 # Google Sheets API root; change only to point at a proxy or a local fake.
 GOOGLE_SHEETS_BASE_URL = env.str("GOOGLE_SHEETS_BASE_URL", default="https://sheets.googleapis.com/v4")
 
-# --- Orders / Pix (issue 5) ---
+# --- Orders / Pix ---
 MERCADOPAGO_BASE_URL = env.str("MERCADOPAGO_BASE_URL", default="https://api.mercadopago.com")

@@ -19,6 +19,9 @@ CRED_ENCRYPTION_KEY = env.list("CRED_ENCRYPTION_KEY")
 
 # --- HTTPS (nginx terminates TLS and sends X-Forwarded-Proto) ---------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# nginx appends the client's address to X-Forwarded-For (sign-in and API throttles read it).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": TRUSTED_PROXY_COUNT}
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # Container health checks call gunicorn directly over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]

@@ -1,4 +1,4 @@
-"""Console chat (issue 4 item 7, issue 5 item 7): staff talk to the company's flows through the console
+"""Console chat: staff talk to the company's flows through the console
 channel and the real pipeline (ingest → processing → bot handler → outbound choke point → console send),
 synchronously, and see the transcript, the current step, the variables and the open cart."""
 

@@ -1,4 +1,4 @@
-"""API of the pipeline: channels, conversations and their history, bot controls and settings (seed 004)."""
+"""API of the pipeline: channels, conversations and their history, bot controls and settings."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
@@ -62,7 +62,7 @@ def _bot_status(company) -> dict:
 
 
 class BotViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
-    """`GET /api/bot/status/`, `POST /api/bot/enable/`, `/disable/`, `/test-mode/` (seed 004)."""
+    """`GET /api/bot/status/`, `POST /api/bot/enable/`, `/disable/`, `/test-mode/`."""
 
     model = CompanySetting  # company-level data; the mixin still scopes and authorises by role
     serializer_class = BotStatusSerializer
@@ -99,9 +99,9 @@ class BotViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
 
 
 class SettingsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
-    """`GET /api/settings/` → {key: {value, type, description}}; `PUT /api/settings/<key>/` (seed 004).
+    """`GET /api/settings/` → {key: {value, type, description}}; `PUT /api/settings/<key>/`.
 
-    PUT upserts like the seed; a key the company does not have yet needs a `value` (else 404).
+    PUT creates or updates the setting; a key the company does not have yet needs a `value` (else 404).
     Secrets are stored encrypted and shown masked.
     """
 

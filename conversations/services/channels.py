@@ -1,4 +1,4 @@
-"""Channel status (seed 002 transitions), its history, and the periodic health check with backoff.
+"""Channel status and its transitions, its history, and the periodic health check with backoff.
 
 Transitions (SPEC §4): created → connecting; authenticated → connecting; ready → connected (the
 phone number is captured); auth failure or disconnect → disconnected. Every change writes a
@@ -10,12 +10,15 @@ from datetime import timedelta
 import structlog
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from conversations.lock_objects import channel_qs_select_for_update
 from conversations.models import Channel, ChannelStatusChange
 from conversations.providers import credentials_for, get_provider
 from customers.phones import normalize_phone
 from integrations.errors import IntegrationError
+from tenants.sweeps import sweep_companies
 
 logger = structlog.get_logger(__name__)
 
@@ -31,7 +34,7 @@ def channel_set_status(
     `connected` captures the phone (E.164 when it parses) and clears the QR and the reconnect
     counter; `connecting` stores the latest QR when one is given. Returns True when the status changed.
     """
-    locked = Channel.objects.for_company(channel.company_id).select_for_update().get(pk=channel.pk)
+    locked = channel_qs_select_for_update(company=channel.company_id).get(pk=channel.pk)
     previous = locked.status
     now = timezone.now()
     locked.last_seen_at = now
@@ -87,24 +90,22 @@ def channel_health_check(channel: Channel) -> str:
 
 
 def channels_due_for_check(*, limit: int = 200) -> list[tuple[int, int]]:
-    """Claim (company_id, channel_id) of channels whose next check is due, oldest first, at most `limit`."""
+    """Claim (company_id, channel_id) of the channels whose next check is due, never-checked ones
+    first, then the longest due, at most `limit` per company. A sweep as `tenants.sweeps`
+    describes: a claimed channel's next check moves one interval ahead in the claim's transaction,
+    so neither the next beat nor a concurrent sweep hands it out again while its task waits."""
     now = timezone.now()
-    due = (
-        Channel.objects.unscoped()  # unscoped: the global health sweep visits every company's channels
-        .filter(company__active=True)
-        .filter(next_check_at__isnull=True)
-        .values_list("company_id", "pk")[:limit]
-    )
-    rows = list(due)
-    if len(rows) < limit:
-        rows += list(
-            Channel.objects.unscoped()  # unscoped: same global sweep
-            .filter(company__active=True, next_check_at__lte=now)
-            .order_by("next_check_at")
-            .values_list("company_id", "pk")[: limit - len(rows)]
-        )
-    # Claimed: not handed out again by the next beat while its check task waits in the queue.
-    Channel.objects.unscoped().filter(pk__in=[pk for _, pk in rows]).update(  # unscoped: same global sweep
-        next_check_at=now + timedelta(seconds=settings.CHANNEL_HEALTH_INTERVAL_SECONDS)
-    )
-    return rows
+    claimed = []
+    for company in sweep_companies():
+        with transaction.atomic():
+            due = list(
+                channel_qs_select_for_update(skip_locked=True)
+                .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+                .order_by(F("next_check_at").asc(nulls_first=True))
+                .values_list("pk", flat=True)[:limit]
+            )
+            Channel.objects.filter(pk__in=due).update(
+                next_check_at=now + timedelta(seconds=settings.CHANNEL_HEALTH_INTERVAL_SECONDS)
+            )
+        claimed += [(company.pk, channel_id) for channel_id in due]
+    return claimed

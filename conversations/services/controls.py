@@ -10,9 +10,7 @@ whether a company has a published version, so it registers that check here
 Without a published version, test mode answers the test contact only.
 """
 
-import re
 import time
-import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -21,12 +19,12 @@ from django.core.cache import cache
 from config.cache import cache_or
 from conversations.models import Conversation, Message
 from customers.phones import normalize_phone
+from integrations.text import fold
 from tenants.models import Company
 
 # Whole-message match, case/accent/punctuation-insensitive: "Sair!" and "parar" opt out, while
 # "quero cancelar o pedido" does not (in a shop, CANCELAR inside a sentence is about an order).
 OPT_OUT_WORDS = frozenset({"sair", "parar", "stop", "cancelar"})
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
 class BlockReason:
@@ -37,13 +35,6 @@ class BlockReason:
     HANDOFF = "handoff"
     TEST_MODE = "test_mode"
     RATE_LIMITED = "rate_limited"
-
-
-def fold(text: str) -> str:
-    """Lowercase, accents removed, punctuation turned into single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _NON_WORD.sub(" ", plain.casefold()).replace("_", " ").strip()
 
 
 def is_opt_out(text: str) -> bool:

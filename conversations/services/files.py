@@ -16,6 +16,7 @@ from conversations.providers import credentials_for, get_provider
 from integrations import http
 from integrations.destinations import DestinationNotAllowed
 from integrations.errors import PermanentError
+from tenants.sweeps import sweep_companies
 
 CHUNK_BYTES = 64 * 1024
 # A document whose download task was lost (broker down) is fetched again by the inbound sweep once
@@ -118,20 +119,24 @@ def received_file_download_fail(*, message_id: int, error: str) -> None:
 
 def messages_missing_their_file(*, now=None, limit: int = 200) -> list[tuple[int, int]]:
     """(company_id, message_id) of received documents with no stored file and no recorded failure,
-    between FILE_SWEEP_GRACE and FILE_SWEEP_WINDOW old: their download task never ran."""
+    between FILE_SWEEP_GRACE and FILE_SWEEP_WINDOW old: their download task never ran. At most
+    `limit` per company (a sweep as `tenants.sweeps` describes; it fans out idempotent tasks, so
+    it reads without a lock)."""
     now = now or timezone.now()
-    rows = (
-        Message.objects.unscoped()  # unscoped: the global inbound sweep visits every company
-        .filter(
-            direction=Message.Direction.INBOUND,
-            kind=Message.Kind.DOCUMENT,
-            created_at__gt=now - FILE_SWEEP_WINDOW,
-            created_at__lte=now - FILE_SWEEP_GRACE,
-            error="",
-            files__isnull=True,
-        )
-        .exclude(media_url="", media_id="")
-        .values_list("company_id", "pk")
-        .order_by("created_at")[:limit]
-    )
-    return list(rows)
+    found = []
+    for company in sweep_companies():
+        found += [
+            (company.pk, message_id)
+            for message_id in Message.objects.filter(
+                direction=Message.Direction.INBOUND,
+                kind=Message.Kind.DOCUMENT,
+                created_at__gt=now - FILE_SWEEP_WINDOW,
+                created_at__lte=now - FILE_SWEEP_GRACE,
+                error="",
+                files__isnull=True,
+            )
+            .exclude(media_url="", media_id="")
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:limit]
+        ]
+    return found

@@ -13,16 +13,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from conversations.lock_objects import conversation_qs_select_for_update, message_qs_select_for_update
 from conversations.models import Channel, ChannelStatusChange, Conversation, Message
 from conversations.providers import MessageKind, credentials_for, get_provider
 from conversations.services.controls import outbound_block_reason
 from integrations.errors import PermanentError, RetryableError
+from tenants.sweeps import sweep_companies
 from tenants.tasks import task_publish_on_commit
 
 logger = structlog.get_logger(__name__)
 
 SEND_BATCH = 20  # messages one send run drains from a conversation, oldest first
-SWEEP_BATCH = 500  # rows one sweep claims; it re-queues itself when the batch was full
+SWEEP_BATCH = 500  # rows one sweep claims per company; it re-queues itself when a batch was full
 STUCK_AFTER = timedelta(seconds=60)  # a queued row due this long ago lost its task
 # Delivery status precedence: a receipt only ever moves a message forward.
 _FORWARD = {
@@ -116,11 +118,7 @@ def conversation_send_due(*, conversation_id: int) -> SendRun:
     run = SendRun()
     now = timezone.now()
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("channel", "customer")
-            .get(pk=conversation_id)
-        )
+        conversation = conversation_qs_select_for_update().select_related("channel", "customer").get(pk=conversation_id)
         channel = conversation.channel
         due = list(
             conversation.messages.filter(
@@ -272,17 +270,26 @@ def message_status_apply(*, channel: Channel, provider_message_id: str, status: 
 def outbound_sweep(*, batch: int = SWEEP_BATCH) -> dict:
     """Re-send queued messages whose task was lost, expire those that waited out a disconnection.
 
-    Claims at most `batch` due rows with FOR UPDATE SKIP LOCKED (two sweeps never take the same
-    row; the partial index on queued rows keeps the cost on due rows, not the table). Enqueues one
-    send per conversation after commit. Returns counts and whether the batch was full.
+    A sweep as `tenants.sweeps` describes: per company, claims at most `batch` due rows with FOR
+    UPDATE SKIP LOCKED (two sweeps never take the same row; the partial index on queued rows keeps
+    the cost on due rows, not the table) and enqueues one send per conversation after commit.
+    Returns the counts, and whether some company's batch was full.
     """
-    now = timezone.now()
+    totals = {"claimed": 0, "resent": 0, "expired": 0, "full": False}
+    for _company in sweep_companies():
+        swept = _outbound_sweep_company(now=timezone.now(), batch=batch)
+        for key in ("claimed", "resent", "expired"):
+            totals[key] += swept[key]
+        totals["full"] = totals["full"] or swept["claimed"] == batch
+    return totals
+
+
+def _outbound_sweep_company(*, now, batch: int) -> dict:
     resend: dict[int, tuple[int, int]] = {}
     expired = 0
     with transaction.atomic():
         rows = list(
-            Message.objects.unscoped()  # unscoped: the global sweep visits every company's outbox
-            .select_for_update(skip_locked=True, of=("self",))
+            message_qs_select_for_update(skip_locked=True)
             .select_related("channel")
             .filter(status=Message.Status.QUEUED, send_after__lte=now - STUCK_AFTER)
             .order_by("send_after")[:batch]
@@ -299,7 +306,7 @@ def outbound_sweep(*, batch: int = SWEEP_BATCH) -> dict:
                 resend.setdefault(message.conversation_id, (message.company_id, message.pk))
         for company_id, message_id in resend.values():
             _enqueue_send(company_id, message_id)
-    return {"claimed": len(rows), "resent": len(resend), "expired": expired, "full": len(rows) == batch}
+    return {"claimed": len(rows), "resent": len(resend), "expired": expired}
 
 
 def message_kind_of(kind: str) -> str:

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from conversations.models import Channel
+from conversations.tests.factories import ChannelFactory
 from integrations.messaging.console import ConsoleProvider
-from tenants.scoping import company_scope
 
 
 @pytest.fixture(autouse=True)
@@ -23,15 +23,11 @@ def _empty_console_outbox():
 
 
 def make_channel(company, provider="console", name="principal", credentials=None, **fields) -> Channel:
-    with company_scope(company):
-        return Channel.objects.create(
-            company=company,
-            provider=provider,
-            name=name,
-            credentials=json.dumps(credentials or {}),
-            status=fields.pop("status", Channel.Status.CONNECTED),
-            **fields,
-        )
+    """A connected channel (unless `status` says otherwise) with its credentials as stored JSON."""
+    fields.setdefault("status", Channel.Status.CONNECTED)
+    return ChannelFactory(
+        company=company, provider=provider, name=name, credentials=json.dumps(credentials or {}), **fields
+    )
 
 
 @pytest.fixture

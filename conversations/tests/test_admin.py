@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message
+from conversations.models import Channel, ChannelStatusChange, InboundEvent, Message
 from conversations.services import channel_set_status, message_queue_outbound
 from conversations.tasks import message_send_task
 from conversations.tests.conftest import make_channel
-from customers.models import Customer
+from conversations.tests.factories import ConversationFactory, InboundEventFactory
 from integrations.testing.fake_server import FakeServer
 from tenants.scoping import company_scope
 
@@ -26,8 +26,7 @@ def test_a_message_that_always_failed_shows_its_error_in_the_admin(company_a, ad
         channel = make_channel(
             company_a, provider="uazapi", name="uaz", base_url=server.url, credentials={"token": "t"}
         )
-        customer = Customer.objects.create(company=company_a, phone="+5511987654321")
-        conversation = Conversation.objects.create(company=company_a, channel=channel, customer=customer)
+        conversation = ConversationFactory(company=company_a, channel=channel, customer__phone="+5511987654321")
         message = message_queue_outbound(conversation=conversation, text="Seu pedido saiu")
         message_send_task.apply(kwargs={"company_id": company_a.pk, "message_id": message.pk})
         message.refresh_from_db()
@@ -81,7 +80,7 @@ def test_inbound_events_page_shows_ingest_lag_and_failures_and_replays(
     with company_scope(company_a):
         event = InboundEvent.objects.get()
         assert (answer["status"], event.status, Message.objects.count()) == ("failed", "failed", 0)
-        InboundEvent.objects.create(company=company_a, channel=channel_a, body="{}")  # never applied
+        InboundEventFactory(company=company_a, channel=channel_a)  # never applied
         InboundEvent.objects.filter(status="received").update(received_at=timezone.now() - timedelta(seconds=90))
 
     page = admin_client_a.get("/admin/conversations/inboundevent/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -101,7 +100,7 @@ def test_inbound_events_page_shows_ingest_lag_and_failures_and_replays(
 
 def test_health_reports_ingest_lag_as_degraded(company_a, channel_a, client, settings):
     with company_scope(company_a):
-        InboundEvent.objects.create(company=company_a, channel=channel_a, body="{}")
+        InboundEventFactory(company=company_a, channel=channel_a)
         InboundEvent.objects.update(received_at=timezone.now() - timedelta(seconds=600))
 
     body = client.get("/health/").json()

@@ -1,6 +1,5 @@
-from conversations.models import Conversation, Message
 from conversations.tests.conftest import make_channel
-from customers.models import Customer
+from conversations.tests.factories import ConversationFactory, MessageFactory
 from tenants.models import Company
 
 
@@ -35,13 +34,8 @@ def test_settings_get_and_put(api_client_a):
 
 def test_conversation_history_lists_its_messages(api_client_a, company_a, enqueued):
     channel = make_channel(company_a)
-    customer = Customer.objects.for_company(company_a).create(company=company_a, phone="+5511987654321")
-    conversation = Conversation.objects.for_company(company_a).create(
-        company=company_a, channel=channel, customer=customer
-    )
-    Message.objects.for_company(company_a).create(
-        company=company_a, conversation=conversation, channel=channel, direction="in", text="oi", status="received"
-    )
+    conversation = ConversationFactory(company=company_a, channel=channel)
+    MessageFactory(conversation=conversation, direction="in", text="oi", status="received")
 
     listed = api_client_a.get("/api/conversations/").json()
     history = api_client_a.get(f"/api/conversations/{conversation.pk}/history/").json()

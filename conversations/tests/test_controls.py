@@ -14,7 +14,7 @@ from conversations.services.controls import (
     published_bot_check_register,
     published_bot_check_unregister,
 )
-from customers.models import Customer
+from conversations.tests.factories import ConversationFactory
 from tenants.scoping import company_scope
 
 TESTER, OTHER = "+5511987654321", "+5521999998888"
@@ -40,9 +40,7 @@ def published_bot():
 
 
 def conversation_of(company, channel, phone) -> Conversation:
-    with company_scope(company):
-        customer = Customer.objects.create(company=company, phone=phone)
-        return Conversation.objects.create(company=company, channel=channel, customer=customer)
+    return ConversationFactory(company=company, channel=channel, customer__phone=phone)
 
 
 def test_without_a_published_bot_test_mode_answers_only_the_test_contact(in_test_mode, channel_a):

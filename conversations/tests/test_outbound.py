@@ -4,14 +4,15 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.models import Channel, ChannelStatusChange, Conversation, Message
+from conversations.models import Channel, ChannelStatusChange, Message
 from conversations.services import message_queue_outbound, message_status_apply, outbound_sweep
 from conversations.tasks import message_send_task
 from conversations.tests.conftest import make_channel
-from customers.models import Customer
+from conversations.tests.factories import ConversationFactory
 from integrations.messaging.console import ConsoleProvider
 from integrations.testing.fake_server import FakeServer
 from tenants.scoping import company_scope
+from tenants.tests.sweep_plans import assert_reads_only_due_rows, claim_scans, claims, sweep_run
 
 
 @pytest.fixture
@@ -21,10 +22,12 @@ def scope_a(company_a):
 
 
 def conversation_on(channel, phone="+5511987654321", contact_id="5511987654321@s.whatsapp.net"):
-    customer = Customer.objects.create(
-        company_id=channel.company_id, phone=phone, provider_contact_ids={channel.provider: contact_id}
+    return ConversationFactory(
+        company=channel.company,
+        channel=channel,
+        customer__phone=phone,
+        customer__provider_contact_ids={channel.provider: contact_id},
     )
-    return Conversation.objects.create(company_id=channel.company_id, channel=channel, customer=customer)
 
 
 def send(message):
@@ -180,6 +183,38 @@ def test_sweep_resends_stuck_rows_and_expires_those_that_waited_out_a_disconnect
     fresh.refresh_from_db()
     assert (old.status, fresh.status) == ("expired", "queued")
     assert "disconnected" in old.reason
+
+
+def test_sweep_takes_a_batch_per_company(company_a, company_b, enqueued, django_capture_on_commit_callbacks):
+    stuck = []
+    for company in (company_a, company_b):
+        with company_scope(company):
+            conversation = conversation_on(make_channel(company))
+            for text in ("um", "dois"):
+                stuck.append(message_queue_outbound(conversation=conversation, text=text))
+    Message.objects.unscoped().update(send_after=timezone.now() - timedelta(minutes=5))
+    enqueued.calls.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = outbound_sweep(batch=1)
+
+    assert result == {"claimed": 2, "resent": 2, "expired": 0, "full": True}
+    assert sorted(kwargs["company_id"] for kwargs in enqueued.of("message_send_task")) == [company_a.pk, company_b.pk]
+
+
+def test_sweep_claim_reads_only_the_company_due_rows(postgres_only, company_a, company_b):
+    for company in (company_a, company_b):
+        with company_scope(company):
+            conversation = conversation_on(make_channel(company))
+            for text in ("um", "dois", "três"):
+                message_queue_outbound(conversation=conversation, text=text)
+    with company_scope(company_a):
+        Message.objects.filter(text="um").update(send_after=timezone.now() - timedelta(minutes=5))
+
+    per_company = [claim_scans(sql, seqscan=False) for sql in claims(sweep_run(outbound_sweep))]
+
+    # One claim per company, each through an index (message_queued_due_idx): A's one due row, none of B's.
+    assert_reads_only_due_rows(per_company, "conversations_message", [1, 0])
 
 
 def test_old_message_expires_on_reconnect_instead_of_being_sent(channel_a, scope_a, enqueued, settings):

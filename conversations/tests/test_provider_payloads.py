@@ -8,6 +8,7 @@ import pytest
 
 from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message
 from conversations.tests.conftest import make_channel
+from conversations.tests.factories import ConversationFactory, MessageFactory
 from customers.models import Customer
 from integrations.messaging.tests.support import FIXTURES, raw
 from tenants.scoping import company_scope
@@ -67,19 +68,13 @@ RECEIPT_IDS = {
 
 def outbound_sent(company, channel, provider_ids):
     """Messages we sent earlier (status `sent`) whose receipts the fixture carries."""
-    with company_scope(company):
-        customer = Customer.objects.create(company=company, phone="+5511912345678", name="Outro")
-        conversation = Conversation.objects.create(company=company, channel=channel, customer=customer)
-        for provider_id in provider_ids:
-            Message.objects.create(
-                company=company,
-                conversation=conversation,
-                channel=channel,
-                direction="out",
-                text="oi",
-                status="sent",
-                provider_message_id=provider_id,
-            )
+    conversation = ConversationFactory(
+        company=company, channel=channel, customer__phone="+5511912345678", customer__name="Outro"
+    )
+    for provider_id in provider_ids:
+        MessageFactory(
+            conversation=conversation, direction="out", text="oi", status="sent", provider_message_id=provider_id
+        )
 
 
 def deliver_fixture(company, other_company, post_webhook, enqueued, provider, fixture):

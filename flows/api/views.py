@@ -1,4 +1,4 @@
-"""The flows management API (seed 004 routes), company-scoped by the mixin."""
+"""The flows management API, company-scoped by the mixin."""
 
 from django.db.models import Count
 from django.utils import timezone

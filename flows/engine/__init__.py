@@ -17,7 +17,7 @@ from flows.engine.core import (
     decide,
 )
 from flows.engine.snapshot import FlowSnapshot, MessageStep, SubflowSnapshot, TemplateSnapshot, build_snapshot
-from flows.engine.text import file_type_accepted, keyword_matches, normalize, render
+from flows.engine.text import file_type_accepted, keyword_matches, render
 
 __all__ = [
     "WAIT_FILE",
@@ -41,6 +41,5 @@ __all__ = [
     "decide",
     "file_type_accepted",
     "keyword_matches",
-    "normalize",
     "render",
 ]

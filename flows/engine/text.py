@@ -1,17 +1,10 @@
 """Text helpers of the engine: keyword matching, safe variable rendering, file-type checks."""
 
 import re
-import unicodedata
 
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+from integrations.text import fold
+
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-
-
-def normalize(text: str) -> str:
-    """Lowercase, accents removed, anything but letters and digits turned into single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", without_accents).strip()
 
 
 def keyword_matches(keyword: str, text: str) -> bool:
@@ -19,10 +12,10 @@ def keyword_matches(keyword: str, text: str) -> bool:
 
     "cardápio" matches "CARDAPIO por favor"; "oi" does not match "boi".
     """
-    needle = normalize(keyword)
+    needle = fold(keyword)
     if not needle:
         return False
-    return f" {needle} " in f" {normalize(text)} "
+    return f" {needle} " in f" {fold(text)} "
 
 
 def render(template: str, variables: dict) -> str:

@@ -9,6 +9,7 @@ from typing import Literal
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.handlers import OutboundIntent
 from conversations.models import Conversation
 from conversations.services import is_simulator_contact, is_test_contact
 from flows import actions
@@ -25,7 +26,7 @@ from flows.engine import (
     decide,
 )
 from flows.engine.core import is_stale
-from flows.intents import OutboundIntent
+from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowPosition
 from flows.selectors import live_template, template_published_version, template_snapshot_load
 
@@ -84,7 +85,7 @@ def flow_handle_inbound(
     now = now or timezone.now()
     stale_after = timedelta(minutes=conversation.company.state_stale_reset_min)
     with transaction.atomic():
-        row = FlowPosition.objects.select_for_update().filter(conversation=conversation).first()
+        row = flow_position_qs_select_for_update().filter(conversation=conversation).first()
         position = position_from_row(row)
         stale = is_stale(position, now, stale_after)
         template_id = version = snapshot = None
@@ -182,12 +183,12 @@ def _carry_out(decision: Decision, conversation) -> _CarriedOut:
     for action in decision.actions:
         if isinstance(action, SendMessage):
             offset += action.delay_seconds
-            done.intents.append(OutboundIntent(action.text, offset))
+            done.intents.append(OutboundIntent(text=action.text, delay_seconds=offset))
         elif isinstance(action, RunAction):
             produced, rejected = run_action_hook(action, conversation, done)
             for intent in produced:
                 offset += intent.delay_seconds
-                done.intents.append(OutboundIntent(intent.text, offset))
+                done.intents.append(replace(intent, delay_seconds=offset))
             if rejected and action.reply is not None:
                 _unsave_reply(decision, done.variables, conversation.variables or {})
                 done.rejected = True
@@ -230,5 +231,5 @@ def run_action_hook(action: RunAction, conversation, done: _CarriedOut) -> tuple
         elif isinstance(effect, actions.HandOff):
             done.handoff = True
         else:
-            messages.append(effect if isinstance(effect, OutboundIntent) else OutboundIntent(str(effect)))
+            messages.append(effect if isinstance(effect, OutboundIntent) else OutboundIntent(text=str(effect)))
     return messages, rejected

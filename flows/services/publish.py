@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from flows.lock_objects import flow_template_qs_select_for_update
 from flows.models import FlowTemplate, FlowVersion
 from flows.selectors import template_rows_load
 from flows.services.transfer import flow_template_export
@@ -20,7 +21,7 @@ def flow_template_publish(*, template: FlowTemplate, published_by: str = "") -> 
     no active message to publish; then nothing changes. Runs inside the template's company scope.
     """
     with transaction.atomic():
-        locked = FlowTemplate.objects.select_for_update().get(pk=template.pk)
+        locked = flow_template_qs_select_for_update().get(pk=template.pk)
         rows = template_rows_load(template_id=locked.pk, active_template_only=False)
         if not rows["messages"]:
             raise serializers.ValidationError(

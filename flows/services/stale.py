@@ -5,25 +5,34 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from conversations.models import Conversation
+from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowPosition
 from tenants.models import Company
-from tenants.scoping import company_scope
+from tenants.sweeps import sweep_companies
 
 WAITING = (FlowPosition.Waiting.RESPONSE, FlowPosition.Waiting.FILE)
+SWEEP_BATCH = 500  # conversations per company per run; the rest is reset at the next run (beat: every 5 minutes)
 
 
-def flow_positions_reset_company(*, company: Company, now: datetime) -> int:
-    """Reset the company's conversations idle longer than `company.state_stale_reset_min`.
+def flow_positions_reset_stale(*, now: datetime, batch: int = SWEEP_BATCH) -> int:
+    """Reset the conversations idle longer than their company's `state_stale_reset_min`.
 
     Their next message starts the live flow from the beginning (variables are kept). Conversations
-    with the bot paused (a human took over) are left alone. Returns how many were reset.
+    with the bot paused (a human took over) are left alone, and so is a position that is locked
+    because its conversation is being answered right now. A sweep as `tenants.sweeps` describes.
+    Returns how many were reset.
     """
+    return sum(_reset_stale(company, now, batch) for company in sweep_companies())
+
+
+def _reset_stale(company: Company, now: datetime, batch: int) -> int:
     cutoff = now - timedelta(minutes=company.state_stale_reset_min)
-    with company_scope(company), transaction.atomic():
-        stale = FlowPosition.objects.filter(
-            waiting_for__in=WAITING, last_activity_at__lt=cutoff, conversation__bot_paused=False
+    with transaction.atomic():
+        conversation_ids = list(
+            flow_position_qs_select_for_update(skip_locked=True)
+            .filter(waiting_for__in=WAITING, last_activity_at__lt=cutoff, conversation__bot_paused=False)
+            .values_list("conversation_id", flat=True)[:batch]
         )
-        conversation_ids = list(stale.values_list("conversation_id", flat=True))
         if not conversation_ids:
             return 0
         FlowPosition.objects.filter(conversation_id__in=conversation_ids).update(
@@ -39,10 +48,3 @@ def flow_positions_reset_company(*, company: Company, now: datetime) -> int:
             status=Conversation.Status.ACTIVE
         )
     return len(conversation_ids)
-
-
-def flow_positions_reset_stale(*, now: datetime) -> int:
-    """The global sweep: every active company in its own scope. Returns the total reset."""
-    return sum(
-        flow_positions_reset_company(company=company, now=now) for company in Company.objects.filter(active=True)
-    )

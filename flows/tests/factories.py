@@ -1,7 +1,5 @@
 import factory
 
-from conversations.models import Channel, Conversation
-from customers.models import Customer
 from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
 from tenants.tests.factories import CompanyOwnedFactory
 
@@ -37,28 +35,6 @@ class FlowMessageFactory(CompanyOwnedFactory):
     subflow = factory.SubFactory(SubflowFactory, company=factory.SelfAttribute("..company"))
     message_text = factory.Sequence(lambda n: f"Message {n}")
     order_index = factory.Sequence(lambda n: n)
-
-
-class ChannelFactory(CompanyOwnedFactory):
-    class Meta:
-        model = Channel
-
-    name = factory.Sequence(lambda n: f"channel-{n}")
-
-
-class CustomerFactory(CompanyOwnedFactory):
-    class Meta:
-        model = Customer
-
-    phone = factory.Sequence(lambda n: f"+55119{n:08d}")
-
-
-class ConversationFactory(CompanyOwnedFactory):
-    class Meta:
-        model = Conversation
-
-    channel = factory.SubFactory(ChannelFactory, company=factory.SelfAttribute("..company"))
-    customer = factory.SubFactory(CustomerFactory, company=factory.SelfAttribute("..company"))
 
 
 def pizzeria_template(company, *, name="Pizzaria"):

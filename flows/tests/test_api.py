@@ -4,15 +4,10 @@ import pytest
 from django.utils import timezone
 
 from conversations.models import Conversation, Message, ReceivedFile
+from conversations.tests.factories import ConversationFactory
 from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, Subflow
 from flows.services import flow_template_publish
-from flows.tests.factories import (
-    ConversationFactory,
-    FlowFactory,
-    FlowMessageFactory,
-    SubflowFactory,
-    pizzeria_template,
-)
+from flows.tests.factories import FlowFactory, FlowMessageFactory, SubflowFactory, pizzeria_template
 from tenants.scoping import company_scope
 
 

@@ -7,10 +7,11 @@ from django.urls import reverse
 
 from conversations.handlers import OutboundIntent
 from conversations.models import Message
+from conversations.tests.factories import ConversationFactory
 from flows.models import FlowMessage
 from flows.pipeline import handle_message
 from flows.services import flow_template_publish
-from flows.tests.factories import ConversationFactory, FlowFactory, SubflowFactory, linear_template
+from flows.tests.factories import FlowFactory, SubflowFactory, linear_template
 from integrations.messaging.console import ConsoleProvider
 from tenants.scoping import company_scope
 from tests.test_end_to_end_bot import Worker, console_channel

@@ -1,19 +1,21 @@
+import threading
 from datetime import timedelta
 from functools import partial
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from conversations.handlers import OutboundIntent
 from conversations.models import Conversation
+from conversations.tests.factories import ConversationFactory
 from flows import actions
 from flows.engine import Document
-from flows.intents import OutboundIntent
+from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowMessage, FlowPosition
 from flows.services import flow_handle_inbound, flow_positions_reset_stale
 from flows.tests.factories import (
-    ConversationFactory,
     FlowFactory,
     FlowMessageFactory,
     FlowTemplateFactory,
@@ -40,7 +42,10 @@ def test_new_customer_gets_the_default_flow_and_waits(scoped):
 
     intents = flow_handle_inbound(conversation=conversation, text="oi")
 
-    assert intents == [OutboundIntent("Olá!", 0), OutboundIntent("Qual é o seu nome?", 0)]
+    assert intents == [
+        OutboundIntent(text="Olá!", delay_seconds=0),
+        OutboundIntent(text="Qual é o seu nome?", delay_seconds=0),
+    ]
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.WAITING
     position = FlowPosition.objects.get(conversation=conversation)
@@ -68,7 +73,7 @@ def test_last_message_completes_with_cumulative_delays(scoped):
 
     intents = flow_handle_inbound(conversation=conversation, text="não")
 
-    assert intents == [OutboundIntent("Até logo, Ana!", 2)]
+    assert intents == [OutboundIntent(text="Até logo, Ana!", delay_seconds=2)]
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.COMPLETED
     assert FlowPosition.objects.get(conversation=conversation).waiting_for == FlowPosition.Waiting.NOTHING
@@ -129,6 +134,47 @@ def test_stale_sweep_resets_only_idle_unpaused_conversations(scoped):
     assert texts(flow_handle_inbound(conversation=idle, text="Ana")) == ["Olá!", "Qual é o seu nome?"]
 
 
+def test_stale_sweep_resets_a_bounded_batch_per_run(scoped):
+    pizzeria_template(scoped)
+    long_ago = timezone.now() - timedelta(minutes=130)
+    for conversation in ConversationFactory.create_batch(3, company=scoped):
+        flow_handle_inbound(conversation=conversation, text="oi", now=long_ago)
+
+    runs = [flow_positions_reset_stale(now=timezone.now(), batch=2) for _ in range(3)]
+
+    assert runs == [2, 1, 0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stale_sweep_skips_the_position_of_a_conversation_being_answered(postgres_only, company_a):
+    with company_scope(company_a):
+        pizzeria_template(company_a)
+        conversation = ConversationFactory(company=company_a)
+        flow_handle_inbound(conversation=conversation, text="oi", now=timezone.now() - timedelta(minutes=130))
+    locked, release = threading.Event(), threading.Event()
+
+    def answering():
+        try:
+            with company_scope(company_a), transaction.atomic():
+                flow_position_qs_select_for_update().get(conversation=conversation)
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=answering)
+    worker.start()
+    try:
+        assert locked.wait(timeout=10)
+        reset_while_locked = flow_positions_reset_stale(now=timezone.now())
+    finally:
+        release.set()
+        worker.join(timeout=10)
+
+    assert reset_while_locked == 0
+    assert flow_positions_reset_stale(now=timezone.now()) == 1
+
+
 def test_file_wait_reasks_then_advances_on_a_pdf(scoped):
     subflow = SubflowFactory(company=scoped, flow=FlowFactory(company=scoped))
     FlowMessageFactory(
@@ -157,7 +203,7 @@ def test_action_hook_gets_the_reply_and_its_messages_follow(scoped):
 
     def add_to_cart(ctx):
         seen.append((ctx.reply, ctx.conversation.pk))
-        return [actions.SetVariable("cart", ctx.reply), OutboundIntent("Adicionado!", 3)]
+        return [actions.SetVariable("cart", ctx.reply), OutboundIntent(text="Adicionado!", delay_seconds=3)]
 
     actions.register("test_add_to_cart", add_to_cart)
     try:
@@ -175,10 +221,28 @@ def test_action_hook_gets_the_reply_and_its_messages_follow(scoped):
     finally:
         actions.unregister("test_add_to_cart")
 
-    assert intents == [OutboundIntent("Adicionado!", 3), OutboundIntent("Mais algo?", 4)]
+    assert intents == [
+        OutboundIntent(text="Adicionado!", delay_seconds=3),
+        OutboundIntent(text="Mais algo?", delay_seconds=4),
+    ]
     assert seen == [("2 calabresas", conversation.pk)]
     conversation.refresh_from_db()
     assert conversation.variables == {"cart": "2 calabresas"}
+
+
+def test_a_document_a_hook_returns_is_sent_as_a_document(scoped):
+    receipt = OutboundIntent(
+        text="Seu recibo", kind="document", media_url="https://example.com/r.pdf", file_name="r.pdf", delay_seconds=2
+    )
+    actions.register("test_send_receipt", lambda ctx: [receipt])
+    try:
+        subflow = SubflowFactory(company=scoped, flow=FlowFactory(company=scoped))
+        FlowMessageFactory(company=scoped, subflow=subflow, message_text="Olá!", action="test_send_receipt")
+        intents = flow_handle_inbound(conversation=ConversationFactory(company=scoped), text="oi")
+    finally:
+        actions.unregister("test_send_receipt")
+
+    assert intents == [OutboundIntent(text="Olá!"), receipt]
 
 
 @pytest.fixture
@@ -192,7 +256,9 @@ def picky(scoped):
         calls.append(("pick", ctx.reply))
         tries = actions.SetVariable("tries", ctx.variables.get("tries", 0) + 1)
         if ctx.reply != "calabresa":
-            return actions.Rejected([tries, OutboundIntent(f"Não entendi: {ctx.reply}", 2), "Temos: calabresa."])
+            return actions.Rejected(
+                [tries, OutboundIntent(text=f"Não entendi: {ctx.reply}", delay_seconds=2), "Temos: calabresa."]
+            )
         return [tries, "Ok!"]
 
     def after(ctx):
@@ -231,7 +297,10 @@ def test_rejected_reply_keeps_the_step_drops_the_rest_of_the_turn_and_is_not_sav
     intents = flow_handle_inbound(conversation=conversation, text="pizza de nada")
 
     # Only the hook's explanation: not "Anotado: pizza de nada", not "Endereço?", no later hook.
-    assert intents == [OutboundIntent("Não entendi: pizza de nada", 2), OutboundIntent("Temos: calabresa.", 2)]
+    assert intents == [
+        OutboundIntent(text="Não entendi: pizza de nada", delay_seconds=2),
+        OutboundIntent(text="Temos: calabresa.", delay_seconds=2),
+    ]
     assert picky == [("pick", "pizza de nada")]
     after = FlowPosition.objects.get(conversation=conversation)
     assert (after.current_subflow_id, after.current_message_id, after.current_message_order) == (

@@ -9,17 +9,11 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from conversations.models import Conversation
+from conversations.tests.factories import ConversationFactory
+from customers.tests.factories import CustomerFactory
 from flows.models import FlowMessage, FlowPosition, FlowTemplate, FlowVersion
 from flows.services import flow_handle_inbound, flow_template_export, flow_template_publish
-from flows.tests.factories import (
-    ConversationFactory,
-    CustomerFactory,
-    FlowFactory,
-    FlowMessageFactory,
-    SubflowFactory,
-    linear_template,
-    pizzeria_template,
-)
+from flows.tests.factories import FlowFactory, FlowMessageFactory, SubflowFactory, linear_template, pizzeria_template
 from tenants.scoping import company_scope
 
 GREETING_V1 = ["Olá!", "Qual é o seu nome?"]

@@ -4,10 +4,11 @@ import pytest
 from django.utils import timezone
 
 from config.beat import PERIODIC_TASKS
+from conversations.tests.factories import ConversationFactory
 from flows.models import FlowPosition
 from flows.services import flow_handle_inbound
 from flows.tasks import flow_positions_reset_stale_task
-from flows.tests.factories import ConversationFactory, pizzeria_template
+from flows.tests.factories import pizzeria_template
 from tenants.scoping import company_scope
 
 

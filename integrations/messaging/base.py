@@ -20,7 +20,7 @@ import requests
 from integrations import http
 from integrations.errors import PermanentError
 
-DEFAULT_MAX_BODY_BYTES = 256 * 1024  # 256 KiB, seed 003 MAX_WEBHOOK_BODY_BYTES
+DEFAULT_MAX_BODY_BYTES = 256 * 1024  # 256 KiB
 
 
 class WebhookRejected(Exception):
@@ -167,7 +167,7 @@ class MessageStatusUpdate:
 
 @dataclass(frozen=True)
 class ConnectionUpdate:
-    """The channel's WhatsApp session changed (seed 002 transitions); carries the QR while connecting."""
+    """The channel's WhatsApp session changed; carries the QR while connecting."""
 
     status: ConnectionStatus
     phone: str | None = None  # digits, captured when connected

@@ -1,4 +1,4 @@
-"""GOSAC (seed 004): a ticketing intermediary in front of WhatsApp.
+"""GOSAC: a ticketing intermediary in front of WhatsApp.
 
 Webhook: `{"type": "messages:created", "data": {mediaUrl, mediaPath, fromMe, body, mediaType, ticketId,
 contactId, fromGroup, contact{name,number}, ticket{status,userId}}}`. Replies go to the contact id:
@@ -39,7 +39,7 @@ MESSAGE_CREATED = "messages:created"
 class GosacProvider(MessagingProvider):
     name = "gosac"
     label = "GOSAC"
-    reports_status = False  # seed 004 documents no status endpoint: the WhatsApp session lives inside GOSAC
+    reports_status = False  # no documented status endpoint: the WhatsApp session lives inside GOSAC
     required_credentials = ("base_url", "token", "integration")
 
     def parse_webhook(
@@ -110,7 +110,7 @@ class GosacProvider(MessagingProvider):
         mime: str,
         caption: str = "",
     ) -> SendResult:
-        """Seed 004 documents only a text endpoint, so a document goes out as its link in a text
+        """GOSAC documents only a text endpoint, so a document goes out as its link in a text
         message (the customer can still open it). Raw bytes cannot be linked: PermanentError."""
         return self.send_text(credentials, to, _link_text(url_or_bytes, caption or file_name))
 
@@ -128,12 +128,12 @@ class GosacProvider(MessagingProvider):
 
 
 def _headers(credentials: ProviderCredentials) -> dict:
-    # Seed 004 sends the key as-is (no "Bearer" prefix).
+    # GOSAC takes the key as-is (no "Bearer" prefix).
     return {"Authorization": credentials.token, "INTEGRATION": credentials.integration}
 
 
 def _contact_id(to: str) -> int | str:
-    # Webhooks give contactId as a JSON number; seed 004 echoes it back unchanged.
+    # Webhooks give contactId as a JSON number; sends give it back unchanged.
     return int(to) if to.isdigit() else to
 
 

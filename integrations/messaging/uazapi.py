@@ -1,4 +1,4 @@
-"""UAZAPI (uazapiGO v2, seed 003).
+"""UAZAPI (uazapiGO v2).
 
 Webhook bodies carry `EventType`: `messages` (one `message` object), `messages_update` (delivery
 receipts: `event.MessageIDs` + `state`) and `connection` (`instance.status`, `instance.qrcode`).

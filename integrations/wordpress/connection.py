@@ -111,7 +111,9 @@ def open_connection(source: WordPressSource) -> Iterator[pymysql.connections.Con
     """A read-only PyMySQL connection (utf8mb4, autocommit), through an SSH tunnel when `source.ssh` is set.
 
     The tunnel and the connection are closed on exit. Raises RetryableError when the server or the
-    tunnel cannot be reached and PermanentError for access denied / unknown database.
+    tunnel cannot be reached and PermanentError for access denied / unknown database;
+    DestinationNotAllowed (a PermanentError) when the database host (or the SSH gateway) resolves to
+    a private or local address the operator does not allow. It connects to the address it checked.
     """
     with ExitStack() as stack:
         if source.ssh is not None:

@@ -69,7 +69,7 @@ def test_progress_is_live_for_own_runs_and_404_for_others(admin_client_a, compan
 
 
 def test_test_connection_button_says_what_is_missing(admin_client_a):
-    response = admin_client_a.get("/admin/leads/importrun/test-connection/", follow=True)
+    response = admin_client_a.post("/admin/leads/importrun/test-connection/", follow=True)
 
     assert "wp_db_host" in response.content.decode()
 
@@ -162,7 +162,7 @@ def _closed_port() -> int:
 
 
 def _button(client) -> str:
-    response = client.get("/admin/leads/importrun/test-connection/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/admin/leads/importrun/test-connection/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
     return html.unescape(response.content.decode())
 
 

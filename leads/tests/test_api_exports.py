@@ -9,9 +9,11 @@ import pytest
 from openpyxl import load_workbook
 
 from carts.models import Cart
+from carts.tests.factories import CartFactory
 from customers.models import Customer
-from leads.models import Lead
-from orders.models import Order
+from customers.tests.factories import CustomerFactory
+from leads.tests.factories import LeadFactory
+from orders.tests.factories import OrderFactory
 from tenants.services import company_setting_set
 
 INSIDE = datetime(2026, 11, 10, 12, tzinfo=UTC)
@@ -21,16 +23,14 @@ NOVEMBER = "since=2026-11-01&until=2026-11-30"
 
 
 def person(company, name, phone, when):
-    customer = Customer.objects.for_company(company).create(company=company, name=name, phone=phone)
+    customer = CustomerFactory(company=company, name=name, phone=phone)
     Customer.objects.for_company(company).filter(pk=customer.pk).update(created_at=when)
-    Lead.objects.for_company(company).create(
-        company=company, customer=customer, external_id=name, name=name, phone=phone, submitted_at=when
-    )
-    Cart.objects.for_company(company).create(
+    LeadFactory(company=company, customer=customer, external_id=name, name=name, phone=phone, submitted_at=when)
+    CartFactory(
         company=company, customer=customer, source="woocommerce", external_id=name, status="abandoned",
         last_activity_at=when, external_total=Decimal("100.00"),
     )  # fmt: skip
-    Order.objects.for_company(company).create(
+    OrderFactory(
         company=company, customer=customer, source="woocommerce", external_id=name, status="cancelled",
         placed_at=when, total=Decimal("80.00"),
     )  # fmt: skip
@@ -75,7 +75,7 @@ def test_bad_periods_are_a_400(api_client_a, url, query):
 
 
 def test_periodo_presets(api_client_a, company_a):
-    Customer.objects.for_company(company_a).create(company=company_a, name="Hoje", phone="+5511987654321")
+    CustomerFactory(company=company_a, name="Hoje", phone="+5511987654321")
 
     assert [r["name"] for r in api_client_a.get("/api/customers/?periodo=hoje").json()["results"]] == ["Hoje"]
     assert api_client_a.get("/api/customers/?periodo=ontem").json()["results"] == []
@@ -135,9 +135,7 @@ def test_api_whatsapp_export_numbers_and_links_with_a_message(api_client_a, peop
 
 def test_whatsapp_export_lists_each_number_once_with_the_default_message(api_client_a, company_a):
     for n in range(2):
-        Lead.objects.for_company(company_a).create(
-            company=company_a, external_id=str(n), name="Ana", phone="+5511987654321"
-        )
+        LeadFactory(company=company_a, external_id=str(n), name="Ana", phone="+5511987654321")
 
     lines = api_client_a.get("/api/leads/export/?type=whatsapp").content.decode().splitlines()
 
@@ -155,9 +153,7 @@ def test_the_company_can_set_the_whatsapp_message(api_client_a, company_a, peopl
 
 
 def test_xlsx_keeps_accents_and_local_times(api_client_a, company_a):
-    Lead.objects.for_company(company_a).create(
-        company=company_a, external_id="1", name="Ângela", phone="+5511987654321", submitted_at=INSIDE
-    )
+    LeadFactory(company=company_a, external_id="1", name="Ângela", phone="+5511987654321", submitted_at=INSIDE)
 
     sheet = load_workbook(io.BytesIO(api_client_a.get("/api/leads/export/?type=xlsx").content)).active
 
@@ -181,7 +177,7 @@ def test_recovery_export_refuses_an_unknown_status(api_client_a):
 
 
 def test_staff_toggle_whatsapp_sent_but_not_the_data(api_client_a, company_a):
-    lead = Lead.objects.for_company(company_a).create(company=company_a, external_id="1", name="Ana")
+    lead = LeadFactory(company=company_a, external_id="1", name="Ana")
 
     response = api_client_a.patch(f"/api/leads/{lead.pk}/", {"whatsapp_sent": True, "name": "X"}, format="json")
 

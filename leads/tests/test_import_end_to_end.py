@@ -1,6 +1,6 @@
 """Imports from a MariaDB built with the real plugin schemas into PostgreSQL, across leads, carts and orders.
 
-Each test is one "done when" item of issue 6 proved end to end: the site is written the way
+Each test proves one import behaviour end to end: the site is written the way
 WordPress, Form Vibes, WooCommerce (classic and HPOS) and CartFlows write it; the import runs
 through `import_run_execute` like the commands and the background task.
 """
@@ -49,7 +49,7 @@ MAPPING = {"fv_field_nome": "Nome_3", "fv_field_whatsapp": "Whatsapp_8", "fv_fie
 SAMPLES = json.loads(
     (Path(__file__).parents[2] / "integrations/wordpress/tests/fixtures/cartflows_serialized.json").read_text("utf-8")
 )
-# One person, every common way of writing her mobile (issue 6).
+# One person, every common way of writing her mobile.
 ANA = [
     "(11) 98765-4321",
     "11987654321",
@@ -543,7 +543,7 @@ def test_a_missing_table_stops_the_run_before_anything_is_written(site, company_
 
 
 def test_the_cart_table_and_phone_column_are_company_settings(site, company_a):
-    """Seed 001's `cli_woo_cart_abandonment` with a `phone` column: the column wins over other_fields."""
+    """A `cli_woo_cart_abandonment` table (a CartFlows fork) with a `phone` column: the column wins over other_fields."""
     cart(site, "fork-1", "(21) 90000-0000", table="woo_cart_abandonment", phone="11 98765-4321")
     cart(site, "plugin-1", "(21) 90000-0000")  # the plugin's own table is not read any more
     company_setting_set(company=company_a, key="wc_cart_table", value="woo_cart_abandonment", value_type="string")

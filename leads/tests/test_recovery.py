@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 
 from carts.models import Cart
-from customers.models import Customer
+from carts.tests.factories import CartFactory
 from customers.services import Person, customers_resolve
+from customers.tests.factories import CustomerFactory
 from leads.models import Lead
 from leads.recovery import (
     ABANDONED,
@@ -17,24 +18,25 @@ from leads.recovery import (
     recovery_summary,
 )
 from orders.models import Order
+from orders.tests.factories import OrderFactory
 
 CART_AT = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 LONG_AFTER = CART_AT + timedelta(days=90)
 
 
 def customer(company, phone="", email=""):
-    return Customer.objects.for_company(company).create(company=company, phone=phone, email=email)
+    return CustomerFactory(company=company, phone=phone, email=email)
 
 
 def woo_cart(company, person, at=CART_AT, status=Cart.Status.ABANDONED, total="100.00", external_id="c1"):
-    return Cart.objects.for_company(company).create(
+    return CartFactory(
         company=company, customer=person, source=Cart.Source.WOOCOMMERCE, external_id=external_id,
         status=status, last_activity_at=at, external_total=Decimal(total),
     )  # fmt: skip
 
 
 def placed(company, person, at, total="80.00", status=Order.Status.COMPLETED, external_id=""):
-    return Order.objects.for_company(company).create(
+    return OrderFactory(
         company=company, customer=person, source="woocommerce", external_id=external_id, status=status,
         placed_at=at, total=Decimal(total),
     )  # fmt: skip

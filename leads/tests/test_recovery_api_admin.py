@@ -3,22 +3,22 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from carts.models import Cart
-from customers.models import Customer
+from carts.tests.factories import CartFactory
+from customers.tests.factories import CustomerFactory
 from leads import tasks
 from leads.models import ImportRun
-from orders.models import Order
+from orders.tests.factories import OrderFactory
 from tenants.services import company_setting_set
 
 
 def recovered_cart(company, external_id="c1", phone="+5511987654321"):
     now = timezone.now()
-    person = Customer.objects.for_company(company).create(company=company, name=f"{company.slug}-person", phone=phone)
-    cart = Cart.objects.for_company(company).create(
+    person = CustomerFactory(company=company, name=f"{company.slug}-person", phone=phone)
+    cart = CartFactory(
         company=company, customer=person, source="woocommerce", external_id=external_id, status="abandoned",
         last_activity_at=now - timedelta(days=40), external_total=Decimal("100.00"),
     )  # fmt: skip
-    Order.objects.for_company(company).create(
+    OrderFactory(
         company=company, customer=person, source="woocommerce", external_id=f"o-{external_id}", status="completed",
         placed_at=now - timedelta(days=39), total=Decimal("120.00"),
     )  # fmt: skip

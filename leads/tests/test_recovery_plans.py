@@ -1,9 +1,11 @@
 """How PostgreSQL runs the recovery subqueries: per cart (or lead) a few index lookups, whatever the volume.
 
 The person's customers come from one OR over the customers table (primary key, unique company+phone,
-unique company+email: a BitmapOr), their orders from orders(company, customer, placed_at) with the
-window in the index condition. So the rows read per cart are the person's orders inside its window,
-not the company's orders (the old OR across orders and joined customers read carts x orders).
+unique company+email), their orders from orders(company, customer, placed_at) with the window in the
+index condition. So the rows read per cart are the person's orders inside its window, not the
+company's orders (the old OR across orders and joined customers read carts x orders). The tests
+assert what that buys: neither table is read sequentially, and no more rows are read than the
+person's; not which kind of index scan (Index Scan, Bitmap Heap Scan) the planner's statistics pick.
 """
 
 import json
@@ -14,24 +16,23 @@ import pytest
 from django.db import connection, transaction
 
 from carts.models import Cart
-from carts.tests.sweep_plans import analyze
 from customers.models import Customer
 from leads.models import Lead
 from leads.recovery import RECOVERED, abandoned_carts, leads_with_customer_flag, with_recovery
 from orders.models import Order
+from tenants.tests.sweep_plans import analyze
 
 CART_AT = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 PEOPLE = 20
 IN_WINDOW = (timedelta(days=1), timedelta(days=10))  # each person's orders inside their cart's window
 OUTSIDE = 100  # orders per person long before their cart
 OTHERS = 1000  # customers of the company with one order each, at the carts' time
-CUSTOMER_INDEXES = {"customers_customer_pkey", "customer_unique_phone", "customer_unique_email"}
 
 
 def subplan_scans(queryset, *, seqscan: bool = True) -> list[tuple[str, str, str | None, str, int]]:
     """(table, node, index, index condition, rows read) of each scan inside the query's subplans (the
     per-row subqueries). Rows read: rows the scan produced plus those it read and threw away, over all
-    its loops. `seqscan=False` as in carts/tests/sweep_plans.py: on small tables the planner may prefer
+    its loops. `seqscan=False` as in tenants/tests/sweep_plans.py: on small tables the planner may prefer
     reading a few pages; the plan then shows which indexes the query can use at any size."""
     sql, params = queryset.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -58,6 +59,13 @@ def subplan_scans(queryset, *, seqscan: bool = True) -> list[tuple[str, str, str
 
     walk(plan[0]["Plan"], False, None)
     return found
+
+
+def table_reads(scans, table: str) -> tuple[set[str], int]:
+    """The nodes that read `table`'s rows (a Bitmap Index Scan reads only its index), and the rows they read."""
+    reads = [(node, read) for scan_table, node, _, _, read in scans if scan_table == table]
+    reads = [(node, read) for node, read in reads if node != "Bitmap Index Scan"]
+    return {node for node, _ in reads}, sum(read for _, read in reads)
 
 
 def _people_with_noise(company, other_company):
@@ -106,14 +114,12 @@ def test_recovery_reads_only_the_persons_orders_in_the_window(company_a, company
 
     scans = subplan_scans(carts.values("id", "recovery_order_id"))
 
-    assert {(node, index) for table, node, index, _, _ in scans if table == "customers_customer"} == {
-        ("Bitmap Heap Scan", None),
-        *(("Bitmap Index Scan", index) for index in CUSTOMER_INDEXES),
-    }
-    heap = [read for table, node, _, _, read in scans if table == "customers_customer" and node == "Bitmap Heap Scan"]
-    assert heap == [PEOPLE]  # one customer per cart
-    orders = [(node, index, read) for table, node, index, _, read in scans if table == "orders_order"]
-    assert orders == [("Index Scan", "order_customer_placed_idx", PEOPLE * len(IN_WINDOW))]
+    customer_nodes, customers_read = table_reads(scans, "customers_customer")
+    assert customer_nodes and "Seq Scan" not in customer_nodes
+    assert customers_read <= PEOPLE  # one customer per cart
+    order_nodes, orders_read = table_reads(scans, "orders_order")
+    assert order_nodes and "Seq Scan" not in order_nodes
+    assert orders_read <= PEOPLE * len(IN_WINDOW)  # the person's orders in the cart's window
     assert Order.objects.unscoped().count() == PEOPLE * (len(IN_WINDOW) + OUTSIDE + 1) + OTHERS  # unscoped: all
     first = dict(
         Order.objects.for_company(company_a).filter(placed_at=CART_AT + IN_WINDOW[0]).values_list("customer_id", "id")
@@ -130,16 +136,14 @@ def test_customer_flag_looks_up_the_persons_orders_by_index(company_a, company_b
 
     scans = subplan_scans(leads.values("id", "is_customer"), seqscan=False)
 
-    assert {(node, index) for table, node, index, _, _ in scans if table == "customers_customer"} == {
-        ("Bitmap Heap Scan", None),
-        *(("Bitmap Index Scan", index) for index in CUSTOMER_INDEXES),
-    }
-    orders = [(node, condition, read) for table, node, _, condition, read in scans if table == "orders_order"]
-    assert len(orders) == 1
-    node, condition, read = orders[0]
-    assert node == "Index Scan"
-    assert "customer_id = " in condition  # an index on orders.customer_id: (company, customer, ...) or the FK's
-    assert read == PEOPLE  # EXISTS stops at the person's first completed order
+    customer_nodes, customers_read = table_reads(scans, "customers_customer")
+    assert customer_nodes and "Seq Scan" not in customer_nodes
+    assert customers_read <= PEOPLE  # one customer per lead
+    order_nodes, orders_read = table_reads(scans, "orders_order")
+    assert order_nodes and "Seq Scan" not in order_nodes
+    # An index on orders.customer_id, (company, customer, ...) or the FK's, on whichever index node.
+    assert any("customer_id = " in condition for table, _, _, condition, _ in scans if table == "orders_order")
+    assert orders_read <= PEOPLE  # EXISTS stops at the person's first completed order
     assert set(leads.values_list("is_customer", flat=True)) == {True}
 
 

@@ -6,8 +6,8 @@ from django.utils import translation
 
 from integrations.testing.fake_server import FakeServer
 from integrations.tests.test_google_sheets import SERVICE_ACCOUNT, SHEET_ID, token_endpoint, values_path
-from leads.models import Lead
-from orders.models import Order
+from leads.tests.factories import LeadFactory
+from orders.tests.factories import OrderFactory
 from tenants.services import company_setting_set
 
 LEADS = "/admin/leads/lead/"
@@ -43,9 +43,7 @@ def fake_sheets(server, tab):
 
 
 def lead(company, name, phone, **fields):
-    return Lead.objects.for_company(company).create(
-        company=company, external_id=name, name=name, phone=phone, phone_raw=phone, **fields
-    )
+    return LeadFactory(company=company, external_id=name, name=name, phone=phone, phone_raw=phone, **fields)
 
 
 def messages_of(response) -> list[str]:
@@ -81,7 +79,7 @@ def test_selected_leads_exported(company_a, admin_client_a, settings):
 
 
 def test_orders_exported_with_list_display_columns(company_a, admin_client_a, settings):
-    order = Order.objects.for_company(company_a).create(company=company_a, total="91.00", payment_method="pix")
+    order = OrderFactory(company=company_a, customer=None, total="91.00", payment_method="pix")
     with FakeServer() as server:
         fake_sheets(server, "pedidos")
         configure(company_a, server)

@@ -64,7 +64,7 @@ def run(company) -> ImportRun:
 
 
 def button(client) -> str:
-    response = client.get("/admin/leads/importrun/test-connection/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/admin/leads/importrun/test-connection/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
     return html.unescape(response.content.decode())
 
 

@@ -14,7 +14,7 @@ from tenants.api import CompanyScopedViewSetMixin
 
 @extend_schema(parameters=PERIOD_PARAMETERS)
 class OrderViewSet(
-    ExportViewSetMixin,  # issue 6: export/?type=csv|xlsx|txt|whatsapp
+    ExportViewSetMixin,  # export/?type=csv|xlsx|txt|whatsapp
     CompanyScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -38,7 +38,7 @@ class OrderViewSet(
     )
 
     def scope_queryset(self, queryset):
-        queryset = period_filter(self.request, queryset, "placed_at")  # issue 6
+        queryset = period_filter(self.request, queryset, "placed_at")
         queryset = (
             queryset.select_related("customer").prefetch_related("items", "payments").order_by("-created_at", "-id")
         )

@@ -1,9 +1,9 @@
 import pytest
 from django.utils import translation
 
-from carts.tests.factories import CustomerFactory
-from conversations.models import Channel, Conversation, Message
-from tenants.scoping import company_scope
+from conversations.models import Channel, Message
+from conversations.tests.factories import ConversationFactory
+from customers.tests.factories import CustomerFactory
 
 
 @pytest.fixture
@@ -20,9 +20,9 @@ def customer_a(company_a):
 
 @pytest.fixture
 def conversation_a(company_a, customer_a):
-    with company_scope(company_a):
-        channel = Channel.objects.create(company=company_a, name="principal", status=Channel.Status.CONNECTED)
-        return Conversation.objects.create(company=company_a, channel=channel, customer=customer_a)
+    return ConversationFactory(
+        company=company_a, customer=customer_a, channel__name="principal", channel__status=Channel.Status.CONNECTED
+    )
 
 
 def outbound_texts(company) -> list[str]:

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 from django.utils import translation
 
-from carts.tests.factories import CartFactory, CustomerFactory
+from carts.tests.factories import CartFactory
 from catalog.models import Product, StockMovement
 from catalog.tests.factories import ProductFactory
+from customers.tests.factories import CustomerFactory
 from orders.models import Order
 from orders.services import OrderLine, order_place, order_transition
 from orders.tests.conftest import customer_a  # noqa: F401 - fixture

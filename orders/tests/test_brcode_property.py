@@ -12,8 +12,8 @@ import unicodedata
 import uuid
 from decimal import Decimal
 
-from carts.tests.factories import CustomerFactory
 from catalog.tests.factories import ProductFactory
+from customers.tests.factories import CustomerFactory
 from integrations.pix import parse_brcode
 from orders.payments import pix_charge_create
 from orders.services import OrderLine, order_place

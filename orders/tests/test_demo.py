@@ -2,12 +2,13 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from carts.tests.factories import CustomerFactory
 from catalog import demo as catalog_demo
 from catalog.models import DeliveryZone, Product, StockMovement
 from catalog.services import default_delivery_fee_get
 from conversations.handlers import handlers_run
-from conversations.models import Channel, Conversation
+from conversations.models import Channel
+from conversations.tests.factories import ConversationFactory
+from customers.tests.factories import CustomerFactory
 from flows import demo as flows_demo
 from flows.models import FlowTemplate
 from flows.pipeline import handle_message
@@ -94,7 +95,7 @@ def test_make_run_demo_has_a_menu_zones_and_a_pix_key_and_takes_an_order(db, set
     company.message_debounce_seconds = 0
     customer = CustomerFactory(company=company)
     with company_scope(company):
-        conversation = Conversation.objects.create(company=company, channel=channel, customer=customer)
+        conversation = ConversationFactory(company=company, channel=channel, customer=customer)
         for text in ("oi", "2x calabresa", "2", "Rua das Flores, 123"):
             handlers_run(conversation=conversation, text=text, message=None)
             conversation.refresh_from_db()

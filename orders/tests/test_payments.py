@@ -17,6 +17,7 @@ from orders.models import Order, Payment
 from orders.payments import pix_charge_create
 from orders.services import OrderLine, order_place
 from orders.tests.conftest import outbound_texts
+from orders.tests.factories import PaymentFactory
 from tenants.models import CompanySetting
 from tenants.services import company_setting_set
 
@@ -80,9 +81,7 @@ def test_static_pix_charge(company_a, customer_a):
 
 def test_qr_png_by_public_id_only(company_a, customer_a, client):
     order = _order(company_a, customer_a)
-    payment = Payment.objects.for_company(company_a).create(
-        company=company_a, order=order, provider="static_pix", amount=order.total, qr_payload="00020101021226"
-    )
+    payment = PaymentFactory(order=order, provider="static_pix", qr_payload="00020101021226")
 
     response = client.get(reverse("payment-qr", args=[payment.public_id]))
 
@@ -118,9 +117,7 @@ def test_bad_signature_is_refused_and_changes_nothing(company_a, customer_a, con
     order = _order(company_a, customer_a)
     with FakeServer() as server:
         _configure_mp(company_a, settings, server)
-        Payment.objects.for_company(company_a).create(
-            company=company_a, order=order, provider="mercadopago", external_id="555", amount=order.total
-        )
+        PaymentFactory(order=order, external_id="555")
         server.add("GET", "/v1/payments/555", json=_payment_json(payment_id=555))
 
         response = _signed_post(client, company_a, 555, secret="wrong")
@@ -151,9 +148,7 @@ def test_forged_notifications_are_refused_and_change_nothing(
     order = _order(company_a, customer_a)
     with FakeServer() as server:
         _configure_mp(company_a, settings, server)
-        payment = Payment.objects.for_company(company_a).create(
-            company=company_a, order=order, provider="mercadopago", external_id="555", amount=order.total
-        )
+        payment = PaymentFactory(order=order, external_id="555")
         server.add("GET", "/v1/payments/555", json=_payment_json(payment_id=555))
 
         response = _signed_post(client, company_a, 555, **forgery)
@@ -173,9 +168,7 @@ def test_notification_for_a_company_without_webhook_secret_is_refused(
     with FakeServer() as server:
         _configure_mp(company_a, settings, server)
         CompanySetting.objects.for_company(company_a).filter(key="mercadopago_webhook_secret").delete()
-        Payment.objects.for_company(company_a).create(
-            company=company_a, order=order, provider="mercadopago", external_id="555", amount=order.total
-        )
+        PaymentFactory(order=order, external_id="555")
         server.add("GET", "/v1/payments/555", json=_payment_json(payment_id=555))
 
         refused = _signed_post(client, company_a, 555, secret="")
@@ -195,9 +188,7 @@ def test_five_concurrent_notifications_change_the_order_once(
     postgres_only, company_a, customer_a, conversation_a, settings
 ):
     order = _order(company_a, customer_a)
-    Payment.objects.for_company(company_a).create(
-        company=company_a, order=order, provider="mercadopago", external_id="777", amount=order.total
-    )
+    PaymentFactory(order=order, external_id="777")
     with FakeServer() as server:
         _configure_mp(company_a, settings, server)
         server.add("GET", "/v1/payments/777", json=_payment_json(payment_id=777))

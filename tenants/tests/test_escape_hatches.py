@@ -26,3 +26,16 @@ def test_every_unscoped_call_says_why_on_the_same_line():
                 unexplained.append(f"{path.relative_to(root)}:{number}")
 
     assert unexplained == [], "add '# unscoped: <reason>' to each line"
+
+
+def test_row_locks_are_taken_only_through_lock_objects_modules():
+    """Every SELECT ... FOR UPDATE is a named, pk-ordered queryset of an app's lock_objects.py."""
+    strays = []
+    for root, path in project_python_files():
+        if path.name == "lock_objects.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if ".select_for_update(" in line:
+                strays.append(f"{path.relative_to(root)}:{number}")
+
+    assert strays == [], "lock rows through <app>/lock_objects.py (<model>_qs_select_for_update)"

@@ -187,7 +187,7 @@ CARTFLOWS = [
         ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci""",
 ]
 
-# Seed 001's table: a CartFlows fork with a `phone` column (column list as in the Spoki fork, §1.6).
+# A shop's table: a CartFlows fork with a `phone` column (column list as in the Spoki fork, §1.6).
 FORK_WITH_PHONE = [
     """CREATE TABLE {p}woo_cart_abandonment (
                 id BIGINT(20) NOT NULL AUTO_INCREMENT,

@@ -30,7 +30,7 @@ SESSION_B = "9a8b7c6d5e4f30211203f4e5d6c7b8a9"
 
 @pytest.fixture
 def shop(make_site):
-    """The seed's site: prefix cli_, CartFlows table, a fork table with a phone column, two products."""
+    """A shop's site: prefix cli_, CartFlows table, a fork table with a phone column, two products."""
     site = make_site("cli_")
     add_shoe_store_products(site)
     return site

@@ -4,7 +4,10 @@
 the SQL it sent. `claim_scans(sql)` is EXPLAIN ANALYZE of each claim: per table the scan node, the
 index it used and the rows it read (returned plus removed by a filter). A table of one page is
 scanned sequentially whatever its indexes (cheaper than an index lookup), so the small cases are
-planned with `seqscan=False`: the plan then shows which index the query can use at any size.
+planned with `seqscan=False`: the plan then shows whether the query can avoid reading the whole
+table at any size. The tests assert that (no Seq Scan) and how many rows were read
+(`assert_reads_only_due_rows`), not which kind of index scan the planner picks: an Index Scan or a
+Bitmap Heap Scan, as its statistics decide.
 """
 
 import json
@@ -53,6 +56,18 @@ def claim_scans(sql: str, *, seqscan: bool = True) -> list[Scan]:
             cursor.execute("SET LOCAL enable_seqscan = on")
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return _scans(plan[0]["Plan"], [])
+
+
+def assert_reads_only_due_rows(claim_plans: list[list[Scan]], table: str, due: list[int]) -> None:
+    """The i-th claim that reads `table` reads it without a sequential scan, and at most due[i] of its rows."""
+    reads = [[scan for scan in scans if scan.table == table] for scans in claim_plans]
+    reads = [scans for scans in reads if scans]
+    assert len(reads) == len(due), f"{len(reads)} claims read {table}, {len(due)} expected: {claim_plans}"
+    for scans, rows_due in zip(reads, due, strict=True):
+        nodes = [scan.node for scan in scans]
+        assert "Seq Scan" not in nodes, f"{table} read by {nodes}"
+        rows_read = sum(scan.rows_read for scan in scans)
+        assert rows_read <= rows_due, f"{rows_read} rows of {table} read, {rows_due} due: {scans}"
 
 
 def analyze(*tables: str) -> None:
