@@ -1,4 +1,5 @@
-// Live progress of an import run on its change page (reads the run's progress URL every second).
+// Live progress of an import run on its change page (reads the run's progress URL every second):
+// queued (an empty, waiting bar), running (the real %), succeeded, or failed with the reason.
 "use strict";
 {
     const box = document.getElementById("import-progress");
@@ -8,10 +9,17 @@
         const summary = document.getElementById("import-summary");
         const refresh = () => {
             fetch(box.dataset.url, {credentials: "same-origin"}).then(r => r.json()).then(data => {
-                bar.value = data.percent;
+                box.dataset.status = data.status;
+                if (data.percent === null) {
+                    bar.removeAttribute("value");  // indeterminate: waiting for a worker, or counting rows
+                } else {
+                    bar.value = data.percent;
+                }
                 const counts = Object.entries(data.progress).map(([k, p]) => `${k} ${p.done}/${p.total}`).join(", ");
-                text.textContent = `${data.status_label} — ${data.percent}% ${counts}`;
-                summary.textContent = data.summary_text || data.error || "";
+                const percent = data.percent === null ? "" : ` — ${data.percent}%`;
+                text.textContent = `${data.status_label}${percent} ${counts}`.trim();
+                summary.textContent = data.error || data.summary_text || "";
+                summary.classList.toggle("errornote", data.status === "failed");
                 if (data.status === "queued" || data.status === "running") { setTimeout(refresh, 1000); }
             });
         };
