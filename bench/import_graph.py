@@ -17,7 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN_APPS = ("customers", "catalog", "conversations", "flows", "carts", "orders", "leads", "console")
+DOMAIN_APPS = ("customers", "catalog", "conversations", "flows", "carts", "orders", "leads", "console", "privacy")
 GROUND = ("config", "tenants", "integrations", "exports")
 APPS = GROUND + DOMAIN_APPS
 # The composition root wires every app together on purpose (settings, URLs, beat schedule, health page).

@@ -7,7 +7,7 @@ class CartsConfig(AppConfig):
     def ready(self):
         # The commerce flow actions and the rating answer (asked before the bot). Imported here:
         # models must be loaded first.
-        from carts import actions, free_text  # noqa: PLC0415
+        from carts import actions, free_text, sweeps  # noqa: F401, PLC0415 - sweeps declares its retention setting
         from carts.replies import rating_reply_take  # noqa: PLC0415
         from conversations.handlers import pre_handler_register  # noqa: PLC0415
 

@@ -94,6 +94,12 @@ class Cart(CompanyOwned):
                 condition=Q(source="whatsapp", status="reminded"),
                 name="cart_reminded_due_idx",
             ),
+            # Retention (carts.sweeps.carts_delete_untouched): bot carts not checked out, least recently touched first.
+            models.Index(
+                fields=["company", "updated_at"],
+                condition=Q(source="whatsapp") & ~Q(status="checked_out"),
+                name="cart_untouched_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,5 @@
 """Abandoned bot carts: remind once after cart_abandoned_reminder_min of inactivity, cancel once after
-cart_abandoned_cancel_min; and the cleanup of old carts and expired sessions.
+cart_abandoned_cancel_min; and the cleanup of old carts (retention_abandoned_carts_days) and expired sessions.
 
 Sweeps as `tenants.sweeps` describes: per company, due rows only (the partial indexes
 cart_open_due_idx / cart_reminded_due_idx), bounded batches claimed with FOR UPDATE SKIP LOCKED,
@@ -11,17 +11,26 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from carts.lock_objects import cart_qs_select_for_update
 from carts.models import Cart, SessionContext
 from orders import notifications
 from orders.sweeps import orders_sweep_unpaid
 from tenants.models import Company
+from tenants.setting_keys import declare_setting, whole_number_between
 from tenants.sweeps import sweep_companies
 
 SWEEP_BATCH = 200  # carts per company per run
-CLEANUP_AFTER = timedelta(days=7)  # carts untouched for more than 7 days
 CLEANUP_BATCH = 1000
+# How long a bot cart nobody touches is kept (7 days by default); a per-company setting, LGPD retention.
+CART_RETENTION_DAYS = declare_setting(
+    "retention_abandoned_carts_days",
+    value_type="number",
+    default=7,
+    description=gettext_lazy("Days an untouched, not checked-out bot cart is kept"),
+    validate=whole_number_between(1, 36500),
+)
 
 
 def carts_sweep_abandoned(*, now=None, batch: int = SWEEP_BATCH) -> dict:
@@ -81,17 +90,38 @@ def _cancel_due(company: Company, now, batch: int) -> int:
 
 
 def carts_cleanup_old(*, now=None) -> dict:
-    """Delete bot carts untouched for CLEANUP_AFTER that are not checked out (their orders stay),
-    and expired session contexts, in every company (active or not). Batched deletes; returns the counts."""
+    """In every company (active or not): delete the bot carts untouched past its retention (all of
+    them, batch after batch; see carts_delete_untouched) and the expired session contexts. The
+    `cleanup_old_data` command; the beat runs the same two pieces in privacy.retention. Returns the counts."""
     now = now or timezone.now()
     deleted = {"carts": 0, "sessions": 0}
-    for _company in sweep_companies(include_inactive=True):
-        stale = Cart.objects.filter(source=Cart.Source.WHATSAPP, updated_at__lt=now - CLEANUP_AFTER).exclude(
-            status=Cart.Status.CHECKED_OUT
-        )
-        deleted["carts"] += _delete_in_batches(stale)
-        deleted["sessions"] += _delete_in_batches(SessionContext.objects.filter(expires_at__lt=now))
+    for company in sweep_companies(include_inactive=True):
+        while count := carts_delete_untouched(company=company, now=now):
+            deleted["carts"] += count
+        deleted["sessions"] += session_contexts_delete_expired(now=now)
     return deleted
+
+
+def carts_delete_untouched(*, company: Company, now=None, batch: int = CLEANUP_BATCH) -> int:
+    """Delete at most `batch` of the company's bot carts untouched for its
+    `retention_abandoned_carts_days` (7 by default) that are not checked out (their orders stay),
+    oldest first, through cart_untouched_idx. Returns how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=int(CART_RETENTION_DAYS.get(company)))
+    carts = Cart.objects.for_company(company)
+    ids = list(
+        carts.filter(source=Cart.Source.WHATSAPP, updated_at__lt=cutoff)
+        .exclude(status=Cart.Status.CHECKED_OUT)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    carts.filter(pk__in=ids).delete()
+    return len(ids)
+
+
+def session_contexts_delete_expired(*, now=None) -> int:
+    """In the current company's scope: delete the expired session contexts, in batches; how many."""
+    return _delete_in_batches(SessionContext.objects.filter(expires_at__lt=now or timezone.now()))
 
 
 def _delete_in_batches(rows) -> int:

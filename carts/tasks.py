@@ -2,14 +2,10 @@
 
 from celery import shared_task
 
-from carts.sweeps import carts_cleanup_old, carts_sweep_abandoned
+from carts.sweeps import carts_sweep_abandoned
 
 
 @shared_task(queue="maintenance")
 def carts_sweep_abandoned_task() -> dict:
     return carts_sweep_abandoned()
 
-
-@shared_task(queue="maintenance")
-def carts_cleanup_old_task() -> dict:
-    return carts_cleanup_old()

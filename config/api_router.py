@@ -10,6 +10,7 @@ from flows.api import views as flows_views
 from leads.api.analytics import LeadAnalyticsViewSet, RecoveryAnalyticsViewSet
 from leads.api.views import CustomerViewSet, LeadViewSet
 from orders.api.views import OrderViewSet
+from privacy.api.views import CustomerPrivacyViewSet, PrivacyRequestViewSet
 from tenants.api_views import ApiTokenViewSet, CompanySettingViewSet, MembershipViewSet
 
 router = DefaultRouter()
@@ -19,6 +20,8 @@ router.trailing_slash = "/?"
 router.register("company-settings", CompanySettingViewSet, basename="company-setting")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
+# Before the customers' own routes: both live under customers/, and the API root lists the last one.
+router.register("customers", CustomerPrivacyViewSet, basename="customer-privacy")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("analytics/recovery", RecoveryAnalyticsViewSet, basename="recovery-analytics")
@@ -42,6 +45,7 @@ router.register("products", ProductViewSet, basename="product")
 router.register("delivery-zones", DeliveryZoneViewSet, basename="delivery-zone")
 router.register("carts", CartViewSet, basename="cart")
 router.register("orders", OrderViewSet, basename="order")
+router.register("privacy-requests", PrivacyRequestViewSet, basename="privacy-request")
 router.register("dashboard", DashboardViewSet, basename="dashboard")
 
 urlpatterns = router.urls

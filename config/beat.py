@@ -47,9 +47,11 @@ PERIODIC_TASKS = {
         "every_seconds": 60,
         "queue": "maintenance",
     },
-    # Daily at 04:00: delete carts untouched for 7 days and expired session contexts.
-    "carts-cleanup-old": {
-        "task": "carts.tasks.carts_cleanup_old_task",
+    # Daily at 04:00: each company's retention (raw inbound events, received files, conversations of
+    # customers who never ordered, untouched bot carts, export zips) and expired session contexts;
+    # queues itself again while batches come back full.
+    "privacy-retention": {
+        "task": "privacy.tasks.privacy_retention_task",
         "crontab": {"minute": "0", "hour": "4"},
         "queue": "maintenance",
     },

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config.json_input import UntrustedJsonError, loads_untrusted
 from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message, ReceivedFile
 from conversations.providers import channel_credentials, credentials_validate_urls
 from conversations.selectors import failed_event_count, ingest_lag_seconds
@@ -50,8 +51,8 @@ class ChannelForm(forms.ModelForm):
         if not raw.strip():
             return ""
         try:
-            value = json.loads(raw)
-        except ValueError as exc:
+            value = loads_untrusted(raw)
+        except UntrustedJsonError as exc:
             raise forms.ValidationError(_("Credentials must be a JSON object.")) from exc
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Credentials must be a JSON object."))

@@ -99,7 +99,11 @@ class Conversation(CompanyOwned):
         constraints = [
             models.UniqueConstraint(fields=["company", "channel", "customer"], name="conversation_unique_customer"),
         ]
-        indexes = [models.Index(fields=["company", "status", "updated_at"], name="conversation_status_idx")]
+        indexes = [
+            models.Index(fields=["company", "status", "updated_at"], name="conversation_status_idx"),
+            # Retention (privacy.retention): conversations untouched the longest, whatever their status.
+            models.Index(fields=["company", "updated_at"], name="conversation_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} @ {self.channel.name}"
@@ -206,6 +210,10 @@ class InboundEvent(CompanyOwned):
             models.Index(fields=["company", "received_at"], name="inbound_company_received_idx"),
             # Ingest lag: the oldest event not yet processed.
             models.Index(fields=["received_at"], condition=Q(status="received"), name="inbound_pending_idx"),
+            # Retention (privacy.retention): applied events (processed, ignored or failed), oldest first.
+            models.Index(
+                fields=["company", "processed_at"], condition=Q(processed_at__isnull=False), name="inbound_applied_idx"
+            ),
         ]
 
 

@@ -6,15 +6,16 @@ Export: ``GET <list>/export/?type=csv|xlsx|txt|whatsapp[&message=...]`` of the f
 """
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
-from exports.periods import PRESETS, in_period, preset_range
+from exports.periods import PRESETS, day_start, in_period, preset_range
 from exports.writers import DEFAULT_MESSAGE, FORMATS, Column, attribute, company_message, export_response
 
 PERIOD_PARAMETERS = [
@@ -28,11 +29,16 @@ EXPORT_PARAMETERS = [
 ]
 
 
-def _day(raw: str, name: str):
+def _day_bound(raw: str, name: str, zone: ZoneInfo, *, days_after: int = 0) -> datetime:
+    """00:00 of the YYYY-MM-DD day `raw` (+ `days_after`) in `zone`; 400 when it is not a date we can use."""
     try:
-        return datetime.strptime(raw, "%Y-%m-%d").date()
+        day = datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError as exc:
-        raise ValidationError({name: "Use YYYY-MM-DD."}) from exc
+        raise ValidationError({name: _("Use YYYY-MM-DD.")}) from exc
+    try:
+        return day_start(day, zone, days_after=days_after)
+    except ValueError as exc:
+        raise ValidationError({name: _("This date is out of the supported range.")}) from exc
 
 
 def period_bounds(request) -> tuple[datetime | None, datetime | None]:
@@ -48,8 +54,8 @@ def period_bounds(request) -> tuple[datetime | None, datetime | None]:
             raise ValidationError({"periodo": f"Use one of {', '.join(PRESETS)}."})
         return preset_range(preset, tz_name)
     zone = ZoneInfo(tz_name)
-    start = datetime.combine(_day(since, "since"), time.min, zone) if since else None
-    end = datetime.combine(_day(until, "until") + timedelta(days=1), time.min, zone) if until else None
+    start = _day_bound(since, "since", zone) if since else None
+    end = _day_bound(until, "until", zone, days_after=1) if until else None
     if start and end and start >= end:
         raise ValidationError({"until": "until is before since."})
     return start, end

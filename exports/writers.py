@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 
 from customers.phones import normalize_phone, whatsapp_link
+from integrations.spreadsheet_cells import neutralise_cell
 from tenants.services import company_setting_get
 
 FORMATS = ("csv", "xlsx", "txt", "whatsapp")
@@ -118,7 +119,7 @@ def _xlsx(rows, columns) -> bytes:
     sheet = workbook.create_sheet()
     sheet.append([str(c.title) for c in columns])
     for row in rows:
-        sheet.append([_cell(c.value(row)) for c in columns])
+        sheet.append([neutralise_cell(_cell(c.value(row))) for c in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -129,13 +130,14 @@ def _csv(rows, columns) -> str:
     writer = csv.writer(buffer)
     writer.writerow([str(c.title) for c in columns])
     for row in rows:
-        writer.writerow([_cell(c.value(row)) for c in columns])
+        writer.writerow([neutralise_cell(_cell(c.value(row))) for c in columns])
     return "\ufeff" + buffer.getvalue()  # BOM: Excel in pt-BR opens UTF-8 CSV correctly
 
 
 def _txt(rows, columns) -> str:
     lines = [" | ".join(str(c.title) for c in columns)]
-    lines += [" | ".join(str(_cell(c.value(row))) for c in columns) for row in rows]
+    # Neutralised too: a pipe-separated TXT is one import dialog away from a spreadsheet.
+    lines += [" | ".join(str(neutralise_cell(_cell(c.value(row)))) for c in columns) for row in rows]
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
+from config.json_input import loads_untrusted
 from flows.diagram import flows_diagram_load
 from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, FlowVersion, Subflow
 from flows.services import flow_simulate, flow_template_export, flow_template_import, flow_template_publish
@@ -174,7 +175,7 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
         form = FlowImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                document = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
+                document = loads_untrusted(form.cleaned_data["file"].read())
                 with company_scope(request.company):
                     template = flow_template_import(document=document)
             except (ValueError, DrfValidationError) as exc:

@@ -11,9 +11,12 @@ from flows.services import flow_positions_reset_stale
 
 
 def cron_secret_ok(request: HttpRequest) -> bool:
-    """The request carries CRON_SECRET (header X-Cron-Secret or ?secret=); always False when unset."""
+    """The request carries CRON_SECRET in the X-Cron-Secret header; always False when unset.
+
+    Never in the query string: URLs end up in access logs, proxies and browser history.
+    """
     expected = settings.CRON_SECRET or ""
-    given = request.headers.get("X-Cron-Secret") or request.GET.get("secret") or ""
+    given = request.headers.get("X-Cron-Secret") or ""
     return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 

@@ -27,6 +27,7 @@ from google.oauth2 import service_account
 from integrations import http
 from integrations.destinations import validate_public_url
 from integrations.errors import PermanentError, RetryableError
+from integrations.spreadsheet_cells import neutralise_cell
 
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 SHEETS_BASE_URL = "https://sheets.googleapis.com/v4"
@@ -152,7 +153,9 @@ def export_rows(
     headers = {"Authorization": f"Bearer {token}"}
     sheet_range = "'" + sheet.replace("'", "''") + "'"
     values_url = f"{creds.sheets_base_url.rstrip('/')}/spreadsheets/{quote(spreadsheet_id, safe='')}/values"
-    cells = [[_cell(value) for value in row] for row in rows]
+    # RAW keeps formulas from running in the sheet itself; the quote keeps them inert in its
+    # CSV/XLSX downloads too.
+    cells = [[neutralise_cell(_cell(value)) for value in row] for row in rows]
     if mode == "append":
         response = http.request(
             "POST",

@@ -7,7 +7,6 @@ an id: the status that counts is always the one `get_payment` reads with the com
 
 import hashlib
 import hmac
-import json
 import re
 import time
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from config.json_input import UntrustedJsonError, loads_untrusted
 from integrations import http
 from integrations.errors import PermanentError
 from integrations.pix import InvalidBRCode, parse_brcode
@@ -284,8 +284,8 @@ def _query_value(query_params: Mapping[str, Any], name: str) -> str | None:
 
 def _json_or_none(body: bytes) -> Any:
     try:
-        return json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
+        return loads_untrusted(body or b"null")
+    except UntrustedJsonError:
         return None
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from exports.periods import PRESETS, day_range, preset_range
 from leads.models import ImportRun
-from leads.progress import progress_get, progress_percent
+from leads.progress import IMPORTS, progress_get, progress_percent
 from leads.services.imports import import_run_create, import_run_execute
 from tenants.commands import CompanyCommand
 
@@ -31,23 +31,24 @@ def parse_day(value: str, name: str) -> date:
         ) from exc
 
 
-def progress_line(run_id: int) -> str:
+def progress_line(run_id: int, namespace: str = IMPORTS) -> str:
     """``[#######       ]  25% carts 50/200, orders 0/300`` from the run's live progress."""
-    percent = progress_percent(run_id)
+    percent = progress_percent(run_id, namespace=namespace)
     filled = BAR_WIDTH * percent // 100
-    counts = ", ".join(f"{kind} {p['done']}/{p['total']}" for kind, p in progress_get(run_id).items())
+    parts = progress_get(run_id, namespace=namespace).items()
+    counts = ", ".join(f"{kind} {p['done']}/{p['total']}" for kind, p in parts)
     return f"[{'#' * filled}{' ' * (BAR_WIDTH - filled)}] {percent:3d}% {counts}".rstrip()
 
 
 class ProgressBar:
-    """Redraws the run's progress line on a terminal while the import runs in this (the main) thread.
+    """Redraws the run's progress line on a terminal while the job runs in this (the main) thread.
 
-    The drawing thread only reads the cache, never the database, so the import keeps the command's
+    The drawing thread only reads the cache, never the database, so the job keeps the command's
     own connection and transaction handling.
     """
 
-    def __init__(self, stdout, run_id: int):
-        self.stdout, self.run_id = stdout, run_id
+    def __init__(self, stdout, run_id: int, namespace: str = IMPORTS):
+        self.stdout, self.run_id, self.namespace = stdout, run_id, namespace
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -66,7 +67,7 @@ class ProgressBar:
             self._draw()
 
     def _draw(self):
-        self.stdout.write(f"\r{progress_line(self.run_id)}", ending="")
+        self.stdout.write(f"\r{progress_line(self.run_id, self.namespace)}", ending="")
         self.stdout.flush()
 
 
@@ -96,7 +97,10 @@ class ImportCommand(CompanyCommand):
         first, last = parse_day(start, "--start_date"), parse_day(end, "--end_date")
         if first > last:
             raise CommandError(_("--start_date is after --end_date."), returncode=BAD_ARGUMENTS)
-        return day_range(first, last, company.timezone)
+        try:
+            return day_range(first, last, company.timezone)
+        except ValueError as exc:  # a day whose midnight no datetime can hold (9999-12-31's next)
+            raise CommandError(str(exc), returncode=BAD_ARGUMENTS) from exc
 
     def run_import(self, company, kind, options, check_recovery=False) -> ImportRun:
         start, end = self.period(company, options)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from integrations.wordpress import tables_for_import
 from integrations.wordpress.connection import SSHTunnelConfig, WordPressSource, parse_host_key
 from integrations.wordpress.formvibes import FormVibesFieldMap
+from integrations.wordpress.sql import validate_identifier, validate_table_prefix
 from tenants.models import Company, CompanySetting
 
 REQUIRED_KEYS = ("wp_db_host", "wp_db_name", "wp_db_user")
@@ -79,6 +80,27 @@ class ImportOptions:
         return tables_for_import(kinds or self.kinds, cart_table=self.cart_table)
 
 
+# Settings pasted into SQL as identifiers: refused up front, before anything connects.
+NAME_SETTINGS = (
+    ("wp_table_prefix", validate_table_prefix),
+    ("wc_cart_table", validate_identifier),
+    ("wc_cart_phone_column", validate_identifier),
+)
+
+
+def _check_names(get) -> None:
+    for key, validate in NAME_SETTINGS:
+        value = get(key)
+        if value is None:
+            continue
+        try:
+            validate(str(value))
+        except ValueError as exc:
+            raise SourceNotConfigured(
+                _("The setting %(key)s is not a valid name: use only letters, digits and _.") % {"key": key}
+            ) from exc
+
+
 def import_options_for(company: Company) -> ImportOptions:
     """Everything an import needs from the company's settings, or SourceNotConfigured naming what is wrong."""
     stored = {s.key: s for s in CompanySetting.objects.for_company(company).filter(key__in=SOURCE_KEYS)}
@@ -97,6 +119,7 @@ def import_options_for(company: Company) -> ImportOptions:
         raise SourceNotConfigured(
             _("Configure the company settings %(keys)s (WordPress database).") % {"keys": ", ".join(missing)}
         )
+    _check_names(get)
     ssh = None
     if get("ssh_host"):
         host_key = None

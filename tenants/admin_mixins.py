@@ -10,11 +10,13 @@ from functools import wraps
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.db import DataError, models
 from django.urls import URLPattern
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from tenants.models import Company, CompanyOwned
 from tenants.permissions import ADMIN, admin_action_allows, admin_allows, admin_page_allows
@@ -161,6 +163,17 @@ class RoleCheckedAdmin(admin.ModelAdmin):
 
 
 class CompanyScopedAdmin(CompanyScopedAdminMixin, RoleCheckedAdmin):
+    def get_changelist_instance(self, request):
+        """400 for filter parameters the query cannot take (``?placed_at__year=99999``, a month 13).
+
+        The changelist counts its rows while it is built, so a value that fails only when the SQL
+        is compiled or run (a year past 9999, a number past the column) surfaces here, not as a 500.
+        """
+        try:
+            return super().get_changelist_instance(request)
+        except (IncorrectLookupParameters, ValueError, OverflowError, DataError) as exc:
+            raise BadRequest(_("Invalid filter in the address: %(reason)s") % {"reason": exc}) from exc
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         company = _access(request).company

@@ -51,11 +51,18 @@ class CompanyScopedViewSetMixin:
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
         token = getattr(self, "_company_token", None)
         if token is not None:
-            reset_company_id(token)
-            self._company_token = None
-        return super().finalize_response(request, response, *args, **kwargs)
+            try:
+                # Rendered while the company is still current: the browsable API's forms query
+                # scoped models, and for a token request nothing else would set the company.
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+            finally:
+                reset_company_id(token)
+                self._company_token = None
+        return response
 
     def get_queryset(self):
         company = getattr(self.request, "company", None)

@@ -133,8 +133,11 @@ ADMIN: dict[str, AdminEntry] = {
         pages={"orders_order_board": EVERYONE, "orders_order_move": STAFF, "orders_order_ticket": EVERYONE},
     ),
     "orders.Payment": records(),
-    # leads
-    "customers.Customer": day_to_day(actions=EXPORTS),
+    # leads, and privacy's LGPD export and erasure of a customer (owners and managers only)
+    "customers.Customer": day_to_day(
+        actions={**EXPORTS, "privacy_export": MANAGERS, "privacy_erase": MANAGERS},
+        pages={"customers_customer_privacy_export": MANAGERS, "customers_customer_privacy_erase": MANAGERS},
+    ),
     "leads.Lead": day_to_day(actions=EXPORTS),
     "leads.ImportRun": AdminEntry(
         view=EVERYONE,
@@ -144,6 +147,14 @@ ADMIN: dict[str, AdminEntry] = {
         pages={"leads_importrun_progress": EVERYONE, "leads_importrun_test": STAFF},
     ),
     "leads.ImportedCart": AdminEntry(view=EVERYONE, add=NOBODY, change=STAFF, delete=MANAGERS, actions=FILE_EXPORTS),
+    # privacy: the record of every export and erasure stays (nobody deletes it); exports hold personal data
+    "privacy.PrivacyRequest": AdminEntry(
+        view=MANAGERS,
+        add=NOBODY,
+        change=NOBODY,
+        delete=NOBODY,
+        pages={"privacy_privacyrequest_progress": MANAGERS, "privacy_privacyrequest_download": MANAGERS},
+    ),
 }
 
 STANDARD_API_ACTIONS = ("list", "retrieve", "create", "update", "partial_update", "destroy")
@@ -182,6 +193,9 @@ API: dict[str, dict[str, Roles]] = {
     "delivery-zone": rest(),
     "cart": rest(export=EVERYONE),
     "order": rest(export=EVERYONE, transition=STAFF),
+    # LGPD: a person's data leaves, or is destroyed, only at an owner's or a manager's request
+    "customer-privacy": {"data_export": MANAGERS, "erase": MANAGERS},
+    "privacy-request": rest(read=MANAGERS, write=NOBODY, delete=NOBODY, download=MANAGERS),
     "dashboard": rest(),
 }
 # Implicit on every viewset: OPTIONS (DRF's "metadata") and a method the route does not offer (405).

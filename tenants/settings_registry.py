@@ -80,7 +80,8 @@ _GROUPS: dict[str, SettingGroup] = {}
 def setting_group_register(group: SettingGroup, *specs: SettingSpec) -> None:
     """Declare a settings page and its keys (again with the same slug: more keys on that page)."""
     known = _GROUPS.get(group.slug, group)
-    _GROUPS[group.slug] = replace(known, keys=known.keys + tuple(spec.key for spec in specs))
+    added = tuple(spec.key for spec in specs if spec.key not in known.keys)
+    _GROUPS[group.slug] = replace(known, keys=known.keys + added)
     for spec in specs:
         _SPECS[spec.key] = replace(spec, group=group.slug)
 

@@ -12,12 +12,14 @@ import uuid
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import models
 from django.utils import timezone
 
 from customers.models import Customer
-from flows.models import Subflow
+from flows.models import FlowVersion, Subflow
 from leads.models import ImportedCart
+from privacy.models import PrivacyRequest
 from tenants.models import Company, CompanyOwned, Membership
 
 BUILDERS: dict[type[models.Model], Callable] = {}
@@ -146,6 +148,25 @@ def build_imported_cart(builder: ObjectBuilder, model, company: Company):
 BUILDERS[ImportedCart] = build_imported_cart
 
 
+def build_privacy_request(builder: ObjectBuilder, model, company: Company):
+    """A finished export whose zip is in storage, so that its download answers like a real one."""
+    marker = builder.marker_for(company)
+    request = model._base_manager.create(
+        company=company,
+        kind="export",
+        status="succeeded",
+        customer_ref=builder.get(Customer, company).pk,
+        requested_by=f"{marker}-user",
+        reason=f"{marker}-reason",
+        finished_at=timezone.now(),
+    )
+    request.file.save(f"{marker}.zip", ContentFile(f"{marker}-zip".encode()), save=True)
+    return request
+
+
+BUILDERS[PrivacyRequest] = build_privacy_request
+
+
 def build_rows(company: Company, models_to_build, count: int, marker: str) -> ObjectBuilder:
     """`count` rows of every model for query-count tests and benches; returns the first row's builder.
 
@@ -194,3 +215,14 @@ def _try_build(builder, model, company, transaction, integrity_error) -> None:
             builder.get(model, company)
     except integrity_error:
         builder.built.pop((model, company.pk), None)
+
+
+def build_flow_version(builder: ObjectBuilder, model, company: Company):
+    """A published version, with its template saying so (as publishing leaves them): a template at
+    version 0 holding a version 1 is a state no code path makes, and its next publish would collide."""
+    version = generic_build(builder, model, company)
+    type(version.template)._base_manager.filter(pk=version.template_id).update(published_version=version.number)
+    return version
+
+
+BUILDERS[FlowVersion] = build_flow_version

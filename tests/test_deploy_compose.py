@@ -159,6 +159,8 @@ def web(bind: str) -> list[str]:
         "30",
         "--access-logfile",
         "-",
+        "--logger-class",
+        "config.gunicorn_logging.MaskingLogger",  # webhook keys and URL tokens masked
     ]
 
 
@@ -307,6 +309,16 @@ def test_shared_nginx_definitions_load_before_the_sites():
 
     assert rendered == ["00-balcao.conf", "balcao-http.conf", "balcao-https.conf", "default.conf"]
     assert "log_format balcao" in (NGINX / "templates" / "00-balcao.conf.template").read_text()
+
+
+def test_nginx_access_log_masks_webhook_keys_and_drops_query_strings():
+    shared = (NGINX / "templates" / "00-balcao.conf.template").read_text()
+    log_format = shared[shared.index("log_format balcao") :].split(";")[0]
+
+    assert "$balcao_logged_path" in log_format
+    for unmasked in ("$request ", '$request"', "$request_uri", "$args", "$query_string", "$uri"):
+        assert unmasked not in log_format
+    assert re.search(r"map \$uri \$balcao_logged_path \{[^}]*/webhook/\(mercadopago/\)\?[^}]*\*\*\*", shared)
 
 
 def render_nginx_config(root: Path, tls: str) -> Path:

@@ -9,6 +9,7 @@ from customers.tests.factories import CustomerFactory
 from flows.tests.factories import FlowFactory, FlowMessageFactory, FlowTemplateFactory, SubflowFactory
 from leads.tests.factories import ImportRunFactory, LeadFactory
 from orders.tests.factories import OrderFactory, OrderItemFactory, PaymentFactory
+from privacy.tests.factories import PrivacyRequestFactory
 from tenants.models import CompanyOwned
 from tenants.scoping import company_scope
 
@@ -16,6 +17,7 @@ FACTORIES = [
     CartFactory, CartItemFactory, CategoryFactory, DeliveryZoneFactory, ProductFactory, ChannelFactory,
     ConversationFactory, InboundEventFactory, MessageFactory, FlowFactory, FlowMessageFactory, FlowTemplateFactory,
     SubflowFactory, CustomerFactory, ImportRunFactory, LeadFactory, OrderFactory, OrderItemFactory, PaymentFactory,
+    PrivacyRequestFactory,
 ]  # fmt: skip
 
 

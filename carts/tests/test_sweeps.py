@@ -211,6 +211,7 @@ def test_cron_endpoints_refuse_without_the_secret_and_change_nothing(client, set
     assert client.get(path).status_code == 403
     assert client.get(path, HTTP_X_CRON_SECRET="wrong").status_code == 403
     assert client.get(f"{path}?secret=wrong").status_code == 403
+    assert client.get(f"{path}?secret={CRON_SECRET}").status_code == 403  # a header only, never the URL
 
     assert Cart.objects.for_company(company_a).get(pk=cart.pk).status == "open"
     assert _messages_per_customer(company_a) == {}
@@ -236,8 +237,8 @@ def test_cron_endpoints_are_safe_to_call_twice(client, settings, company_a):
         return response.json()
 
     first = call("/cron/abandoned-carts", HTTP_X_CRON_SECRET=CRON_SECRET)
-    second = call(f"/cron/abandoned-carts?secret={CRON_SECRET}")
-    asked = [call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET), call(f"/cron/avaliar?secret={CRON_SECRET}")]
+    second = call("/cron/abandoned-carts", HTTP_X_CRON_SECRET=CRON_SECRET)
+    asked = [call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET), call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET)]
 
     assert (first["reminded"], second["reminded"]) == (1, 0)
     assert first["cancelled"] == second["cancelled"] == 0
@@ -254,7 +255,7 @@ def test_beat_runs_the_commerce_sweeps(company_a):
     current_app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
 
     jobs = {
-        name: PERIODIC_TASKS[name] for name in ("carts-sweep-abandoned", "orders-request-ratings", "carts-cleanup-old")
+        name: PERIODIC_TASKS[name] for name in ("carts-sweep-abandoned", "orders-request-ratings", "privacy-retention")
     }
     assert {job["task"] for job in jobs.values()} <= set(current_app.tasks)
     assert (jobs["carts-sweep-abandoned"]["every_seconds"], jobs["orders-request-ratings"]["every_seconds"]) == (60, 60)
@@ -262,7 +263,7 @@ def test_beat_runs_the_commerce_sweeps(company_a):
 
     swept = current_app.tasks["carts.tasks.carts_sweep_abandoned_task"].apply().get()
     current_app.tasks["orders.tasks.orders_request_ratings_task"].apply().get()
-    cleaned = current_app.tasks["carts.tasks.carts_cleanup_old_task"].apply().get()
+    cleaned = current_app.tasks["privacy.tasks.privacy_retention_task"].apply().get()
 
-    assert (swept["reminded"], cleaned) == (1, {"carts": 0, "sessions": 0})
+    assert (swept["reminded"], cleaned["carts"], cleaned["sessions"]) == (1, 0, 0)
     assert Cart.objects.for_company(company_a).get(pk=cart.pk).status == "reminded"

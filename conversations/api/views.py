@@ -1,5 +1,7 @@
 """API of the pipeline: channels, conversations and their history, bot controls and settings."""
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, viewsets
@@ -127,7 +129,8 @@ class SettingsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
 
     def update(self, request, pk=None):
         exists = self.get_queryset().filter(key=pk).exists()
-        if not exists and "value" not in request.data:
+        # A body that is not an object (`2`, `[]`) has no value either; the serializer says so when the key exists.
+        if not exists and not (isinstance(request.data, Mapping) and "value" in request.data):
             return Response({"detail": _("Not found.")}, status=404)
         data = SettingWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,17 +1,18 @@
 """`POST /webhook/<channel_key>/`: every provider's deliveries; `GET` answers Meta's handshake.
 
-Checks in the order of SPEC §4: size (413) → JSON shape (400) → unknown key (404) → signature or
-token (401/403); then the raw event is stored and applied (`services.inbound_event_ingest`).
-Every accepted or ignored event is answered 200: a non-200 makes providers retry for days.
+Checks: unknown key (404, before the body is even read, so a caller without a key cannot make us
+parse anything) → size (413) → JSON shape (400; nesting bounded before parsing) → signature or
+token (401/403); then the raw event is stored, its secret fields redacted, and applied
+(`services.inbound_event_ingest`). Every accepted or ignored event is answered 200: a non-200
+makes providers retry for days.
 """
-
-import json
 
 import structlog
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.json_input import UntrustedJsonError, loads_untrusted
 from conversations.models import Channel
 from conversations.providers import WebhookMalformed, WebhookRejected, credentials_for, get_provider, max_body_bytes
 from conversations.services import inbound_event_ingest
@@ -53,21 +54,21 @@ def webhook(request, channel_key: str):
     channel = find_channel(channel_key)
     if request.method == "GET":
         return _subscription_handshake(request, channel)
-    body = read_limited(request, max_body_bytes(channel.provider if channel else None))
-    if body is None:
-        return _error(413, "body too large")
-    try:
-        payload = json.loads(body)
-    except (ValueError, TypeError):
-        return _error(400, "body is not valid JSON")
-    if not isinstance(payload, dict):
-        return _error(400, "body must be a JSON object")
     if channel is None:
         return _error(404, "unknown channel")
     try:
         provider = get_provider(channel.provider)
     except KeyError:
         return _error(404, "unknown channel")
+    body = read_limited(request, max_body_bytes(channel.provider))
+    if body is None:
+        return _error(413, "body too large")
+    try:
+        payload = loads_untrusted(body)
+    except UntrustedJsonError as exc:
+        return _error(400, str(exc))
+    if not isinstance(payload, dict):
+        return _error(400, "body must be a JSON object")
     headers = dict(request.headers)
     with company_scope(channel.company_id):
         try:

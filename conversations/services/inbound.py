@@ -45,7 +45,9 @@ def inbound_event_ingest(*, channel: Channel, headers: dict, body: bytes) -> dic
     event is written before anything is applied and survives a failure while applying (a `failed`
     row to replay from the admin), so a delivery answered 200 is never lost.
     """
-    events = get_provider(channel.provider).parse_webhook(headers, body, credentials_for(channel))
+    provider = get_provider(channel.provider)
+    events = provider.parse_webhook(headers, body, credentials_for(channel))
+    stored_body = provider.redact_webhook_body(body)  # the replayable body, without credentials
     # One transaction, one commit: the event row is written first and applying runs in a savepoint
     # (inbound_event_apply), so a failure rolls back only what applying wrote and the event is
     # committed as `failed`. Tasks enqueued while applying go out after this commit.
@@ -54,7 +56,7 @@ def inbound_event_ingest(*, channel: Channel, headers: dict, body: bytes) -> dic
             company_id=channel.company_id,
             channel=channel,
             headers=safe_headers(headers),
-            body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+            body=stored_body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
         )
         return inbound_event_apply(event, events=events)
 

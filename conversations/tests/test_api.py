@@ -1,3 +1,5 @@
+import pytest
+
 from conversations.tests.conftest import make_channel
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from tenants.models import Company
@@ -30,6 +32,16 @@ def test_settings_get_and_put(api_client_a):
     body = api_client_a.get("/api/settings/").json()
     assert body["maintenance_message"] == {"value": "Voltamos já", "type": "string", "description": ""}
     assert "abcdefghijklmnop" not in str(body)
+
+
+@pytest.mark.parametrize("body", [b"2", b"[]", b'"value"', b"null"])
+def test_a_setting_body_that_is_not_an_object_is_a_4xx(api_client_a, body):
+    api_client_a.put("/api/settings/maintenance_message/", {"value": "x"}, format="json")
+
+    new = api_client_a.put("/api/settings/nothing/", body, content_type="application/json")
+    existing = api_client_a.put("/api/settings/maintenance_message/", body, content_type="application/json")
+
+    assert (new.status_code, existing.status_code) == (404, 400)
 
 
 def test_conversation_history_lists_its_messages(api_client_a, company_a, enqueued):

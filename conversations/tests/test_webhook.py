@@ -103,6 +103,29 @@ def test_bad_shapes_are_400_with_clear_error(channel_a, post_webhook, body, erro
     assert unscoped(InboundEvent).count() == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 200_000, b'{"a":' * 40_000, b'{"text": "\\ud800", "from": "5511987654321", "id": "x"}', b'{"a": NaN}'],
+    ids=["deep-array", "deep-object", "lone-surrogate", "nan"],
+)
+def test_hostile_json_to_a_known_key_is_400_and_stores_nothing(channel_a, post_webhook, body, enqueued):
+    response = post_webhook(channel_a, body)
+
+    assert response.status_code == 400
+    assert unscoped(InboundEvent).count() == 0
+
+
+def test_the_key_is_checked_before_the_body_is_parsed(db, post_webhook, enqueued, monkeypatch):
+    from conversations.api import webhooks
+
+    def must_not_parse(raw):
+        raise AssertionError("parsed a body sent to an unknown key")
+
+    monkeypatch.setattr(webhooks, "loads_untrusted", must_not_parse)
+
+    assert post_webhook("no-such-key", b"[" * 200_000).status_code == 404
+
+
 def test_unknown_key_is_404(db, post_webhook, enqueued):
     response = post_webhook("no-such-key", TEXT)
 

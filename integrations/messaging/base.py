@@ -8,6 +8,7 @@ network, no DB). Outbound, `send_*` and `fetch_status` go through `integrations.
 
 import base64
 import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -17,10 +18,12 @@ from typing import Any, ClassVar
 
 import requests
 
+from config.json_input import UntrustedJsonError, loads_untrusted
 from integrations import http
 from integrations.errors import PermanentError
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # 256 KiB
+REDACTED = "***"
 
 
 class WebhookRejected(Exception):
@@ -261,7 +264,8 @@ class MessagingProvider(ABC):
     Class attributes: `name` (the Channel.provider value), `label`, `max_body_bytes` (larger webhook
     bodies must be answered 413 before parsing), `signs_webhooks` (verify_webhook really checks
     something), `reports_status` (fetch_status asks the provider; False means it cannot know),
-    `required_credentials` (fields `check_credentials` insists on).
+    `required_credentials` (fields `check_credentials` insists on), `secret_body_fields` (top-level
+    webhook fields carrying a credential: redacted before the raw event is stored).
     """
 
     name: ClassVar[str]
@@ -270,6 +274,27 @@ class MessagingProvider(ABC):
     signs_webhooks: ClassVar[bool] = False
     reports_status: ClassVar[bool] = True
     required_credentials: ClassVar[tuple[str, ...]] = ()
+    secret_body_fields: ClassVar[tuple[str, ...]] = ()
+
+    def redact_webhook_body(self, body: bytes) -> bytes:
+        """The body to keep for replay: each `secret_body_fields` value replaced by ``***``.
+
+        The exact bytes come back when there is nothing to redact (a GOSAC message id may be a
+        digest of them); parsing does not need the redacted fields, so a replay still works.
+        """
+        if not self.secret_body_fields:
+            return body
+        try:
+            payload = loads_untrusted(body)
+        except UntrustedJsonError:
+            return body
+        if not isinstance(payload, dict):
+            return body
+        present = [name for name in self.secret_body_fields if payload.get(name) not in (None, "", REDACTED)]
+        if not present:
+            return body
+        payload.update(dict.fromkeys(present, REDACTED))
+        return json.dumps(payload, ensure_ascii=False).encode()
 
     def check_credentials(self, credentials: ProviderCredentials) -> None:
         """Raise PermanentError naming the missing fields (no network); for admin forms and before sends."""
@@ -333,11 +358,11 @@ class MessagingProvider(ABC):
 
 
 def load_json_object(body: bytes) -> dict:
-    """Parse a webhook body that must be one JSON object, else WebhookMalformed."""
+    """Parse a webhook body that must be one JSON object (bounded nesting, strict), else WebhookMalformed."""
     try:
-        payload = json.loads(body)
-    except (ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
-        raise WebhookMalformed("body is not valid JSON") from exc
+        payload = loads_untrusted(body)
+    except UntrustedJsonError as exc:
+        raise WebhookMalformed(str(exc)) from exc
     if not isinstance(payload, dict):
         raise WebhookMalformed("body must be a JSON object")
     return payload
@@ -404,14 +429,19 @@ def digits(value: Any) -> str | None:
 
 
 def from_epoch(value: Any, *, milliseconds: bool = False) -> datetime | None:
-    """Aware UTC datetime from epoch seconds (or ms); None for missing/garbage values."""
+    """Aware UTC datetime from epoch seconds (or ms); None for missing, garbage, NaN or out-of-range values."""
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    if number <= 0:
+    if not math.isfinite(number) or number <= 0:
         return None
-    return datetime.fromtimestamp(number / 1000 if milliseconds else number, tz=UTC)
+    try:
+        return datetime.fromtimestamp(number / 1000 if milliseconds else number, tz=UTC)
+    except (OverflowError, ValueError, OSError):  # past year 9999, or beyond the platform's time_t
+        return None
 
 
 def mask_phone(value: str) -> str:

@@ -64,6 +64,7 @@ class EvolutionProvider(MessagingProvider):
     name = "evolution"
     label = "Evolution API"
     required_credentials = ("base_url", "instance", "api_key")
+    secret_body_fields = ("apikey",)  # the instance's API key, repeated in every webhook envelope
 
     def parse_webhook(
         self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials

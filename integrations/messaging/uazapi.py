@@ -62,6 +62,7 @@ class UazapiProvider(MessagingProvider):
     name = "uazapi"
     label = "UAZAPI"
     required_credentials = ("base_url", "token")
+    secret_body_fields = ("token",)  # the instance token, repeated in every webhook body
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials) -> None:
         """Reject (403) a body whose `token` is not this channel's instance token. A body without a token

@@ -123,7 +123,7 @@ def test_replace_clears_then_writes_header_and_rows():
         "values": [
             ["Nome", "WhatsApp", "Total"],
             ["Ana", "+5511987654321", 59.9],
-            ["=HYPERLINK(1)", "", "2025-03-09"],
+            ["'=HYPERLINK(1)", "", "2025-03-09"],
         ],
     }
 
@@ -267,3 +267,20 @@ def test_each_export_signs_a_new_assertion_so_an_expired_token_is_never_reused(m
 
 def test_private_key_not_in_repr():
     assert "PRIVATE KEY" not in repr(sheets_credentials(SERVICE_ACCOUNT))
+
+
+FORMULAS = ["=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1", "\r=1"]
+
+
+@pytest.mark.parametrize("mode", ["replace", "append"])
+def test_cells_that_would_run_as_formulas_reach_the_sheet_neutralised(mode):
+    with FakeServer() as server:
+        server.add("POST", "/token", handler=token_endpoint)
+        server.add("POST", values_path("'Leads'", ":clear"), json={})
+        server.add("PUT", values_path("'Leads'!A1"), json={"updatedRange": "Leads!A1:F2", "updatedRows": 2})
+        server.add("POST", values_path("'Leads'!A1", ":append"), json={"updates": {"updatedRows": 1}})
+
+        export_rows(creds(server), SHEET_ID, ["a"] * 7, [[*FORMULAS, "+5511987654321"]], sheet="Leads", mode=mode)
+
+    written = server.requests[-1].json["values"][-1]
+    assert written == [f"'{value}" for value in FORMULAS] + ["+5511987654321"]

@@ -246,3 +246,21 @@ def test_test_connection_checks_the_form_vibes_tables_once_fields_are_mapped(adm
 
     assert "Connected to" in unmapped
     assert "these tables are missing: cli_fv_enteries, cli_fv_entry_meta." in mapped
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"wc_cart_table": "carts; DROP TABLE wp_users"},
+        {"wc_cart_phone_column": "phone`, (SELECT 1)"},
+        {"wp_table_prefix": "wp-"},
+    ],
+    ids=["cart-table", "phone-column", "prefix"],
+)
+def test_test_connection_with_an_invalid_name_in_the_settings_says_so(admin_client_a, company_a, mysql_url, settings):
+    with woo_site(mysql_url, "cli_") as site:
+        configure_source(company_a, site.source, **settings)
+
+        text = _button(admin_client_a)
+
+    assert "is not a valid name" in text

@@ -1,5 +1,6 @@
-// Live progress of an import run on its change page (reads the run's progress URL every second):
-// queued (an empty, waiting bar), running (the real %), succeeded, or failed with the reason.
+// Live progress of a background job on its change page (an import run, a privacy request): reads
+// the job's progress URL every second. Queued (a waiting bar), running (the real %), finished, or
+// failed with the reason; a null percent means "not counted yet".
 "use strict";
 {
     const box = document.getElementById("import-progress");
