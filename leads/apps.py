@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LeadsConfig(AppConfig):
     name = "leads"
+    verbose_name = _("Leads and imports")
 
     def ready(self):
         # Registers the "carts" and "orders" importers beside "leads" and the imported-carts admin page.
