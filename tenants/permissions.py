@@ -89,7 +89,11 @@ ADMIN: dict[str, AdminEntry] = {
     # Tokens are always the requesting user's own; nobody edits one (revoke and create anew).
     "tenants.ApiToken": AdminEntry(view=EVERYONE, add=EVERYONE, change=NOBODY, delete=EVERYONE),
     # conversations
-    "conversations.Channel": configuration(),
+    # The channel page's QR (polled while connecting) is for everyone who reads the page; asking
+    # the provider again ("Testar / atualizar") is a change.
+    "conversations.Channel": configuration(
+        pages={"conversations_channel_qr": EVERYONE, "conversations_channel_refresh": MANAGERS}
+    ),
     "conversations.Conversation": day_to_day(),
     "conversations.Message": records(),
     # Raw provider bodies: not for viewers.

@@ -242,7 +242,9 @@ PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds
 PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # a send fails after this many retries
 HTTP_VERIFY_TLS = env.bool("HTTP_VERIFY_TLS", default=True)
 CRON_SECRET = env.str("CRON_SECRET", default="")
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Where providers reach us (webhook URLs, QR links in messages). Empty: pages use the host they are
+# opened on, and background jobs the local dev server (config.public_url).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 CHANNEL_HEALTH_INTERVAL_SECONDS = env.int("CHANNEL_HEALTH_INTERVAL_SECONDS", default=30)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 

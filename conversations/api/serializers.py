@@ -1,10 +1,10 @@
 import json
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
+from config.public_url import public_url
 from conversations.models import Channel, Conversation, Message
 from conversations.providers import channel_credentials, credentials_validate_urls
 from integrations.destinations import validate_public_url
@@ -29,7 +29,7 @@ class ChannelSerializer(CompanyScopedModelSerializer):
         return {key: mask_secret(str(value)) for key, value in channel_credentials(obj).items()}
 
     def get_inbound_url(self, obj) -> str:
-        return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("webhook", args=[obj.inbound_key])
+        return public_url(reverse("webhook", args=[obj.inbound_key]), self.context.get("request"))
 
     def validate_base_url(self, value):
         if value:
