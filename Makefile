@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # installed (dependencies included) with its hashes, and are what gets installed. See README.
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url
 
-.PHONY: run test lint setup migrate demo messages lock
+.PHONY: run test lint setup migrate demo messages lock browser
 
 $(STAMP): requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,7 +43,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: $(STAMP) lint
+# Chromium for the browser tests: installed when possible, else they skip with the reason printed.
+browser:
+	@bin/install-browser || echo "browser tests will be skipped: installing chromium failed"
+
+test: $(STAMP) lint browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 messages: $(STAMP)

@@ -10,6 +10,8 @@ from tenants.services import api_token_issue
 from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.settings_probe import SettingsReader
 
+pytest_plugins = ["tests.browser.plugin"]  # browser tests: Chromium, live server, a real Celery worker
+
 
 def require_service(name: str, find) -> str:
     """The URL of a real service, or skip (fail under REQUIRE_SERVICES=1) with the reason."""
@@ -87,11 +89,21 @@ def manager_b(company_b):
     return _member(company_b, "manager-b", Membership.Role.MANAGER)
 
 
+def token_client(company, user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(company=company, user=user)}")
+    return client
+
+
+@pytest.fixture
+def api_client_for(db):
+    """api_client_for(company, user): an API client authenticated by a token of `user` in `company`."""
+    return token_client
+
+
 @pytest.fixture
 def api_client_a(company_a, manager_a):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(company=company_a, user=manager_a)}")
-    return client
+    return token_client(company_a, manager_a)
 
 
 @pytest.fixture

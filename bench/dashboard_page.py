@@ -15,8 +15,6 @@ Goal: under 500 ms at 100k orders. A script, not a test.
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import scratch_database  # noqa: E402 - needs the project root on the path
+from bench.scratch import in_scratch_database, measure  # noqa: E402 - needs the project root on the path
 
 URLS = ("/admin/?period=7d", "/admin/?period=30d", "/api/dashboard/?period=30d")
 
@@ -34,9 +32,8 @@ def child(sizes: list[int], repeat: int, days: int) -> list[dict]:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from django.db import connection, reset_queries
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from console.tests.sample import dashboard_sample_fill
     from tenants.models import Company, Membership
@@ -56,24 +53,9 @@ def child(sizes: list[int], repeat: int, days: int) -> list[dict]:
         client = Client(SERVER_NAME="127.0.0.1")
         client.force_login(user)
         for url in URLS:
-            assert client.get(url).status_code == 200  # warm-up
-            reset_queries()
-            with CaptureQueriesContext(connection) as captured:
-                client.get(url)
-            queries = len(captured)
-            times = []
-            for _ in range(repeat):
-                start = time.perf_counter()
-                client.get(url)
-                times.append((time.perf_counter() - start) * 1000)
+            row = measure(lambda c=client, u=url: c.get(u), repeat)
             rows.append(
-                {
-                    "orders": size,
-                    "url": url,
-                    "queries": queries,
-                    "median_ms": statistics.median(times),
-                    "max_ms": max(times),
-                }
+                {"orders": size, "url": url, "queries": row["queries"], "median_ms": row["ms"], "max_ms": row["max"]}
             )
     return rows
 
@@ -88,22 +70,11 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.orders, args.repeat, args.days)))
         return
-    with scratch_database() as env:
-        command = [
-            sys.executable,
-            __file__,
-            "--child",
-            "--repeat",
-            str(args.repeat),
-            "--orders",
-            *map(str, args.orders),
-        ]
-        done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit("the measuring process failed (its error is above)")
+    command = [sys.executable, __file__, "--child", "--repeat", str(args.repeat), "--days", str(args.days)]
+    results, _redis = in_scratch_database([*command, "--orders", *map(str, args.orders)])
     print(f"orders spread over {args.days} days; load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{'orders':>8}  {'page':<28} {'queries':>7} {'median ms':>10} {'max ms':>8}")
-    for row in json.loads(done.stdout.strip().splitlines()[-1]):
+    for row in results:
         goal = "" if row["median_ms"] < 500 else "  <- over the 500 ms goal"
         print(
             f"{row['orders']:>8}  {row['url']:<28} {row['queries']:>7} {row['median_ms']:>10.0f} {row['max_ms']:>8.0f}{goal}"

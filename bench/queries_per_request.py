@@ -23,8 +23,6 @@ The database is dropped afterwards. A script, not a test.
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import scratch_database  # noqa: E402 - needs the project root on the path
+from bench.scratch import in_scratch_database, measure  # noqa: E402 - after the path insert
 
 
 def fill(size: int):
@@ -72,23 +70,6 @@ def pages(company, first):
         if method == "get" and model is not None:
             url, _ = _fill(path, PATH_PARAM.findall(path), model, lambda m: first.get(m, company))
             yield f"API GET {path}", model, "api", url
-
-
-def measure(call, repeat: int) -> dict:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    call()  # warm-up
-    reset_queries()  # each request clears the log when it starts; an old log would hide this one
-    with CaptureQueriesContext(connection) as captured:
-        status = call().status_code
-    queries = len(captured)  # read now: the next request clears the log it is a view of
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - began) * 1000)
-    return {"status": status, "queries": queries, "ms": statistics.median(times)}
 
 
 def child(sizes: list[int], repeat: int, only: list[str], analyze: bool) -> dict:
@@ -153,17 +134,14 @@ def main() -> None:
         print(json.dumps(child(args.sizes, args.repeat, args.pages, args.analyze)))
         return
 
-    with scratch_database() as env:
-        command = [sys.executable, __file__, "--child", "--repeat", str(args.repeat), "--sizes", *map(str, args.sizes)]
-        if args.pages:
-            command += ["--pages", *args.pages]
-        if args.analyze:
-            command.append("--analyze")
-        done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit("the measuring process failed (its error is above)")
-        print(f"cache: {'Redis' if 'REDIS_URL' in env else 'database'}; median of {args.repeat} requests")
-        print(table(json.loads(done.stdout.strip().splitlines()[-1]), args.sizes))
+    command = [sys.executable, __file__, "--child", "--repeat", str(args.repeat), "--sizes", *map(str, args.sizes)]
+    if args.pages:
+        command += ["--pages", *args.pages]
+    if args.analyze:
+        command.append("--analyze")
+    results, redis = in_scratch_database(command)
+    print(f"cache: {'Redis' if redis else 'database'}; median of {args.repeat} requests")
+    print(table(results, args.sizes))
 
 
 if __name__ == "__main__":

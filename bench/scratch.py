@@ -1,12 +1,20 @@
-"""A scratch PostgreSQL database for one bench run: created, migrated, and dropped afterwards."""
+# ruff: noqa: PLC0415 - Django is set up only in the measuring process, after the scratch database exists
+"""What the page benchmarks share: one run in a scratch PostgreSQL database, and one page measured.
 
+`in_scratch_database(command)` creates a database (127.0.0.1:5432, postgres; `BENCH_PG_URL`
+overrides), migrates it, runs `command` (the script again, in its measuring mode) with `bench.settings`
+pointed at it (Redis cache when it answers on 127.0.0.1:6379, a database cache otherwise), drops the
+database, and returns the JSON the command printed last and whether Redis was the cache.
+"""
+
+import json
 import os
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,11 +29,8 @@ def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
         return False
 
 
-@contextmanager
-def scratch_database() -> Iterator[dict]:
-    """The environment of a child process on a fresh, migrated database (`bench.settings`, the
-    Redis cache when Redis answers on 127.0.0.1:6379, a database cache otherwise)."""
-    import psycopg  # noqa: PLC0415 - only the parent process needs it
+def in_scratch_database(command: list[str], **extra_env: str) -> tuple[object, bool]:
+    import psycopg
 
     pg_name = f"balcao_bench_{secrets.token_hex(4)}"
     env = {k: v for k, v in os.environ.items() if k not in ("DIRECT_URL", "DATABASE_URL", "CELERY_BROKER_URL")}
@@ -35,6 +40,7 @@ def scratch_database() -> Iterator[dict]:
         DJANGO_DEBUG="false",
         CELERY_BROKER_URL="memory://",
         BENCH_CACHE_PREFIX=pg_name,
+        **extra_env,
     )
     if "REDIS_URL" not in env and redis_answers():
         env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
@@ -44,7 +50,28 @@ def scratch_database() -> Iterator[dict]:
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "createcachetable", "--verbosity", "0"], env=env, check=True, cwd=ROOT)
-        yield env
+        done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit("the measuring process failed (its error is above)")
+        return json.loads(done.stdout.strip().splitlines()[-1]), "REDIS_URL" in env
     finally:
         with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as pg:
             pg.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+def measure(call, repeat: int) -> dict:
+    """`call()` once to warm up, once counting its SQL queries, `repeat` times for the median and worst ms."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    call()  # warm-up: per-process caches (content types, company access) fill on the first call
+    reset_queries()  # each request clears the log when it starts; an old log would hide this one
+    with CaptureQueriesContext(connection) as captured:
+        status = call().status_code
+    queries = len(captured)  # read now: the next request clears the log it is a view of
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1000)
+    return {"status": status, "queries": queries, "ms": statistics.median(times), "max": max(times)}

@@ -7,12 +7,15 @@ class CartsConfig(AppConfig):
     verbose_name = _("Carts")
 
     def ready(self):
-        # The commerce flow actions and the rating answer (asked before the bot). Imported here:
-        # models must be loaded first.
+        # The commerce flow actions, the rating answer (asked before the bot) and the open cart beside
+        # a conversation in the staff inbox. Imported here: models must be loaded first.
         from carts import actions, free_text, sweeps  # noqa: F401, PLC0415 - sweeps declares its retention setting
         from carts.replies import rating_reply_take  # noqa: PLC0415
+        from carts.selectors import open_cart_panel_section  # noqa: PLC0415
         from conversations.handlers import pre_handler_register  # noqa: PLC0415
+        from conversations.panel import panel_section_register  # noqa: PLC0415
 
         actions.register_all()
         free_text.register()
         pre_handler_register(rating_reply_take)
+        panel_section_register(open_cart_panel_section)  # the staff inbox's customer panel

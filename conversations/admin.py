@@ -6,12 +6,15 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from config.json_input import UntrustedJsonError, loads_untrusted
+from conversations.admin_inbox import InboxAdminMixin, received_file_response
 from conversations.channel_admin import ChannelPageAdminMixin
 from conversations.models import Channel, Conversation, InboundEvent, Message, ReceivedFile
 from conversations.providers import credentials_validate_urls
@@ -93,14 +96,28 @@ class MessagedBetweenFilter(LinkedParameterFilter):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(CompanyScopedAdmin):
-    list_display = ("customer", "channel", "status", "bot_paused", "last_inbound_at", "last_outbound_at")
+class ConversationAdmin(InboxAdminMixin, CompanyScopedAdmin):
+    list_display = ("customer", "channel", "status", "bot_paused", "assigned_to", "last_inbound_at", "chat_link")
     list_filter = (MessagedBetweenFilter, "status", "bot_paused", "channel")
+    list_select_related = ("customer", "channel", "assigned_to")
     search_fields = ("customer__name", "customer__phone")
     raw_id_fields = ("customer",)
-    readonly_fields = ("last_inbound_at", "last_outbound_at", "created_at", "updated_at")
+    readonly_fields = (
+        "chat_link", "assigned_to", "assigned_at", "staff_read_at", "last_inbound_at", "last_outbound_at", "created_at",
+        "updated_at",
+    )  # fmt: skip
     fields = ("channel", "customer", "status", "bot_paused", "variables", *readonly_fields, "recent_messages")
     readonly_fields = (*readonly_fields, "recent_messages")
+
+    @admin.display(description=_("chat"))
+    def chat_link(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:conversations_conversation_chat", args=[obj.pk]),
+            _("Open in the inbox"),
+        )
 
     @admin.display(description=_("latest messages"))
     def recent_messages(self, obj):
@@ -166,9 +183,34 @@ class InboundEventAdmin(CompanyScopedAdmin):
 
 @admin.register(ReceivedFile)
 class ReceivedFileAdmin(CompanyScopedAdmin):
-    list_display = ("created_at", "original_name", "content_type", "size", "sha256")
-    readonly_fields = ("conversation", "message", "file", "original_name", "content_type", "size", "sha256")
+    list_display = ("created_at", "original_name", "content_type", "size", "download_link")
+    readonly_fields = (
+        "conversation", "message", "download_link", "original_name", "content_type", "size", "sha256",
+    )  # fmt: skip
     fields = readonly_fields
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        download = path(
+            "<int:object_id>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name="conversations_receivedfile_download",
+        )
+        return [download, *super().get_urls()]
+
+    @admin.display(description=_("file"))
+    def download_link(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("admin:conversations_receivedfile_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name or _("download"))
+
+    def download_view(self, request, object_id):
+        """The stored file, to staff of its company: images inline (thumbnails in the inbox), anything
+        else as a download, never interpreted by the browser as a page."""
+        received = self.get_object(request, str(object_id))
+        if received is None or not self.has_view_permission(request, received):
+            raise Http404
+        return received_file_response(received)

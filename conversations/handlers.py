@@ -8,6 +8,10 @@ asks each pre-handler in registration order, then the bot handler:
 - the bot handler `(*, conversation, text, message) -> Iterable[OutboundIntent]` answers the rest
   (the flows app registers its engine). Without one, nothing answers.
 
+When staff hand a conversation back to the bot in the inbox (or resolve it), the bot's resumer
+`(*, conversation, point) -> BotResumption` moves the bot's own state to the chosen point (a
+`conversations.services.ResumePoint`, or None: forget where it stood) and says what to send now.
+
 Handlers run inside the processing transaction, under the conversation's row lock, so what they
 write commits with the conversation's messages. Apps register in their AppConfig.ready().
 """
@@ -35,11 +39,23 @@ class OutboundIntent:
     delay_seconds: int = 0
 
 
+@dataclass(frozen=True)
+class BotResumption:
+    """What the bot did on resuming: messages to send now, whether it now waits for the customer's
+    answer, and the conversation's variables when it changed them (the caller saves them)."""
+
+    intents: tuple[OutboundIntent, ...] = ()
+    waiting: bool = False
+    variables: dict | None = None
+
+
 BotHandler = Callable[..., Iterable[OutboundIntent]]
 PreHandler = Callable[..., bool]
+BotResumer = Callable[..., BotResumption]
 
 _bot: list[BotHandler] = []  # at most one
 _pre: list[PreHandler] = []
+_resumer: list[BotResumer] = []  # at most one
 
 
 def bot_handler_register(handler: BotHandler) -> None:
@@ -51,6 +67,19 @@ def pre_handler_register(handler: PreHandler) -> None:
     """Ask `handler` before the bot (once, however often it is registered)."""
     if handler not in _pre:
         _pre.append(handler)
+
+
+def bot_resumer_register(resumer: BotResumer) -> None:
+    """Make `resumer` the way the bot resumes after staff (replaces the one registered before)."""
+    _resumer[:] = [resumer]
+
+
+def bot_resume(*, conversation: Conversation, point: str | None) -> BotResumption:
+    """Let the bot resume at `point` (nothing happens without a registered resumer). Runs in the
+    caller's transaction with the conversation locked; the resumer writes only the bot's own rows."""
+    if not _resumer:
+        return BotResumption()
+    return _resumer[0](conversation=conversation, point=point)
 
 
 @contextmanager

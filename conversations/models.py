@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,18 @@ from tenants.models import CompanyOwned
 
 def new_inbound_key() -> str:
     return secrets.token_urlsafe(32)
+
+
+def staff_member(verbose_name) -> models.ForeignKey:
+    """A staff user a row names (who took, wrote, did it); the row stays when the user is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
 
 
 class Provider(models.TextChoices):
@@ -80,7 +93,8 @@ class Conversation(CompanyOwned):
         ACTIVE = "active", _("Active")  # the bot is talking to the customer
         WAITING = "waiting", _("Waiting for the customer")  # a question was asked
         COMPLETED = "completed", _("Completed")  # the flow ended
-        HANDOFF = "handoff", _("With a human")  # an agent took over; the bot stays silent
+        HANDOFF = "handoff", _("With a human")  # handed to a person (asked for, or taken); the bot stays silent
+        RESOLVED = "resolved", _("Resolved")  # staff closed it; the customer's next message reopens it
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
@@ -89,7 +103,14 @@ class Conversation(CompanyOwned):
     bot_paused = models.BooleanField(_("bot paused (human handoff)"), default=False)
     last_inbound_at = models.DateTimeField(_("last inbound at"), null=True, blank=True)
     last_outbound_at = models.DateTimeField(_("last outbound at"), null=True, blank=True)
+    assigned_to = staff_member(_("with agent"))
+    assigned_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    # Customer messages after this moment are unread: a staff member has not opened the conversation since.
+    staff_read_at = models.DateTimeField(_("read by staff at"), null=True, blank=True)
+    # The provider's ticket state last seen (GOSAC repeats it on every message): only a change is applied.
+    provider_ticket = models.CharField(_("provider ticket"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Last activity: processing a customer message, sending, a staff action. The inbox's order.
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -101,8 +122,16 @@ class Conversation(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["company", "status", "updated_at"], name="conversation_status_idx"),
-            # Retention (privacy.retention): conversations untouched the longest, whatever their status.
+            # Retention (privacy.retention): conversations untouched the longest, whatever their status;
+            # read backwards, the staff inbox's newest activity first.
             models.Index(fields=["company", "updated_at"], name="conversation_updated_idx"),
+            # The inbox's first tab and the header badge (every admin page) read only conversations
+            # with a person or the bot paused: a few rows, whatever the company's history.
+            models.Index(
+                fields=["company", "-updated_at"],
+                condition=Q(status="handoff") | Q(bot_paused=True),
+                name="conversation_needs_human_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -150,6 +179,8 @@ class Message(CompanyOwned):
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     send_after = models.DateTimeField(_("send after"), null=True, blank=True)
+    # Outbound: the staff member who wrote it (None: the bot or an automatic notice).
+    sent_by = staff_member(_("sent by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -183,6 +214,36 @@ class Message(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.kind}: {self.text[:40]}"
+
+
+class ConversationEvent(CompanyOwned):
+    """Who did what to a conversation in the inbox, or at the provider: its timeline besides the messages."""
+
+    class Kind(models.TextChoices):
+        TAKEN = "taken", _("Taken over")  # a staff member took it: the bot is paused
+        RELEASED = "released", _("Handed back to the bot")  # detail: where the flow resumes
+        RESOLVED = "resolved", _("Resolved")  # closed by staff
+        REOPENED = "reopened", _("Reopened")  # the customer wrote after it was resolved
+        PROVIDER_TAKEN = "provider_taken", _("Taken at the provider")  # detail: the provider's agent
+        PROVIDER_RELEASED = "provider_released", _("Released at the provider")
+        PROVIDER_CLOSED = "provider_closed", _("Closed at the provider")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    actor = staff_member(_("by"))
+    # TAKEN from another agent: who had it (the change the inbox records).
+    previous_assignee = staff_member(_("taken from"))
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conversation event")
+        verbose_name_plural = _("conversation events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["company", "conversation", "created_at"], name="convevent_conversation_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class InboundEvent(CompanyOwned):

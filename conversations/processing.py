@@ -34,6 +34,7 @@ from conversations.handlers import handlers_run
 from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Conversation, Message
 from conversations.services.controls import BlockReason, is_opt_out, is_simulator_contact, outbound_block_reason
+from conversations.services.inbox import conversation_reopen
 from conversations.services.outbound import message_queue_outbound
 from tenants.models import Company
 from tenants.services import company_setting_get
@@ -156,12 +157,14 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
             return ProcessRun(result="not_due", retry_in=(quiet_at - now).total_seconds() + 0.2)
         ids = tuple(m.pk for m in pending)
         joined = "\n".join(m.text for m in pending if m.text)[: company.max_buffer_text_chars]
+        conversation_reopen(conversation)  # a resolved conversation the customer writes to again
         reason = _controls(conversation, company, pending)
         status = Message.Status.IGNORED if reason else Message.Status.PROCESSED
         conversation.messages.filter(pk__in=ids, status=Message.Status.RECEIVED).update(status=status, reason=reason)
-        # Recorded here, under the row lock processing holds anyway, not by the webhook request.
+        # Recorded here, under the row lock processing holds anyway, not by the webhook request; it is
+        # the conversation's latest activity (the staff inbox lists by it).
         conversation.last_inbound_at = newest.created_at
-        conversation.save(update_fields=["last_inbound_at"])
+        conversation.save(update_fields=["last_inbound_at", "updated_at"])
         if reason:
             logger.info("conversation_not_answered", conversation_id=conversation.pk, reason=reason)
             return ProcessRun(result="blocked", reason=reason, message_ids=ids)

@@ -26,6 +26,7 @@ from integrations.messaging.base import (  # noqa: F401 - re-exported for the do
     Unsupported,
     WebhookMalformed,
     WebhookRejected,
+    storable_event,
 )
 
 

@@ -56,11 +56,14 @@ def normalize_phone(raw: object) -> str | None:
     return _brazilian_e164(national) if national else None
 
 
+_BUSINESS_SCOPED_ID = re.compile(r"^[A-Za-z]{2}\.")
+
+
 def whatsapp_id_phone(value: str | None) -> str | None:
     """E.164 of a provider's phone digits or WhatsApp JID: Brazilian rules first (the ninth digit),
     then the digits read as international (WhatsApp ids always carry the country code). `@lid` and
-    `@g.us` ids are not phones: None."""
-    if not value:
+    `@g.us` ids are not phones, nor Meta's business-scoped user ids (`BR.1502576394655843`): None."""
+    if not value or _BUSINESS_SCOPED_ID.match(value):
         return None
     phone = normalize_phone(value)
     if phone is not None:

@@ -7,12 +7,15 @@ class FlowsConfig(AppConfig):
     verbose_name = _("Conversation flows")
 
     def ready(self):
-        # The flow engine answers conversations; test mode answers customers other than the test
-        # contact only when a published version exists. Imported here: models must be loaded first.
-        from conversations.handlers import bot_handler_register  # noqa: PLC0415
+        # The flow engine answers conversations and resumes where staff hand one back in the inbox;
+        # test mode answers customers other than the test contact only when a published version
+        # exists. Imported here: models must be loaded first.
+        from conversations.handlers import bot_handler_register, bot_resumer_register  # noqa: PLC0415
         from conversations.services.controls import published_bot_check_register  # noqa: PLC0415
         from flows.pipeline import handle_message  # noqa: PLC0415
         from flows.selectors import live_template_is_published  # noqa: PLC0415
+        from flows.services.resume import flow_resume  # noqa: PLC0415
 
         bot_handler_register(handle_message)
         published_bot_check_register(live_template_is_published)
+        bot_resumer_register(flow_resume)

@@ -1,11 +1,18 @@
-"""Reads of orders: nested child rows for serializers, and which orders count as placed in a period."""
+"""Reads of orders: nested child rows for serializers without touching the default manager unscoped,
+which orders count as placed in a period, the orders board, and the customer's last orders in the
+staff inbox's panel."""
 
 from datetime import timedelta
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
+from conversations.panel import PanelRow, PanelSection
 from orders.models import Order, Payment
 
 
@@ -59,3 +66,24 @@ def order_board(company, now=None) -> dict[str, dict]:
     for order in cards:
         board[order.status]["orders"].append(order)
     return board
+
+
+LAST_ORDERS = 5  # orders shown beside a conversation
+
+
+def last_orders_panel_section(conversation) -> PanelSection:
+    """The customer's latest orders (status, total, date), each linked to its page. One query."""
+    orders = (
+        Order.objects.for_company(conversation.company_id)
+        .filter(customer_id=conversation.customer_id)
+        .order_by(F("placed_at").desc(nulls_last=True), "-id")[:LAST_ORDERS]
+    )
+    rows = [
+        PanelRow(
+            f"#{order.pk} · {localtime(order.placed_at or order.created_at):%d/%m}",
+            f"{order.get_status_display()} · R$ {number_format(order.total, 2)}",
+            reverse("admin:orders_order_change", args=[order.pk]),
+        )
+        for order in orders
+    ]
+    return PanelSection(_("Last orders"), rows, empty=_("No orders yet."))

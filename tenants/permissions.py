@@ -89,18 +89,32 @@ ADMIN: dict[str, AdminEntry] = {
     # Tokens are always the requesting user's own; nobody edits one (revoke and create anew).
     "tenants.ApiToken": AdminEntry(view=EVERYONE, add=EVERYONE, change=NOBODY, delete=EVERYONE),
     # conversations
+    "conversations.Conversation": day_to_day(
+        pages={
+            # The staff inbox: everyone reads it; writing to a customer and changing who answers is staff's.
+            "conversations_conversation_inbox": EVERYONE,
+            "conversations_conversation_inbox_list": EVERYONE,
+            "conversations_conversation_inbox_badge": EVERYONE,
+            "conversations_conversation_chat": EVERYONE,
+            "conversations_conversation_chat_older": EVERYONE,
+            "conversations_conversation_chat_live": EVERYONE,
+            "conversations_conversation_reply": STAFF,
+            "conversations_conversation_take_over": STAFF,
+            "conversations_conversation_release": STAFF,
+            "conversations_conversation_resolve": STAFF,
+        }
+    ),
     # The channel page's QR (polled while connecting) is for everyone who reads the page; asking
     # the provider again ("Testar / atualizar") is a change.
     "conversations.Channel": configuration(
         pages={"conversations_channel_qr": EVERYONE, "conversations_channel_refresh": MANAGERS}
     ),
-    "conversations.Conversation": day_to_day(),
     "conversations.Message": records(),
     # Raw provider bodies: not for viewers.
     "conversations.InboundEvent": AdminEntry(
         view=STAFF, add=NOBODY, change=NOBODY, delete=MANAGERS, actions={"replay": MANAGERS}
     ),
-    "conversations.ReceivedFile": records(),
+    "conversations.ReceivedFile": records(pages={"conversations_receivedfile_download": EVERYONE}),
     # flows
     "flows.FlowTemplate": day_to_day(
         actions={**ACTIVATION, "export_json": EVERYONE, "duplicate": STAFF},
@@ -189,7 +203,7 @@ API: dict[str, dict[str, Roles]] = {
     "flow-import": rest(),
     "flow-analytics": rest(conversations=EVERYONE, files=EVERYONE),
     "channel": rest(write=MANAGERS),
-    "conversation": rest(history=EVERYONE),
+    "conversation": rest(history=EVERYONE, reply=STAFF, take_over=STAFF, release=STAFF, resolve=STAFF),
     "bot": rest(status=EVERYONE, enable=MANAGERS, disable=MANAGERS, test_mode=MANAGERS),
     "settings": rest(write=MANAGERS),
     "category": rest(),

@@ -1,51 +1,21 @@
 """Headless Chromium walks the admin and the API docs under the real Content-Security-Policy: no
-violation is reported, and the pages' own scripts run (company switcher, Swagger UI, import progress)."""
-
-import shutil
+violation is reported, and the pages' own scripts run (company switcher, Swagger UI, import progress,
+the inbox's refreshes). The browser, its sign-in and the violation record are tests/browser's."""
 
 import pytest
-from django.test import Client
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
+from conversations.models import Conversation
 from flows.models import FlowTemplate
 from leads.models import ImportRun
 from orders.models import Order
 from tenants.models import Membership
 from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.browser.driver import csp_violations
 from tests.builders import ObjectBuilder
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs chromium and chromedriver"),
-]
-# Injected by the browser itself before any page script: the page's policy does not apply to it.
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(event.violatedDirective + " " + (event.blockedURI || "inline") + " " + event.sourceFile);
-});
-"""
-
-
-@pytest.fixture
-def browser():
-    options = Options()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=pt-BR"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_VIOLATIONS})
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture
@@ -57,15 +27,9 @@ def shop(transactional_db):
     MembershipFactory(company=company, user=owner, role=Membership.Role.OWNER)
     MembershipFactory(company=other, user=owner, role=Membership.Role.OWNER)
     builder = ObjectBuilder(marker_for=lambda c: "alpha")
-    rows = {model._meta.label: builder.get(model, company) for model in (Order, FlowTemplate, ImportRun)}
+    models = (Order, FlowTemplate, ImportRun, Conversation)
+    rows = {model._meta.label: builder.get(model, company) for model in models}
     return owner, rows
-
-
-def sign_in(browser, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    browser.get(f"{live_server.url}/static/balcao/admin.css")  # the cookie needs the origin open
-    browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"})
 
 
 def visit(browser, url: str) -> list[str]:
@@ -73,9 +37,7 @@ def visit(browser, url: str) -> list[str]:
     browser.get(url)
     WebDriverWait(browser, 10).until(lambda b: b.execute_script("return document.readyState") == "complete")
     assert browser.find_elements(By.ID, "content") or browser.find_elements(By.ID, "swagger-ui"), url
-    events = browser.execute_script("return window.__cspViolations || []")
-    console = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
-    return events + console
+    return csp_violations(browser)
 
 
 def test_the_login_page_works_under_the_policy(browser, live_server, shop):
@@ -83,9 +45,9 @@ def test_the_login_page_works_under_the_policy(browser, live_server, shop):
     assert browser.find_element(By.ID, "login-form")
 
 
-def test_admin_pages_report_no_violation(browser, live_server, shop):
+def test_admin_pages_report_no_violation(browser, browser_login, live_server, shop):
     owner, rows = shop
-    sign_in(browser, live_server, owner)
+    browser_login(owner)
     pages = [
         "/admin/",
         "/admin/orders/order/",
@@ -97,6 +59,8 @@ def test_admin_pages_report_no_violation(browser, live_server, shop):
         "/admin/leads/importrun/",
         f"/admin/leads/importrun/{rows['leads.ImportRun'].pk}/change/",
         "/admin/tenants/membership/",
+        "/admin/conversations/conversation/inbox/",
+        f"/admin/conversations/conversation/{rows['conversations.Conversation'].pk}/chat/",
     ]
 
     violations = {page: visit(browser, live_server.url + page) for page in pages}
@@ -104,9 +68,9 @@ def test_admin_pages_report_no_violation(browser, live_server, shop):
     assert {page: found for page, found in violations.items() if found} == {}
 
 
-def test_the_import_progress_script_runs(browser, live_server, shop):
+def test_the_import_progress_script_runs(browser, browser_login, live_server, shop):
     owner, rows = shop
-    sign_in(browser, live_server, owner)
+    browser_login(owner)
 
     visit(browser, f"{live_server.url}/admin/leads/importrun/{rows['leads.ImportRun'].pk}/change/")
 
@@ -114,9 +78,9 @@ def test_the_import_progress_script_runs(browser, live_server, shop):
     assert "%" in text
 
 
-def test_the_company_switcher_submits_on_change(browser, live_server, shop):
+def test_the_company_switcher_submits_on_change(browser, browser_login, live_server, shop):
     owner, _rows = shop
-    sign_in(browser, live_server, owner)
+    browser_login(owner)
     visit(browser, f"{live_server.url}/admin/")
 
     Select(browser.find_element(By.ID, "company-switcher-select")).select_by_visible_text("Beta Loja")

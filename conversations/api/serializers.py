@@ -7,6 +7,7 @@ from rest_framework import serializers
 from config.public_url import public_url
 from conversations.models import Channel, Conversation, Message
 from conversations.providers import channel_credentials, credentials_validate_urls
+from conversations.services import ResumePoint
 from integrations.destinations import validate_public_url
 from tenants.api import CompanyScopedModelSerializer
 from tenants.crypto import mask_secret
@@ -48,13 +49,24 @@ class ChannelSerializer(CompanyScopedModelSerializer):
 
 
 class ConversationSerializer(CompanyScopedModelSerializer):
+    unread_count = serializers.SerializerMethodField(
+        help_text="Customer messages no staff member has seen (99+ = 100)."
+    )
+    needs_human = serializers.SerializerMethodField(help_text="Waiting for a person (the inbox's first tab).")
+
     class Meta:
         model = Conversation
         fields = (
-            "id", "channel", "customer", "status", "variables", "bot_paused", "last_inbound_at",
-            "last_outbound_at", "created_at", "updated_at",
+            "id", "channel", "customer", "status", "variables", "bot_paused", "assigned_to", "assigned_at",
+            "needs_human", "unread_count", "last_inbound_at", "last_outbound_at", "created_at", "updated_at",
         )  # fmt: skip
         read_only_fields = fields
+
+    def get_unread_count(self, obj) -> int:
+        return getattr(obj, "unread", 0)
+
+    def get_needs_human(self, obj) -> bool:
+        return bool(getattr(obj, "waiting", False))
 
 
 class MessageSerializer(CompanyScopedModelSerializer):
@@ -62,9 +74,22 @@ class MessageSerializer(CompanyScopedModelSerializer):
         model = Message
         fields = (
             "id", "direction", "kind", "text", "media_url", "media_mime", "file_name", "provider_message_id",
-            "status", "reason", "error", "attempts", "send_after", "created_at", "sent_at", "delivered_at", "read_at",
+            "status", "reason", "error", "attempts", "send_after", "sent_by", "created_at", "sent_at",
+            "delivered_at", "read_at",
         )  # fmt: skip
         read_only_fields = fields
+
+
+class ConversationReplyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4096, trim_whitespace=True)
+
+
+class ConversationReleaseInputSerializer(serializers.Serializer):
+    resume = serializers.ChoiceField(choices=ResumePoint.choices, default=ResumePoint.RESTART)
+
+
+class ConversationListFilterSerializer(serializers.Serializer):
+    needs_human = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class BotStatusSerializer(serializers.Serializer):

@@ -4,19 +4,31 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from conversations.api.serializers import (
     BotStatusSerializer,
     ChannelSerializer,
+    ConversationListFilterSerializer,
+    ConversationReleaseInputSerializer,
+    ConversationReplyInputSerializer,
     ConversationSerializer,
     MessageSerializer,
     SettingWriteSerializer,
     TestModeSerializer,
 )
 from conversations.models import Channel, Conversation, Message
+from conversations.selectors import needs_human, with_inbox_fields
+from conversations.services import (
+    ReplyRefused,
+    conversation_release,
+    conversation_reply,
+    conversation_resolve,
+    conversation_take_over,
+)
 from tenants.api import CompanyScopedViewSetMixin
 from tenants.crypto import mask_secret
 from tenants.models import CompanySetting
@@ -38,11 +50,72 @@ class ChannelViewSet(
 class ConversationViewSet(
     CompanyScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    """Conversations, and the staff inbox's actions on one: reply, take over, release, resolve.
+
+    `?needs_human=true` lists those waiting for a person (false: the others). Who may act: the role
+    matrix (tenants.permissions; viewers read only).
+    """
+
     model = Conversation
     serializer_class = ConversationSerializer
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("channel", "customer")
+        company = self.request.company
+        queryset = with_inbox_fields(queryset.select_related("channel", "customer", "assigned_to"), company)
+        if self.action == "list":
+            wanted = ConversationListFilterSerializer(data=self.request.query_params)
+            wanted.is_valid(raise_exception=True)
+            if wanted.validated_data["needs_human"] is not None:
+                waiting = needs_human(company)
+                queryset = (
+                    queryset.filter(waiting) if wanted.validated_data["needs_human"] else queryset.exclude(waiting)
+                )
+        return queryset
+
+    @extend_schema(parameters=[ConversationListFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ConversationReplyInputSerializer, responses={201: MessageSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        """Send the staff member's text to the customer (even while the bot is paused). 409 with the
+        reason when it may not go: opted out, channel disconnected, outside Meta's 24-hour window."""
+        conversation = self.get_object()
+        data = ConversationReplyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            message = conversation_reply(conversation=conversation, user=request.user, text=data.validated_data["text"])
+        except ReplyRefused as exc:
+            return Response({"detail": str(exc.message), "code": exc.code}, status=status.HTTP_409_CONFLICT)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ConversationSerializer})
+    @action(detail=True, methods=["post"], url_path="takeover")
+    def take_over(self, request, pk=None):
+        """The caller takes the conversation (from another agent too, recorded): the bot pauses."""
+        conversation_take_over(conversation=self.get_object(), user=request.user)
+        return self._conversation_response(pk)
+
+    @extend_schema(request=ConversationReleaseInputSerializer, responses={200: ConversationSerializer})
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        """Hand back to the bot, resuming at `resume` (restart: at the next message; menu: now)."""
+        conversation = self.get_object()
+        data = ConversationReleaseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation_release(conversation=conversation, user=request.user, resume=data.validated_data["resume"])
+        return self._conversation_response(pk)
+
+    @extend_schema(request=None, responses={200: ConversationSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Close it; the customer's next message reopens it with the bot."""
+        conversation_resolve(conversation=self.get_object(), user=request.user)
+        return self._conversation_response(pk)
+
+    def _conversation_response(self, pk):
+        return Response(ConversationSerializer(self.get_object()).data)
 
     @action(detail=True, methods=["get"], serializer_class=MessageSerializer)
     def history(self, request, pk=None):

@@ -13,12 +13,23 @@ from conversations.services.files import (
     received_file_download_fail,
 )
 from conversations.services.inbound import (
-    conversation_handoff_apply,
+    conversation_ticket_apply,
     customer_for_contact,
     inbound_event_apply,
     inbound_event_ingest,
     inbound_event_replay,
     message_record_inbound,
+)
+from conversations.services.inbox import (
+    ReplyRefused,
+    ResumePoint,
+    conversation_mark_read,
+    conversation_release,
+    conversation_reopen,
+    conversation_reply,
+    conversation_resolve,
+    conversation_take_over,
+    reply_refusal,
 )
 from conversations.services.outbound import (
     conversation_send_due,
@@ -30,11 +41,19 @@ from conversations.services.outbound import (
 )
 
 __all__ = [
+    "ReplyRefused",
+    "ResumePoint",
     "channel_health_check",
     "channel_set_status",
     "channels_due_for_check",
-    "conversation_handoff_apply",
+    "conversation_mark_read",
+    "conversation_release",
+    "conversation_reopen",
+    "conversation_reply",
+    "conversation_resolve",
     "conversation_send_due",
+    "conversation_take_over",
+    "conversation_ticket_apply",
     "customer_for_contact",
     "inbound_event_apply",
     "inbound_event_ingest",
@@ -47,6 +66,7 @@ __all__ = [
     "message_record_inbound",
     "message_status_apply",
     "outbound_block_reason",
+    "reply_refusal",
     "outbound_sweep",
     "messages_missing_their_file",
     "received_file_download",

@@ -77,7 +77,7 @@ def received_file_download(*, message_id: int) -> ReceivedFile | None:
             content, declared = _fetch(source.url, dict(source.headers), limit)
         except DestinationNotAllowed as exc:
             raise PermanentError(f"media URL refused: {exc}") from exc
-    name = os.path.basename(message.file_name or "") or "document"
+    name = os.path.basename(message.file_name or "") or ("image" if message.kind == Message.Kind.IMAGE else "document")
     declared = (declared or source.mime or message.media_mime or "").split(";")[0].strip()
     received = ReceivedFile(
         company_id=message.company_id,

@@ -10,7 +10,7 @@ import structlog
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from conversations.models import Channel, Conversation, InboundEvent, Message
+from conversations.models import Channel, Conversation, ConversationEvent, InboundEvent, Message
 from conversations.providers import (
     ConnectionUpdate,
     IncomingMessage,
@@ -20,9 +20,11 @@ from conversations.providers import (
     Unsupported,
     credentials_for,
     get_provider,
+    storable_event,
 )
 from conversations.services.channels import channel_set_status
 from conversations.services.controls import BlockReason, rate_limit_exceeded
+from conversations.services.inbox import conversation_event_record
 from conversations.services.outbound import message_kind_of, message_status_apply
 from customers.models import Customer
 from customers.phones import whatsapp_id_phone
@@ -76,12 +78,16 @@ def inbound_event_apply(event: InboundEvent, *, events: list) -> dict:
     """
     channel = event.channel
     results = []
+    events = [storable_event(item) for item in events]
+    # A chat whose ticket a human holds in this very delivery: its message is the agent's to answer,
+    # even if the ticket closes before the debounce runs the bot.
+    held = {item.chat_id for item in events if isinstance(item, TicketUpdate) and item.human_took_over}
     try:
         with transaction.atomic():
             # Messages first: a GOSAC ticket event comes before the message that creates the conversation.
             ordered = sorted(events, key=lambda item: not isinstance(item, IncomingMessage))
             for item in ordered:
-                results.append(_apply_one(channel, item))
+                results.append(_apply_one(channel, item, held=held))
     except Exception as exc:  # noqa: BLE001 - the raw event is kept and marked for replay, never lost
         logger.exception("inbound_event_failed", inbound_event_id=event.pk)
         _finish(event, InboundEvent.Status.FAILED, exc.__class__.__name__)
@@ -104,31 +110,56 @@ def _finish(event: InboundEvent, status: str, reason: str) -> None:
     event.status = status
 
 
-def _apply_one(channel: Channel, item) -> dict:
+def _apply_one(channel: Channel, item, *, held: set[str] = frozenset()) -> dict:
     if isinstance(item, IncomingMessage):
-        return message_record_inbound(channel=channel, incoming=item)
+        if item.edited_id:
+            return message_edit_apply(channel=channel, incoming=item)
+        return message_record_inbound(channel=channel, incoming=item, human_holds=item.chat_id in held)
     if isinstance(item, MessageStatusUpdate):
         applied = message_status_apply(
-            channel=channel, provider_message_id=item.provider_message_id, status=str(item.status), error=item.error
+            channel=channel,
+            provider_message_id=item.provider_message_id[:200],
+            status=str(item.status),
+            error=item.error[:2000],
         )
         return {"event": "status", "result": "applied" if applied else "ignored", "reason": "" if applied else "stale"}
     if isinstance(item, ConnectionUpdate):
         channel_set_status(
-            channel, str(item.status), reason=item.reason or "webhook", phone=item.phone, qr_code=item.qr_code
+            channel,
+            str(item.status),
+            reason=(item.reason or "webhook")[:255],
+            phone=(item.phone or "")[:20] or None,
+            qr_code=item.qr_code,
         )
         return {"event": "connection", "result": "applied", "status": str(item.status)}
     if isinstance(item, TicketUpdate):
-        changed = conversation_handoff_apply(channel=channel, chat_id=item.chat_id, human=item.human_took_over)
+        changed = conversation_ticket_apply(channel=channel, ticket=item)
         return {"event": "ticket", "result": "applied" if changed else "unchanged", "reason": ""}
     if isinstance(item, Unsupported):
-        return {"event": "unsupported", "result": "ignored", "reason": item.reason}
+        return {"event": "unsupported", "result": "ignored", "reason": item.reason[:255]}
     return {"event": "unknown", "result": "ignored", "reason": "unknown event"}
 
 
-def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> dict:
+def message_edit_apply(*, channel: Channel, incoming: IncomingMessage) -> dict:
+    """The customer edited a message: the original's text changes; nothing is answered again."""
+    company = channel.company
+    text = (incoming.text or "")[: company.max_incoming_text_chars]
+    changed = (
+        Message.objects.for_company(company)
+        .filter(channel=channel, direction=Message.Direction.INBOUND, provider_message_id=incoming.edited_id[:200])
+        .update(text=text)
+    )
+    if changed:
+        return {"event": "edit", "result": "applied", "reason": "edit"}
+    return {"event": "edit", "result": "ignored", "reason": "edit of an unknown message"}
+
+
+def message_record_inbound(*, channel: Channel, incoming: IncomingMessage, human_holds: bool = False) -> dict:
     """Store one incoming message; drop it when it is a duplicate (the unique constraint decides).
 
-    fromMe, group and unsupported media are stored as `ignored` with the reason; past the
+    fromMe, group, unsupported media and a message written while a human holds the conversation
+    (`human_holds`: its ticket says so in this delivery) are
+    stored as `ignored` with the reason; past the
     conversation's rate limit a message is stored but not answered. Otherwise it is `received`
     and the conversation's processing is enqueued after commit.
     """
@@ -139,6 +170,8 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> di
     )
     conversation.company = company  # already loaded with the channel: no query for the rate limit
     reason = incoming.ignore_reason() or ""
+    if not reason and human_holds:
+        reason = BlockReason.HANDOFF
     text = (incoming.text or "")[: company.max_incoming_text_chars]
     try:
         with transaction.atomic():
@@ -162,6 +195,8 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> di
     if not reason and rate_limit_exceeded(conversation):
         reason = BlockReason.RATE_LIMITED
         Message.objects.for_company(company).filter(pk=message.pk).update(status=Message.Status.IGNORED, reason=reason)
+    if _stores_a_file(incoming, reason) and (message.media_url or message.media_id):
+        _schedule_download(company.pk, message.pk)
     if reason and reason != BlockReason.RATE_LIMITED:
         return {"event": "message", "result": "ignored", "reason": reason, "message_id": message.pk}
     # No UPDATE of the conversation here: its row is locked while it is processed or sent to (which
@@ -169,9 +204,15 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage) -> di
     # last_inbound_at.
     if not reason:
         _schedule_processing(company, conversation)
-    if incoming.kind == MessageKind.DOCUMENT and (message.media_url or message.media_id):
-        _schedule_download(company.pk, message.pk)
     return {"event": "message", "result": "accepted", "reason": reason, "message_id": message.pk}
+
+
+def _stores_a_file(incoming: IncomingMessage, reason: str) -> bool:
+    """Documents the bot may read, and the images a customer sends (the bot does not answer them;
+    staff see them as thumbnails in the inbox), are downloaded and stored."""
+    if incoming.kind == MessageKind.DOCUMENT:
+        return reason in ("", BlockReason.RATE_LIMITED)
+    return incoming.kind == MessageKind.IMAGE and reason == f"kind:{MessageKind.IMAGE}"
 
 
 def _schedule_processing(company, conversation: Conversation) -> None:
@@ -258,22 +299,53 @@ def lock_for_transaction(name: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def conversation_handoff_apply(*, channel: Channel, chat_id: str, human: bool) -> bool:
-    """A human agent took (or released) the ticket of this chat: pause (or resume) the bot there.
+def conversation_ticket_apply(*, channel: Channel, ticket: TicketUpdate) -> bool:
+    """The provider's ticket of this chat changed (GOSAC): an agent there took it (the bot pauses, as
+    when staff take it in the inbox), closed it (resolved, as in the inbox), or put it back in the
+    queue after taking it (the bot resumes).
 
-    Only a change is written: GOSAC repeats the ticket's state on every message, and an unchanged
-    "nobody took it" must not reset where the flow stands (waiting, completed). True when changed.
+    Only a change of the ticket is applied: GOSAC repeats the ticket's state on every message, so
+    "pending, nobody took it" repeated must neither reset where the flow stands nor undo a takeover
+    made in the inbox or asked for by the flow. True when a conversation changed.
     """
     customers = Customer.objects.for_company(channel.company_id).filter(
-        **{f"provider_contact_ids__{channel.provider}": chat_id}
+        **{f"provider_contact_ids__{channel.provider}": ticket.chat_id}
     )
     conversations = Conversation.objects.for_company(channel.company_id).filter(channel=channel, customer__in=customers)
-    if human:
-        changed = conversations.exclude(bot_paused=True, status=Conversation.Status.HANDOFF).update(
-            bot_paused=True, status=Conversation.Status.HANDOFF, updated_at=timezone.now()
-        )
-    else:
-        changed = conversations.filter(bot_paused=True).update(
-            bot_paused=False, status=Conversation.Status.ACTIVE, updated_at=timezone.now()
-        )
-    return bool(changed)
+    state = f"{ticket.ticket_id}|{ticket.status}|{ticket.user_id or ''}"[:100]
+    changed = False
+    for conversation in conversations.exclude(provider_ticket=state):
+        changed |= _ticket_change(conversation, ticket, state)
+    return changed
+
+
+def _ticket_change(conversation: Conversation, ticket: TicketUpdate, state: str) -> bool:
+    was_human = _ticket_was_human(conversation.provider_ticket)
+    fields = {"provider_ticket": state}
+    event, detail = None, ""
+    if ticket.human_took_over:
+        fields.update(bot_paused=True, status=Conversation.Status.HANDOFF)
+        event, detail = ConversationEvent.Kind.PROVIDER_TAKEN, f"{ticket.user_id}"
+    elif ticket.status == "closed" and (conversation.bot_paused or was_human):
+        fields.update(bot_paused=False, status=Conversation.Status.RESOLVED, assigned_to=None, assigned_at=None)
+        event = ConversationEvent.Kind.PROVIDER_CLOSED
+    elif was_human:
+        fields.update(bot_paused=False, status=Conversation.Status.ACTIVE)
+        event = ConversationEvent.Kind.PROVIDER_RELEASED
+    # Conditional on the state read: two deliveries applying the same change write it once.
+    applied = (
+        Conversation.objects.for_company(conversation.company_id)
+        .filter(pk=conversation.pk, provider_ticket=conversation.provider_ticket)
+        .update(**fields, **({"updated_at": timezone.now()} if event else {}))
+    )
+    if not (applied and event):
+        return False
+    conversation_event_record(conversation, event, detail=detail)
+    return True
+
+
+def _ticket_was_human(state: str) -> bool:
+    """Whether a stored ticket state ("id|status|user") had an agent on it at the provider."""
+    _ticket_id, _, rest = state.partition("|")
+    status, _, user_id = rest.partition("|")
+    return bool(user_id) and status != "closed"

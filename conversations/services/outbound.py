@@ -51,6 +51,7 @@ def message_queue_outbound(
     delay_seconds: int = 0,
     automatic: bool = True,
     notice: bool = False,
+    sent_by=None,
     turn_reply: bool = False,
 ) -> Message | None:
     """Queue one message to the conversation's customer: THE way anything is sent to a customer.
@@ -60,7 +61,8 @@ def message_queue_outbound(
     and None is returned. The row is written in the caller's transaction; the send task is
     enqueued after commit (at `send_after` = now + delay_seconds). `notice=True` marks the
     maintenance notice, the one automatic message allowed during maintenance; `turn_reply=True`
-    the bot's answer to the turn being processed (see outbound_block_reason).
+    the bot's answer to the turn being processed (see outbound_block_reason). `sent_by`: the staff
+    member who wrote a human reply (`automatic=False`; the inbox checks its own rules first).
     """
     if automatic:
         reason = outbound_block_reason(conversation, notice=notice, turn_reply=turn_reply)
@@ -80,6 +82,7 @@ def message_queue_outbound(
         file_name=file_name,
         status=Message.Status.QUEUED,
         send_after=now + timedelta(seconds=max(0, delay_seconds)),
+        sent_by=sent_by,
     )
     _enqueue_send(message.company_id, message.pk, delay_seconds)
     return message

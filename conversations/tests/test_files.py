@@ -352,3 +352,34 @@ def test_the_inbound_sweep_fetches_documents_whose_download_never_ran(channel_a,
     inbound_sweep_task.apply(throw=True)
 
     assert enqueued.of("received_file_download_task") == [{"company_id": channel_a.company_id, "message_id": lost}]
+
+
+def test_an_image_the_customer_sends_is_stored_for_the_inbox_though_the_bot_ignores_it(
+    channel_a, post_webhook, media, enqueued
+):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    media.add("GET", "/foto", body=png, headers={"Content-Type": "image/png"})
+    answer = post_webhook(
+        channel_a, {"from": "5511987654321", "id": "img-1", "kind": "image", "media_url": media.url + "/foto"}
+    )
+    message_id = answer.json()["results"][0]["message_id"]
+
+    download(channel_a.company, message_id)
+
+    assert answer.json()["results"][0]["result"] == "ignored"  # the bot does not answer images
+    (received,) = stored_files(channel_a.company)
+    assert (received.message_id, received.content_type, received.original_name) == (message_id, "image/png", "image")
+
+
+def test_an_image_we_sent_from_our_own_phone_is_not_downloaded(channel_a, post_webhook, enqueued):
+    body = {
+        "from": "5511987654321",
+        "id": "img-2",
+        "kind": "image",
+        "media_url": "https://example.com/f",
+        "from_me": True,
+    }
+
+    post_webhook(channel_a, body)
+
+    assert enqueued.of("received_file_download_task") == []

@@ -157,7 +157,7 @@ EXPECTED = {
         "answer": "accepted",
         "results": [ACCEPTED["results"][0], TICKET_UNCHANGED],
         "event": [("processed", "")],
-        "messages": [("in", "text", "Oi, quero saber do meu pedido", "received", "", "sha256:", "", "")],
+        "messages": [("in", "text", "Oi, quero saber do meu pedido", "received", "", "", "", "")],
         "customers": [(*MARIA, {"gosac": "24914"})],
         "runs": 1,
     },
@@ -173,7 +173,7 @@ EXPECTED = {
                 "comprovante.pdf",
                 "received",
                 "",
-                "sha256:",
+                "",
                 GOSAC_MEDIA + "1718200000000-comprovante.pdf",
                 "1718200000000-comprovante.pdf",
             )
@@ -185,6 +185,7 @@ EXPECTED = {
     ("gosac", "image"): {
         **MESSAGE,
         **ignored("kind:image"),
+        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
         "results": [{"event": "message", "result": "ignored", "reason": "kind:image"}, TICKET_UNCHANGED],
         "messages": [
             (
@@ -193,7 +194,7 @@ EXPECTED = {
                 "",
                 "ignored",
                 "kind:image",
-                "sha256:",
+                "",
                 GOSAC_MEDIA + "1718200000100-foto.jpeg",
                 "1718200000100-foto.jpeg",
             )
@@ -204,24 +205,28 @@ EXPECTED = {
         **MESSAGE,
         **ignored("from_me"),
         "results": [{"event": "message", "result": "ignored", "reason": "from_me"}, TICKET_UNCHANGED],
-        "messages": [("in", "text", "Olá! Como posso ajudar?", "ignored", "from_me", "sha256:", "", "")],
+        "messages": [("in", "text", "Olá! Como posso ajudar?", "ignored", "from_me", "", "", "")],
         "customers": [("+5511987654321", "", {"gosac": "24914"})],  # the chat's customer; our name is not hers
     },
     ("gosac", "group"): {
         **MESSAGE,
         **ignored("group"),
         "results": [{"event": "message", "result": "ignored", "reason": "group"}, TICKET_UNCHANGED],
-        "messages": [("in", "text", "bom dia", "ignored", "group", "sha256:", "", "")],
+        "messages": [("in", "text", "bom dia", "ignored", "group", "", "", "")],
         "customers": [("", "", {"gosac": "30511"})],  # the group is its own phone-less contact
     },
     ("gosac", "ticket_taken"): {
+        # Written while an agent holds the ticket: the agent's to answer, even if the ticket closes
+        # before the debounce would have run the bot.
         "answer": "accepted",
-        "results": [ACCEPTED["results"][0], {"event": "ticket", "result": "applied", "reason": ""}],
-        "event": [("processed", "")],
-        "messages": [("in", "text", "ainda estou esperando", "received", "", "sha256:", "", "")],
+        "results": [
+            {"event": "message", "result": "ignored", "reason": "handoff"},
+            {"event": "ticket", "result": "applied", "reason": ""},
+        ],
+        "event": [("processed", "handoff")],
+        "messages": [("in", "text", "ainda estou esperando", "ignored", "handoff", "", "", "")],
         "customers": [(*MARIA, {"gosac": "24914"})],
         "conversations": [("handoff", True)],  # an agent took the ticket: the bot pauses there
-        "runs": 1,
     },
     # UAZAPI: captured events; the chat JID is the reply target, sender_pn the phone.
     ("uazapi", "text"): {
@@ -231,6 +236,12 @@ EXPECTED = {
         "messages": [("in", "text", "Oi", "received", "", "AC98212CD4909DE6799E78D93A824A3F", "", "")],
         "customers": [(*MARIA, {"uazapi": "5511987654321@s.whatsapp.net"})],
         "runs": 1,
+    },
+    # An edit of a message we never received: nothing to update, nothing answered.
+    ("uazapi", "edited"): {
+        "answer": "ignored",
+        "results": [{"event": "edit", "result": "ignored", "reason": "edit of an unknown message"}],
+        "event": [("ignored", "edit of an unknown message")],
     },
     ("uazapi", "document"): {
         **MESSAGE,
@@ -255,6 +266,7 @@ EXPECTED = {
     ("uazapi", "image"): {
         **MESSAGE,
         **ignored("kind:image"),
+        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
         "messages": [("in", "image", "", "ignored", "kind:image", "AC0C273EABCDC416379E99BE2A3CA149", WA_MEDIA, "")],
         "customers": [(*MARIA, {"uazapi": "5511987654321@s.whatsapp.net"})],
     },
@@ -313,6 +325,7 @@ EXPECTED = {
     ("evolution", "image"): {
         **MESSAGE,
         **ignored("kind:image"),
+        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
         "messages": [("in", "image", "essa aqui", "ignored", "kind:image", "3EB0FFEE0011223344AA", WA_MEDIA, "")],
         "customers": [("+5511987654321", "Maria", {"evolution": "5511987654321@s.whatsapp.net"})],
     },
@@ -343,6 +356,23 @@ EXPECTED = {
         "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
         "runs": 1,
     },
+    # A user known only by a business-scoped id: a phone-less contact, answered by that id.
+    ("meta_cloud", "bsuid_only"): {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [("in", "text", "Body Text", "received", "", "wamid.bsuid", "", "")],
+        "customers": [("", "Test Name", {"meta_cloud": "US.13491208655302741918"})],
+        "runs": 1,
+    },
+    # Nothing usable in it: not answered as an empty text.
+    ("meta_cloud", "interactive_error"): {
+        "answer": "ignored",
+        "results": [
+            {"event": "unsupported", "result": "ignored", "reason": "meta: interactive message without a usable reply"}
+        ],
+        "event": [("ignored", "meta: interactive message without a usable reply")],
+    },
     ("meta_cloud", "document"): {
         **MESSAGE,
         **ACCEPTED,
@@ -355,6 +385,7 @@ EXPECTED = {
     ("meta_cloud", "image"): {
         **MESSAGE,
         **ignored("kind:image"),
+        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
         "messages": [("in", "image", "", "ignored", "kind:image", "wamid.xyzxyz", "", "")],
         "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
     },
@@ -410,7 +441,7 @@ def _prefix(url: str) -> str:
 def test_a_redelivered_sample_is_a_duplicate_and_writes_no_second_message(company_a, post_webhook, enqueued):
     for provider, fixture in [("gosac", "text"), ("uazapi", "text"), ("evolution", "text"), ("meta_cloud", "text")]:
         channel = make_channel(company_a, provider=provider, credentials=CREDENTIALS[provider], name=provider)
-        body = raw(provider, fixture)
+        body = raw(provider, fixture) if provider != "gosac" else gosac_text(created_at="2026-05-04T12:00:01.123Z")
         headers = {"HTTP_X_HUB_SIGNATURE_256": meta_signature(body)} if provider == "meta_cloud" else {}
         post_webhook(channel, body, **headers)
 
@@ -421,6 +452,42 @@ def test_a_redelivered_sample_is_a_duplicate_and_writes_no_second_message(compan
     with company_scope(company_a):
         assert Message.objects.count() == 4
         assert InboundEvent.objects.count() == 8
+
+
+def test_an_edit_updates_the_original_message_and_is_not_answered_again(company_a, post_webhook, enqueued):
+    channel = make_channel(company_a, provider="uazapi", credentials=CREDENTIALS["uazapi"])
+    post_webhook(channel, raw("uazapi", "text"))
+
+    answer = post_webhook(channel, raw("uazapi", "edited")).json()
+
+    assert answer["results"] == [{"event": "edit", "result": "applied", "reason": "edit"}]
+    with company_scope(company_a):
+        assert list(Message.objects.values_list("text", "provider_message_id")) == [
+            ("Oi, tudo bem?", "AC98212CD4909DE6799E78D93A824A3F")
+        ]
+    assert len(enqueued.of("conversation_process_task")) == 1  # the original's run only
+
+
+def gosac_text(text: str = "Oi, quero saber do meu pedido", **data) -> bytes:
+    payload = json.loads(raw("gosac", "text"))
+    payload["data"].update(body=text, **{"createdAt" if key == "created_at" else key: v for key, v in data.items()})
+    return json.dumps(payload).encode()
+
+
+@pytest.mark.parametrize(
+    "times",
+    [("2026-05-04T12:00:01.123Z", "2026-05-04T12:00:07.950Z"), (None, None)],
+    ids=["two-creation-times", "no-id-nor-time"],
+)
+def test_two_genuine_identical_gosac_messages_without_an_id_are_both_kept(company_a, post_webhook, enqueued, times):
+    channel = make_channel(company_a, provider="gosac", credentials=CREDENTIALS["gosac"])
+
+    for created_at in times:
+        extra = {"created_at": created_at} if created_at else {}
+        assert post_webhook(channel, gosac_text("sim", **extra)).json()["status"] == "accepted"
+
+    with company_scope(company_a):
+        assert list(Message.objects.values_list("text", flat=True)) == ["sim", "sim"]
 
 
 def test_a_group_message_does_not_redirect_the_members_replies_to_the_group(company_a, post_webhook, enqueued):

@@ -9,9 +9,10 @@ network, no DB). Outbound, `send_*` and `fetch_status` go through `integrations.
 import base64
 import json
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -146,6 +147,7 @@ class IncomingMessage:
     timestamp: datetime | None = None
     raw_type: str = ""
     ticket_id: str | None = None  # the provider's own conversation/ticket id (GOSAC)
+    edited_id: str | None = None  # an edit: the id of the message whose text this replaces (UAZAPI)
 
     def ignore_reason(self) -> str | None:
         """Why the bot must not answer this message (SPEC §4 rule 4), or None when it should."""
@@ -428,8 +430,16 @@ def digits(value: Any) -> str | None:
     return only or None
 
 
-def from_epoch(value: Any, *, milliseconds: bool = False) -> datetime | None:
-    """Aware UTC datetime from epoch seconds (or ms); None for missing, garbage, NaN or out-of-range values."""
+# NUL and surrogate code points (a str holds a surrogate only when it is lone: JSON pairs are joined).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+# Epoch values above this are milliseconds: as seconds they would be past the year 5138.
+_MILLISECONDS_FROM = 10**11
+
+
+def from_epoch(value: Any) -> datetime | None:
+    """Aware UTC datetime from epoch seconds or milliseconds (told apart by size, whatever the provider
+    documents); None for missing, garbage, NaN or out-of-range values (the caller uses receipt time)."""
     if isinstance(value, bool):
         return None
     try:
@@ -439,9 +449,28 @@ def from_epoch(value: Any, *, milliseconds: bool = False) -> datetime | None:
     if not math.isfinite(number) or number <= 0:
         return None
     try:
-        return datetime.fromtimestamp(number / 1000 if milliseconds else number, tz=UTC)
+        return datetime.fromtimestamp(number / 1000 if number >= _MILLISECONDS_FROM else number, tz=UTC)
     except (OverflowError, ValueError, OSError):  # past year 9999, or beyond the platform's time_t
         return None
+
+
+def storable_text(value: str) -> str:
+    """`value` as PostgreSQL text can hold it: NUL and lone surrogates (escaped `\\u0000`, `\\ud800`
+    in JSON) become U+FFFD. The raw event keeps the original bytes."""
+    if value.isascii() and "\x00" not in value:
+        return value
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
+def storable_event(event: "InboundEvent") -> "InboundEvent":
+    """The event with every text field made storable (see `storable_text`)."""
+    changes = {
+        item.name: storable_text(getattr(event, item.name))
+        for item in fields(event)
+        if isinstance(getattr(event, item.name), str) and not isinstance(getattr(event, item.name), StrEnum)
+    }
+    changes = {name: value for name, value in changes.items() if value != getattr(event, name)}
+    return replace(event, **changes) if changes else event
 
 
 def mask_phone(value: str) -> str:

@@ -62,7 +62,7 @@ class GosacProvider(MessagingProvider):
         ticket_id = scalar_id(data.get("ticketId"))
         raw_type = as_text(data.get("mediaType"))
         message = IncomingMessage(
-            provider_message_id=_message_id(data, body),
+            provider_message_id=_message_id(data),
             chat_id=chat_id,
             kind=kind_from_raw_type(raw_type),
             text=as_text(data.get("body")),
@@ -143,13 +143,18 @@ def _link_text(url_or_bytes: str | bytes, label: str) -> str:
     return f"{label}\n{url_or_bytes}" if label else url_or_bytes
 
 
-def _message_id(data: dict, body: bytes) -> str:
-    """GOSAC's message id when present; else a digest of the raw body, so a redelivery of the same
-    event still deduplicates."""
+def _message_id(data: dict) -> str:
+    """GOSAC's message id when present; else the delivery's own identity (ticket, creation time,
+    sender), so a redelivery deduplicates but a second genuine message with the same text is kept.
+    Without those fields either, "" (no dedupe: a duplicate answer beats a lost message)."""
     for key in ("id", "messageId"):
         if scalar_id(data.get(key)):
             return scalar_id(data[key])
-    return "sha256:" + hashlib.sha256(body).hexdigest()[:40]
+    parts = [scalar_id(data.get("ticketId")), as_text(data.get("createdAt")), scalar_id(data.get("contactId"))]
+    if not all(parts):
+        return ""
+    parts.append("me" if data.get("fromMe") else "contact")
+    return "sha256:" + hashlib.sha256("|".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def _file_name(data: dict) -> str | None:

@@ -186,7 +186,8 @@ class MetaCloudProvider(MessagingProvider):
         payload = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
-            "to": to,
+            # A BSUID (`BR.1502576394655843`) goes in `recipient`; a phone / wa_id in `to`.
+            ("recipient" if is_user_id(to) else "to"): to,
             "type": message_type,
             message_type: content,
         }
@@ -228,30 +229,45 @@ def _change(change: dict, credentials: ProviderCredentials) -> list[InboundEvent
     number_id = as_text(metadata.get("phone_number_id"))
     if credentials.phone_number_id and number_id and number_id != credentials.phone_number_id:
         return [Unsupported("meta: change for another phone number id")]
-    names = {
-        str(contact.get("wa_id")): as_text((contact.get("profile") or {}).get("name"))
-        for contact in as_list(value.get("contacts"), "value.contacts")
-        if isinstance(contact, dict) and isinstance(contact.get("profile") or {}, dict)
-    }
+    names = {}
+    for contact in as_list(value.get("contacts"), "value.contacts"):
+        if isinstance(contact, dict) and isinstance(contact.get("profile") or {}, dict):
+            name = as_text((contact.get("profile") or {}).get("name"))
+            for key in ("wa_id", "user_id"):
+                if scalar_id(contact.get(key)):
+                    names[scalar_id(contact.get(key))] = name
     messages = as_list(value.get("messages"), "value.messages")
     statuses = as_list(value.get("statuses"), "value.statuses")
-    events: list[InboundEvent] = [_message(require_dict(m, "messages[]"), names) for m in messages]
-    events += [_status(require_dict(s, "statuses[]")) for s in statuses]
+    # One unreadable item of a batch is recorded as such; its siblings are still applied.
+    events: list[InboundEvent] = [_each(_message, m, "messages[]", names) for m in messages]
+    events += [_each(_status, s, "statuses[]") for s in statuses]
     return events or [Unsupported("meta: change without messages or statuses")]
 
 
-def _message(message: dict, names: dict[str, str]) -> IncomingMessage:
-    sender, message_id = scalar_id(message.get("from")), scalar_id(message.get("id"))
+def _each(parse, item: Any, what: str, *args) -> InboundEvent:
+    try:
+        return parse(require_dict(item, what), *args)
+    except WebhookMalformed as exc:
+        return Unsupported(f"meta: unreadable {what}: {exc.message}")
+
+
+def _message(message: dict, names: dict[str, str]) -> InboundEvent:
+    # A user with a username may come with only a business-scoped user id (BSUID), no phone.
+    phone_id, message_id = scalar_id(message.get("from")), scalar_id(message.get("id"))
+    sender = phone_id or scalar_id(message.get("from_user_id"))
     if not sender or not message_id:
-        raise WebhookMalformed("messages[].from and messages[].id are required")
+        raise WebhookMalformed("messages[].from (or from_user_id) and messages[].id are required")
     raw_type = as_text(message.get("type"))
     media = message.get(raw_type) if raw_type in _MEDIA and isinstance(message.get(raw_type), dict) else {}
+    text = _text(message, raw_type, media)
+    if raw_type == "interactive" and not text:
+        return Unsupported("meta: interactive message without a usable reply")
     return IncomingMessage(
         provider_message_id=message_id,
         chat_id=sender,
         kind=_KIND.get(raw_type, MessageKind.OTHER),
-        text=_text(message, raw_type, media),
-        sender_phone=digits(sender),
+        text=text,
+        sender_phone=digits(phone_id),
         sender_name=names.get(sender, ""),
         media_id=scalar_id(media.get("id")),
         media_mime=opt_text(media.get("mime_type")),
@@ -296,6 +312,11 @@ def _error(errors: Any) -> str:
     details = first.get("error_data", {}).get("details") if isinstance(first.get("error_data"), dict) else None
     text = f"{first.get('code', '')}: {first.get('title') or first.get('message') or ''}".strip(": ")
     return f"{text} ({details})" if details and details != first.get("title") else text
+
+
+def is_user_id(value: str) -> bool:
+    """A business-scoped user id: a country code, a dot, then the id (`BR.150...`, `US.ENT.118...`)."""
+    return "." in value and value.split(".", 1)[0].isalpha()
 
 
 def _graph(credentials: ProviderCredentials, path: str) -> str:

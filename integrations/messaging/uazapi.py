@@ -188,8 +188,9 @@ def _message(message: dict) -> IncomingMessage:
         media_url=opt_text(content.get("URL")),
         media_mime=opt_text(content.get("mimetype")),
         file_name=opt_text(content.get("fileName")),
-        timestamp=from_epoch(message.get("messageTimestamp"), milliseconds=True),
+        timestamp=from_epoch(message.get("messageTimestamp")),
         raw_type=raw_type,
+        edited_id=scalar_id(message.get("edited")),  # an edit carries the original message's id
     )
 
 

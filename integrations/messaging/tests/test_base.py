@@ -139,3 +139,29 @@ def test_event_dict_shape():
         "error": "",
         "timestamp": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1770146178, datetime(2026, 2, 3, 19, 16, 18, tzinfo=UTC)),  # seconds (Meta, Evolution)
+        (1770146178000, datetime(2026, 2, 3, 19, 16, 18, tzinfo=UTC)),  # milliseconds (UAZAPI)
+        ("1770146178", datetime(2026, 2, 3, 19, 16, 18, tzinfo=UTC)),
+        (10**30, None),  # out of range: the caller uses the receipt time
+        (float("nan"), None),
+        (-5, None),
+        ("amanhã", None),
+        (True, None),
+    ],
+)
+def test_epoch_is_read_as_seconds_or_milliseconds_by_size(value, expected):
+    from integrations.messaging.base import from_epoch
+
+    assert from_epoch(value) == expected
+
+
+def test_storable_text_replaces_nul_and_lone_surrogates_only():
+    from integrations.messaging.base import storable_text
+
+    assert storable_text("a\x00b\ud800c\udfff") == "a\ufffdb\ufffdc\ufffd"
+    assert storable_text(json.loads('"\\ud83d\\ude00 olá"')) == "😀 olá"  # a joined pair is a real character

@@ -1,4 +1,3 @@
-import hashlib
 from dataclasses import replace
 
 import pytest
@@ -26,15 +25,11 @@ def parse(name: str):
     return GOSAC.parse_webhook({}, raw("gosac", name), CREDS)
 
 
-def digest_id(name: str) -> str:
-    return "sha256:" + hashlib.sha256(raw("gosac", name)).hexdigest()[:40]
-
-
 def test_text_chat_is_text_preceded_by_its_ticket():
     assert parse("text") == [
         TicketUpdate(ticket_id="8812", chat_id="24914", status="pending", user_id=None),
         IncomingMessage(
-            provider_message_id=digest_id("text"),
+            provider_message_id="",  # no id, no createdAt: nothing to deduplicate by
             chat_id="24914",
             kind=MessageKind.TEXT,
             text="Oi, quero saber do meu pedido",
@@ -95,8 +90,26 @@ def test_message_id_from_payload_when_present():
     assert GOSAC.parse_webhook({}, body(data), CREDS)[1].provider_message_id == "3EB0ABC"
 
 
-def test_same_delivery_twice_gives_the_same_id():
-    assert parse("text")[1].provider_message_id == parse("text")[1].provider_message_id
+def with_created_at(text: str, created_at: str = "2026-05-04T12:00:01.123Z", ticket: int = 8812) -> bytes:
+    data = payload("gosac", "text")
+    data["data"].update(body=text, createdAt=created_at, ticketId=ticket)
+    return body(data)
+
+
+def test_without_id_a_redelivery_gets_the_same_id_from_ticket_time_and_sender():
+    first = GOSAC.parse_webhook({}, with_created_at("oi"), CREDS)[1].provider_message_id
+    again = GOSAC.parse_webhook({}, with_created_at("oi"), CREDS)[1].provider_message_id
+    assert first.startswith("sha256:") and first == again
+
+
+def test_without_id_two_genuine_identical_texts_get_different_ids():
+    one = GOSAC.parse_webhook({}, with_created_at("oi", "2026-05-04T12:00:01.123Z"), CREDS)[1]
+    two = GOSAC.parse_webhook({}, with_created_at("oi", "2026-05-04T12:00:09.456Z"), CREDS)[1]
+    assert one.provider_message_id != two.provider_message_id
+
+
+def test_without_id_nor_created_at_there_is_no_id_so_nothing_is_dropped():
+    assert parse("text")[1].provider_message_id == ""
 
 
 def test_other_event_type_is_unsupported():

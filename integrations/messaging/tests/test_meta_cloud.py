@@ -143,12 +143,6 @@ def test_other_fields_and_objects_are_unsupported():
         body(
             {
                 "object": "whatsapp_business_account",
-                "entry": [{"changes": [{"field": "messages", "value": {"messages": [{"id": "x"}]}}]}],
-            }
-        ),
-        body(
-            {
-                "object": "whatsapp_business_account",
                 "entry": [{"changes": [{"field": "messages", "value": {"statuses": {}}}]}],
             }
         ),
@@ -160,6 +154,57 @@ def test_malformed(bad):
 
 
 # Signature
+
+
+def meta_batch(*messages: dict, contacts: list | None = None) -> bytes:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": "1122334455667"},
+        "messages": list(messages),
+    }
+    if contacts is not None:
+        value["contacts"] = contacts
+    return body(
+        {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": value}]}]}
+    )
+
+
+def test_one_unreadable_message_of_a_batch_is_recorded_and_its_sibling_kept():
+    good = {"from": "5511987654321", "id": "wamid.good", "type": "text", "text": {"body": "oi"}}
+    events = META.parse_webhook({}, meta_batch({"id": "x"}, "not an object", good), CREDS)
+    assert [type(event).__name__ for event in events] == ["Unsupported", "Unsupported", "IncomingMessage"]
+    assert events[0].reason.startswith("meta: unreadable messages[]")
+    assert events[2].text == "oi"
+
+
+def test_interactive_without_a_usable_reply_is_ignored_with_a_reason():
+    # An interactive message Meta could not render arrives with no reply object and an `errors` array.
+    broken = {
+        "from": "5511987654321",
+        "id": "wamid.broken",
+        "type": "interactive",
+        "interactive": {"type": "nfm_reply"},
+        "errors": [{"code": 131051, "title": "Message type unknown"}],
+    }
+    assert META.parse_webhook({}, meta_batch(broken), CREDS) == [
+        Unsupported("meta: interactive message without a usable reply")
+    ]
+
+
+def test_a_user_known_only_by_business_scoped_id_is_a_phone_less_sender():
+    # A user with a username: no `from` (phone) in the message, only `from_user_id` (BSUID).
+    message = {"from_user_id": "BR.1502576394655843", "id": "wamid.bsuid", "type": "text", "text": {"body": "oi"}}
+    contacts = [{"profile": {"name": "Ana", "username": "@ana"}, "user_id": "BR.1502576394655843"}]
+    [event] = META.parse_webhook({}, meta_batch(message, contacts=contacts), CREDS)
+    assert (event.chat_id, event.sender_phone, event.sender_name) == ("BR.1502576394655843", None, "Ana")
+
+
+def test_send_to_a_business_scoped_id_uses_recipient():
+    with FakeServer() as server:
+        server.add("POST", "/v23.0/1122334455667/messages", json=SEND_ANSWER)
+        META.send_text(creds(server), "BR.1502576394655843", "Olá!")
+    [request] = server.requests
+    assert request.json["recipient"] == "BR.1502576394655843" and "to" not in request.json
 
 
 def test_valid_signature_passes():
