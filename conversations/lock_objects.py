@@ -13,8 +13,10 @@ def channel_qs_select_for_update(
     return company_owned_qs_select_for_update(Channel, company=company, skip_locked=skip_locked)
 
 
-def conversation_qs_select_for_update(*, company: Company | int | None = None) -> QuerySet[Conversation]:
-    return company_owned_qs_select_for_update(Conversation, company=company)
+def conversation_qs_select_for_update(
+    *, company: Company | int | None = None, skip_locked: bool = False
+) -> QuerySet[Conversation]:
+    return company_owned_qs_select_for_update(Conversation, company=company, skip_locked=skip_locked)
 
 
 def message_qs_select_for_update(

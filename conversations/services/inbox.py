@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conversations.handlers import bot_resume
+from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Channel, Conversation, ConversationEvent, Message, Provider
 from conversations.services.outbound import message_queue_outbound
 
@@ -192,8 +193,7 @@ def conversation_mark_read(*, conversation: Conversation) -> bool:
     the row (a send in progress): opening a page never waits for a provider; the next refresh marks it."""
     with transaction.atomic():
         free = (
-            Conversation.objects.for_company(conversation.company_id)
-            .select_for_update(skip_locked=True)
+            conversation_qs_select_for_update(company=conversation.company_id, skip_locked=True)
             .filter(pk=conversation.pk)
             .values_list("pk", flat=True)
         )
@@ -214,8 +214,7 @@ def conversation_event_record(conversation: Conversation, kind: str, **fields) -
 
 def _lock(conversation: Conversation) -> Conversation:
     return (
-        Conversation.objects.for_company(conversation.company_id)
-        .select_for_update(of=("self",))
+        conversation_qs_select_for_update(company=conversation.company_id)
         .select_related("company", "channel", "customer")
         .get(pk=conversation.pk)
     )

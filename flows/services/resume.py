@@ -13,6 +13,7 @@ from conversations.handlers import BotResumption, OutboundIntent
 from conversations.models import Conversation
 from conversations.services import ResumePoint
 from flows.engine import WAIT_FILE, WAIT_RESPONSE, Inbound, Position, decide
+from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowPosition
 from flows.selectors import template_snapshot_load
 from flows.services.inbound import _carry_out, _store_position, starting_version
@@ -25,7 +26,11 @@ def flow_resume(*, conversation: Conversation, point: str | None) -> BotResumpti
     caller's transaction with the conversation locked; writes only the FlowPosition."""
     now = timezone.now()
     with transaction.atomic():
-        row = FlowPosition.objects.select_for_update().filter(conversation=conversation).first()
+        row = (
+            flow_position_qs_select_for_update(company=conversation.company_id)
+            .filter(conversation=conversation)
+            .first()
+        )
         if row is None:
             row = FlowPosition(company_id=conversation.company_id, conversation=conversation)
         if point != ResumePoint.MENU:
