@@ -56,7 +56,12 @@ def test_an_image_reply_goes_to_the_provider_at_a_signed_url_that_serves_it(
 
     assert response.status_code == 302
     [message] = outbound(company_a)
-    assert (message.kind, message.media_mime, message.text, message.sent_by) == ("image", "image/png", "Seu pedido", agent_a)
+    assert (message.kind, message.media_mime, message.text, message.sent_by) == (
+        "image",
+        "image/png",
+        "Seu pedido",
+        agent_a,
+    )
     assert message.media_url.startswith("https://loja.example.com/sent-files/")
     with company_scope(company_a):
         conversation_send_due(conversation_id=conversation.pk)
@@ -137,7 +142,9 @@ def test_the_api_takes_a_multipart_file(company_a, agent_a, api_client_for, conv
 
 def test_a_viewer_may_not_send_a_file(company_a, viewer_a, api_client_for, conversation):
     response = api_client_for(company_a, viewer_a).post(
-        f"/api/conversations/{conversation.pk}/reply/", {"file": SimpleUploadedFile("nota.pdf", PDF)}, format="multipart"
+        f"/api/conversations/{conversation.pk}/reply/",
+        {"file": SimpleUploadedFile("nota.pdf", PDF)},
+        format="multipart",
     )
 
     assert response.status_code == 403
@@ -146,7 +153,9 @@ def test_a_viewer_may_not_send_a_file(company_a, viewer_a, api_client_for, conve
 
 def test_another_companys_conversation_is_a_404(company_b, manager_b, api_client_for, conversation, company_a):
     response = api_client_for(company_b, manager_b).post(
-        f"/api/conversations/{conversation.pk}/reply/", {"file": SimpleUploadedFile("nota.pdf", PDF)}, format="multipart"
+        f"/api/conversations/{conversation.pk}/reply/",
+        {"file": SimpleUploadedFile("nota.pdf", PDF)},
+        format="multipart",
     )
 
     assert response.status_code == 404
