@@ -16,6 +16,7 @@ only the bot's own state; the conversation's row is written here.
 from datetime import timedelta
 
 import structlog
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -121,20 +122,29 @@ def conversation_reply(*, conversation: Conversation, user, text: str, upload=No
         else:
             if not get_provider(locked.channel.provider).sends_files:
                 raise ReplyRefused("no_files", _("this channel does not send files"))
-            message = message_queue_outbound(
-                conversation=locked,
-                kind=checked.kind,
-                media_url=sent_file_url(sent_file_store(locked.company_id, checked)),
-                media_mime=checked.mime,
-                file_name=checked.name,
-                text=text,
-                automatic=False,
-                sent_by=user,
-            )
+            message = _queue_file(locked, checked, caption=text, user=user)
         locked.staff_read_at = timezone.now()
         locked.save(update_fields=["staff_read_at", "updated_at"])
     logger.info("staff_reply_queued", conversation_id=locked.pk, message_id=message.pk, user_id=user.pk)
     return message
+
+
+def _queue_file(conversation: Conversation, checked: CheckedFile, *, caption: str, user) -> Message:
+    path = sent_file_store(conversation.company_id, checked)  # local storage: no network under the lock
+    try:
+        return message_queue_outbound(
+            conversation=conversation,
+            kind=checked.kind,
+            media_url=sent_file_url(path),
+            media_mime=checked.mime,
+            file_name=checked.name,
+            text=caption,
+            automatic=False,
+            sent_by=user,
+        )
+    except BaseException:
+        default_storage.delete(path)  # no message row: no file either
+        raise
 
 
 def _checked_file(upload) -> CheckedFile:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -51,7 +52,7 @@ def sent_file_check(upload) -> CheckedFile:
     """The upload's kind and real type; FileRefused (pt-BR reason) when too big or not allowed."""
     limit = settings.MAX_RECEIVED_FILE_BYTES
     if upload.size > limit:
-        raise FileRefused(_("the file is over %(mb)d MB") % {"mb": limit // (1024 * 1024)})
+        raise FileRefused(_("the file is over %(size)s") % {"size": filesizeformat(limit)})
     name = os.path.basename(upload.name or "") or "arquivo"
     upload.seek(0)
     head = upload.read(16)
