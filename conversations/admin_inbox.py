@@ -60,9 +60,14 @@ def company_zone(company) -> zoneinfo.ZoneInfo:
 
 
 def received_file_response(received) -> FileResponse:
+    """The stored file, or 404 when storage no longer holds it (erased, expired, or a lost volume)."""
+    try:
+        stored = received.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("The file is no longer available.")) from exc
     inline = received.content_type in INLINE_IMAGE_TYPES
     response = FileResponse(
-        received.file.open("rb"),
+        stored,
         as_attachment=not inline,
         filename=received.original_name or "arquivo",
         content_type=received.content_type if inline else "application/octet-stream",
