@@ -15,6 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.public_url import public_url
 from conversations.models import Message
 from conversations.services.files import detect_content_type
 
@@ -86,7 +87,7 @@ def sent_file_store(company_id: int, checked: CheckedFile) -> str:
 
 def sent_file_url(path: str) -> str:
     token = signing.TimestampSigner(salt=_SALT).sign_object(path)
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("sent-file", args=[token])
+    return public_url(reverse("sent-file", args=[token]))
 
 
 def sent_file_path(token: str) -> str | None:
