@@ -236,7 +236,10 @@ class InboxAdminMixin:
         try:
             with company_scope(conversation.company_id):
                 message = conversation_reply(
-                    conversation=conversation, user=request.user, text=request.POST.get("text", "")
+                    conversation=conversation,
+                    user=request.user,
+                    text=request.POST.get("text", ""),
+                    upload=request.FILES.get("file"),
                 )
         except ReplyRefused as exc:
             error = str(exc.message)

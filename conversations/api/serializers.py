@@ -2,6 +2,7 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.public_url import public_url
@@ -81,7 +82,15 @@ class MessageSerializer(CompanyScopedModelSerializer):
 
 
 class ConversationReplyInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=4096, trim_whitespace=True)
+    """`text`, or a `file` (multipart; `text` is then its caption)."""
+
+    text = serializers.CharField(max_length=4096, trim_whitespace=True, required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False)
+
+    def validate(self, attrs):
+        if not attrs.get("text") and not attrs.get("file"):
+            raise serializers.ValidationError({"text": _("Write a message first.")})
+        return attrs
 
 
 class ConversationReleaseInputSerializer(serializers.Serializer):

@@ -79,13 +79,19 @@ class ConversationViewSet(
     @extend_schema(request=ConversationReplyInputSerializer, responses={201: MessageSerializer})
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
-        """Send the staff member's text to the customer (even while the bot is paused). 409 with the
-        reason when it may not go: opted out, channel disconnected, outside Meta's 24-hour window."""
+        """Send the staff member's text, or a file (multipart `file`, `text` its caption), to the customer
+        (even while the bot is paused). 409 with the reason when it may not go: opted out, channel
+        disconnected, outside Meta's 24-hour window, a file too big or of a type not sent."""
         conversation = self.get_object()
         data = ConversationReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            message = conversation_reply(conversation=conversation, user=request.user, text=data.validated_data["text"])
+            message = conversation_reply(
+                conversation=conversation,
+                user=request.user,
+                text=data.validated_data["text"],
+                upload=data.validated_data.get("file"),
+            )
         except ReplyRefused as exc:
             return Response({"detail": str(exc.message), "code": exc.code}, status=status.HTTP_409_CONFLICT)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

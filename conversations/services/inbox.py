@@ -16,6 +16,7 @@ only the bot's own state; the conversation's row is written here.
 from datetime import timedelta
 
 import structlog
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,15 @@ from django.utils.translation import gettext_lazy as _
 from conversations.handlers import bot_resume
 from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Channel, Conversation, ConversationEvent, Message, Provider
+from conversations.providers import get_provider
 from conversations.services.outbound import message_queue_outbound
+from conversations.services.sent_files import (
+    CheckedFile,
+    FileRefused,
+    sent_file_check,
+    sent_file_store,
+    sent_file_url,
+)
 
 logger = structlog.get_logger(__name__)
 
@@ -91,27 +100,59 @@ def _window_open(conversation: Conversation) -> bool:
     return last is not None and timezone.now() - last < REPLY_WINDOW
 
 
-def conversation_reply(*, conversation: Conversation, user, text: str) -> Message:
-    """Queue a staff member's text to the customer; raises ReplyRefused (nothing written) when it may
-    not go. Sent even while the bot is paused or the conversation is with a human. Writing marks
-    the conversation read. Enqueues the send task after commit."""
+def conversation_reply(*, conversation: Conversation, user, text: str, upload=None) -> Message:
+    """Queue a staff member's text, or a file (`upload`, the text its caption), to the customer;
+    raises ReplyRefused (nothing written, no file stored) when it may not go. Sent even while the
+    bot is paused or the conversation is with a human. Writing marks the conversation read.
+    Enqueues the send task after commit; a file goes at a signed URL the provider downloads."""
     text = (text or "").strip()
-    if not text:
+    if not text and upload is None:
         raise ReplyRefused("empty", _("Write a message first."))
     if len(text) > MAX_REPLY_CHARS:
         raise ReplyRefused(
             "too_long", _("A WhatsApp message has at most %(max)d characters.") % {"max": MAX_REPLY_CHARS}
         )
+    checked = _checked_file(upload) if upload is not None else None
     with transaction.atomic():
         locked = _lock(conversation)
         refusal = reply_refusal(locked)
         if refusal is not None:
             raise refusal
-        message = message_queue_outbound(conversation=locked, text=text, automatic=False, sent_by=user)
+        if checked is None:
+            message = message_queue_outbound(conversation=locked, text=text, automatic=False, sent_by=user)
+        else:
+            if not get_provider(locked.channel.provider).sends_files:
+                raise ReplyRefused("no_files", _("this channel does not send files"))
+            message = _queue_file(locked, checked, caption=text, user=user)
         locked.staff_read_at = timezone.now()
         locked.save(update_fields=["staff_read_at", "updated_at"])
     logger.info("staff_reply_queued", conversation_id=locked.pk, message_id=message.pk, user_id=user.pk)
     return message
+
+
+def _queue_file(conversation: Conversation, checked: CheckedFile, *, caption: str, user) -> Message:
+    path = sent_file_store(conversation.company_id, checked)  # local storage: no network under the lock
+    try:
+        return message_queue_outbound(
+            conversation=conversation,
+            kind=checked.kind,
+            media_url=sent_file_url(path),
+            media_mime=checked.mime,
+            file_name=checked.name,
+            text=caption,
+            automatic=False,
+            sent_by=user,
+        )
+    except BaseException:
+        default_storage.delete(path)  # no message row: no file either
+        raise
+
+
+def _checked_file(upload) -> CheckedFile:
+    try:
+        return sent_file_check(upload)
+    except FileRefused as exc:
+        raise ReplyRefused("file_refused", exc.message) from exc
 
 
 def conversation_take_over(*, conversation: Conversation, user) -> Conversation:

@@ -267,7 +267,7 @@ class MessagingProvider(ABC):
     bodies must be answered 413 before parsing), `signs_webhooks` (verify_webhook really checks
     something), `reports_status` (fetch_status asks the provider; False means it cannot know),
     `required_credentials` (fields `check_credentials` insists on), `secret_body_fields` (top-level
-    webhook fields carrying a credential: redacted before the raw event is stored).
+    webhook fields carrying a credential: redacted before the raw event is stored), `sends_files`.
     """
 
     name: ClassVar[str]
@@ -277,6 +277,7 @@ class MessagingProvider(ABC):
     reports_status: ClassVar[bool] = True
     required_credentials: ClassVar[tuple[str, ...]] = ()
     secret_body_fields: ClassVar[tuple[str, ...]] = ()
+    sends_files: ClassVar[bool] = True  # send_image/send_document work; False: staff cannot send files
 
     def redact_webhook_body(self, body: bytes) -> bytes:
         """The body to keep for replay: each `secret_body_fields` value replaced by ``***``.
