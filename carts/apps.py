@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CartsConfig(AppConfig):
     name = "carts"
+    verbose_name = _("Carts")
 
     def ready(self):
         # The commerce flow actions, the rating answer (asked before the bot) and the open cart beside

@@ -94,11 +94,11 @@ def _cart_lock(company: Company, customer: Customer, *, create: bool) -> Cart | 
 
 
 def _touch(cart: Cart) -> None:
-    """Activity on the cart: idle timers restart and a reminded cart is open again."""
+    """Activity on the cart: idle timers restart and a reminded cart is open again. `reminded_at`
+    stays: a reminded cart that is checked out later is a recovered one (the dashboard counts them)."""
     cart.last_activity_at = timezone.now()
     cart.status = Cart.Status.OPEN
-    cart.reminded_at = None
-    cart.save(update_fields=["last_activity_at", "status", "reminded_at", "updated_at"])
+    cart.save(update_fields=["last_activity_at", "status", "updated_at"])
 
 
 def _add_product(cart: Cart, product: Product, quantity: int, max_quantity: int, note: str = "") -> CartItem:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from carts.lock_objects import cart_qs_select_for_update
 from carts.models import Cart, SessionContext
@@ -27,7 +28,7 @@ CART_RETENTION_DAYS = declare_setting(
     "retention_abandoned_carts_days",
     value_type="number",
     default=7,
-    description="Days an untouched, not checked-out bot cart is kept",
+    description=gettext_lazy("Days an untouched, not checked-out bot cart is kept"),
     validate=whole_number_between(1, 36500),
 )
 

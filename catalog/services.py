@@ -85,7 +85,7 @@ def stock_set(*, product: Product, quantity: int | None, reference: str = "") ->
 def default_delivery_fee_get(*, company: Company) -> Decimal:
     """The fee charged when the customer's neighbourhood is not a delivery zone (0 when unset)."""
     value = company_setting_get(company=company, key=DEFAULT_DELIVERY_FEE_KEY, default=None)
-    return Decimal(str(value)) if value not in (None, "") else Decimal("0.00")
+    return Decimal(str(value).replace(",", ".")) if value not in (None, "") else Decimal("0.00")
 
 
 def default_delivery_fee_set(*, company: Company, fee: Decimal) -> None:

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from carts.api.views import CartViewSet
 from catalog.api.views import CategoryViewSet, DeliveryZoneViewSet, ProductViewSet
+from console.api import DashboardViewSet
 from conversations.api.views import BotViewSet, ChannelViewSet, ConversationViewSet, SettingsViewSet
 from flows.api import views as flows_views
 from leads.api.analytics import LeadAnalyticsViewSet, RecoveryAnalyticsViewSet
@@ -45,5 +46,6 @@ router.register("delivery-zones", DeliveryZoneViewSet, basename="delivery-zone")
 router.register("carts", CartViewSet, basename="cart")
 router.register("orders", OrderViewSet, basename="order")
 router.register("privacy-requests", PrivacyRequestViewSet, basename="privacy-request")
+router.register("dashboard", DashboardViewSet, basename="dashboard")
 
 urlpatterns = router.urls

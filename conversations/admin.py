@@ -1,27 +1,28 @@
 """Staff pages of the pipeline: channels (QR, masked credentials, inbound URL), conversations,
 messages (errors visible), inbound events (ingest lag, replay) and received files."""
 
-import base64
 import json
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from config.json_input import UntrustedJsonError, loads_untrusted
 from conversations.admin_inbox import InboxAdminMixin, received_file_response
-from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message, ReceivedFile
-from conversations.providers import channel_credentials, credentials_validate_urls
+from conversations.channel_admin import ChannelPageAdminMixin
+from conversations.models import Channel, Conversation, InboundEvent, Message, ReceivedFile
+from conversations.providers import credentials_validate_urls
 from conversations.selectors import failed_event_count, ingest_lag_seconds
 from conversations.services import inbound_event_replay
 from integrations.destinations import validate_public_url
-from integrations.qr import qr_png
-from tenants.admin_mixins import CompanyScopedAdmin, HttpsURLField
-from tenants.crypto import mask_secret
+from tenants.admin_filters import LinkedParameterFilter
+from tenants.admin_mixins import CompanyScopedAdmin, HttpsURLField, scoped_queryset_for
 from tenants.scoping import company_scope
 
 
@@ -64,51 +65,40 @@ class ChannelForm(forms.ModelForm):
 
 
 @admin.register(Channel)
-class ChannelAdmin(CompanyScopedAdmin):
+class ChannelAdmin(ChannelPageAdminMixin, CompanyScopedAdmin):
     form = ChannelForm
     list_display = ("name", "provider", "status", "phone", "last_seen_at", "reconnect_attempts")
     list_filter = ("provider", "status")
     search_fields = ("name", "phone")
-    readonly_fields = (
-        "status", "phone", "inbound_url", "masked_credentials", "qr_image", "last_seen_at", "next_check_at",
-        "status_history",
-    )  # fmt: skip
+    # The QR, the inbound URL, the credentials and the history are in the page's own panel.
+    readonly_fields = ("status", "phone", "last_seen_at", "next_check_at")
     fields = ("provider", "name", "base_url", "new_credentials", *readonly_fields)
 
-    @admin.display(description=_("status history"))
-    def status_history(self, obj):
-        if not obj.pk:
-            return "-"
-        changes = ChannelStatusChange.objects.for_company(obj.company_id).filter(channel=obj)[:20]
-        rows = ((c.created_at, c.from_status, c.to_status, c.reason) for c in changes)
-        return format_html_join("", "<div>{} — {} → {} {}</div>", rows) or "-"
 
-    @admin.display(description=_("inbound URL (configure it at the provider)"))
-    def inbound_url(self, obj):
-        if not obj.pk:
-            return "-"
-        return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("webhook", args=[obj.inbound_key])
+class MessagedBetweenFilter(LinkedParameterFilter):
+    """?messages_since=&messages_until= (ISO datetimes): conversations with a message in [since, until).
+    The dashboard's "conversations" figure links here."""
 
-    @admin.display(description=_("credentials"))
-    def masked_credentials(self, obj):
-        masked = {key: mask_secret(str(value)) for key, value in channel_credentials(obj).items()}
-        return json.dumps(masked) if masked else "-"
+    title = _("messages in the period")
+    parameters = ("messages_since", "messages_until")
+    lookups = {"messages_since": "created_at__gte", "messages_until": "created_at__lt"}
 
-    @admin.display(description=_("latest QR code"))
-    def qr_image(self, obj):
-        if not obj.qr_code:
-            return "-"
-        if obj.qr_code.startswith("data:image/"):
-            source = obj.qr_code  # providers often send the QR already rendered
-        else:
-            source = "data:image/png;base64," + base64.b64encode(qr_png(obj.qr_code, box_size=6)).decode()
-        return format_html('<img src="{}" alt="QR" width="240" height="240">', source)
+    def parse(self, name, raw):
+        return parse_datetime(raw)
+
+    def describe(self, values):
+        return " – ".join(formats.localize(timezone.localtime(value)) for value in values.values())
+
+    def filter(self, request, queryset, values):
+        bounds = {self.lookups[name]: value for name, value in values.items()}
+        messages = scoped_queryset_for(Message, request).filter(conversation=OuterRef("pk"), **bounds)
+        return queryset.filter(Exists(messages))
 
 
 @admin.register(Conversation)
 class ConversationAdmin(InboxAdminMixin, CompanyScopedAdmin):
     list_display = ("customer", "channel", "status", "bot_paused", "assigned_to", "last_inbound_at", "chat_link")
-    list_filter = ("status", "bot_paused", "channel")
+    list_filter = (MessagedBetweenFilter, "status", "bot_paused", "channel")
     list_select_related = ("customer", "channel", "assigned_to")
     search_fields = ("customer__name", "customer__phone")
     raw_id_fields = ("customer",)

@@ -1,5 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConversationsConfig(AppConfig):
     name = "conversations"
+    verbose_name = _("Conversations")
+
+    def ready(self):
+        from conversations import setting_keys  # noqa: PLC0415
+
+        setting_keys.register()

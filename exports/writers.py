@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
@@ -65,9 +66,13 @@ def attribute(attr: str) -> Callable[[object], object]:
 
 
 def company_message(company, default) -> str:
-    """The company's WhatsApp export message (setting whatsapp_export_message), else `default`."""
+    """The company's WhatsApp export message (setting whatsapp_export_message), else `default` in
+    the customers' language (pt-BR, the site's), whatever language the staff member reads in."""
     custom = company_setting_get(company=company, key=MESSAGE_SETTING) if company is not None else None
-    return str(custom if custom else default)
+    if custom:
+        return str(custom)
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(default)
 
 
 def export_response(
@@ -106,7 +111,10 @@ def export_response(
 
 
 def _cell(value):
-    """A value a spreadsheet understands: aware datetimes as local time, related rows as their text."""
+    """A value a spreadsheet understands: aware datetimes as local time, yes/no as words (Sim/Não),
+    related rows as their text."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if isinstance(value, datetime) and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
     if value is None or isinstance(value, str | int | float | bool | Decimal | date):

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +16,8 @@ from exports.sheets import SheetsExportAdminMixin
 from exports.writers import LEAD_MESSAGE, ExportAdminMixin, column
 from integrations.wordpress.connection import test_connection
 from leads.models import ImportRun, Lead
-from leads.progress import progress_get, progress_percent
+from leads.progress import run_progress
+from leads.recovery import leads_with_customer_flag
 from leads.services.imports import import_run_enqueue
 from leads.source_config import SourceNotConfigured, import_options_for
 from tenants.admin_mixins import CompanyScopedAdmin
@@ -35,6 +38,22 @@ class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin
     readonly_fields = ("created_at", "updated_at")
 
 
+class AlreadyCustomerFilter(admin.SimpleListFilter):
+    """Leads whose person already has a completed order (leads.recovery.leads_with_customer_flag)."""
+
+    title = _("already a customer")
+    parameter_name = "already_customer"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Yes")), ("no", _("No")))
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        flagged = leads_with_customer_flag(queryset, getattr(request, "company", None))
+        return flagged.filter(is_customer=self.value() == "yes")
+
+
 @admin.register(Lead)
 class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):
     export_name = "leads"
@@ -51,7 +70,7 @@ class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):
     )
     list_display = ("name", "phone", "email", "size", "submitted_at", "email_sent", "whatsapp_sent")
     list_editable = ("email_sent", "whatsapp_sent")
-    list_filter = ("source", "email_sent", "whatsapp_sent", "submitted_at")
+    list_filter = ("source", AlreadyCustomerFilter, "email_sent", "whatsapp_sent", "submitted_at")
     search_fields = ("name", "phone", "email", "phone_raw")
     date_hierarchy = "submitted_at"
     readonly_fields = ("customer", "source", "external_id", "extra", "created_at", "updated_at")
@@ -83,10 +102,37 @@ class ImportRunAdmin(CompanyScopedAdmin):
 
     @admin.display(description=_("progress"))
     def progress_bar(self, obj):
-        percent = (
-            100 if obj.status in (ImportRun.Status.SUCCEEDED, ImportRun.Status.FAILED) else progress_percent(obj.pk)
+        progress = run_progress(obj)
+        bar = (
+            mark_safe('<progress max="100"></progress>')  # no value: the browser shows "waiting"
+            if progress.percent is None
+            else format_html('<progress max="100" value="{}"></progress> {}%', progress.percent, progress.percent)
         )
-        return format_html('<progress max="100" value="{}"></progress> {}%', percent, percent)
+        reason = format_html(' <span class="import-reason">{}</span>', progress.reason[:300]) if progress.reason else ""
+        return format_html(
+            '<span class="import-progress import-{}">{} <span class="import-state">{}</span>{}</span>',
+            progress.status,
+            bar,
+            progress.label,
+            reason,
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """No import starts while the company's source is not configured: the page says what is
+        missing and links to the WordPress settings form instead of offering the import form."""
+        if request.company is not None and self.has_add_permission(request):
+            try:
+                import_options_for(request.company)
+            except (SourceNotConfigured, ValueError) as exc:
+                context = {
+                    **self.admin_site.each_context(request),
+                    "title": _("Start an import"),
+                    "opts": self.model._meta,
+                    "reason": str(exc),
+                    "settings_url": reverse("admin:tenants_companysetting_integration", args=["wordpress"]),
+                }
+                return TemplateResponse(request, "admin/leads/importrun/not_configured.html", context)
+        return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -111,14 +157,15 @@ class ImportRunAdmin(CompanyScopedAdmin):
         run = self.get_object(request, str(pk))
         if run is None or not self.has_view_permission(request, run):
             raise Http404
+        progress = run_progress(run)
         return JsonResponse(
             {
                 "status": run.status,
-                "status_label": run.get_status_display(),
-                "percent": 100 if run.finished_at else progress_percent(run.pk),
-                "progress": progress_get(run.pk),
+                "status_label": progress.label,
+                "percent": progress.percent,  # null: queued, or running with nothing counted yet
+                "progress": progress.counts,
                 "summary_text": run.summary_text,
-                "error": run.error,
+                "error": progress.reason,
             }
         )
 

@@ -5,6 +5,8 @@ Progress is a convenience: when the cache is down it is simply missing (reads gi
 dropped, each logged) and the job goes on; the job's row in the database is what counts.
 """
 
+from dataclasses import dataclass
+
 from django.core.cache import cache
 
 from config.cache import cache_or
@@ -37,6 +39,33 @@ def progress_set(run_id: int, kind: str, *, done: int, total: int, namespace: st
 
 
 def progress_percent(run_id: int, *, namespace: str = IMPORTS) -> int:
-    parts = progress_get(run_id, namespace=namespace).values()
-    total = sum(p["total"] for p in parts)
-    return 100 if not total else min(100, round(100 * sum(p["done"] for p in parts) / total))
+    """Rows done of the rows counted so far, in % (0 while nothing is counted yet)."""
+    return _percent(progress_get(run_id, namespace=namespace))
+
+
+def _percent(progress: dict) -> int:
+    total = sum(part["total"] for part in progress.values())
+    return 0 if not total else min(100, round(100 * sum(part["done"] for part in progress.values()) / total))
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """What an import run's progress bar shows: queued, running (the real %), done, or failed with the reason."""
+
+    status: str  # ImportRun.Status value
+    label: str
+    percent: int | None  # None: not started (queued), or running with its rows not counted yet
+    counts: dict
+    reason: str = ""
+
+
+def run_progress(run) -> RunProgress:
+    counts = progress_get(run.pk) if run.status != "queued" else {}
+    percent = None
+    if run.status == "succeeded":
+        percent = 100
+    elif run.status == "running" and any(part["total"] for part in counts.values()):
+        percent = _percent(counts)
+    return RunProgress(
+        run.status, run.get_status_display(), percent, counts, run.error if run.status == "failed" else ""
+    )

@@ -34,6 +34,7 @@ from customers.models import Customer
 from exports.periods import in_period
 from leads.models import Lead
 from orders.models import Order
+from orders.selectors import orders_placed
 from tenants.models import Company
 
 WINDOW_BEFORE = timedelta(days=2)
@@ -126,36 +127,56 @@ def recovery_summary(
 ) -> dict:
     """Recovery figures of carts whose time is in [start, end) and of orders placed in it.
 
-    Keys: carts, recovered, waiting, abandoned, recovery_rate (% of carts, 1 decimal),
-    recovered_revenue (distinct matching orders' totals, plus the cart total of plugin-completed
-    carts with no imported order), orders, average_ticket, customers_with_orders, repeat_customers
-    (2+ orders), average_days_between_orders (per repeat customer, then averaged; None if none).
+    Keys: those of `cart_recovery_summary`, plus orders, average_ticket, customers_with_orders,
+    repeat_customers (2+ orders), average_days_between_orders (per repeat customer, then averaged;
+    None if none).
     """
-    carts = with_recovery(in_period(abandoned_carts(company), "last_activity_at", start, end), company, now)
-    counts = dict(carts.order_by().values_list("recovery_status").annotate(n=Count("id")))
-    total = sum(counts.values())
-    recovered = counts.get(RECOVERED, 0)
-    matched = carts.filter(recovery_order_id__isnull=False).values("recovery_order_id")
-    revenue = Order.objects.for_company(company).filter(id__in=Subquery(matched)).aggregate(s=Sum("total"))["s"]
-    plugin_only = carts.filter(status=Cart.Status.CHECKED_OUT, recovery_order_id__isnull=True)
-    revenue = (revenue or Decimal("0")) + (plugin_only.aggregate(s=Sum("external_total"))["s"] or Decimal("0"))
-    orders = in_period(
-        Order.objects.for_company(company).exclude(status=Order.Status.CANCELLED), "placed_at", start, end
-    ).filter(placed_at__isnull=False)
+    orders = orders_placed(company, start, end)
     order_figures = orders.aggregate(n=Count("id"), revenue=Sum("total"))
     n_orders = order_figures["n"]
     return {
-        "carts": total,
-        "recovered": recovered,
-        "waiting": counts.get(WAITING, 0),
-        "abandoned": counts.get(ABANDONED, 0),
-        "recovery_rate": round(100 * recovered / total, 1) if total else 0.0,
-        "recovered_revenue": revenue.quantize(Decimal("0.01")),
+        **cart_recovery_summary(company, start, end, now),
         "orders": n_orders,
         "average_ticket": (order_figures["revenue"] / n_orders).quantize(Decimal("0.01"))
         if n_orders
         else Decimal("0.00"),
         **recurrence(orders),
+    }
+
+
+def cart_recovery_summary(
+    company: Company, start: datetime | None = None, end: datetime | None = None, now: datetime | None = None
+) -> dict:
+    """Imported carts whose time is in [start, end): carts, recovered, waiting, abandoned,
+    recovery_rate (% of carts, 1 decimal), recovered_revenue (distinct matching orders' totals, plus
+    the cart total of plugin-completed carts with no imported order)."""
+    carts = with_recovery(in_period(abandoned_carts(company), "last_activity_at", start, end), company, now)
+    # One pass over the carts (each row runs the matching subquery): the counts, the matched orders
+    # and the plugin-completed totals are taken from the same rows.
+    counts = dict.fromkeys(RECOVERY_STATUSES, 0)
+    matched: set[int] = set()
+    plugin_only = Decimal("0")
+    for status, order_id, cart_status, cart_total in carts.values_list(
+        "recovery_status", "recovery_order_id", "status", "external_total"
+    ).iterator():
+        counts[status] += 1
+        if order_id is not None:
+            matched.add(order_id)
+        elif cart_status == Cart.Status.CHECKED_OUT:
+            plugin_only += cart_total or 0
+    revenue = (
+        Order.objects.for_company(company).filter(id__in=matched).aggregate(s=Sum("total"))["s"] if matched else None
+    )
+    revenue = (revenue or Decimal("0")) + plugin_only
+    total = sum(counts.values())
+    recovered = counts[RECOVERED]
+    return {
+        "carts": total,
+        "recovered": recovered,
+        "waiting": counts[WAITING],
+        "abandoned": counts[ABANDONED],
+        "recovery_rate": round(100 * recovered / total, 1) if total else 0.0,
+        "recovered_revenue": revenue.quantize(Decimal("0.01")),
     }
 
 

@@ -1,15 +1,17 @@
 """The order board: orders by status (filter and counts), actions that advance the status via the service."""
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from exports.sheets import SheetsExportAdminMixin
-from exports.writers import ExportAdminMixin
+from exports.writers import Column, ExportAdminMixin, column
+from orders.board_admin import OrderBoardAdminMixin, order_contact_html, order_pix_html
 from orders.erp_admin import ERP_FIELDS, erp_push_again_action
 from orders.models import Order, OrderItem, Payment
-from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition
-from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
+from orders.services import InvalidTransition, order_transition
+from tenants.admin_filters import LinkedParameterFilter
+from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline, scoped_queryset_for
 
 
 class OrderItemInline(CompanyScopedInline, admin.TabularInline):
@@ -52,11 +54,32 @@ def _advance_action(to: str, label):
     return action
 
 
-@admin.register(Order)
-class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin):  # CSV/XLSX/TXT/WhatsApp: 6; Sheets: 8
+class ProductFilter(LinkedParameterFilter):
+    """?product=<item name>: orders with an item of that name (the dashboard's top products link here)."""
+
+    title = _("product")
+    parameters = ("product",)
+
+    def filter(self, request, queryset, values):
+        items = scoped_queryset_for(OrderItem, request).filter(order=OuterRef("pk"), name=values["product"])
+        return queryset.filter(Exists(items))
+
+
+@admin.register(Order)  # exports CSV/XLSX/TXT/WhatsApp: issue 6; Sheets: issue 8
+class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin):
     sheets_tab = "pedidos"
-    list_display = ("__str__", "status", "customer", "total", "payment_method", "neighbourhood", "created_at", "rating")
-    list_filter = ("status", "source", "payment_method", "created_at")
+    export_columns = (
+        column(_("number"), "number"),
+        Column(_("status"), lambda order: order.get_status_display()),
+        column(_("customer"), "customer__name"),
+        column(_("total"), "total"),
+        Column(_("payment method"), lambda order: order.get_payment_method_display()),
+        column(_("neighbourhood"), "neighbourhood"),
+        column(_("placed at"), "placed_or_created_at"),
+        column(_("rating"), "rating"),
+    )
+    list_display = ("number", "status", "customer", "total", "payment_method", "neighbourhood", "placed", "rating")
+    list_filter = (ProductFilter, "status", "source", "payment_method", "created_at")
     search_fields = ("=id", "customer__name", "customer__phone", "address", "external_id")
     date_hierarchy = "created_at"
     list_select_related = ("customer",)
@@ -67,7 +90,11 @@ class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin): 
         "completed_at", "cancelled_at", "rating", "rating_requested_at", "rated_at", "created_at",
         *ERP_FIELDS,  # ERP push result
     )  # fmt: skip
-    fields = ("customer", "delivery_zone", "neighbourhood", "address", "payment_method", *readonly_fields)
+    contact_fields = ("number", "customer_contact", "pix")
+    fields = (
+        *contact_fields, "customer", "delivery_zone", "neighbourhood", "address", "payment_method", *readonly_fields
+    )  # fmt: skip
+    readonly_fields = (*contact_fields, *readonly_fields)
     actions = [
         _advance_action(Order.Status.PAID, _("Mark as paid")),
         _advance_action(Order.Status.PREPARING, _("Mark as preparing")),
@@ -77,11 +104,27 @@ class OrderAdmin(ExportAdminMixin, SheetsExportAdminMixin, CompanyScopedAdmin): 
         erp_push_again_action,
     ]
 
+    @admin.display(description=_("number"), ordering="id")
+    def number(self, obj):
+        return obj.number
+
+    @admin.display(description=_("placed at"), ordering="placed_at")
+    def placed(self, obj):
+        return obj.placed_or_created_at
+
+    @admin.display(description=_("customer's phone"))
+    def customer_contact(self, obj):
+        return order_contact_html(obj)
+
+    @admin.display(description=_("Pix"))
+    def pix(self, obj):
+        return order_pix_html(obj)
+
     def changelist_view(self, request, extra_context=None):
-        # The board's header: how many orders are in each status right now.
+        # The list's header: how many orders are in each status right now, and the board.
         counts = dict(self.get_queryset(request).values_list("status").annotate(n=Count("id")).order_by())
         board = [(value, label, counts.get(value, 0)) for value, label in Order.Status.choices]
-        extra_context = {**(extra_context or {}), "order_board": board, "transitions": ALLOWED_TRANSITIONS}
+        extra_context = {**(extra_context or {}), "order_board": board}
         return super().changelist_view(request, extra_context)
 
 

@@ -1,19 +1,17 @@
-from functools import partial
-
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrdersConfig(AppConfig):
     name = "orders"
+    verbose_name = _("Orders")
 
     def ready(self):
-        # An ERP base URL a company saves may not point inside (the outbound client checks each call too);
-        # the customer's last orders show beside a conversation in the staff inbox.
+        # The settings payments and the ERP push read (an ERP URL may not point inside); the
+        # customer's last orders show beside a conversation in the staff inbox.
         from conversations.panel import panel_section_register  # noqa: PLC0415
-        from integrations.destinations import validate_public_url  # noqa: PLC0415
+        from orders import setting_keys  # noqa: PLC0415
         from orders.selectors import last_orders_panel_section  # noqa: PLC0415
-        from tenants.models import setting_check_register  # noqa: PLC0415
 
-        for key in ("tiny_base_url", "pontta_base_url"):
-            setting_check_register(key, partial(validate_public_url, require_resolvable=False))
+        setting_keys.register()
         panel_section_register(last_orders_panel_section)

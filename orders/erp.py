@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.errors import PermanentError, RetryableError
 from integrations.pontta import PonttaClient, PonttaCredentials
-from integrations.tiny import TINY_BASE_URL, TinyCredentials, TinyCustomer, TinyOrder, TinyOrderItem, push_order
+from integrations.tiny import (
+    TINY_BASE_URL,
+    TinyCredentials,
+    TinyCustomer,
+    TinyOrder,
+    TinyOrderItem,
+    find_order_id,
+    push_order,
+)
 from orders.models import Order, OrderItem
 from tenants.services import company_setting_get
 from tenants.tasks import task_publish_on_commit
@@ -148,6 +156,22 @@ def _pontta_client(company) -> PonttaClient:
         business_unit=_secret(company, "pontta_business_unit"),
     )
     return PonttaClient(credentials, cache=cache, company_key=str(company.pk))
+
+
+def erp_connection_check(company) -> tuple[bool, str]:
+    """Reach the company's ERP with its saved credentials, writing nothing (the settings page's
+    "Testar"): Tiny looks an order number up, Pontta lists tickets. (ok, what happened)."""
+    provider = erp_provider_get(company)
+    if not provider:
+        return False, str(_("No ERP chosen."))
+    try:
+        if provider == TINY:
+            find_order_id(_tiny_credentials(company), "BALCAO-0")
+        else:
+            _pontta_client(company).list_tickets()
+    except (PermanentError, RetryableError) as exc:
+        return False, str(_("The ERP refused or did not answer: %(error)s") % {"error": str(exc)[:300]})
+    return True, str(_("Connected to %(erp)s.") % {"erp": provider.capitalize()})
 
 
 def tiny_order_number(order: Order) -> str:

@@ -84,6 +84,8 @@ class Order(CompanyOwned):
             models.Index(fields=["company", "customer", "created_at"], name="order_company_customer_idx"),
             # Cart recovery and "already a customer" (leads/recovery.py): a person's orders in a time window.
             models.Index(fields=["company", "customer", "placed_at"], name="order_customer_placed_idx"),
+            # The dashboard's figures and charts: the orders placed in a period.
+            models.Index(fields=["company", "placed_at"], name="order_company_placed_idx"),
             # Rating sweep: only completed orders not yet asked.
             models.Index(
                 fields=["company", "completed_at"],
@@ -98,6 +100,18 @@ class Order(CompanyOwned):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    @property
+    def number(self) -> str:
+        """What staff call the order: the store's own number for an imported WooCommerce order."""
+        if self.source == Source.WOOCOMMERCE and self.external_id:
+            return _("Woo #%(number)s") % {"number": self.external_id}
+        return f"#{self.pk}"
+
+    @property
+    def placed_or_created_at(self):
+        """When the customer ordered: the store's date for imported orders, not the import's."""
+        return self.placed_at or self.created_at
 
 
 class OrderItem(CompanyOwned):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from config.public_url import public_url
 from integrations import mercadopago, pix
 from orders.lock_objects import payment_qs_select_for_update
 from orders.models import Order, Payment
@@ -68,7 +69,7 @@ def static_pix_config(company: Company) -> StaticPixConfig | None:
 def payment_qr_url(payment: Payment) -> str:
     """Absolute URL of the payment's QR PNG (unguessable public id)."""
     path = reverse("payment-qr", kwargs={"public_id": payment.public_id})
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+    return public_url(path)
 
 
 def pix_charge_create(*, order: Order) -> Payment:
@@ -132,8 +133,7 @@ def _mercadopago_charge(order: Order, creds: mercadopago.MercadoPagoCredentials)
         payer_email=(customer.email if customer and customer.email else settings.DEFAULT_FROM_EMAIL),
         external_reference=f"order:{order.pk}",
         idempotency_key=str(payment.public_id),
-        notification_url=settings.PUBLIC_BASE_URL.rstrip("/")
-        + reverse("mercadopago-webhook", kwargs={"webhook_key": company.webhook_key}),
+        notification_url=public_url(reverse("mercadopago-webhook", kwargs={"webhook_key": company.webhook_key})),
         expires_at=timezone.now() + PIX_EXPIRES_AFTER,
     )
     payment.external_id = charge.payment_id

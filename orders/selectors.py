@@ -1,14 +1,19 @@
-"""Reads of orders: nested child rows for serializers without touching the default manager unscoped, and
-the customer's last orders in the staff inbox's panel."""
+"""Reads of orders: nested child rows for serializers without touching the default manager unscoped,
+which orders count as placed in a period, the orders board, and the customer's last orders in the
+staff inbox's panel."""
 
-from django.db.models import F
+from datetime import timedelta
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from conversations.panel import PanelRow, PanelSection
-from orders.models import Order
+from orders.models import Order, Payment
 
 
 def children(obj, related_name: str, model):
@@ -19,6 +24,48 @@ def children(obj, related_name: str, model):
         return list(cache[related_name])
     field = obj._meta.get_field(related_name).field.name
     return list(model.objects.for_company(obj.company_id).filter(**{field: obj}).order_by("pk"))
+
+
+def orders_placed(company, start=None, end=None) -> QuerySet:
+    """The company's orders placed in [start, end) (an open side when None) that were not cancelled:
+    what "orders" and "revenue" count everywhere (dashboard, recovery figures)."""
+    orders = Order.objects.for_company(company).exclude(status=Order.Status.CANCELLED).filter(placed_at__isnull=False)
+    if start:
+        orders = orders.filter(placed_at__gte=start)
+    if end:
+        orders = orders.filter(placed_at__lt=end)
+    return orders
+
+
+# --- The orders board ---------------------------------------------------------------------------
+
+BOARD_COLUMN_LIMIT = 40  # cards per column; the rest is one click away in the filtered list
+BOARD_DONE_WINDOW = timedelta(hours=24)  # completed/cancelled cards stay this long on the board
+FINAL_STATUSES = (Order.Status.COMPLETED, Order.Status.CANCELLED)
+
+
+def order_board(company, now=None) -> dict[str, dict]:
+    """{status: {"orders": [...], "count": n}} in lifecycle order: every open order, and those
+    completed or cancelled in the last BOARD_DONE_WINDOW; oldest first, BOARD_COLUMN_LIMIT per
+    column. Cards carry the customer and `payment_status` (their latest payment's). Two queries."""
+    now = now or timezone.now()
+    shown = Order.objects.for_company(company).filter(
+        ~Q(status__in=FINAL_STATUSES) | Q(updated_at__gte=now - BOARD_DONE_WINDOW)
+    )
+    counts = dict(shown.order_by().values_list("status").annotate(n=Count("id")))
+    latest_payment = Payment.objects.for_company(company).filter(order=OuterRef("pk")).order_by("-created_at", "-id")
+    placed = Coalesce("placed_at", "created_at")
+    rank = Window(RowNumber(), partition_by=F("status"), order_by=[placed.asc(), F("id").asc()])
+    cards = (
+        shown.select_related("customer")
+        .annotate(payment_status=Subquery(latest_payment.values("status")[:1]), column_rank=rank)
+        .filter(column_rank__lte=BOARD_COLUMN_LIMIT)
+        .order_by(placed, "id")
+    )
+    board = {status: {"orders": [], "count": counts.get(status, 0)} for status in Order.Status.values}
+    for order in cards:
+        board[order.status]["orders"].append(order)
+    return board
 
 
 LAST_ORDERS = 5  # orders shown beside a conversation

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from carts.sweeps import carts_delete_untouched, session_contexts_delete_expired
 from conversations.models import Conversation, InboundEvent, ReceivedFile
@@ -38,21 +39,21 @@ INBOUND_EVENTS_DAYS = declare_setting(
     "retention_inbound_events_days",
     value_type="number",
     default=30,
-    description="Days a raw inbound event is kept after it was applied",
+    description=_("Days a raw inbound event is kept after it was applied"),
     validate=DAYS,
 )
 RECEIVED_FILES_DAYS = declare_setting(
     "retention_received_files_days",
     value_type="number",
     default=180,
-    description="Days a file a customer sent is kept",
+    description=_("Days a file a customer sent is kept"),
     validate=DAYS,
 )
 CONVERSATIONS_DAYS = declare_setting(
     "retention_conversations_without_order_days",
     value_type="number",
     default=730,
-    description="Days the conversations of a customer who never ordered are kept after their last change",
+    description=_("Days the conversations of a customer who never ordered are kept after their last change"),
     validate=DAYS,
 )
 

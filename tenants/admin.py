@@ -4,12 +4,14 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from tenants.admin_mixins import CompanyScopedAdmin, RoleCheckedAdmin, scoped_queryset_for
+from tenants.admin_settings import CompanySettingForm, SettingsPagesAdminMixin, setting_text
 from tenants.crypto import mask_secret
 from tenants.login_throttle import ThrottledAdminAuthenticationForm
 from tenants.models import ApiToken, Company, CompanySetting, Membership
 from tenants.permissions import OTHERS_TOKENS, admin_allows, role_in
 from tenants.selectors import NO_ACCESS
 from tenants.services import api_token_create, ensure_an_owner_remains
+from tenants.settings_registry import setting_spec
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
@@ -116,14 +118,24 @@ def _keeps_an_owner(company, leaving) -> bool:
 
 
 @admin.register(CompanySetting)
-class CompanySettingAdmin(CompanyScopedAdmin):
-    list_display = ("key", "value_type", "shown_value", "updated_at")
+class CompanySettingAdmin(SettingsPagesAdminMixin, CompanyScopedAdmin):
+    form = CompanySettingForm
+    list_display = ("key", "label", "value_type", "shown_value", "updated_at")
     list_filter = ("value_type",)
     search_fields = ("key", "description")
+    change_list_template = "admin/tenants/companysetting/change_list.html"
+
+    @admin.display(description=_("setting"))
+    def label(self, obj):
+        spec = setting_spec(obj.key)
+        return spec.label if spec else "-"
 
     @admin.display(description=_("value"))
     def shown_value(self, obj):
-        return mask_secret(obj.secret_value) if obj.value_type == CompanySetting.ValueType.SECRET else obj.value
+        if obj.value_type == CompanySetting.ValueType.SECRET:
+            return _("(set; never shown)")
+        spec = setting_spec(obj.key)
+        return setting_text(spec, obj.value) if spec else obj.value
 
 
 class ApiTokenCreateForm(forms.ModelForm):

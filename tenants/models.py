@@ -2,7 +2,6 @@
 
 import secrets
 import zoneinfo
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.fields import EncryptedTextField
 from tenants.managers import CompanyManager
+from tenants.settings_registry import setting_key_check, setting_value_check
 
 
 def new_webhook_key() -> str:
@@ -171,19 +171,10 @@ class CompanySetting(CompanyOwned):
         return self.secret_value if self.value_type == self.ValueType.SECRET else self.value
 
 
-# Checks the app that owns a setting adds in its AppConfig.ready() (orders: an ERP URL may not point
-# inside), run whenever that setting is saved: key -> callable raising ValidationError on the value.
-_SETTING_CHECKS: dict[str, Callable[[object], None]] = {}
-
-
-def setting_check_register(key: str, check: Callable[[object], None]) -> None:
-    """Run `check(value)` whenever setting `key` is saved with a value (admin, API, services)."""
-    _SETTING_CHECKS[key] = check
-
-
 def validate_setting_value(value_type: str, value, secret_value: str = "", *, key: str = "") -> None:
-    """Reject a value whose Python type does not match the declared setting type, or that the check
-    registered for `key` refuses."""
+    """Reject a key no app declared (tenants.settings_registry), a type other than its declared one,
+    a value whose Python type does not match the type, or one the key's own check refuses."""
+    spec = setting_key_check(key, value_type)
     kinds = CompanySetting.ValueType
     ok = {
         kinds.STRING: isinstance(value, str),
@@ -196,13 +187,7 @@ def validate_setting_value(value_type: str, value, secret_value: str = "", *, ke
         raise ValidationError({"value_type": _("Unknown setting type.")})
     if not ok:
         raise ValidationError({"value": _("The value does not match the declared type.")})
-    typed = secret_value if value_type == kinds.SECRET else value
-    check = _SETTING_CHECKS.get(key)
-    if check is not None and typed not in (None, ""):
-        try:
-            check(typed)
-        except ValidationError as exc:
-            raise ValidationError({"secret_value" if value_type == kinds.SECRET else "value": exc.messages}) from exc
+    setting_value_check(spec, secret_value if value_type == kinds.SECRET else value)
 
 
 class ApiToken(CompanyOwned):

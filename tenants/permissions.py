@@ -82,11 +82,13 @@ ADMIN: dict[str, AdminEntry] = {
     # tenants
     "tenants.Company": AdminEntry(view=EVERYONE, add=NOBODY, change=MANAGERS, delete=NOBODY),
     "tenants.Membership": AdminEntry(view=EVERYONE, add=OWNERS, change=OWNERS, delete=OWNERS),
-    "tenants.CompanySetting": configuration(),
+    # The integration pages: everyone reads them; saving and "Testar" (POST) need change (managers).
+    "tenants.CompanySetting": configuration(
+        pages={"tenants_companysetting_integrations": EVERYONE, "tenants_companysetting_integration": EVERYONE}
+    ),
     # Tokens are always the requesting user's own; nobody edits one (revoke and create anew).
     "tenants.ApiToken": AdminEntry(view=EVERYONE, add=EVERYONE, change=NOBODY, delete=EVERYONE),
     # conversations
-    "conversations.Channel": configuration(),
     "conversations.Conversation": day_to_day(
         pages={
             # The staff inbox: everyone reads it; writing to a customer and changing who answers is staff's.
@@ -101,6 +103,11 @@ ADMIN: dict[str, AdminEntry] = {
             "conversations_conversation_release": STAFF,
             "conversations_conversation_resolve": STAFF,
         }
+    ),
+    # The channel page's QR (polled while connecting) is for everyone who reads the page; asking
+    # the provider again ("Testar / atualizar") is a change.
+    "conversations.Channel": configuration(
+        pages={"conversations_channel_qr": EVERYONE, "conversations_channel_refresh": MANAGERS}
     ),
     "conversations.Message": records(),
     # Raw provider bodies: not for viewers.
@@ -140,7 +147,8 @@ ADMIN: dict[str, AdminEntry] = {
             "mark_cancelled": STAFF,
             "erp_push_again_action": STAFF,
             **EXPORTS,
-        }
+        },
+        pages={"orders_order_board": EVERYONE, "orders_order_move": STAFF, "orders_order_ticket": EVERYONE},
     ),
     "orders.Payment": records(),
     # leads, and privacy's LGPD export and erasure of a customer (owners and managers only)
@@ -206,6 +214,7 @@ API: dict[str, dict[str, Roles]] = {
     # LGPD: a person's data leaves, or is destroyed, only at an owner's or a manager's request
     "customer-privacy": {"data_export": MANAGERS, "erase": MANAGERS},
     "privacy-request": rest(read=MANAGERS, write=NOBODY, delete=NOBODY, download=MANAGERS),
+    "dashboard": rest(),
 }
 # Implicit on every viewset: OPTIONS (DRF's "metadata") and a method the route does not offer (405).
 IMPLICIT_API_ACTIONS = (None, "metadata")

@@ -6,6 +6,7 @@ from tenants.api import CompanyScopedModelSerializer
 from tenants.crypto import mask_secret
 from tenants.models import ApiToken, CompanySetting, Membership, validate_setting_value
 from tenants.scoping import require_company_id
+from tenants.settings_registry import setting_spec
 
 
 class CompanySettingSerializer(CompanyScopedModelSerializer):
@@ -23,10 +24,13 @@ class CompanySettingSerializer(CompanyScopedModelSerializer):
         return mask_secret(obj.secret_value)
 
     def validate(self, attrs):
+        key = attrs.get("key", getattr(self.instance, "key", ""))
+        spec = setting_spec(key)
+        if "value_type" not in attrs and self.instance is None and spec is not None:
+            attrs["value_type"] = spec.value_type  # default: the type the key is declared with
         value_type = attrs.get("value_type", getattr(self.instance, "value_type", CompanySetting.ValueType.STRING))
         value = attrs.get("value", getattr(self.instance, "value", None))
         secret = attrs.get("secret_value") or getattr(self.instance, "secret_value", "")
-        key = attrs.get("key", getattr(self.instance, "key", ""))
         try:
             validate_setting_value(value_type, value, secret, key=key)
         except DjangoValidationError as exc:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tenants.models import ApiToken, Company, CompanySetting, Membership, validate_setting_value
+from tenants.settings_registry import known_spec
 
 
 def company_create(*, slug: str, name: str, **fields) -> tuple[Company, bool]:
@@ -74,8 +75,12 @@ def api_token_find(key: str) -> ApiToken | None:
     )
 
 
-def company_setting_set(*, company: Company, key: str, value, value_type: str, description: str = "") -> CompanySetting:
-    """Store a typed setting, validated before writing. Secrets are stored encrypted."""
+def company_setting_set(
+    *, company: Company, key: str, value, value_type: str | None = None, description: str = ""
+) -> CompanySetting:
+    """Store a typed setting, validated before writing (`value_type` defaults to the key's declared
+    one; a key no app declared is refused). Secrets are stored encrypted."""
+    value_type = value_type or known_spec(key).value_type
     is_secret = value_type == CompanySetting.ValueType.SECRET
     secret_value = value if is_secret else ""
     plain_value = None if is_secret else value
@@ -93,6 +98,11 @@ def company_setting_set(*, company: Company, key: str, value, value_type: str, d
         },
     )
     return setting
+
+
+def company_setting_delete(*, company: Company, key: str) -> None:
+    """Remove a setting: the features that read it fall back to their default."""
+    CompanySetting.objects.for_company(company).filter(key=key).delete()
 
 
 def company_setting_get(*, company: Company, key: str, default=None):

@@ -1,20 +1,30 @@
-"""Declared CompanySetting keys: a key an app reads with a type, a default and a rule.
+"""Declared CompanySetting keys with a default: a key an app reads with a type, a default and a rule.
 
 An app declares the keys it reads once, at module level in the module that reads them (imported by
 its AppConfig.ready()), and reads them back with `key.get(company)`: the stored value, or the
-default when unset or stored before the rule existed. The rule is registered as the key's save
-check (`tenants.models.setting_check_register`), so the admin, the API and the services refuse a
-bad value with a field error.
+default when unset or stored before the rule existed. The declaration goes into the one settings
+registry (tenants.settings_registry) with the rule as the key's check, so the admin, the API and
+the services refuse a bad value with a field error, and the key has a field on its settings page
+(the retention page unless another group is given).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Company, setting_check_register
+from tenants.models import Company
 from tenants.services import company_setting_get
+from tenants.settings_registry import SettingGroup, SettingSpec, setting_group_register
+
+RETENTION = SettingGroup(
+    "retention",
+    _("Data retention (LGPD)"),
+    _("How long personal data is kept; older rows are deleted by a daily job. Empty: the default."),
+    order=80,
+)
 
 _DECLARED: dict[str, "SettingKey"] = {}
 
@@ -39,15 +49,22 @@ class SettingKey:
 
 
 def declare_setting(
-    key: str, *, value_type: str, default, description: str, validate: Callable[[object], None]
+    key: str,
+    *,
+    value_type: str,
+    default,
+    description,
+    validate: Callable[[object], None],
+    group: SettingGroup = RETENTION,
 ) -> SettingKey:
-    """Declare `key` and register its rule (idempotent for the same declaration; a second, different
-    declaration of one key is a bug)."""
+    """Declare `key` and register it with its rule (idempotent for the same declaration; a second,
+    different declaration of one key is a bug). `description` is its label on the settings page."""
     declared = SettingKey(key, value_type, default, description, validate)
     existing = _DECLARED.setdefault(key, declared)
     if existing != declared:
         raise ValueError(f"CompanySetting key {key!r} is declared twice, differently")
-    setting_check_register(key, validate)
+    help_text = format_lazy(_("Default: {default}."), default=default)
+    setting_group_register(group, SettingSpec(key, value_type, description, help_text, check=validate))
     return declared
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from catalog import demo as catalog_demo
 from catalog.models import Product
+from config.public_url import public_url
 from conversations.models import Channel, Conversation, Message
 from conversations.tasks import conversation_process_task, message_send_task
 from conversations.tests.factories import ChannelFactory
@@ -210,7 +211,7 @@ def test_order_over_whatsapp_from_greeting_to_rating(
         f"Order #{order.pk} placed! Total R$ 101,00.",
         "Pix copy-and-paste code:",
         created["point_of_interaction"]["transaction_data"]["qr_code"],
-        f"QR code: {settings.PUBLIC_BASE_URL}/payments/qr/{payment.public_id}.png",
+        f"QR code: {public_url(f'/payments/qr/{payment.public_id}.png')}",
         "Obrigado pelo pedido! Avisamos por aqui a cada etapa.",
     ]
     charge = mercadopago.requests_to("POST", "/v1/payments")[0]

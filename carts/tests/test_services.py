@@ -199,3 +199,15 @@ def test_woocommerce_statuses_map_onto_cart_statuses():
         "completed": "checked_out",
         "lost": "lost",
     }
+
+
+def test_a_reminded_cart_checked_out_later_keeps_its_reminder_time(company_a, menu, customer):
+    cart_add_item(company=company_a, customer=customer, text="1 calabresa")
+    reminded_at = timezone.now()
+    Cart.objects.for_company(company_a).update(status=Cart.Status.REMINDED, reminded_at=reminded_at)
+
+    cart_add_item(company=company_a, customer=customer, text="1 coca")
+    order = cart_checkout(company=company_a, customer=customer, address="Rua A, 1", payment_method="cash")
+
+    cart = Cart.objects.for_company(company_a).get()
+    assert (cart.status, cart.order_id, cart.reminded_at) == ("checked_out", order.pk, reminded_at)

@@ -16,7 +16,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 VAR_DIR = Path(env.str("BALCAO_VAR_DIR", default=str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the console's site (dashboard as its first page) as admin.site.
+    "console.admin_config.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -243,7 +244,9 @@ PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds
 PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # a send fails after this many retries
 HTTP_VERIFY_TLS = env.bool("HTTP_VERIFY_TLS", default=True)
 CRON_SECRET = env.str("CRON_SECRET", default="")
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Where providers reach us (webhook URLs, QR links in messages). Empty: pages use the host they are
+# opened on, and background jobs the local dev server (config.public_url).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 CHANNEL_HEALTH_INTERVAL_SECONDS = env.int("CHANNEL_HEALTH_INTERVAL_SECONDS", default=30)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 

@@ -1,11 +1,11 @@
 import json
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.public_url import public_url
 from conversations.models import Channel, Conversation, Message
 from conversations.providers import channel_credentials, credentials_validate_urls
 from conversations.services import ResumePoint
@@ -31,7 +31,7 @@ class ChannelSerializer(CompanyScopedModelSerializer):
         return {key: mask_secret(str(value)) for key, value in channel_credentials(obj).items()}
 
     def get_inbound_url(self, obj) -> str:
-        return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("webhook", args=[obj.inbound_key])
+        return public_url(reverse("webhook", args=[obj.inbound_key]), self.context.get("request"))
 
     def validate_base_url(self, value):
         if value:
@@ -116,5 +116,6 @@ class TestModeSerializer(serializers.Serializer):
 
 class SettingWriteSerializer(serializers.Serializer):
     value = serializers.JSONField()
-    type = serializers.ChoiceField(choices=["string", "boolean", "number", "json", "secret"], default="string")
+    # Default: the type the key is declared with (tenants.settings_registry).
+    type = serializers.ChoiceField(choices=["string", "boolean", "number", "json", "secret"], default=None)
     description = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")

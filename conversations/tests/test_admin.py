@@ -59,9 +59,9 @@ def test_the_channel_page_shows_the_latest_qr_as_an_image_and_the_status_history
     page = admin_client_a.get(f"/admin/conversations/channel/{channel.pk}/change/").content.decode()
 
     assert expected_src in page
-    assert 'alt="QR"' in page
-    assert "connected → disconnected 401: logged out" in page
-    assert "disconnected → connecting webhook" in page
+    assert 'id="channel-qr"' in page
+    assert "Conectado → <strong>Desconectado</strong> <span>401: logged out</span>" in page
+    assert "Desconectado → <strong>Conectando</strong> <span>webhook</span>" in page
     with company_scope(company_a):
         assert ChannelStatusChange.objects.count() == 2
 

@@ -24,7 +24,7 @@ def test_bot_controls_as_in_seed_004(api_client_a, company_a):
 def test_settings_get_and_put(api_client_a):
     created = api_client_a.put("/api/settings/maintenance_message/", {"value": "Voltamos já"}, format="json")
     secret = api_client_a.put(
-        "/api/settings/gosac_token/", {"value": "abcdefghijklmnop", "type": "secret"}, format="json"
+        "/api/settings/mercadopago_access_token/", {"value": "abcdefghijklmnop", "type": "secret"}, format="json"
     )
     missing = api_client_a.put("/api/settings/nothing/", {}, format="json")
 

@@ -26,8 +26,15 @@ ADD_FORM = {
 }
 
 
+@pytest.fixture
+def source_configured(company_a):
+    company_setting_set(company=company_a, key="wp_db_host", value="db.loja.example")
+    company_setting_set(company=company_a, key="wp_db_name", value="loja")
+    company_setting_set(company=company_a, key="wp_db_user", value="leitor")
+
+
 def test_starting_an_import_from_the_admin_queues_it_after_commit(
-    admin_client_a, company_a, django_capture_on_commit_callbacks
+    admin_client_a, company_a, source_configured, django_capture_on_commit_callbacks
 ):
     with mock.patch("leads.tasks.import_run_task.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
@@ -41,7 +48,7 @@ def test_starting_an_import_from_the_admin_queues_it_after_commit(
 
 
 def test_an_import_the_broker_refuses_is_marked_failed_not_left_queued(
-    admin_client_a, company_a, django_capture_on_commit_callbacks
+    admin_client_a, company_a, source_configured, django_capture_on_commit_callbacks
 ):
     refused = OperationalError("[Errno 111] Connection refused")
     with mock.patch("leads.tasks.import_run_task.delay", side_effect=refused):
@@ -58,6 +65,7 @@ def test_an_import_the_broker_refuses_is_marked_failed_not_left_queued(
 def test_progress_is_live_for_own_runs_and_404_for_others(admin_client_a, company_a, company_b):
     mine = import_run_create(company=company_a, kind="leads", start=START, end=END)
     theirs = import_run_create(company=company_b, kind="leads", start=START, end=END)
+    ImportRun.objects.for_company(company_a).filter(pk=mine.pk).update(status=ImportRun.Status.RUNNING)
     progress_set(mine.pk, "leads", done=25, total=100)
 
     own = admin_client_a.get(f"/admin/leads/importrun/{mine.pk}/progress/")
@@ -66,6 +74,45 @@ def test_progress_is_live_for_own_runs_and_404_for_others(admin_client_a, compan
     assert own.json()["percent"] == 25
     assert own.json()["progress"] == {"leads": {"done": 25, "total": 100}}
     assert other.status_code == 404
+
+
+def test_an_import_cannot_start_before_its_source_is_configured(admin_client_a, company_a):
+    page = admin_client_a.get("/admin/leads/importrun/add/")
+    posted = admin_client_a.post("/admin/leads/importrun/add/", ADD_FORM)
+
+    html_text = page.content.decode()
+    assert page.status_code == 200 and "wp_db_host" in html_text
+    assert 'href="/admin/tenants/companysetting/integrations/wordpress/"' in html_text
+    assert posted.status_code == 200 and not ImportRun.objects.for_company(company_a).exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "progress", "percent", "shown"),
+    [
+        ("queued", None, None, "Na fila"),
+        ("running", None, None, "Em andamento"),
+        ("running", {"leads": {"done": 30, "total": 120}}, 25, "25%"),
+        ("succeeded", None, 100, "100%"),
+        ("failed", {"leads": {"done": 3, "total": 120}}, None, "Access denied for user"),
+    ],
+)
+def test_the_progress_bar_tells_queued_running_done_and_failed_apart(
+    admin_client_a, company_a, status, progress, percent, shown
+):
+    run = import_run_create(company=company_a, kind="leads", start=START, end=END)
+    ImportRun.objects.for_company(company_a).filter(pk=run.pk).update(
+        status=status, error="Access denied for user 'leitor'" if status == "failed" else ""
+    )
+    for kind, part in (progress or {}).items():
+        progress_set(run.pk, kind, **part)
+
+    listing = admin_client_a.get("/admin/leads/importrun/").content.decode()
+    live = admin_client_a.get(f"/admin/leads/importrun/{run.pk}/progress/").json()
+
+    assert live["percent"] == percent
+    assert shown in listing
+    assert ("100%" in listing) == (status == "succeeded")
+    assert (live["error"] != "") == (status == "failed")
 
 
 def test_test_connection_button_says_what_is_missing(admin_client_a):

@@ -247,3 +247,23 @@ def test_staff_toggle_email_and_whatsapp_sent_on_carts_through_the_api(api_clien
     cart.refresh_from_db()
     assert response.status_code == 200
     assert (cart.email_sent, cart.whatsapp_sent, cart.status) == (True, True, "abandoned")
+
+
+def test_the_default_whatsapp_message_is_portuguese_whatever_the_staff_reads(api_client_a, company_a):
+    LeadFactory(company=company_a, external_id="1", name="Maria Silva", phone="+5511987654321")
+
+    english = api_client_a.get("/api/leads/export/?type=whatsapp", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Ol%C3%A1%2C%20Maria%21%20Recebemos%20o%20seu%20cadastro" in english
+    assert "Hello" not in english
+
+
+@pytest.mark.parametrize("fmt", ["csv", "txt"])
+def test_yes_and_no_are_words_in_the_files(admin_client_a, company_a, fmt):
+    lead = LeadFactory(company=company_a, external_id="1", name="Ana", phone="+5511987654321", email_sent=True)
+
+    body = admin_client_a.post(
+        "/admin/leads/lead/", {"action": f"export_{fmt}", "_selected_action": [lead.pk]}
+    ).content.decode()
+
+    assert "Sim" in body and "Não" in body and "True" not in body and "False" not in body

@@ -1,7 +1,7 @@
 """Redis configured but down during an import: live progress is missing, the import is not."""
 
 from leads.models import ImportRun, Lead
-from leads.progress import progress_get, progress_percent
+from leads.progress import progress_get, run_progress
 from leads.tests.test_import_leads import add_lead, run_leads, source  # noqa: F401 - `source` is a fixture
 
 DEAD_CACHE = {
@@ -24,4 +24,4 @@ def test_import_succeeds_without_progress_when_the_cache_is_down(source, company
     assert run.summary["leads"]["created"] == 2  # the summary in the database is what counts
     assert Lead.objects.for_company(company_a).count() == 2
     assert progress_get(run.pk) == {}  # no live progress, and reading it does not fail (admin page)
-    assert progress_percent(run.pk) == 100
+    assert run_progress(run).percent == 100

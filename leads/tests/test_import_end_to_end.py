@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import paramiko
 import phpserialize
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from carts.models import Cart, CartItem
@@ -42,6 +43,7 @@ from leads.services.imports import format_summary, import_run_create, import_run
 from leads.tests.woo_site import configure_source, configure_ssh_tunnel, woo_site
 from orders.models import Order, OrderItem
 from tenants.services import company_setting_set
+from tenants.tests.factories import CompanySettingFactory
 
 PREFIX = "cli_"
 MARCH = (datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 4, 1, tzinfo=UTC))
@@ -586,7 +588,9 @@ def test_a_source_lost_midway_keeps_whole_batches_only(site, company_a, monkeypa
 
 
 def test_a_password_stored_in_plain_text_is_refused(site, company_a):
-    company_setting_set(company=company_a, key="wp_db_password", value="hunter2", value_type="string")
+    with pytest.raises(ValidationError):  # it can no longer be saved so...
+        company_setting_set(company=company_a, key="wp_db_password", value="hunter2", value_type="string")
+    CompanySettingFactory(company=company_a, key="wp_db_password", value="hunter2")  # ...as older rows hold it
 
     with translation.override("en"):
         result = run(company_a, "orders")

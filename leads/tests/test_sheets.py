@@ -93,8 +93,9 @@ def test_orders_exported_with_list_display_columns(company_a, admin_client_a, se
 
     (written,) = server.requests_to("PUT", values_path("'pedidos'!A1"))
     header, row = written.json["values"]
-    assert header[:6] == ["order", "status", "customer", "total", "payment method", "neighbourhood"]
+    assert header[:6] == ["number", "status", "customer", "total", "payment method", "neighbourhood"]
     assert row[:6] == [f"#{order.pk}", "Pending", "", 91.0, "Pix", ""]
+    assert header[6:] == ["placed at", "rating"]
 
 
 def test_not_configured_is_a_clear_message_and_nothing_is_sent(company_a, admin_client_a, settings):

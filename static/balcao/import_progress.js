@@ -1,5 +1,6 @@
 // Live progress of a background job on its change page (an import run, a privacy request): reads
-// the job's progress URL every second.
+// the job's progress URL every second. Queued (a waiting bar), running (the real %), finished, or
+// failed with the reason; a null percent means "not counted yet".
 "use strict";
 {
     const box = document.getElementById("import-progress");
@@ -9,10 +10,17 @@
         const summary = document.getElementById("import-summary");
         const refresh = () => {
             fetch(box.dataset.url, {credentials: "same-origin"}).then(r => r.json()).then(data => {
-                bar.value = data.percent;
+                box.dataset.status = data.status;
+                if (data.percent === null) {
+                    bar.removeAttribute("value");  // indeterminate: waiting for a worker, or counting rows
+                } else {
+                    bar.value = data.percent;
+                }
                 const counts = Object.entries(data.progress).map(([k, p]) => `${k} ${p.done}/${p.total}`).join(", ");
-                text.textContent = `${data.status_label} — ${data.percent}% ${counts}`;
-                summary.textContent = data.summary_text || data.error || "";
+                const percent = data.percent === null ? "" : ` — ${data.percent}%`;
+                text.textContent = `${data.status_label}${percent} ${counts}`.trim();
+                summary.textContent = data.error || data.summary_text || "";
+                summary.classList.toggle("errornote", data.status === "failed");
                 if (data.status === "queued" || data.status === "running") { setTimeout(refresh, 1000); }
             });
         };

@@ -55,20 +55,18 @@ def test_company_is_set_on_save_and_not_a_form_field(admin_client_a, company_a):
 
     response = admin_client_a.post(
         "/admin/tenants/companysetting/add/",
-        {"key": "greeting", "value_type": "string", "value": '"Olá"', "description": ""},
+        {"key": "pix_merchant_name", "value": "Olá", "description": ""},
     )
 
     assert "company" not in form_page.context["adminform"].form.fields
     assert response.status_code == 302
-    assert CompanySetting.objects.for_company(company_a).get(key="greeting").value == "Olá"
+    assert CompanySetting.objects.for_company(company_a).get(key="pix_merchant_name").value == "Olá"
 
 
 def test_duplicate_in_admin_is_a_form_error(admin_client_a, company_a):
-    CompanySettingFactory(company=company_a, key="greeting")
+    CompanySettingFactory(company=company_a, key="pix_key")
 
-    response = admin_client_a.post(
-        "/admin/tenants/companysetting/add/", {"key": "greeting", "value_type": "string", "value": '"x"'}
-    )
+    response = admin_client_a.post("/admin/tenants/companysetting/add/", {"key": "pix_key", "value": "x"})
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
@@ -114,7 +112,7 @@ def test_a_setting_url_pointing_inside_is_a_form_error(admin_client_a, company_a
 
     response = admin_client_a.post(
         "/admin/tenants/companysetting/add/",
-        {"key": "tiny_base_url", "value_type": "string", "value": '"http://127.0.0.1:8000/api2"'},
+        {"key": "tiny_base_url", "value": "http://127.0.0.1:8000/api2"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
 

@@ -26,19 +26,23 @@ def keys(settings):
 
 
 def test_database_holds_ciphertext_not_the_secret(company_a):
-    setting = company_setting_set(company=company_a, key="mp-token", value=PLAINTEXT, value_type="secret")
+    setting = company_setting_set(
+        company=company_a, key="mercadopago_access_token", value=PLAINTEXT, value_type="secret"
+    )
 
     raw = raw_secret(setting)
 
     assert PLAINTEXT not in raw
     assert crypto.decrypt(raw) == PLAINTEXT
-    assert company_setting_get(company=company_a, key="mp-token") == PLAINTEXT
+    assert company_setting_get(company=company_a, key="mercadopago_access_token") == PLAINTEXT
 
 
 def test_old_values_decrypt_after_a_new_key_is_put_in_front(company_a, keys):
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     keys(old_key)
-    setting = company_setting_set(company=company_a, key="mp-token", value=PLAINTEXT, value_type="secret")
+    setting = company_setting_set(
+        company=company_a, key="mercadopago_access_token", value=PLAINTEXT, value_type="secret"
+    )
 
     keys(new_key, old_key)
 
@@ -50,7 +54,9 @@ def test_old_values_decrypt_after_a_new_key_is_put_in_front(company_a, keys):
 
 def test_a_removed_key_gives_a_clear_error(company_a, keys):
     keys(Fernet.generate_key().decode())
-    setting = company_setting_set(company=company_a, key="mp-token", value=PLAINTEXT, value_type="secret")
+    setting = company_setting_set(
+        company=company_a, key="mercadopago_access_token", value=PLAINTEXT, value_type="secret"
+    )
     keys(Fernet.generate_key().decode())
 
     with pytest.raises(CredentialDecryptError, match="CRED_ENCRYPTION_KEY"):
@@ -64,7 +70,9 @@ def test_mask_never_shows_the_secret():
 
 
 def test_secret_is_masked_in_api_and_admin(company_a, api_client_a, admin_client_a):
-    setting = company_setting_set(company=company_a, key="mp-token", value=PLAINTEXT, value_type="secret")
+    setting = company_setting_set(
+        company=company_a, key="mercadopago_access_token", value=PLAINTEXT, value_type="secret"
+    )
 
     api = api_client_a.get(f"/api/company-settings/{setting.pk}/")
     changelist = admin_client_a.get("/admin/tenants/companysetting/")
@@ -78,11 +86,13 @@ def test_secret_is_masked_in_api_and_admin(company_a, api_client_a, admin_client
 
 
 def test_blank_secret_in_admin_form_keeps_the_stored_value(company_a, admin_client_a):
-    setting = company_setting_set(company=company_a, key="mp-token", value=PLAINTEXT, value_type="secret")
+    setting = company_setting_set(
+        company=company_a, key="mercadopago_access_token", value=PLAINTEXT, value_type="secret"
+    )
 
     response = admin_client_a.post(
         f"/admin/tenants/companysetting/{setting.pk}/change/",
-        {"key": "mp-token", "value_type": "secret", "value": "null", "secret_value": "", "description": "x"},
+        {"key": "mercadopago_access_token", "value": "", "secret_value": "", "description": "x"},
     )
 
     assert response.status_code == 302
