@@ -98,5 +98,5 @@ class DashboardViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
         try:
             period = period_parse(request.query_params, request.company.timezone)
         except PeriodError as exc:
-            raise ValidationError({"period": str(exc)}) from exc
+            raise ValidationError({exc.field: str(exc)}) from exc
         return Response(DashboardSerializer(dashboard_read(request.company, period)).data)

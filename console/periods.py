@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from exports.periods import day_range
+from exports.periods import day_start
 
 TODAY, LAST_7, LAST_30, CUSTOM = "today", "7d", "30d", "custom"
 PRESET_DAYS = {TODAY: 1, LAST_7: 7, LAST_30: 30}
@@ -16,7 +16,12 @@ MAX_DAYS = 366  # the charts have one bar per day
 
 
 class PeriodError(ValueError):
-    """The asked period cannot be read (message is for the user, pt-BR)."""
+    """The asked period cannot be read (message is for the user, pt-BR); `field` names the query
+    parameter at fault: period, since or until."""
+
+    def __init__(self, message, field: str = "period"):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -41,21 +46,29 @@ def period_parse(params, tz_name: str, today: date | None = None) -> Period:
     if key in PRESET_DAYS:
         first, last = today - timedelta(days=PRESET_DAYS[key] - 1), today
     elif key == CUSTOM:
-        first, last = _day(since, today), _day(until, today)
+        first, last = _day(since, today, "since"), _day(until, today, "until")
         if first > last:
-            raise PeriodError(_("The first day is after the last day."))
+            raise PeriodError(_("The first day is after the last day."), "since")
         if (last - first).days >= MAX_DAYS:
-            raise PeriodError(_("Choose at most %(days)s days.") % {"days": MAX_DAYS})
+            raise PeriodError(_("Choose at most %(days)s days.") % {"days": MAX_DAYS}, "since")
     else:
         raise PeriodError(_("Unknown period: use today, 7d, 30d or custom."))
-    start, end = day_range(first, last, tz_name)
+    zone = zoneinfo.ZoneInfo(tz_name)
+    try:
+        start = day_start(first, zone)
+    except ValueError as exc:
+        raise PeriodError(_("This date is out of the supported range."), "since") from exc
+    try:
+        end = day_start(last, zone, days_after=1)
+    except ValueError as exc:
+        raise PeriodError(_("This date is out of the supported range."), "until") from exc
     return Period(key=key, first_day=first, last_day=last, start=start, end=end)
 
 
-def _day(raw: str, default: date) -> date:
+def _day(raw: str, default: date, field: str) -> date:
     if not raw:
         return default
     try:
         return date.fromisoformat(raw)
     except ValueError as exc:
-        raise PeriodError(_("Dates are written YYYY-MM-DD.")) from exc
+        raise PeriodError(_("Dates are written YYYY-MM-DD."), field) from exc

@@ -4,6 +4,7 @@ import html
 from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from customers.models import Customer
@@ -15,6 +16,7 @@ from leads.services.imports import import_run_create, import_run_execute
 from leads.source_config import SourceNotConfigured, import_options_for
 from leads.tests.woo_site import configure_source, configure_ssh_tunnel, woo_site
 from orders.models import Order
+from tenants.models import CompanySetting
 from tenants.services import company_setting_set
 
 MARCH = (datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 4, 1, tzinfo=UTC))
@@ -56,6 +58,13 @@ def site(mysql_url, company_a, gateway):
 
 def pin(company, line: str) -> None:
     company_setting_set(company=company, key="ssh_host_key", value=line, value_type="string")
+
+
+def pin_unchecked(company, line: str) -> None:
+    """A key stored before saving checked it (the settings forms and API now refuse it)."""
+    CompanySetting.objects.for_company(company).update_or_create(
+        company=company, key="ssh_host_key", defaults={"value_type": "string", "value": line}
+    )
 
 
 def run(company) -> ImportRun:
@@ -111,7 +120,9 @@ def test_without_a_pin_it_works_and_the_button_shows_the_key_to_pin(site, compan
 
 
 def test_an_unusable_pinned_key_is_a_configuration_error(site, company_a, gateway):
-    pin(company_a, SERVER_KEY.fingerprint)
+    with translation.override("en"), pytest.raises(ValidationError, match="a fingerprint is not enough"):
+        pin(company_a, SERVER_KEY.fingerprint)
+    pin_unchecked(company_a, SERVER_KEY.fingerprint)
 
     with translation.override("en"), pytest.raises(SourceNotConfigured, match="ssh_host_key setting is not a usable"):
         import_options_for(company_a)

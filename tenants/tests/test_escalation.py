@@ -177,10 +177,10 @@ def test_the_admin_lists_an_agents_own_tokens_only(client, agent, owner, company
 
 def test_a_token_loses_power_as_soon_as_its_users_role_is_lowered(manager, company_a):
     client = token_client(company_a, manager.user)
-    before = client.post("/api/company-settings/", {"key": "a", "value": "v"}, format="json")
+    before = client.post("/api/company-settings/", {"key": "maintenance_message", "value": "v"}, format="json")
 
     Membership.objects.for_company(company_a).filter(pk=manager.pk).update(role=Membership.Role.VIEWER)
-    after = client.post("/api/company-settings/", {"key": "b", "value": "v"}, format="json")
+    after = client.post("/api/company-settings/", {"key": "pix_key", "value": "v"}, format="json")
     read = client.get("/api/company-settings/")
 
     assert before.status_code == 201
