@@ -107,9 +107,11 @@ class Cart(CompanyOwned):
 
 
 class CartItem(CompanyOwned):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items", verbose_name=_("cart"))
     # Null for imported items whose product is not in our catalog.
-    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    product = models.ForeignKey(
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("product")
+    )
     name = models.CharField(_("name"), max_length=200)
     unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
     # Upper bound is company.max_item_quantity, checked by the services (it varies per company).
@@ -131,7 +133,7 @@ class CartItem(CompanyOwned):
 class SessionContext(CompanyOwned):
     """The numbered list last shown to a customer, so "2" or "quero o 2" means something. Expires."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer"))
     # [{"n": 1, "kind": "product"|"zone", "id": 12, "name": "Calabresa"}, ...]
     last_list = models.JSONField(_("last list shown"), default=list, blank=True)
     expires_at = models.DateTimeField(_("expires at"))

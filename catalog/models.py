@@ -65,7 +65,7 @@ class StockMovement(CompanyOwned):
         SALE = "sale", _("Sale")  # taken by an order at checkout
         RETURN = "return", _("Returned")  # given back by a cancelled order
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements", verbose_name=_("product"))
     delta = models.IntegerField(_("change"))
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True, help_text=_("e.g. order:42"))

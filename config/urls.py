@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -8,6 +10,7 @@ from tenants.views import switch_company
 
 urlpatterns = [
     path("health/", health, name="health"),
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("balcao/favicon.svg"))),
     path("cron/reset-states", cron_reset_states, name="cron-reset-states"),
     path("admin/switch-company/", switch_company, name="switch-company"),
     path("admin/", admin.site.urls),

@@ -14,7 +14,7 @@ from tenants.api import CompanyScopedViewSetMixin
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class PeriodSerializer(serializers.Serializer):
+class DashboardPeriodSerializer(serializers.Serializer):
     key = serializers.CharField()
     first_day = serializers.DateField()
     last_day = serializers.DateField()
@@ -22,7 +22,7 @@ class PeriodSerializer(serializers.Serializer):
     end = serializers.DateTimeField()
 
 
-class FiguresSerializer(serializers.Serializer):
+class DashboardFiguresSerializer(serializers.Serializer):
     conversations = serializers.IntegerField()
     messages_in = serializers.IntegerField()
     messages_out = serializers.IntegerField()
@@ -48,35 +48,35 @@ class FiguresSerializer(serializers.Serializer):
     ingest_lag_seconds = serializers.IntegerField()
 
 
-class MessagesDaySerializer(serializers.Serializer):
+class DashboardMessagesDaySerializer(serializers.Serializer):
     day = serializers.DateField()
     messages_in = serializers.IntegerField()
     messages_out = serializers.IntegerField()
 
 
-class OrdersDaySerializer(serializers.Serializer):
+class DashboardOrdersDaySerializer(serializers.Serializer):
     day = serializers.DateField()
     orders = serializers.IntegerField()
     revenue = serializers.DecimalField(**MONEY)
 
 
-class ProductSerializer(serializers.Serializer):
+class DashboardProductSerializer(serializers.Serializer):
     name = serializers.CharField()
     quantity = serializers.IntegerField()
     revenue = serializers.DecimalField(**MONEY)
 
 
-class ChartsSerializer(serializers.Serializer):
-    messages_per_day = MessagesDaySerializer(many=True)
-    orders_per_day = OrdersDaySerializer(many=True)
-    top_products = ProductSerializer(many=True)
+class DashboardChartsSerializer(serializers.Serializer):
+    messages_per_day = DashboardMessagesDaySerializer(many=True)
+    orders_per_day = DashboardOrdersDaySerializer(many=True)
+    top_products = DashboardProductSerializer(many=True)
 
 
 class DashboardSerializer(serializers.Serializer):
-    period = PeriodSerializer()
-    figures = FiguresSerializer()
+    period = DashboardPeriodSerializer()
+    figures = DashboardFiguresSerializer()
     links = serializers.DictField(child=serializers.CharField(), help_text="figure key -> admin list URL")
-    charts = ChartsSerializer()
+    charts = DashboardChartsSerializer()
 
 
 class DashboardViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):

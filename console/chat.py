@@ -41,7 +41,7 @@ from integrations.messaging.base import IncomingMessage, MessageKind
 from tenants.models import Company
 from tenants.scoping import company_scope
 
-SIMULATOR_CHANNEL_NAME = "simulator"  # created only when the company has no console channel yet
+SIMULATOR_CHANNEL_NAME = "Simulador"  # created only when the company has no console channel yet
 SEND_ROUNDS = 50  # conversation_send_due sends 20 per run; a turn never queues anywhere near 1000
 
 

@@ -128,7 +128,16 @@ class ConversationAdmin(InboxAdminMixin, CompanyScopedAdmin):
             format_html_join(
                 "",
                 "<div>{} {} [{}] {} {}</div>",
-                ((m.created_at, m.get_direction_display(), m.status, m.text[:120], m.error[:120]) for m in rows),
+                (
+                    (
+                        formats.date_format(timezone.localtime(m.created_at), "SHORT_DATETIME_FORMAT"),
+                        m.get_direction_display(),
+                        m.get_status_display(),
+                        m.text[:120],
+                        m.error[:120],
+                    )
+                    for m in rows
+                ),
             )
             or "-"
         )

@@ -73,11 +73,13 @@ class Channel(CompanyOwned):
 
 
 class ChannelStatusChange(CompanyOwned):
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=16, choices=Channel.Status.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=Channel.Status.choices)
-    reason = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("channel")
+    )
+    from_status = models.CharField(_("previous status"), max_length=16, choices=Channel.Status.choices, blank=True)
+    to_status = models.CharField(_("new status"), max_length=16, choices=Channel.Status.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("channel status change")
@@ -96,8 +98,12 @@ class Conversation(CompanyOwned):
         HANDOFF = "handoff", _("With a human")  # handed to a person (asked for, or taken); the bot stays silent
         RESOLVED = "resolved", _("Resolved")  # staff closed it; the customer's next message reopens it
 
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("channel")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("customer")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     variables = models.JSONField(_("variables"), default=dict, blank=True)
     bot_paused = models.BooleanField(_("bot paused (human handoff)"), default=False)
@@ -164,8 +170,10 @@ class Message(CompanyOwned):
         FAILED = "failed", _("Failed")  # gave up; error says why
         EXPIRED = "expired", _("Expired")  # waited too long (channel down): not sent blindly
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages", verbose_name=_("channel"))
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
     text = models.TextField(_("text"), blank=True)
@@ -213,7 +221,7 @@ class Message(CompanyOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_direction_display()} {self.kind}: {self.text[:40]}"
+        return f"{self.get_direction_display()} ({self.get_kind_display()}): {self.text[:40]}"
 
 
 class ConversationEvent(CompanyOwned):
@@ -228,7 +236,9 @@ class ConversationEvent(CompanyOwned):
         PROVIDER_RELEASED = "provider_released", _("Released at the provider")
         PROVIDER_CLOSED = "provider_closed", _("Closed at the provider")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="events", verbose_name=_("conversation")
+    )
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
     actor = staff_member(_("by"))
     # TAKEN from another agent: who had it (the change the inbox records).
@@ -255,7 +265,9 @@ class InboundEvent(CompanyOwned):
         IGNORED = "ignored", _("Ignored")  # nothing to do (reason says why)
         FAILED = "failed", _("Failed")  # applying it raised; replay from the admin
 
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="inbound_events")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="inbound_events", verbose_name=_("channel")
+    )
     headers = models.JSONField(_("headers"), default=dict, blank=True)
     body = models.TextField(_("body"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
@@ -281,8 +293,10 @@ class InboundEvent(CompanyOwned):
 class ReceivedFile(CompanyOwned):
     """A document a customer sent, downloaded and stored."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="files")
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="files")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="files", verbose_name=_("conversation")
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="files", verbose_name=_("message"))
     file = models.FileField(_("file"), upload_to="received/%Y/%m/")
     original_name = models.CharField(_("original name"), max_length=255, blank=True)
     content_type = models.CharField(_("type"), max_length=100, blank=True)

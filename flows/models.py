@@ -45,7 +45,9 @@ class FlowTemplate(CompanyOwned):
 
 
 class Flow(CompanyOwned):
-    template = models.ForeignKey(FlowTemplate, on_delete=models.CASCADE, related_name="flows")
+    template = models.ForeignKey(
+        FlowTemplate, on_delete=models.CASCADE, related_name="flows", verbose_name=_("template")
+    )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_default = models.BooleanField(_("default"), default=False, help_text=_("New customers start here."))
@@ -71,7 +73,7 @@ class Flow(CompanyOwned):
 
 
 class Subflow(CompanyOwned):
-    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="subflows")
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="subflows", verbose_name=_("flow"))
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     parent_subflow = models.ForeignKey(
@@ -122,7 +124,7 @@ class FlowMessage(CompanyOwned):
         IMAGE = "image", _("Image")
         DOCUMENT = "document", _("Document")
 
-    subflow = models.ForeignKey(Subflow, on_delete=models.CASCADE, related_name="messages")
+    subflow = models.ForeignKey(Subflow, on_delete=models.CASCADE, related_name="messages", verbose_name=_("subflow"))
     message_text = models.TextField(_("text"), help_text=_("Variables: {{ nome }}"))
     message_type = models.CharField(_("type"), max_length=16, choices=MessageType.choices, default=MessageType.TEXT)
     order_index = models.IntegerField(_("order"), default=0)
@@ -173,7 +175,9 @@ class FlowVersion(CompanyOwned):
     """A published, frozen copy of a template: what customers talk to while staff edit the draft
     (the template's own rows). Written once by `flow_template_publish`, never changed."""
 
-    template = models.ForeignKey(FlowTemplate, on_delete=models.CASCADE, related_name="versions")
+    template = models.ForeignKey(
+        FlowTemplate, on_delete=models.CASCADE, related_name="versions", verbose_name=_("template")
+    )
     number = models.PositiveIntegerField(_("number"))
     snapshot = models.JSONField(
         _("engine snapshot"), help_text=_("The active flows, subflows and messages, with the draft's ids.")
@@ -206,7 +210,9 @@ class FlowPosition(CompanyOwned):
         RESPONSE = "response", _("A reply")  # a question was asked
         FILE = "file", _("A file")  # a document was asked for
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="flow_positions")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="flow_positions", verbose_name=_("conversation")
+    )
     current_template_id = models.PositiveBigIntegerField(_("template"), null=True, blank=True)
     current_version = models.PositiveIntegerField(
         _("version"), null=True, blank=True, help_text=_("The published version talked to; empty: the draft.")

@@ -6,7 +6,7 @@ A proxy of carts.Cart (the carts admin belongs to the commerce app); registered 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from exports.writers import CART_MESSAGE, ExportAdminMixin, column
+from exports.writers import CART_MESSAGE, Column, ExportAdminMixin, column
 from leads.models import ImportedCart
 from leads.recovery import ABANDONED, RECOVERED, WAITING, recovery_summary, with_recovery
 from tenants.admin_mixins import CompanyScopedAdmin
@@ -38,7 +38,7 @@ class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
         column(_("email"), "customer__email"),
         column(_("total"), "external_total"),
         column(_("cart time"), "last_activity_at"),
-        column(_("recovery"), "recovery_status"),
+        Column(_("recovery"), lambda cart: str(RECOVERY_LABELS.get(cart.recovery_status, ""))),
         column(_("email sent"), "email_sent"),
         column(_("WhatsApp sent"), "whatsapp_sent"),
     )

@@ -14,7 +14,9 @@ class Lead(CompanyOwned):
     class Source(models.TextChoices):
         FORM_VIBES = "formvibes", "Form Vibes"
 
-    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads", verbose_name=_("customer")
+    )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.FORM_VIBES)
     external_id = models.CharField(_("external id"), max_length=64)
     form_id = models.CharField(_("form"), max_length=100, blank=True)

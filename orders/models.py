@@ -99,14 +99,14 @@ class Order(CompanyOwned):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk}"
+        return f"#{self.pk}" if self.pk else str(_("New order"))
 
     @property
     def number(self) -> str:
         """What staff call the order: the store's own number for an imported WooCommerce order."""
         if self.source == Source.WOOCOMMERCE and self.external_id:
             return _("Woo #%(number)s") % {"number": self.external_id}
-        return f"#{self.pk}"
+        return f"#{self.pk}" if self.pk else "—"
 
     @property
     def placed_or_created_at(self):
@@ -115,8 +115,10 @@ class Order(CompanyOwned):
 
 
 class OrderItem(CompanyOwned):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
+    product = models.ForeignKey(
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("product")
+    )
     name = models.CharField(_("name"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
@@ -149,7 +151,7 @@ class Payment(CompanyOwned):
         CANCELLED = "cancelled", _("Cancelled")  # cancelled or expired at the provider, or the order was cancelled
         REFUNDED = "refunded", _("Refunded")  # money went back (refund or chargeback)
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments", verbose_name=_("order"))
     # The id in URLs (QR image): unguessable, unlike the pk.
     public_id = models.UUIDField(_("public id"), default=new_public_id, editable=False)
     provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)

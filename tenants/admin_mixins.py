@@ -18,6 +18,7 @@ from django.urls import URLPattern
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from tenants.formats import money_list_display
 from tenants.models import Company, CompanyOwned
 from tenants.permissions import ADMIN, admin_action_allows, admin_allows, admin_page_allows
 from tenants.selectors import NO_ACCESS
@@ -163,6 +164,10 @@ class RoleCheckedAdmin(admin.ModelAdmin):
 
 
 class CompanyScopedAdmin(CompanyScopedAdminMixin, RoleCheckedAdmin):
+    def get_list_display(self, request):
+        """Money fields read R$ 1.234,56 in the list."""
+        return money_list_display(self.model, super().get_list_display(request), self.list_editable)
+
     def get_changelist_instance(self, request):
         """400 for filter parameters the query cannot take (``?placed_at__year=99999``, a month 13).
 

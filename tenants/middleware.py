@@ -1,5 +1,9 @@
 """Entry point for session requests (admin, browsable API): resolve and set the current company."""
 
+import zoneinfo
+
+from django.utils import timezone
+
 from tenants.scoping import reset_company_id, set_company_id
 from tenants.selectors import NO_ACCESS, company_access
 
@@ -17,12 +21,26 @@ class CurrentCompanyMiddleware:
             access = company_access(user, request.session.get(SESSION_KEY))
         bind_access(request, access)
         token = set_company_id(access.company.pk if access.company else None)
+        zone = _company_zone(access.company)
+        if zone is not None:
+            timezone.activate(zone)  # pages show times in the company's zone
         try:
             return self.get_response(request)
         finally:
             reset_company_id(token)
+            if zone is not None:
+                timezone.deactivate()
 
 
 def bind_access(request, access) -> None:
     request.company_access = access
     request.company = access.company
+
+
+def _company_zone(company) -> zoneinfo.ZoneInfo | None:
+    if company is None or not company.timezone:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(company.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None

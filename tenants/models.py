@@ -117,7 +117,9 @@ class Membership(CompanyOwned):
         AGENT = "agent", _("Agent")  # reads and edits day-to-day data, deletes nothing
         VIEWER = "viewer", _("Viewer")  # reads only
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -193,10 +195,12 @@ def validate_setting_value(value_type: str, value, secret_value: str = "", *, ke
 class ApiToken(CompanyOwned):
     """An API token bound to one user and one company. Stored encrypted, looked up by its SHA-256."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=100, default="default")
-    key_digest = models.CharField(max_length=64, editable=False)
-    key = EncryptedTextField(editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, default="padrão")
+    key_digest = models.CharField(_("key digest"), max_length=64, editable=False)
+    key = EncryptedTextField(_("key"), editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 

@@ -176,3 +176,10 @@ def test_queries_do_not_depend_on_the_amount_of_data(db, client):
         counts[size] = [_queries(client, url) for url in ("/admin/?period=30d", "/api/dashboard/?period=30d")]
 
     assert counts[10] == counts[10_000]
+
+
+def test_the_admin_has_a_favicon(admin_client_a, client):
+    page = admin_client_a.get(reverse("admin:index")).content.decode()
+
+    assert 'rel="icon"' in page and "balcao/favicon.svg" in page
+    assert client.get("/favicon.ico").status_code == 301
