@@ -15,6 +15,7 @@ from customers.models import Customer
 from exports.sheets import SheetsExportAdminMixin
 from exports.writers import LEAD_MESSAGE, ExportAdminMixin, column
 from integrations.wordpress.connection import test_connection
+from leads.admin_customer_related import CustomerRelatedListsMixin
 from leads.models import ImportRun, Lead
 from leads.progress import run_progress
 from leads.recovery import leads_with_customer_flag
@@ -24,7 +25,7 @@ from tenants.admin_mixins import CompanyScopedAdmin
 
 
 @admin.register(Customer)
-class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):
+class CustomerAdmin(CustomerRelatedListsMixin, SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):
     export_name = "clientes"
     export_columns = (
         column(_("name"), "name"),
