@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from exports.sheets import SheetsExportAdminMixin
 from exports.writers import Column, ExportAdminMixin, column
 from orders.board_admin import OrderBoardAdminMixin, order_contact_html, order_pix_html
-from orders.erp_admin import ERP_FIELDS, erp_push_again_action
+from orders.erp_admin import ERP_FIELDS, erp_push_again_action, erp_state
 from orders.models import Order, OrderItem, Payment
 from orders.services import InvalidTransition, order_transition
 from tenants.admin_filters import LinkedParameterFilter
@@ -88,7 +88,7 @@ class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin,
     readonly_fields = (
         "status", "source", "external_id", "subtotal", "delivery_fee", "total", "placed_at", "paid_at",
         "completed_at", "cancelled_at", "rating", "rating_requested_at", "rated_at", "created_at",
-        *ERP_FIELDS,  # ERP push result
+        "erp_status", *ERP_FIELDS,  # ERP push result
     )  # fmt: skip
     contact_fields = ("number", "customer_contact", "pix")
     fields = (
@@ -115,6 +115,10 @@ class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin,
     @admin.display(description=_("customer's phone"))
     def customer_contact(self, obj):
         return order_contact_html(obj)
+
+    @admin.display(description=_("ERP status"))
+    def erp_status(self, obj):
+        return erp_state(obj)[1] or _("Not sent to an ERP.")
 
     @admin.display(description=_("Pix"))
     def pix(self, obj):

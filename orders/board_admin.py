@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from catalog.selectors import format_price
+from orders.erp_admin import erp_state
 from orders.models import Order, OrderItem, Payment
 from orders.notifications import customer_conversation
 from orders.selectors import BOARD_DONE_WINDOW, order_board
@@ -74,6 +75,7 @@ class OrderBoardAdminMixin:
                         "order": order,
                         "total": format_price(order.total),
                         "payment": payment_labels.get(order.payment_status, ""),
+                        "erp": erp_state(order),
                         "age": timesince(order.placed_or_created_at, now, depth=1),
                         "primary": (primary, MOVE_LABELS[primary]) if primary else None,
                         "others": [(to, MOVE_LABELS[to]) for to in others],
@@ -154,7 +156,7 @@ def order_contact_html(order: Order):
     phone = order.customer.phone or "-"
     if conversation is None:
         return phone
-    url = reverse("admin:conversations_conversation_change", args=[conversation.pk])
+    url = reverse("admin:conversations_conversation_chat", args=[conversation.pk])  # the inbox's chat
     return format_html('{} · <a href="{}">{}</a>', phone, url, _("open the conversation"))
 
 

@@ -188,6 +188,29 @@ def test_the_order_page_links_the_conversation_and_shows_the_pix(company_a, admi
     html = admin_client_a.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
 
     assert customer_a.phone in html
-    assert reverse("admin:conversations_conversation_change", args=[conversation_a.pk]) in html
+    assert reverse("admin:conversations_conversation_chat", args=[conversation_a.pk]) in html
     assert reverse("payment-qr", kwargs={"public_id": payment.public_id}) in html and "00020126PIXCODE" in html
     assert reverse("admin:orders_order_ticket", args=[order.pk]) in html
+
+
+def test_the_erp_status_shows_on_the_card_and_on_the_order_page(company_a, admin_client_a):
+    sent = _order(company_a, status=Order.Status.COMPLETED, erp_provider="tiny", erp_id="T-991")
+    failed = _order(
+        company_a, status=Order.Status.COMPLETED, erp_provider="tiny", erp_error="token inválido", erp_attempts=3
+    )
+    waiting = _order(company_a, status=Order.Status.COMPLETED, erp_provider="pontta", erp_attempts=1)
+    plain = _order(company_a, status=Order.Status.PREPARING)
+
+    board = admin_client_a.get(BOARD).content.decode()
+
+    def card(order):
+        return re.search(rf'data-order="{order.pk}".*?</article>', board, re.S).group(0)
+
+    assert "ERP: enviado (T-991)" in card(sent)
+    assert "ERP: falhou — token inválido" in card(failed) and "erp-failed" in card(failed)
+    assert "ERP: aguardando envio" in card(waiting)
+    assert "ERP" not in card(plain)
+    page = admin_client_a.get(reverse("admin:orders_order_change", args=[failed.pk])).content.decode()
+    assert "Situação no ERP" in page and "ERP: falhou — token inválido" in page
+    plain_page = admin_client_a.get(reverse("admin:orders_order_change", args=[plain.pk])).content.decode()
+    assert "Não enviado a um ERP." in plain_page
