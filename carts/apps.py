@@ -9,7 +9,12 @@ class CartsConfig(AppConfig):
     def ready(self):
         # The commerce flow actions, the rating answer (asked before the bot) and the open cart beside
         # a conversation in the staff inbox. Imported here: models must be loaded first.
-        from carts import actions, free_text, sweeps  # noqa: F401, PLC0415 - sweeps declares its retention setting
+        from carts import (  # noqa: F401, PLC0415 - sweeps declares its retention setting
+            actions,
+            free_text,
+            setting_keys,
+            sweeps,
+        )
         from carts.replies import rating_reply_take  # noqa: PLC0415
         from carts.selectors import open_cart_panel_section  # noqa: PLC0415
         from conversations.handlers import pre_handler_register  # noqa: PLC0415
@@ -17,5 +22,6 @@ class CartsConfig(AppConfig):
 
         actions.register_all()
         free_text.register()
+        setting_keys.register()
         pre_handler_register(rating_reply_take)
         panel_section_register(open_cart_panel_section)  # the staff inbox's customer panel

@@ -1,7 +1,8 @@
 """Flow action "order_free_text": a free-text order ("2 pizzas de calabresa grandes e uma coca 2l")
 read into cart lines, by the LLM when configured, else by the rule-based parser (SPEC §9).
 
-Settings: `GROQ_API_KEY` (empty = rules only), `LLM_BASE_URL`, `LLM_MODEL`. The LLM's answer is
+Settings: the company's LLM page (llm_api_key, llm_base_url, llm_model: carts/setting_keys.py), else
+the platform's `GROQ_API_KEY` (empty = rules only), `LLM_BASE_URL`, `LLM_MODEL`. The LLM's answer is
 validated against the company's catalog by `integrations.llm.parse_order_text` (no invented
 products, names or prices); a failing, slow or rejected call falls back to the rules.
 """
@@ -15,12 +16,22 @@ from catalog.selectors import products_for_sale
 from flows import actions
 from integrations.llm import LlmCredentials, parse_order_text
 from integrations.order_text import CatalogItem
+from tenants.services import company_setting_get
 
 ACTION_NAME = "order_free_text"
+LLM_API_KEY, LLM_BASE_URL, LLM_MODEL = "llm_api_key", "llm_base_url", "llm_model"
 
 
-def llm_credentials() -> LlmCredentials | None:
-    """The platform's LLM account from settings, or None (rules only) when no key is set."""
+def llm_credentials(company=None) -> LlmCredentials | None:
+    """The company's own LLM account when it set a key, else the platform's from settings, or None
+    (rules only) when neither has a key."""
+    own_key = company_setting_get(company=company, key=LLM_API_KEY) if company is not None else None
+    if own_key:
+        return LlmCredentials(
+            api_key=own_key,
+            base_url=company_setting_get(company=company, key=LLM_BASE_URL) or settings.LLM_BASE_URL,
+            model=company_setting_get(company=company, key=LLM_MODEL) or settings.LLM_MODEL,
+        )
     api_key = settings.GROQ_API_KEY
     if not api_key:
         return None
@@ -35,7 +46,7 @@ def order_free_text(conversation, text: str) -> list[str]:
     company, customer = conversation.company, conversation.customer
     for_sale = {p.pk: p for p in products_for_sale(company=company)}
     catalog = [CatalogItem(product_id=p.pk, name=p.name, price=p.price) for p in for_sale.values()]
-    parsed = parse_order_text(text or "", catalog, llm_credentials(), max_quantity=company.max_item_quantity)
+    parsed = parse_order_text(text or "", catalog, llm_credentials(company), max_quantity=company.max_item_quantity)
     added, problems = [], []
     for line in parsed.lines:
         product = for_sale.get(line.product_id)

@@ -33,7 +33,14 @@ from config.cache import cache_or
 from conversations.handlers import handlers_run
 from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Conversation, Message
-from conversations.services.controls import BlockReason, is_opt_out, is_simulator_contact, outbound_block_reason
+from conversations.services.controls import (
+    OPT_OUT_MESSAGE_SETTING,
+    BlockReason,
+    is_opt_out,
+    is_simulator_contact,
+    opt_out_words,
+    outbound_block_reason,
+)
 from conversations.services.inbox import conversation_reopen
 from conversations.services.outbound import message_queue_outbound
 from tenants.models import Company
@@ -188,7 +195,10 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
 def _controls(conversation: Conversation, company: Company, pending: list[Message]) -> str:
     """Apply opt-out and the bot controls to a buffer; the reason it is not answered, or ''."""
     customer = conversation.customer
-    if is_opt_out(pending[-1].text) and not is_simulator_contact(customer):
+    if is_opt_out(pending[-1].text, opt_out_words(company)) and not is_simulator_contact(customer):
+        goodbye = company_setting_get(company=company, key=OPT_OUT_MESSAGE_SETTING, default="")
+        if isinstance(goodbye, str) and goodbye.strip() and customer.opted_out_at is None:
+            message_queue_outbound(conversation=conversation, text=goodbye.strip(), notice=True, turn_reply=True)
         customer.opted_out_at = timezone.now()
         customer.save(update_fields=["opted_out_at", "updated_at"])
         return BlockReason.OPTED_OUT

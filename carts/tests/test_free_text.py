@@ -4,6 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from carts import free_text
 from carts.actions import NotAccepted
@@ -14,6 +15,7 @@ from flows import actions as engine_actions
 from integrations.testing.fake_server import FakeServer
 from orders.tests.conftest import conversation_a, customer_a, english  # noqa: F401 - fixtures
 from tenants.scoping import company_scope
+from tenants.services import company_setting_set
 
 GROQ_ANSWER = json.loads(
     (
@@ -140,3 +142,39 @@ def test_quantity_over_the_limit_is_explained(company_a, conversation_a, setting
 
     assert cart_lines(company_a) == [("Coca-Cola 2L", 3, Decimal("12.00"), "")]
     assert replies == ["You can order at most 3 of each item."]
+
+
+def test_the_companys_own_llm_account_comes_before_the_platforms(company_a, conversation_a, settings):  # noqa: F811
+    demo.load(company_a)
+    calabresa = Product.objects.for_company(company_a).get(name="Pizza de Calabresa")
+    with FakeServer() as server:
+        item = {"product_id": str(calabresa.pk), "name": calabresa.name, "quantity": 1, "unit_price": 42.0}
+        server.add("POST", "/own/v1/chat/completions", json=llm_answer([item]))
+        settings.GROQ_API_KEY, settings.LLM_BASE_URL = "gsk_platform", "http://127.0.0.1:9/openai/v1"
+        company_setting_set(company=company_a, key="llm_api_key", value="gsk_own")
+        company_setting_set(company=company_a, key="llm_base_url", value=f"{server.url}/own/v1")
+        company_setting_set(company=company_a, key="llm_model", value="modelo-da-loja")
+
+        with company_scope(company_a):
+            free_text.order_free_text(conversation_a, "uma calabresa")
+
+    request = server.requests_to("POST", "/own/v1/chat/completions")[0]
+    assert request.headers["Authorization"] == "Bearer gsk_own"
+    assert json.loads(request.body)["model"] == "modelo-da-loja"
+    assert cart_lines(company_a) == [("Pizza de Calabresa", 1, Decimal("42.00"), "")]
+
+
+def test_the_llm_settings_page_saves_and_tests_the_account(company_a, admin_client_a, settings):
+    page = reverse("admin:tenants_companysetting_integration", args=["llm"])
+    settings.GROQ_API_KEY = ""
+    with FakeServer() as server:
+        server.add("POST", "/own/v1/chat/completions", json=llm_answer([]))
+        form = {"llm_api_key": "gsk_own", "llm_base_url": f"{server.url}/own/v1", "llm_model": "m1", "action": "test"}
+
+        tested = admin_client_a.post(page, form, follow=True, HTTP_ACCEPT_LANGUAGE="pt-br")
+
+    texts = [str(m) for m in tested.context["messages"]]
+    assert [m.tags for m in tested.context["messages"]] == ["success", "success"], texts
+    assert "O LLM respondeu (modelo m1)." in texts[1]
+    assert server.requests[0].headers["Authorization"] == "Bearer gsk_own"
+    assert "gsk_own" not in admin_client_a.get(page).content.decode()  # write-only

@@ -21,6 +21,7 @@ from conversations.models import Conversation, Message
 from customers.phones import normalize_phone
 from integrations.text import fold
 from tenants.models import Company
+from tenants.services import company_setting_get
 
 # Whole-message match, case/accent/punctuation-insensitive: "Sair!" and "parar" opt out, while
 # "quero cancelar o pedido" does not (in a shop, CANCELAR inside a sentence is about an order).
@@ -37,9 +38,20 @@ class BlockReason:
     RATE_LIMITED = "rate_limited"
 
 
-def is_opt_out(text: str) -> bool:
+OPT_OUT_WORDS_SETTING = "opt_out_words"  # the company's own words, comma-separated (empty: OPT_OUT_WORDS)
+OPT_OUT_MESSAGE_SETTING = "opt_out_message"  # sent once to a customer who opts out (empty: nothing)
+
+
+def opt_out_words(company: Company) -> frozenset[str]:
+    """The company's opt-out words (folded), or the default ones."""
+    words = company_setting_get(company=company, key=OPT_OUT_WORDS_SETTING, default="")
+    own = frozenset(fold(word) for word in str(words or "").split(",") if fold(word))
+    return own or OPT_OUT_WORDS
+
+
+def is_opt_out(text: str, words: frozenset[str] = OPT_OUT_WORDS) -> bool:
     """True when the whole message is one opt-out word ("SAIR", "Parar.", "stop", "Cancelar")."""
-    return fold(text) in OPT_OUT_WORDS
+    return fold(text) in words
 
 
 # provider_contact_ids key marking a staff member's console-chat customer (flows' console chat).

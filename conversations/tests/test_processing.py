@@ -254,3 +254,15 @@ def test_rate_limit_counts_stored_messages_when_the_cache_is_down(
         "received",
         "ignored",
     ]  # unscoped: test reads every row
+
+
+def test_the_companys_own_opt_out_words_and_goodbye_message(channel_a, company_a, post_webhook, enqueued):
+    company_setting_set(company=company_a, key="opt_out_words", value="Chega, não quero mais")
+    company_setting_set(company=company_a, key="opt_out_message", value="Tudo bem, você não receberá mais mensagens.")
+
+    assert answered_after(post_webhook, channel_a, enqueued, text="sair", n=1) == ["eco: sair"]  # not one of ours
+    goodbye = ["eco: sair", "Tudo bem, você não receberá mais mensagens."]
+    assert answered_after(post_webhook, channel_a, enqueued, text="CHEGA!", n=2) == goodbye
+    customer = Customer.objects.unscoped().get()  # unscoped: test
+    assert customer.opted_out_at is not None
+    assert answered_after(post_webhook, channel_a, enqueued, text="Não quero mais", n=3) == goodbye  # said once
