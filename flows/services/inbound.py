@@ -106,6 +106,7 @@ def flow_handle_inbound(
             inbound=Inbound(text=text or "", document=document),
             now=now,
             stale_after=stale_after,
+            builtins=actions.BuiltinValues(conversation),
         )
         turn = _carry_out(decision, conversation)
         if row is None:
