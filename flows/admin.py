@@ -220,6 +220,9 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
                         )
                     return HttpResponseRedirect(request.path)
                 _attach_errors(result.refusing, subflows, messages)
+                for formset in (flows, subflows, messages):
+                    for form in formset.extra_forms:
+                        form.instance.pk = None  # its row was rolled back: it is still a new one
                 if result.error:
                     self.message_user(request, result.error, messages_module.ERROR)
                 else:

@@ -71,6 +71,7 @@ class SubflowForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["flow"].queryset = Flow.objects.filter(template=template)
         self.fields["flow"].empty_label = None
+        self.fields["flow"].label = _("flow")
         self.fields["parent_subflow"].queryset = Subflow.objects.filter(flow__template=template)
         self.fields["parent_subflow"].label = _("when it ends, return to")
 
@@ -114,6 +115,7 @@ class FlowMessageForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["subflow"].queryset = Subflow.objects.filter(flow__template=template)
         self.fields["subflow"].empty_label = None
+        self.fields["subflow"].label = _("subflow")
         self.fields["action"].help_text = _("Pick one of the registered actions.")
         current = list(self.initial.get("expected_file_types") or [])
         known = {value for value, _label in FILE_TYPE_CHOICES}

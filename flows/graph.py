@@ -74,14 +74,20 @@ def _message_line(message) -> list[str]:
     text = " ".join(message.text.split())
     if len(text) > TEXT_CHARS:
         text = text[: TEXT_CHARS - 1] + "…"
+    # Glyphs every system font has (no emoji): the graph must read the same on a server without them.
     prefix = ""
     if message.delay_seconds:
-        prefix += f"⏱{message.delay_seconds}s "
+        prefix += f"[{message.delay_seconds}s] "
     suffix = ""
     if message.wait_for_file:
-        suffix += " 📎 " + (",".join(message.expected_file_types) or _("file"))
+        suffix += (
+            " ["
+            + _("file")
+            + (": " + ",".join(message.expected_file_types) if message.expected_file_types else "")
+            + "]"
+        )
     elif message.wait_for_response:
-        suffix += " ⏸"
+        suffix += " [" + _("reply") + "]"
     if message.save_reply_as:
         suffix += f" → {message.save_reply_as}"
     lines = [f"{prefix}{text}{suffix}"]
@@ -214,7 +220,7 @@ def graph_svg(graph: Graph, *, href=None) -> str:
     if any(e.kind == "keyword" for e in graph.edges):
         out.append(
             f'<g class="entry entry-keywords"><rect x="{keywords_x}" y="14" width="150" height="26" rx="13"/>'
-            + _text(keywords_x + 12, 32, "🔑 " + _("Keywords"))
+            + _text(keywords_x + 12, 32, "# " + _("Keywords"))
             + "</g>"
         )
     for edge in graph.edges:
@@ -243,7 +249,7 @@ def graph_svg(graph: Graph, *, href=None) -> str:
                 path = f"M {sx} {sy} C {sx} {sy + 25}, {tx} {ty - 25}, {tx} {ty}"
         out.append(f'<path class="edge edge-{edge.kind}" d="{path}" marker-end="url(#arrow)"/>')
         if edge.label:
-            out.append(_text(tx + 8, ty - 4, "🔑 " + edge.label, "edge-label"))
+            out.append(_text(tx + 8, ty - 4, "# " + edge.label, "edge-label"))
     for node in graph.nodes:
         classes = " ".join(["node", "node-subflow", node.status, *sorted(node.marks)]).strip()
         title = node.name
@@ -262,11 +268,11 @@ def graph_svg(graph: Graph, *, href=None) -> str:
         if "unreachable" in node.marks:
             name += " ⚠"
         if "dead-end" in node.marks:
-            name += " ⛔"
+            name += " ✖"
         group.append(_text(node.x + 10, node.y + 17, name, "node-title"))
         y = node.y + HEADER + 14
         if node.keywords:
-            group.append(_text(node.x + 10, y, "🔑 " + ", ".join(node.keywords), "node-keywords"))
+            group.append(_text(node.x + 10, y, "# " + ", ".join(node.keywords), "node-keywords"))
             y += LINE
         for line in node.lines:
             group.append(
