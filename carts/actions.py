@@ -13,6 +13,7 @@ service applies.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from carts.services import (
     CartError,
@@ -218,6 +219,24 @@ ACTIONS = {
 }
 
 
+DESCRIPTIONS = {
+    "show_catalog": gettext_lazy("Sends the menu by category, numbered."),
+    "add_to_cart": gettext_lazy("Adds what the customer answered (e.g. 2x calabresa) to the cart."),
+    "remove_from_cart": gettext_lazy("Removes the cart line the customer named."),
+    "show_cart": gettext_lazy("Sends the cart with subtotal, delivery fee and total."),
+    "choose_zone": gettext_lazy("Lists the delivery neighbourhoods, then sets the one answered."),
+    "checkout": gettext_lazy("Places the order with the payment method answered (Pix sends the QR code)."),
+    "repeat_order": gettext_lazy("Puts the customer's last order in the cart again."),
+    "handoff": gettext_lazy("Hands the conversation to a person of the team."),
+    "rate_order": gettext_lazy("Records the 1 to 5 rating of the last order."),
+}
+
+
+def cart_summary_variable(conversation) -> str:
+    """The `{{ carrinho }}` built-in variable: the open cart as the show_cart action sends it."""
+    return show_cart(conversation)[0]
+
+
 def hook(fn):
     """Adapt `fn(conversation, text)` to the engine's `hook(ActionContext)`; no-op in the simulator.
     A NotAccepted answer becomes the engine's `Rejected`: the flow keeps waiting on the step."""
@@ -236,4 +255,7 @@ def hook(fn):
 
 def register_all() -> None:
     for name, fn in ACTIONS.items():
-        actions.register(name, hook(fn))
+        actions.register(name, hook(fn), description=DESCRIPTIONS.get(name, ""))
+    actions.variable_register(
+        "carrinho", cart_summary_variable, description=gettext_lazy("The open cart with its total")
+    )

@@ -9,6 +9,7 @@ products, names or prices); a failing, slow or rejected call falls back to the r
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from carts.actions import NotAccepted, hook, show_cart
 from carts.services import CartError, cart_add_item
@@ -75,4 +76,8 @@ def order_free_text(conversation, text: str) -> list[str]:
 
 
 def register() -> None:
-    actions.register(ACTION_NAME, hook(order_free_text))
+    actions.register(
+        ACTION_NAME,
+        hook(order_free_text),
+        description=gettext_lazy("Understands an order written freely (needs the AI key) and fills the cart."),
+    )

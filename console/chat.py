@@ -35,7 +35,7 @@ from conversations.services.controls import SIMULATOR_CONTACT_KEY, BlockReason
 from customers.models import Customer
 from flows.models import FlowPosition, FlowTemplate
 from flows.selectors import live_template, template_snapshot_load
-from flows.services.inbound import position_from_row
+from flows.services.inbound import SIMULATOR_TEMPLATE_KEY, position_from_row
 from flows.services.simulate import current_step
 from integrations.messaging.base import IncomingMessage, MessageKind
 from tenants.models import Company
@@ -69,18 +69,30 @@ class ConsoleChat:
     status: str = ""  # the conversation's status (active, waiting, completed, handoff)
 
 
-def console_chat_send(*, company: Company, user, text: str = "", document: dict | None = None, reset: bool = False):
+def console_chat_send(
+    *,
+    company: Company,
+    user,
+    text: str = "",
+    document: dict | None = None,
+    reset: bool = False,
+    template_id: int | None = None,
+):
     """Send `text` (and/or `document`, {"mime": ..., "name": ...}: a file without content) from
     `user`'s simulator customer to `company`'s flows and return the ConsoleChat after the bot's
     answer. `reset=True` first throws the conversation away (its messages and flow position; the
-    open cart is cancelled) so the chat starts over; with nothing to send it only resets."""
+    open cart is cancelled) so the chat starts over; with nothing to send it only resets.
+    `template_id` (the builder's docked preview): talk to that template's draft rather than the
+    live one's; switching templates starts the chat over."""
     with company_scope(company):
         channel = console_channel_ensure(company=company)
         customer = simulator_customer_ensure(channel=channel, user=user)
+        if _preview_template_choose(customer, template_id):
+            reset = True
         if reset:
             _reset(company, channel, customer)
         if not (text or "").strip() and not document:
-            return _chat(company, channel, customer)
+            return _chat(company, channel, customer, template_id)
         body = {"from": simulator_contact_id(user), "text": text or "", "id": f"sim-{uuid.uuid4().hex}"}
         if document:
             body |= {"kind": "document", "mime": document.get("mime", ""), "file_name": document.get("name", "")}
@@ -95,7 +107,7 @@ def console_chat_send(*, company: Company, user, text: str = "", document: dict 
                 run = conversation_process(conversation_id=conversation_id, debounce=False)
                 result, reason = run.result, run.reason
                 _send_now(conversation_id)
-        chat = _chat(company, channel, customer)
+        chat = _chat(company, channel, customer, template_id)
         chat.result = result
         chat.blocked_reason = reason or chat.blocked_reason
         if result == "failed":
@@ -105,22 +117,44 @@ def console_chat_send(*, company: Company, user, text: str = "", document: dict 
         return chat
 
 
-def console_chat_load(*, company: Company, user) -> ConsoleChat:
+def console_chat_load(*, company: Company, user, template_id: int | None = None) -> ConsoleChat:
     """`user`'s console chat with `company` as it stands: transcript in order, current step,
-    variables, open cart, and why the bot would stay silent now (if it would)."""
+    variables, open cart, and why the bot would stay silent now (if it would). With `template_id`
+    (the builder's preview): the chat with that template's draft (a switch starts it over)."""
     with company_scope(company):
         channel = console_channel_ensure(company=company)
-        return _chat(company, channel, simulator_customer_ensure(channel=channel, user=user))
+        customer = simulator_customer_ensure(channel=channel, user=user)
+        if _preview_template_choose(customer, template_id):
+            _reset(company, channel, customer)
+        return _chat(company, channel, customer, template_id)
 
 
-def _chat(company: Company, channel: Channel, customer: Customer) -> ConsoleChat:
+def _preview_template_choose(customer: Customer, template_id: int | None) -> bool:
+    """Make the simulator customer talk to `template_id`'s draft (None: the live template's);
+    True when that changed (the conversation must start over)."""
+    ids = dict(customer.provider_contact_ids or {})
+    wanted = str(template_id) if template_id else None
+    if ids.get(SIMULATOR_TEMPLATE_KEY) == wanted:
+        return False
+    if wanted is None:
+        ids.pop(SIMULATOR_TEMPLATE_KEY, None)
+    else:
+        ids[SIMULATOR_TEMPLATE_KEY] = wanted
+    customer.provider_contact_ids = ids
+    customer.save(update_fields=["provider_contact_ids", "updated_at"])
+    return True
+
+
+def _chat(company: Company, channel: Channel, customer: Customer, template_id: int | None = None) -> ConsoleChat:
     """The ConsoleChat of `customer` on `channel`, read now (inside the company scope)."""
     conversation = (
         Conversation.objects.select_related("company", "customer", "channel")
         .filter(channel=channel, customer=customer)
         .first()
     )
-    chat = ConsoleChat(channel=channel, customer=customer, conversation=conversation, template=_live())
+    chat = ConsoleChat(
+        channel=channel, customer=customer, conversation=conversation, template=_previewed(template_id) or _live()
+    )
     if conversation is not None:
         chat.transcript = _transcript(conversation)
         chat.step = _step(conversation)
@@ -217,6 +251,20 @@ def _step(conversation: Conversation) -> dict | None:
     if step is not None:
         step["version"] = row.current_version  # None: the draft
     return step
+
+
+def _previewed(template_id: int | None) -> dict | None:
+    if not template_id:
+        return None
+    row = FlowTemplate.objects.filter(pk=template_id).values("id", "name", "published_version").first()
+    if row is None:
+        return None
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "published_version": row["published_version"] or None,
+        "version": None,
+    }
 
 
 def _live() -> dict | None:

@@ -41,6 +41,7 @@ class ActionContext:
     flow_message_id: int
     reply: str | None = None
     variables: Mapping = field(default_factory=dict)
+    dry_run: bool = False  # the dry-run simulator: answer as usual, but never call out (the caller rolls back)
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,26 @@ class Rejected:
 
 ActionHook = Callable[[ActionContext], Iterable[Effect] | Rejected | None]
 _hooks: dict[str, ActionHook] = {}
+_info: dict[str, "ActionInfo"] = {}
 
 
-def register(name: str, hook: ActionHook | None = None):
-    """Register `hook` under `name` (also usable as a decorator). Re-registering replaces it."""
+@dataclass(frozen=True)
+class ActionInfo:
+    """What the editor's action picker shows of a hook: its name, a description for shop owners
+    (lazy gettext, pt-BR on screen) and the variables it sets (known to the checker)."""
+
+    name: str
+    description: object = ""
+    sets: tuple[str, ...] = ()
+
+
+def register(name: str, hook: ActionHook | None = None, *, description="", sets: Iterable[str] = ()):
+    """Register `hook` under `name` (also usable as a decorator). Re-registering replaces it.
+    `description` is what the action picker shows; `sets` names the variables it sets."""
 
     def decorator(fn: ActionHook) -> ActionHook:
         _hooks[name] = fn
+        _info[name] = ActionInfo(name=name, description=description, sets=tuple(sets))
         return fn
 
     return decorator(hook) if hook is not None else decorator
@@ -85,6 +99,52 @@ def register(name: str, hook: ActionHook | None = None):
 
 def unregister(name: str) -> None:
     _hooks.pop(name, None)
+    _info.pop(name, None)
+
+
+def registered() -> list[ActionInfo]:
+    """Every registered hook's picker entry, by name."""
+    return [_info.get(name, ActionInfo(name=name)) for name in sorted(_hooks)]
+
+
+# --- Built-in variables: what every message may use besides the ones the flow saves ---------------
+
+VariableProvider = Callable[[object], object]  # (conversation) -> value
+_builtins: dict[str, tuple[object, VariableProvider | None]] = {}
+
+
+def variable_register(name: str, provider: VariableProvider | None = None, *, description="") -> None:
+    """Make `{{ name }}` a built-in variable: `provider(conversation)` gives its value when a message
+    uses it (a conversation variable of the same name wins)."""
+    _builtins[name] = (description, provider)
+
+
+def builtin_variables() -> dict[str, object]:
+    """name -> description of the built-in variables, by name."""
+    return {name: _builtins[name][0] for name in sorted(_builtins)}
+
+
+class BuiltinValues(Mapping):
+    """The built-in variables of one conversation, each computed on first use (a message that does
+    not use `{{ carrinho }}` costs no cart query)."""
+
+    def __init__(self, conversation):
+        self._conversation = conversation
+        self._cache: dict[str, object] = {}
+
+    def __getitem__(self, name):
+        if name not in _builtins:
+            raise KeyError(name)
+        if name not in self._cache:
+            provider = _builtins[name][1]
+            self._cache[name] = provider(self._conversation) if provider and self._conversation is not None else ""
+        return self._cache[name]
+
+    def __iter__(self):
+        return iter(_builtins)
+
+    def __len__(self):
+        return len(_builtins)
 
 
 def get(name: str) -> ActionHook | None:

@@ -5,6 +5,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib import messages as messages_module
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -16,9 +17,13 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from config.json_input import loads_untrusted
+from flows.checker import check_template
 from flows.diagram import flows_diagram_load
+from flows.forms import FlowFormSet, MessageFormSet, SubflowFormSet, action_choices, variable_choices
+from flows.graph import graph_svg, template_graph_load
 from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, FlowVersion, Subflow
 from flows.services import flow_simulate, flow_template_export, flow_template_import, flow_template_publish
+from flows.services.builder import builder_save
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 from tenants.scoping import company_scope
 
@@ -121,8 +126,127 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
                 self.admin_site.admin_view(self.publish_view),
                 name="flows_flowtemplate_publish",
             ),
+            path(
+                "<int:object_id>/builder/",
+                self.admin_site.admin_view(self.builder_view),
+                name="flows_flowtemplate_builder",
+            ),
+            path(
+                "<int:object_id>/graph/",
+                self.admin_site.admin_view(self.graph_view),
+                name="flows_flowtemplate_graph",
+            ),
         ]
         return own + super().get_urls()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """A new template opens in the builder, where its flows are made."""
+        if "_addanother" in request.POST or "_popup" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, _("Template created: build its flow here."))
+        return HttpResponseRedirect(reverse("admin:flows_flowtemplate_builder", args=[obj.pk]))
+
+    def _template_for(self, request, object_id, *, change=False) -> FlowTemplate:
+        template = self.get_object(request, str(object_id))
+        if template is None:
+            raise Http404
+        allowed = self.has_change_permission if change else self.has_view_permission
+        if not allowed(request, template):
+            raise PermissionDenied
+        return template
+
+    def builder_extra_context(self, request, template) -> dict:
+        """What apps above flows add to the builder page (the console's docked preview)."""
+        return {}
+
+    def _graph_args(self, request, template) -> dict:
+        """?version=<n> (a published version; default the draft) and ?compare=0 (no diff)."""
+        raw = request.GET.get("version") or ""
+        version = int(raw) if raw.isdigit() and 0 < int(raw) <= template.published_version else None
+        compare = None
+        if version is None and template.published_version and request.GET.get("compare") != "0":
+            compare = template.published_version
+        current = request.GET.get("current") or ""
+        return {
+            "version": version,
+            "compare_version": compare,
+            "current_subflow_id": int(current) if current.isdigit() else None,
+        }
+
+    def graph_context(self, request, template, **overrides) -> dict:
+        """The graph panel's context (inside the template's company scope)."""
+        args = {**self._graph_args(request, template), **overrides}
+        graph = template_graph_load(template_id=template.pk, **args)
+        builder = reverse("admin:flows_flowtemplate_builder", args=[template.pk])
+        return {
+            "graph": graph,
+            "graph_svg": graph_svg(graph, href=lambda node_id: f"{builder}#subflow-{node_id}"),
+            "graph_version": args["version"],
+            "graph_compare": args["compare_version"],
+            "graph_versions": list(
+                FlowVersion.objects.filter(template=template).order_by("-number").values_list("number", flat=True)
+            ),
+        }
+
+    def graph_view(self, request, object_id):
+        """The graph panel alone (htmx swaps it when the version shown changes)."""
+        template = self._template_for(request, object_id)
+        with company_scope(template.company_id):
+            context = {"original": template, **self.graph_context(request, template)}
+        return render(request, "admin/flows/flowtemplate/graph_panel.html", context)
+
+    def builder_view(self, request, object_id):
+        """One page to build a template: its flows, subflows and messages as reorderable formsets,
+        checked on save (a field issue refuses the save and shows on that field), the graph beside
+        them, and the preview the console app docks there."""
+        template = self._template_for(request, object_id)
+        can_change = self.has_change_permission(request, template)
+        if request.method == "POST" and not can_change:
+            raise PermissionDenied
+        with company_scope(template.company_id):
+            data = request.POST if request.method == "POST" else None
+            flows, subflows, messages = _builder_formsets(template, data)
+            result = None
+            if data is not None and all(fs.is_valid() for fs in (flows, subflows, messages)):
+                result = builder_save(template=template, flows=flows, subflows=subflows, messages=messages)
+                if result.saved:
+                    self.message_user(request, _("Draft saved."))
+                    if result.issues:
+                        self.message_user(
+                            request,
+                            _("%(n)d problem(s) left: the draft cannot be published until they are fixed.")
+                            % {"n": len(result.issues)},
+                            messages_module.WARNING,
+                        )
+                    return HttpResponseRedirect(request.path)
+                _attach_errors(result.refusing, subflows, messages)
+                for formset in (flows, subflows, messages):
+                    for form in formset.extra_forms:
+                        form.instance.pk = None  # its row was rolled back: it is still a new one
+                if result.error:
+                    self.message_user(request, result.error, messages_module.ERROR)
+                else:
+                    self.message_user(request, _("Not saved: fix the fields marked below."), messages_module.ERROR)
+            elif data is not None:
+                self.message_user(request, _("Not saved: fix the fields marked below."), messages_module.ERROR)
+            issues = result.issues if result is not None else check_template(template_id=template.pk)
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": template,
+                "title": _("Build %(name)s") % {"name": template.name},
+                "can_change": can_change,
+                "flows_formset": flows,
+                "subflows_formset": subflows,
+                "messages_formset": messages,
+                "groups": _builder_groups(flows, subflows, messages, issues),
+                "issues": issues,
+                "actions_available": action_choices(),
+                "variables_available": variable_choices(template.pk),
+                **self.graph_context(request, template),
+                **self.builder_extra_context(request, template),
+            }
+        return render(request, "admin/flows/flowtemplate/builder.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
@@ -135,18 +259,17 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
 
     @method_decorator(require_POST)
     def publish_view(self, request, object_id):
-        template = self.get_object(request, str(object_id))
-        if template is None:
-            raise Http404
-        if not self.has_change_permission(request, template):
-            raise PermissionDenied
+        template = self._template_for(request, object_id, change=True)
         try:
             with company_scope(template.company_id):
                 version = flow_template_publish(template=template, published_by=request.user.get_username())
         except DrfValidationError as exc:
-            self.message_user(request, _("Not published: %(detail)s") % {"detail": exc.detail}, messages.ERROR)
+            lines = [str(line) for lines in exc.detail.values() for line in lines]
+            self.message_user(request, _("Not published: %(detail)s") % {"detail": " · ".join(lines)}, messages.ERROR)
         else:
             self.message_user(request, _("Published as version %(number)d.") % {"number": version.number})
+        if request.POST.get("next") == "builder":
+            return HttpResponseRedirect(reverse("admin:flows_flowtemplate_builder", args=[template.pk]))
         return HttpResponseRedirect(reverse("admin:flows_flowtemplate_change", args=[template.pk]))
 
     @admin.action(description=_("Export as JSON"))
@@ -219,6 +342,89 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
             "title": _("Simulate %(name)s") % {"name": template.name},
         }
         return render(request, "admin/flows/flowtemplate/simulate.html", context)
+
+
+def _builder_formsets(template: FlowTemplate, data):
+    """The builder's three formsets over the template's rows (inside its company scope); each
+    subflow gets a blank message form, and the template a blank flow and a blank subflow."""
+    flows = Flow.objects.filter(template=template).order_by("order_index", "id")
+    subflows = list(
+        Subflow.objects.filter(flow__template=template)
+        .select_related("flow")
+        .order_by("flow__order_index", "flow_id", "order_index", "id")
+    )
+    messages = FlowMessage.objects.filter(subflow__flow__template=template).order_by("order_index", "id")
+    last_order = {}
+    for subflow_id, order in messages.values_list("subflow_id", "order_index"):
+        last_order[subflow_id] = max(order, last_order.get(subflow_id, order))
+    first_flow = next(iter(flows), None)
+    flow_set = FlowFormSet(
+        data, queryset=flows, prefix="flows", initial=[{"order_index": len(flows) + 1, "is_default": not flows}]
+    )
+    subflow_set = SubflowFormSet(
+        data,
+        queryset=Subflow.objects.filter(pk__in=[s.pk for s in subflows]).order_by(
+            "flow__order_index", "flow_id", "order_index", "id"
+        ),
+        prefix="subflows",
+        template=template,
+        initial=[{"flow": first_flow.pk if first_flow else None, "order_index": len(subflows) + 1}],
+    )
+    initial = [{"subflow": s.pk, "order_index": last_order.get(s.pk, 0) + 1} for s in subflows]
+    message_set = MessageFormSet(data, queryset=messages, prefix="messages", template=template, initial=initial)
+    message_set.extra = len(initial)
+    if first_flow is None:
+        subflow_set.extra = 0  # a subflow needs a flow: the page says to make one first
+    return flow_set, subflow_set, message_set
+
+
+def _form_subflow_id(form):
+    return form.instance.subflow_id if form.instance.pk else form.initial.get("subflow")
+
+
+def _builder_groups(flows, subflows, messages, issues) -> list[dict]:
+    """The page's layout: each flow with its subflow cards, each card with its message forms (the
+    blank one last) and the checker's issues of the card and of each message."""
+    by_node: dict[tuple, list] = {}
+    for issue in issues:
+        by_node.setdefault((issue.node_type, issue.node_id), []).append(issue)
+    message_rows: dict = {}
+    for form in messages.forms:
+        message_rows.setdefault(_form_subflow_id(form), []).append(
+            {
+                "form": form,
+                "id": form.instance.pk,
+                "issues": by_node.get(("message", form.instance.pk), []) if form.instance.pk else [],
+            }
+        )
+    groups = []
+    for flow_form in flows.forms:
+        if flow_form.instance.pk is None:
+            continue
+        cards = []
+        for form in subflows.forms:
+            if form.instance.pk is None or form.instance.flow_id != flow_form.instance.pk:
+                continue
+            cards.append(
+                {
+                    "form": form,
+                    "id": form.instance.pk,
+                    "issues": by_node.get(("subflow", form.instance.pk), []),
+                    "messages": message_rows.get(form.instance.pk, []),
+                }
+            )
+        groups.append({"form": flow_form, "flow": flow_form.instance, "subflows": cards})
+    return groups
+
+
+def _attach_errors(issues, subflows, messages) -> None:
+    """Put each refusing issue on its field of the bound form of its row."""
+    forms_by_node = {("subflow", f.instance.pk): f for f in subflows.forms if f.instance.pk}
+    forms_by_node |= {("message", f.instance.pk): f for f in messages.forms if f.instance.pk}
+    for issue in issues:
+        form = forms_by_node.get((issue.node_type, issue.node_id))
+        if form is not None and issue.field in form.fields:
+            form.add_error(issue.field, issue.message)
 
 
 @admin.register(Flow)

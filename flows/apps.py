@@ -12,10 +12,13 @@ class FlowsConfig(AppConfig):
         # exists. Imported here: models must be loaded first.
         from conversations.handlers import bot_handler_register, bot_resumer_register  # noqa: PLC0415
         from conversations.services.controls import published_bot_check_register  # noqa: PLC0415
+        from flows.actions import variable_register  # noqa: PLC0415
         from flows.pipeline import handle_message  # noqa: PLC0415
         from flows.selectors import live_template_is_published  # noqa: PLC0415
         from flows.services.resume import flow_resume  # noqa: PLC0415
 
+        variable_register("nome", lambda c: c.customer.name, description=_("The customer's name"))
+        variable_register("telefone", lambda c: c.customer.phone, description=_("The customer's phone"))
         bot_handler_register(handle_message)
         published_bot_check_register(live_template_is_published)
         bot_resumer_register(flow_resume)

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from conversations.models import Conversation
 from tenants.models import CompanyOwned
@@ -52,7 +53,7 @@ class Flow(CompanyOwned):
     description = models.TextField(_("description"), blank=True)
     is_default = models.BooleanField(_("default"), default=False, help_text=_("New customers start here."))
     is_active = models.BooleanField(_("active"), default=True)
-    order_index = models.IntegerField(_("order"), default=0)
+    order_index = models.IntegerField(pgettext_lazy("position", "order"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -91,7 +92,7 @@ class Subflow(CompanyOwned):
         blank=True,
         help_text=_('Whole words, case and accents ignored, e.g. ["cardápio", "menu"].'),
     )
-    order_index = models.IntegerField(_("order"), default=0)
+    order_index = models.IntegerField(pgettext_lazy("position", "order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -127,7 +128,7 @@ class FlowMessage(CompanyOwned):
     subflow = models.ForeignKey(Subflow, on_delete=models.CASCADE, related_name="messages", verbose_name=_("subflow"))
     message_text = models.TextField(_("text"), help_text=_("Variables: {{ nome }}"))
     message_type = models.CharField(_("type"), max_length=16, choices=MessageType.choices, default=MessageType.TEXT)
-    order_index = models.IntegerField(_("order"), default=0)
+    order_index = models.IntegerField(pgettext_lazy("position", "order"), default=0)
     wait_for_response = models.BooleanField(_("wait for a reply"), default=False)
     wait_for_file = models.BooleanField(_("wait for a file"), default=False)
     expected_file_types = models.JSONField(

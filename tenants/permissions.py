@@ -123,6 +123,9 @@ ADMIN: dict[str, AdminEntry] = {
             "flows_flowtemplate_console_chat": STAFF,
             "flows_flowtemplate_simulate": EVERYONE,  # a dry run: nothing is sent or saved
             "flows_flowtemplate_publish": STAFF,
+            "flows_flowtemplate_builder": EVERYONE,  # viewers read it; saving checks the change permission
+            "flows_flowtemplate_graph": EVERYONE,
+            "flows_flowtemplate_preview": STAFF,  # the console's docked chat: real carts and orders
         },
     ),
     "flows.Flow": day_to_day(actions=ACTIVATION),

@@ -17,6 +17,8 @@ Rules (SPEC §5):
 - idle longer than `stale_after`: reset to the start before handling the message.
 """
 
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -112,9 +114,10 @@ class Decision:
 
 
 class _Turn:
-    def __init__(self, snapshot: TemplateSnapshot, variables: dict, now: datetime):
+    def __init__(self, snapshot: TemplateSnapshot, variables: dict, now: datetime, builtins: Mapping | None = None):
         self.snapshot = snapshot
         self.variables = variables
+        self.builtins = builtins or {}
         self.now = now
         self.actions: list[Action] = []
         self.position: Position | None = None
@@ -139,7 +142,8 @@ class _Turn:
                 self.position = self._at(message, subflow, WAIT_RESPONSE)
                 return
             sent.add(message.id)
-            self.emit(SendMessage(render(message.text, self.variables), message.delay_seconds, message.id))
+            text = render(message.text, ChainMap(self.variables, self.builtins))
+            self.emit(SendMessage(text, message.delay_seconds, message.id))
             if message.waits:
                 self.position = self._at(message, subflow, WAIT_FILE if message.wait_for_file else WAIT_RESPONSE)
                 return
@@ -218,9 +222,12 @@ def decide(
     inbound: Inbound,
     now: datetime,
     stale_after: timedelta | None = None,
+    builtins: Mapping | None = None,
 ) -> Decision:
-    """What the bot does with one inbound message. Never raises on a changed or empty script."""
-    turn = _Turn(snapshot or TemplateSnapshot(id=0), dict(variables), now)
+    """What the bot does with one inbound message. Never raises on a changed or empty script.
+    `builtins`: the built-in variables (nome, telefone…) messages may use; the conversation's own
+    variables win, and built-ins are never copied into `Decision.variables`."""
+    turn = _Turn(snapshot or TemplateSnapshot(id=0), dict(variables), now, builtins)
     if is_stale(position, now, stale_after):
         turn.emit(Reset("idle"))
         position = Position()

@@ -5,6 +5,18 @@ import re
 from integrations.text import fold
 
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# What the renderer does not support: expressions, filters, tags, comments, and stray delimiters.
+_UNSUPPORTED = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\{\{|\}\}|\{%|%\}|\{#|#\}", re.DOTALL)
+
+
+def variable_names(template: str) -> list[str]:
+    """The `{{ name }}` variables `template` uses, in order of first use."""
+    return list(dict.fromkeys(_VARIABLE.findall(template or "")))
+
+
+def unsupported_syntax(template: str) -> list[str]:
+    """The pieces of template syntax `render` does not support (and drops), in order."""
+    return _UNSUPPORTED.findall(_VARIABLE.sub("", template or ""))
 
 
 def keyword_matches(keyword: str, text: str) -> bool:
@@ -21,14 +33,18 @@ def keyword_matches(keyword: str, text: str) -> bool:
 def render(template: str, variables: dict) -> str:
     """Replace `{{ name }}` with the variable's value, in one pass (values are never re-rendered).
 
-    No expression language: anything but a bare identifier stays as written; unknown names render empty.
+    No expression language: unknown names render empty, and anything else in template syntax
+    (`{{ nome.upper() }}`, `{% if %}`, a stray `{{`) is dropped, so a customer never receives raw
+    braces (the checker refuses such text before it is published). Values are inserted as given.
     """
-
-    def substitute(match: re.Match) -> str:
+    parts, last = [], 0
+    for match in _VARIABLE.finditer(template):
+        parts.append(_UNSUPPORTED.sub("", template[last : match.start()]))
         value = variables.get(match.group(1))
-        return "" if value is None else str(value)
-
-    return _VARIABLE.sub(substitute, template)
+        parts.append("" if value is None else str(value))
+        last = match.end()
+    parts.append(_UNSUPPORTED.sub("", template[last:]))
+    return "".join(parts)
 
 
 def file_type_accepted(expected: tuple[str, ...], mime: str, name: str) -> bool:

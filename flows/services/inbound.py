@@ -27,10 +27,14 @@ from flows.engine import (
 )
 from flows.engine.core import is_stale
 from flows.lock_objects import flow_position_qs_select_for_update
-from flows.models import FlowPosition
+from flows.models import FlowPosition, FlowTemplate
 from flows.selectors import live_template, template_published_version, template_snapshot_load
 
 logger = logging.getLogger(__name__)
+
+# On a simulator customer (console chat, the builder's preview): the template whose draft it talks
+# to, instead of the live one (provider_contact_ids[SIMULATOR_TEMPLATE_KEY] = template id).
+SIMULATOR_TEMPLATE_KEY = "simulator_template"
 
 
 def position_from_row(row: FlowPosition | None) -> Position:
@@ -106,6 +110,7 @@ def flow_handle_inbound(
             inbound=Inbound(text=text or "", document=document),
             now=now,
             stale_after=stale_after,
+            builtins=actions.BuiltinValues(conversation),
         )
         turn = _carry_out(decision, conversation)
         if row is None:
@@ -137,6 +142,9 @@ def starting_version(conversation: Conversation) -> tuple[int | None, int | None
     does ((None, None) for them when there is no published version: nothing to say). (None, None)
     without a live template. One query (plus the customer, when not loaded yet).
     """
+    previewed = _previewed_template(conversation)
+    if previewed is not None:
+        return previewed, None
     live = live_template()
     if live is None:
         return None, None
@@ -147,6 +155,15 @@ def starting_version(conversation: Conversation) -> tuple[int | None, int | None
     if not published:
         return (None, None) if tester is False else (template_id, None)
     return template_id, published
+
+
+def _previewed_template(conversation: Conversation) -> int | None:
+    """The template a simulator customer previews (its draft), when it chose one that is active."""
+    customer = conversation.customer
+    chosen = (customer.provider_contact_ids or {}).get(SIMULATOR_TEMPLATE_KEY)
+    if not chosen or not is_simulator_contact(customer) or not str(chosen).isdigit():
+        return None
+    return FlowTemplate.objects.filter(pk=int(chosen), is_active=True).values_list("pk", flat=True).first()
 
 
 def _version_in_test_mode(conversation: Conversation, row: FlowPosition) -> int | None | Literal[False]:

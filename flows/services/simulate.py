@@ -65,6 +65,7 @@ def current_step(snapshot: TemplateSnapshot | None, position: Position) -> dict 
     return {
         "flow": flow.name if flow else None,
         "subflow": subflow.name if subflow else None,
+        "subflow_id": position.subflow_id,
         "message_id": position.message_id,
         "message_text": message.text if message else None,
         "waiting_for": position.waiting_for,

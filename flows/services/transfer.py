@@ -9,6 +9,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from flows import actions
+from flows.checker import check_document, issues_detail
 from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
 from tenants.scoping import require_company_id
 
@@ -156,12 +157,16 @@ def _imported_name(name: str) -> str:
 def flow_template_import(*, document) -> FlowTemplate:
     """Create "Imported - <name>" from an exported document, all or nothing.
 
-    Raises `rest_framework.serializers.ValidationError` (field errors) on a malformed document;
-    then nothing is created. Runs inside the importing company's scope.
+    Raises `rest_framework.serializers.ValidationError` (field errors) on a malformed document, or
+    one line per issue under "checker" when the flow checker (flows.checker) finds mistakes; then
+    nothing is created. Runs inside the importing company's scope.
     """
     serializer = FlowTemplateDocumentSerializer(data=document)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
+    issues = check_document(data)
+    if issues:
+        raise serializers.ValidationError({"checker": issues_detail(issues)})
     with transaction.atomic():
         template = FlowTemplate.objects.create(
             company_id=require_company_id(), **{**data["template"], "name": _imported_name(data["template"]["name"])}

@@ -65,8 +65,9 @@ def pizzeria_template(company, *, name="Pizzaria"):
 
 
 def linear_template(company, size: int) -> FlowTemplate:
-    """One flow, one subflow, `size` messages m0..m<size-1>; every odd one waits for a reply (so a
-    turn sends two). Runs inside the company's scope."""
+    """One flow, one subflow, `size` messages m0..m<size-1>; every odd one but the last waits for a
+    reply (so a turn sends two; the flow checker refuses a last wait leading nowhere). Runs inside
+    the company's scope."""
     subflow = SubflowFactory(company=company, flow=FlowFactory(company=company))
     for index in range(size):
         FlowMessageFactory(
@@ -74,6 +75,6 @@ def linear_template(company, size: int) -> FlowTemplate:
             subflow=subflow,
             message_text=f"m{index}",
             order_index=index,
-            wait_for_response=index % 2 == 1,
+            wait_for_response=index % 2 == 1 and index < size - 1,
         )
     return subflow.flow.template

@@ -283,6 +283,7 @@ def test_simulate_a_flow_runs_the_draft_by_default(api_client_a, company_a, pizz
     assert body["current_step"] == {
         "flow": "Main",
         "subflow": "offer",
+        "subflow_id": body["turns"][1]["position"]["subflow_id"],
         "message_id": body["turns"][1]["position"]["message_id"],
         "message_text": "Prazer, {{ nome }}! Quer o cardápio?",
         "waiting_for": "response",

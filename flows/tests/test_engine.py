@@ -160,7 +160,14 @@ def test_rendering_runs_no_code_and_unknown_variables_are_empty():
     variables = {"nome": "{{ segredo }}", "segredo": "x"}
 
     assert render("Oi {{ nome }}{{ sobrenome }}!", variables) == "Oi {{ segredo }}!"
-    assert render("{% load x %}{{ nome.__class__ }}{{ 1+1 }}", variables) == "{% load x %}{{ nome.__class__ }}{{ 1+1 }}"
+    assert render("{% load x %}{{ nome.__class__ }}{{ 1+1 }}", variables) == ""
+
+
+def test_unsupported_syntax_never_reaches_the_customer():
+    text = "Olá {{ nome.upper() }} {% if 1 %}x{% endif %}{# nota #} }} {{"
+
+    assert render(text, {"nome": "Ana"}) == "Olá  x  "
+    assert render("Oi {{nome}}, {{ nome|upper }}!", {"nome": "Ana"}) == "Oi Ana, !"
 
 
 def test_last_message_completes_the_conversation():

@@ -101,7 +101,8 @@ def test_deleted_or_deactivated_current_message_carries_on(scoped, change):
 
     intents = flow_handle_inbound(conversation=conversation, text="Ana")
 
-    assert texts(intents) == ["Prazer, ! Quer o cardápio?"]
+    # The reply was not saved as `nome`: the built-in variable gives the customer's own name.
+    assert texts(intents) == [f"Prazer, {conversation.customer.name}! Quer o cardápio?"]
 
 
 def test_idle_conversation_starts_over_on_its_next_message(scoped):

@@ -45,12 +45,14 @@ def every_feature_document() -> dict:
             "delay_seconds": 3600,
         }
     )
-    main["subflows"][3].update(is_active=False, description="desligado")
+    retired = copy.deepcopy(main["subflows"][3])
+    retired.update(ref="s5", name="Despedida antiga", order_index=5, is_active=False, description="desligado")
+    main["subflows"].append(retired)
     second = copy.deepcopy(main)
     second.update(name="Pós-venda", description="avaliação", is_default=False, is_active=False, order_index=1)
-    for index, subflow in enumerate(second["subflows"], start=5):
+    for index, subflow in enumerate(second["subflows"], start=6):
         subflow["ref"] = f"s{index}"
-    second["subflows"][2]["parent"] = "s6"
+    second["subflows"][2]["parent"] = "s7"
     document["flows"].append(second)
     return document
 
