@@ -15,13 +15,16 @@ class CartsConfig(AppConfig):
             setting_keys,
             sweeps,
         )
+        from carts.readiness import ordering_warnings  # noqa: PLC0415
         from carts.replies import rating_reply_take  # noqa: PLC0415
         from carts.selectors import open_cart_panel_section  # noqa: PLC0415
         from conversations.handlers import pre_handler_register  # noqa: PLC0415
         from conversations.panel import panel_section_register  # noqa: PLC0415
+        from tenants.readiness import company_check_register  # noqa: PLC0415
 
         actions.register_all()
         free_text.register()
         setting_keys.register()
         pre_handler_register(rating_reply_take)
         panel_section_register(open_cart_panel_section)  # the staff inbox's customer panel
+        company_check_register(ordering_warnings)  # the company page's setup warnings

@@ -1,5 +1,9 @@
 """The company's catalog: categories, products with an optional stock and its ledger, delivery zones."""
 
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -82,9 +86,21 @@ class StockMovement(CompanyOwned):
         return f"{self.product} {self.delta:+d} ({self.get_reason_display()})"
 
 
+def neighbourhood_check(value: str) -> None:
+    """A neighbourhood the bot can match: letters, not only spaces or digits."""
+    if not any(ch.isalpha() for ch in value or ""):
+        raise ValidationError(_("Type the neighbourhood's name."))
+
+
 class DeliveryZone(CompanyOwned):
-    neighbourhood = models.CharField(_("neighbourhood"), max_length=120)
-    fee = models.DecimalField(_("delivery fee"), max_digits=8, decimal_places=2)
+    neighbourhood = models.CharField(_("neighbourhood"), max_length=120, validators=[neighbourhood_check])
+    # A fee of R$ 1.000 or more is a typo (a missing comma), not a delivery fee.
+    fee = models.DecimalField(
+        _("delivery fee"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("999.99"))],
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

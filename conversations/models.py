@@ -235,6 +235,7 @@ class ConversationEvent(CompanyOwned):
         PROVIDER_TAKEN = "provider_taken", _("Taken at the provider")  # detail: the provider's agent
         PROVIDER_RELEASED = "provider_released", _("Released at the provider")
         PROVIDER_CLOSED = "provider_closed", _("Closed at the provider")
+        BOT_ERROR = "bot_error", _("Bot error")  # detail: the error; a human took over
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="events", verbose_name=_("conversation")

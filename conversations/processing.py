@@ -28,9 +28,11 @@ import structlog
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from config.cache import cache_or
-from conversations.handlers import handlers_run
+from conversations.handlers import OutboundIntent, handlers_run
 from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Conversation, Message
 from conversations.services.controls import (
@@ -41,7 +43,7 @@ from conversations.services.controls import (
     opt_out_words,
     outbound_block_reason,
 )
-from conversations.services.inbox import conversation_reopen
+from conversations.services.inbox import conversation_bot_failed, conversation_reopen
 from conversations.services.outbound import message_queue_outbound
 from tenants.models import Company
 from tenants.services import company_setting_get
@@ -53,6 +55,11 @@ logger = structlog.get_logger(__name__)
 MAINTENANCE_MESSAGE_SETTING = "maintenance_message"  # CompanySetting key: optional text sent in maintenance
 SWEEP_GRACE = timedelta(seconds=60)
 PENDING_GRACE_SECONDS = 120  # the pending mark outlives its task's countdown by this much
+# The customer's answers when the bot could not answer by itself (see `_answer`).
+BOT_FAILED_TEXT = gettext_noop(
+    "Sorry, I ran into a problem handling your message; one of our team will help you here shortly."
+)
+NOT_UNDERSTOOD_TEXT = gettext_noop("Sorry, I did not understand. Send *oi* to start over.")
 
 
 @dataclass
@@ -175,7 +182,7 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
         if reason:
             logger.info("conversation_not_answered", conversation_id=conversation.pk, reason=reason)
             return ProcessRun(result="blocked", reason=reason, message_ids=ids)
-        intents = handlers_run(conversation=conversation, text=joined, message=newest)
+        intents = _answer(conversation, joined, newest)
         queued = 0
         for intent in intents:
             sent = message_queue_outbound(
@@ -190,6 +197,35 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
             )
             queued += sent is not None
     return ProcessRun(result="processed", message_ids=ids, queued=queued)
+
+
+def _answer(conversation: Conversation, text: str, newest: Message) -> list[OutboundIntent]:
+    """Run the handlers on the buffer so that the customer always gets an answer.
+
+    The handlers run in a savepoint: an exception (an action, an integration, a bad setting) rolls
+    back what they wrote, hands the conversation to a human, records the error where staff see it
+    (a "bot error" event on the conversation) and answers with an apology. A turn the handlers
+    took but did not answer (no intent, nothing queued, not handed to a human) gets the
+    "not understood" answer, which says how to start over.
+    """
+    last_out = (
+        conversation.messages.filter(direction=Message.Direction.OUTBOUND)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    ) or 0
+    try:
+        with transaction.atomic():
+            intents = handlers_run(conversation=conversation, text=text, message=newest)
+    except Exception as exc:
+        logger.exception("bot_turn_failed", conversation_id=conversation.pk, message_id=newest.pk)
+        conversation.refresh_from_db(fields=["status", "variables", "bot_paused"])
+        conversation_bot_failed(conversation, error=f"{type(exc).__name__}: {exc}")
+        return [OutboundIntent(text=_(BOT_FAILED_TEXT))]
+    if intents or conversation.bot_paused:
+        return intents
+    answered = conversation.messages.filter(direction=Message.Direction.OUTBOUND, id__gt=last_out).exists()
+    return [] if answered else [OutboundIntent(text=_(NOT_UNDERSTOOD_TEXT))]
 
 
 def _controls(conversation: Conversation, company: Company, pending: list[Message]) -> str:

@@ -38,6 +38,7 @@ class RulesResult:
 NUMBER_WORDS = {
     "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6,
     "sete": 7, "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12, "quinze": 15, "vinte": 20,
+    "outra": 1, "outro": 1,  # "uma de calabresa e outra de margherita"
 }  # fmt: skip
 DOZEN = "duzia"
 # Words that carry no product meaning in an order message; removed from both text and catalog names.
@@ -48,6 +49,15 @@ STOPWORDS = frozenset(
     pedido pedir fazer moco moca amigo amiga""".split()
 )
 NOTE_STARTERS = frozenset({"sem"})
+# Words that describe an item without naming it ("calabresa grande", "coca gelada", "bem passada"):
+# dropped from what is matched unless a catalog name uses them (then "grande" picks the variant).
+DESCRIPTIVE = frozenset(
+    """grande grandes media medio pequena pequeno broto familia gigante gelada gelado geladas gelados
+    geladinha geladinho quente quentinha quentinho bem passada passado caprichada caprichado
+    bonita gostosa gostoso caseira caseiro inteira inteiro normal tradicional refri refris refrigerante
+    refrigerantes""".split()
+)
+_DIGIT_WORDS = {str(value): word for word, value in reversed(list(NUMBER_WORDS.items()))}
 MIN_SCORE = 0.55  # below this a piece names no product
 AMBIGUITY_MARGIN = 0.05  # two candidates this close: the customer must say which
 CHATTER_SCORE = 0.35  # pieces with no quantity scoring below this are small talk, not a failed order
@@ -82,12 +92,13 @@ def parse_with_rules(text: str, catalog: list[CatalogItem], *, max_quantity: int
     """
     candidates = [_Candidate(item, _name_variants(item.name)) for item in catalog]
     protected_pairs, name_bigrams = _catalog_phrases(candidates)
+    named = {word for candidate in candidates for variant in candidate.variants for word in variant}
     lines: list[OrderLine] = []
     unmatched: list[str] = []
     previous: _Candidate | None = None
     for piece in _pieces(text, protected_pairs, name_bigrams):
         quantity, words, note, elliptic = _read_piece(piece, name_bigrams)
-        product_tokens = _product_tokens(words)
+        product_tokens = tuple(t for t in _product_tokens(words) if t not in DESCRIPTIVE or t in named)
         if not product_tokens:
             if quantity is not None:
                 unmatched.append(_shown(piece))
@@ -227,12 +238,17 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
+def _number_word(word: str) -> str:
+    """A number in a name as its word: "4 queijos" and "quatro queijos" are the same pizza."""
+    return _DIGIT_WORDS.get(word, "dois" if word == "duas" else "um" if word == "uma" else word)
+
+
 def _product_tokens(words: list[_Token]) -> tuple[str, ...]:
     keys = []
     for token in words:
         for part in token.key.split("-"):
             if part and part not in STOPWORDS:
-                keys.append(_singular(part))
+                keys.append(_number_word(_singular(part)))
     return tuple(keys)
 
 
@@ -240,8 +256,8 @@ def _name_variants(name: str) -> tuple[tuple[str, ...], ...]:
     """The name as words, and with hyphenated words joined ("coca-cola" → "cocacola")."""
     text = strip_accents(_normalize_sizes(name.lower()))
     words = _TOKEN.findall(text)
-    split = tuple(_singular(p) for w in words for p in w.split("-") if p and p not in STOPWORDS)
-    joined = tuple(_singular(w.replace("-", "")) for w in words if w.replace("-", "") not in STOPWORDS)
+    split = tuple(_number_word(_singular(p)) for w in words for p in w.split("-") if p and p not in STOPWORDS)
+    joined = tuple(_number_word(_singular(w.replace("-", ""))) for w in words if w.replace("-", "") not in STOPWORDS)
     return (split, joined) if joined != split else (split,)
 
 
@@ -254,7 +270,10 @@ def _catalog_phrases(candidates: list[_Candidate]) -> tuple[set, set]:
                 protected.add((words[index - 1], words[index + 1]))
         for first, second in zip(words, words[1:], strict=False):
             if first.isdigit() or first in NUMBER_WORDS:
-                bigrams.add((first, second))
+                # Either spelling of the number: "4 queijos" names "Quatro Queijos" and back.
+                value = str(NUMBER_WORDS[first]) if first in NUMBER_WORDS else first
+                spellings = {first, value} | {w for w, v in NUMBER_WORDS.items() if str(v) == value}
+                bigrams.update((spelling, second) for spelling in spellings)
     return protected, bigrams
 
 
@@ -263,8 +282,9 @@ def _word_score(a: str, b: str) -> float:
         return 1.0
     if any(c.isdigit() for c in a + b):
         return 0.0  # sizes ("2l", "350ml") match exactly or not at all
-    if len(a) >= 4 and b.startswith(a):
-        return 0.85  # "refri" for "refrigerante"
+    short, long = sorted((a, b), key=len)
+    if len(short) >= 4 and long.startswith(short):
+        return 0.85  # "refri" for "refrigerante", "calab" for "calabresa" (either way round)
     ratio = SequenceMatcher(None, a, b).ratio()
     return ratio if ratio >= TOKEN_MATCH else 0.0
 

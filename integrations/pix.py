@@ -35,6 +35,8 @@ _EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
 _TXID = re.compile(r"^[A-Za-z0-9]+$")
 _DOCUMENT_MASK = re.compile(r"^[\d.\-/ ]+$")
 _PHONE_SEPARATORS = re.compile(r"[\s().\-]")
+_PHONE_MASK = re.compile(r"^[\d\s().\-]+$")
+_CPF_MASK = re.compile(r"^\d{3}\.\d{3}\.\d{3}-\d{2}$")
 
 
 class PixKeyKind(StrEnum):
@@ -64,7 +66,12 @@ def crc16_ccitt(data: bytes) -> int:
 def normalize_pix_key(key: str) -> tuple[PixKeyKind, str]:
     """Classify a Pix key and write it as the DICT stores it: CPF/CNPJ digits (mask removed, check
     digits verified), "+55..." phone (E.164, separators removed), lower-case e-mail, lower-case
-    random key (EVP UUID). ValueError when it is not a valid key of any kind."""
+    random key (EVP UUID). ValueError when it is not a valid key of any kind.
+
+    Phones are read in any usual spelling: "+55 11 98765-4321", "(11) 98765-4321", "11987654321",
+    "55 11 98765 4321". Eleven digits that are a valid CPF are a CPF unless written with the area
+    code in parentheses; a CPF written with its mask ("123.456.789-09") is always one.
+    """
     raw = (key or "").strip()
     if not raw:
         raise ValueError("Pix key is empty")
@@ -80,17 +87,36 @@ def normalize_pix_key(key: str) -> tuple[PixKeyKind, str]:
         return PixKeyKind.EMAIL, email
     if _UUID.match(raw.lower()):
         return PixKeyKind.EVP, raw.lower()
-    if _DOCUMENT_MASK.match(raw):
+    if _DOCUMENT_MASK.match(raw) or _PHONE_MASK.match(raw):
         digits = re.sub(r"\D", "", raw)
-        if len(digits) == 11:
-            if not _cpf_is_valid(digits):
-                raise ValueError("Pix CPF key has invalid check digits")
+        phone_spelling = "(" in raw
+        if len(digits) == 11 and not phone_spelling and _cpf_is_valid(digits):
             return PixKeyKind.CPF, digits
-        if len(digits) == 14:
-            if not _cnpj_is_valid(digits):
-                raise ValueError("Pix CNPJ key has invalid check digits")
+        if len(digits) == 14 and _cnpj_is_valid(digits):
             return PixKeyKind.CNPJ, digits
+        phone = _national_phone(digits)
+        if phone is not None and (phone_spelling or not _CPF_MASK.match(raw)):
+            return PixKeyKind.PHONE, phone
+        if len(digits) == 11:
+            raise ValueError("Pix CPF key has invalid check digits")
+        if len(digits) == 14:
+            raise ValueError("Pix CNPJ key has invalid check digits")
     raise ValueError("Pix key must be a CPF, CNPJ, +55 phone, e-mail or random key (UUID)")
+
+
+def _national_phone(digits: str) -> str | None:
+    """ "+55…" for a Brazilian number written with its area code (and maybe 55 before it), else None.
+    Mobile numbers have 9 digits starting with 9; landlines 8 digits starting with 2 to 5."""
+    if len(digits) in (12, 13) and digits.startswith("55"):
+        digits = digits[2:]
+    if len(digits) not in (10, 11) or digits[0] == "0" or digits[1] == "0":
+        return None
+    number = digits[2:]
+    if len(number) == 9 and number[0] != "9":
+        return None
+    if len(number) == 8 and number[0] not in "2345":
+        return None
+    return "+55" + digits
 
 
 def build_static_brcode(
@@ -111,8 +137,8 @@ def build_static_brcode(
     (saying which field) for anything invalid.
     """
     _, pix_key = normalize_pix_key(key)
-    name = _emv_text(merchant_name, MAX_NAME)
-    city = _emv_text(merchant_city, MAX_CITY).upper()
+    name = emv_text(merchant_name, MAX_NAME)
+    city = emv_text(merchant_city, MAX_CITY).upper()
     if not name:
         raise ValueError("merchant name is empty")
     if not city:
@@ -120,7 +146,7 @@ def build_static_brcode(
 
     account = _tlv("00", PIX_GUI) + _tlv("01", pix_key)
     room = MAX_FIELD - len(account) - 4  # 4 = id and length of sub-field 02
-    info = _emv_text(description or "", max(room, 0))
+    info = emv_text(description or "", max(room, 0))
     if info:
         account += _tlv("02", info)
 
@@ -177,7 +203,7 @@ def _with_crc(payload_without_crc: str) -> str:
     return body + f"{crc16_ccitt(body.encode('utf-8')):04X}"
 
 
-def _emv_text(value: str, limit: int) -> str:
+def emv_text(value: str, limit: int) -> str:
     """ASCII printable text without accents, single-spaced, cut to `limit` characters."""
     ascii_text = "".join(ch for ch in strip_accents(value) if " " <= ch <= "~")
     return " ".join(ascii_text.split())[:limit].rstrip()

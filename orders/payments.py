@@ -118,6 +118,7 @@ def pix_charge_create(*, order: Order) -> Payment:
 
 def _mercadopago_charge(order: Order, creds: mercadopago.MercadoPagoCredentials) -> Payment:
     company = order.company
+    email = payer_email(company, order.customer)
     payment = (
         Payment.objects.for_company(company)
         .filter(order=order, provider=Payment.Provider.MERCADOPAGO, status=Payment.Status.PENDING, external_id="")
@@ -125,12 +126,11 @@ def _mercadopago_charge(order: Order, creds: mercadopago.MercadoPagoCredentials)
     ) or Payment.objects.for_company(company).create(
         company=company, order=order, provider=Payment.Provider.MERCADOPAGO, amount=order.total
     )
-    customer = order.customer
     charge = mercadopago.create_pix_payment(
         creds,
         amount=order.total,
         description=f"{company.name} #{order.pk}"[:200],
-        payer_email=(customer.email if customer and customer.email else settings.DEFAULT_FROM_EMAIL),
+        payer_email=email,
         external_reference=f"order:{order.pk}",
         idempotency_key=str(payment.public_id),
         notification_url=public_url(reverse("mercadopago-webhook", kwargs={"webhook_key": company.webhook_key})),
@@ -141,6 +141,18 @@ def _mercadopago_charge(order: Order, creds: mercadopago.MercadoPagoCredentials)
     payment.expires_at = charge.expires_at
     payment.save(update_fields=["external_id", "qr_payload", "expires_at", "updated_at"])
     return payment
+
+
+def payer_email(company: Company, customer) -> str:
+    """The payer e-mail of a charge: the customer's own when known, else the company's
+    `mercadopago_payer_email`, else settings.MERCADOPAGO_PAYER_EMAIL; PixNotConfigured without any."""
+    if customer is not None and customer.email:
+        return customer.email
+    email = company_setting_get(company=company, key="mercadopago_payer_email", default="") or ""
+    email = email or getattr(settings, "MERCADOPAGO_PAYER_EMAIL", "")
+    if not email:
+        raise PixNotConfigured("no payer e-mail: set MERCADOPAGO_PAYER_EMAIL or the company's payer e-mail")
+    return email
 
 
 def payment_apply_status(*, payment: Payment, status: str, status_detail: str = "") -> bool:
@@ -173,6 +185,14 @@ class NotificationRefused(Exception):
     """Bad signature/secret: the notification is not trusted and nothing was done."""
 
 
+def signed_payment_id(query_params) -> str | None:
+    """The `data.id` of the query string: the one id the x-signature covers."""
+    value = query_params.get("data.id") if query_params else None
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return str(value).strip() if value not in (None, "") else None
+
+
 def mercadopago_notification_handle(*, company: Company, headers, query_params, body: bytes) -> str:
     """Verify a Mercado Pago notification, read the payment with the company's token, apply it.
 
@@ -190,14 +210,19 @@ def mercadopago_notification_handle(*, company: Company, headers, query_params, 
     notification = mercadopago.parse_notification(body, query_params)
     if notification.payment_id is None:
         return "ignored"
+    signed_id = signed_payment_id(query_params)
+    if signed_id is None or str(notification.payment_id).strip().lower() != signed_id.lower():
+        # Only the signed query `data.id` is trusted; a body naming another payment is refused.
+        raise NotificationRefused("the notification's data.id is not the signed one")
+    payment_id = signed_id
     payment = (
         Payment.objects.for_company(company)
-        .filter(provider=Payment.Provider.MERCADOPAGO, external_id=notification.payment_id)
+        .filter(provider=Payment.Provider.MERCADOPAGO, external_id=payment_id)
         .first()
     )
     if payment is None:
         return "ignored"
-    info = mercadopago.get_payment(creds, notification.payment_id)
+    info = mercadopago.get_payment(creds, payment_id)
     status = _MP_STATUS.get(info.status, Payment.Status.PENDING)
     if status == Payment.Status.APPROVED and info.amount != payment.amount:
         logger.warning("mercadopago_amount_mismatch", payment_id=payment.pk)

@@ -2,14 +2,52 @@
 
 from functools import partial
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from integrations import pix
 from integrations.destinations import validate_public_url
 from orders.erp import PONTTA, TINY, erp_connection_check
 from tenants.settings_registry import SECRET, TEXT, SettingGroup, SettingSpec, TestResult, setting_group_register
 
 # An ERP base URL a company saves may not point inside (the outbound client checks each call too).
 public_url = partial(validate_public_url, require_resolvable=False)
+
+
+def pix_key_check(value) -> None:
+    try:
+        pix.normalize_pix_key(str(value))
+    except ValueError as exc:
+        raise ValidationError(
+            _(
+                "This is not a valid Pix key. Type a CPF, a CNPJ, a phone with area code (e.g. (11) 98765-4321), an e-mail or a random key."
+            )
+        ) from exc
+
+
+def pix_key_normalize(value) -> str:
+    return pix.normalize_pix_key(str(value))[1]
+
+
+def pix_merchant_name_check(value) -> None:
+    """Letters the BR Code can carry (a longer name is cut to 25 characters in the code)."""
+    text = pix.emv_text(str(value), 200)
+    if not text.strip():
+        raise ValidationError(_("Type the receiver's name with letters (no emojis only)."))
+
+
+def pix_merchant_city_check(value) -> None:
+    text = pix.emv_text(str(value), 200)
+    if not any(ch.isalpha() for ch in text) or any(ch.isdigit() for ch in text):
+        raise ValidationError(_("Type the city's name, e.g. São Paulo."))
+
+
+def payer_email_check(value) -> None:
+    try:
+        validate_email(str(value))
+    except ValidationError as exc:
+        raise ValidationError(_("Type an e-mail address.")) from exc
 
 
 def erp_test(company) -> TestResult:
@@ -21,9 +59,28 @@ def register() -> None:
         SettingGroup(
             "pix", _("Pix"), _("The shop's own Pix key: orders get a copy-and-paste code and a QR."), order=20
         ),
-        SettingSpec("pix_key", TEXT, _("Pix key"), _("CPF/CNPJ, e-mail, phone (+55…) or random key.")),
-        SettingSpec("pix_merchant_name", TEXT, _("Receiver name"), _("As the bank shows it; up to 25 letters.")),
-        SettingSpec("pix_merchant_city", TEXT, _("Receiver city"), _("Without accents; SAO PAULO when empty.")),
+        SettingSpec(
+            "pix_key",
+            TEXT,
+            _("Pix key"),
+            _("CPF/CNPJ, e-mail, phone (+55…) or random key."),
+            check=pix_key_check,
+            normalize=pix_key_normalize,
+        ),
+        SettingSpec(
+            "pix_merchant_name",
+            TEXT,
+            _("Receiver name"),
+            _("As the bank shows it; up to 25 letters."),
+            check=pix_merchant_name_check,
+        ),
+        SettingSpec(
+            "pix_merchant_city",
+            TEXT,
+            _("Receiver city"),
+            _("Without accents; SAO PAULO when empty."),
+            check=pix_merchant_city_check,
+        ),
     )
     setting_group_register(
         SettingGroup(
@@ -45,6 +102,13 @@ def register() -> None:
             SECRET,
             _("Webhook secret"),
             _("The “assinatura secreta” of the notifications webhook; notifications without it are refused."),
+        ),
+        SettingSpec(
+            "mercadopago_payer_email",
+            TEXT,
+            _("Payer e-mail"),
+            _("Sent as the payer's e-mail when the customer's own is not known; empty: MERCADOPAGO_PAYER_EMAIL."),
+            check=payer_email_check,
         ),
     )
     setting_group_register(

@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,7 @@ from tenants.crypto import mask_secret
 from tenants.login_throttle import ThrottledAdminAuthenticationForm
 from tenants.models import ApiToken, Company, CompanySetting, Membership
 from tenants.permissions import OTHERS_TOKENS, admin_allows, role_in
+from tenants.readiness import company_warnings
 from tenants.selectors import NO_ACCESS
 from tenants.services import api_token_create, ensure_an_owner_remains
 from tenants.settings_registry import setting_spec
@@ -50,6 +52,14 @@ class CompanyAdmin(RoleCheckedAdmin):
 
     def get_queryset(self, request):
         return scoped_queryset_for(Company, request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # What the published bot needs and is missing (tenants.readiness), above the form.
+        if request.method == "GET":
+            company = self.get_object(request, unquote(object_id))
+            for warning in company_warnings(company) if company is not None else ():
+                messages.warning(request, warning)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         return () if request.user.is_superuser else ("slug", "active")

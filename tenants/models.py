@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.fields import EncryptedTextField
 from tenants.managers import CompanyManager
-from tenants.settings_registry import setting_key_check, setting_value_check
+from tenants.settings_registry import setting_key_check, setting_value_check, setting_value_normalize
 
 
 def new_webhook_key() -> str:
@@ -163,6 +163,14 @@ class CompanySetting(CompanyOwned):
 
     def __str__(self) -> str:
         return self.key
+
+    def save(self, *args, **kwargs):
+        # Every path (service, admin form, API) stores a value in its key's own spelling.
+        if self.value_type == self.ValueType.SECRET:
+            self.secret_value = setting_value_normalize(self.key, self.secret_value)
+        else:
+            self.value = setting_value_normalize(self.key, self.value)
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -50,6 +50,8 @@ class SettingSpec:
     help_text: str | Promise = ""
     choices: tuple[tuple[str, str | Promise], ...] = ()
     check: Callable[[object], None] | None = None  # raises ValidationError on a value it refuses
+    # The stored spelling of a value the check accepted ("(11) 98765-4321" -> "+5511987654321").
+    normalize: Callable[[object], object] | None = None
     section: str | Promise = ""  # a heading inside the group's page (fields of one section stay together)
     group: str = ""
 
@@ -139,6 +141,18 @@ def parse_setting_text(spec: SettingSpec, raw: str):
         return json.loads(text)
     except ValueError as exc:
         raise ValidationError(_("This field takes JSON: %(error)s") % {"error": exc}) from exc
+
+
+def setting_value_normalize(key: str, value):
+    """`value` as `key` stores it (its declared `normalize`); unchanged when it has none, or when
+    the value is empty or one the check refuses (validation reports that)."""
+    spec = _SPECS.get(key)
+    if spec is None or spec.normalize is None or value in (None, ""):
+        return value
+    try:
+        return spec.normalize(value)
+    except (ValueError, ValidationError):
+        return value
 
 
 def setting_key_check(key: str, value_type: str) -> SettingSpec:

@@ -288,3 +288,5 @@ GOOGLE_SHEETS_BASE_URL = env.str("GOOGLE_SHEETS_BASE_URL", default="https://shee
 
 # --- Orders / Pix ---
 MERCADOPAGO_BASE_URL = env.str("MERCADOPAGO_BASE_URL", default="https://api.mercadopago.com")
+# The payer e-mail of a Pix charge when neither the customer's own nor the company's setting is known.
+MERCADOPAGO_PAYER_EMAIL = env.str("MERCADOPAGO_PAYER_EMAIL", default="")

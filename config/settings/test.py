@@ -48,3 +48,4 @@ LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # 
 WHITENOISE_AUTOREFRESH = True
 # The suite's fake providers, MariaDB and SSH gateway listen on 127.0.0.1; SSRF tests switch this off.
 ALLOW_PRIVATE_PROVIDER_URLS = True
+MERCADOPAGO_PAYER_EMAIL = "pagamentos@balcao.test"  # the charges tests create have a payer e-mail

@@ -229,6 +229,15 @@ def conversation_reopen(conversation: Conversation) -> bool:
     return True
 
 
+def conversation_bot_failed(conversation: Conversation, *, error: str) -> None:
+    """The bot could not handle the customer's message: a human takes over (bot paused, handoff)
+    and the error is on the conversation's timeline for staff. Caller holds the row lock."""
+    conversation.status = Conversation.Status.HANDOFF
+    conversation.bot_paused = True
+    conversation.save(update_fields=["status", "bot_paused", "updated_at"])
+    conversation_event_record(conversation, ConversationEvent.Kind.BOT_ERROR, detail=error[:200])
+
+
 def conversation_mark_read(*, conversation: Conversation) -> bool:
     """Everything the customer wrote until now is read. Skipped (False) while another transaction holds
     the row (a send in progress): opening a page never waits for a provider; the next refresh marks it."""

@@ -105,7 +105,7 @@ def test_routes_answer_with_and_without_the_trailing_slash(api_client_a, company
 
     with_slash = api_client_a.get("/api/company-settings/")
     without_slash = api_client_a.get("/api/company-settings")
-    created = api_client_a.post("/api/company-settings", {"key": "pix_key", "value": "x"}, format="json")
+    created = api_client_a.post("/api/company-settings", {"key": "pix_key", "value": "pix@loja.com.br"}, format="json")
 
     assert with_slash.status_code == without_slash.status_code == 200
     assert without_slash.json() == with_slash.json()
