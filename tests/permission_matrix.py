@@ -255,4 +255,3 @@ def walk_api(world: RoleWorld, client, role: str, urlconf=None) -> list[str]:
         response, changed = call(client, method, url, {}, (model, *objs))
         findings += judge(role in roles, response, changed, what)
     return findings
-

@@ -1,10 +1,15 @@
 """Webhook ingest: store the raw event first, then apply what it says (SPEC §4 rules 2-7).
 
-`inbound_event_ingest` runs inside the request; everything slow (the flow) happens later in
-`tasks.conversation_process_task`, enqueued after commit on the `webhooks` queue.
+The request is thin (`inbound_event_receive`): after the door's checks (`api/webhooks.py`) it stores
+the raw event and publishes `tasks.inbound_event_apply_task`. The worker parses the stored body and
+applies it (`inbound_event_process`: customer, conversation, message — the unique constraints drop
+duplicates), then the conversation's debounced processing (`tasks.conversation_process_task`) runs
+the flow. An event whose publish was refused stays `received` and the inbound sweep publishes it
+again. `inbound_event_ingest` does both at once (the console chat, and the bench's "inline" floor).
 """
 
 import hashlib
+from datetime import timedelta
 
 import structlog
 from django.db import IntegrityError, connection, transaction
@@ -18,6 +23,7 @@ from conversations.providers import (
     MessageStatusUpdate,
     TicketUpdate,
     Unsupported,
+    WebhookMalformed,
     credentials_for,
     get_provider,
     storable_event,
@@ -28,9 +34,12 @@ from conversations.services.inbox import conversation_event_record
 from conversations.services.outbound import message_kind_of, message_status_apply
 from customers.models import Customer
 from customers.phones import whatsapp_id_phone
+from tenants.sweeps import sweep_companies
 from tenants.tasks import task_publish_on_commit
 
 logger = structlog.get_logger(__name__)
+
+UNAPPLIED_GRACE = timedelta(seconds=60)  # an apply task normally runs within a second of its publish
 
 # Request headers worth keeping with the raw event; anything carrying a credential is dropped.
 KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256", "x-request-id", "x-forwarded-for")
@@ -63,6 +72,63 @@ def inbound_event_ingest(*, channel: Channel, headers: dict, body: bytes) -> dic
         return inbound_event_apply(event, events=events)
 
 
+def inbound_event_receive(*, channel: Channel, headers: dict, body: bytes) -> InboundEvent:
+    """The thin request: store the raw event (one INSERT, committed at once) and publish its applying.
+
+    The caller checked the body at the door (size, JSON, signature, the provider's parser). A refused
+    publish leaves the event `received`: the inbound sweep publishes it again, so a 200 is never lost.
+    """
+    from conversations.tasks import inbound_event_apply_task  # noqa: PLC0415 - tasks import these services
+
+    stored_body = get_provider(channel.provider).redact_webhook_body(body)
+    event = InboundEvent.objects.for_company(channel.company_id).create(
+        company_id=channel.company_id,
+        channel=channel,
+        headers=safe_headers(headers),
+        body=stored_body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+    )
+    task_publish_on_commit(inbound_event_apply_task, company_id=channel.company_id, event_id=event.pk)
+    return event
+
+
+def inbound_event_process(*, event_id: int) -> dict:
+    """The worker's half of a delivery: parse the stored body and apply it, once.
+
+    An event already applied (a redelivered task) is left as it is; a body the parser cannot read
+    (stored before a parser change, say) is ignored with the parser's reason, never failed.
+    """
+    event = InboundEvent.objects.select_related("channel__company").filter(pk=event_id).first()
+    if event is None:
+        return {"status": "missing", "event_id": event_id}
+    if event.status != InboundEvent.Status.RECEIVED:
+        return {"status": "done", "event_id": event_id}
+    channel = event.channel
+    try:
+        events = get_provider(channel.provider).parse_webhook(
+            event.headers, event.body.encode("utf-8", "surrogatepass"), credentials_for(channel)
+        )
+    except WebhookMalformed as exc:
+        _finish(event, InboundEvent.Status.IGNORED, f"malformed: {exc.message}")
+        return {"status": "ignored", "event_id": event.pk, "results": []}
+    with transaction.atomic():
+        return inbound_event_apply(event, events=events)
+
+
+def inbound_events_unapplied(*, limit: int = 500) -> list[tuple[int, int]]:
+    """(company_id, event_id) of raw events still `received` past the sweep's grace: their apply task
+    was refused or lost. At most `limit` per company, oldest first (the partial pending index)."""
+    cutoff = timezone.now() - UNAPPLIED_GRACE
+    found = []
+    for company in sweep_companies():
+        found += [
+            (company.pk, event_id)
+            for event_id in InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED, received_at__lte=cutoff)
+            .order_by("received_at")
+            .values_list("pk", flat=True)[:limit]
+        ]
+    return found
+
+
 def inbound_event_replay(event: InboundEvent) -> dict:
     """Apply a stored event again (admin action). Safe: duplicates are dropped by the constraints."""
     channel = event.channel
@@ -87,7 +153,7 @@ def inbound_event_apply(event: InboundEvent, *, events: list) -> dict:
             # Messages first: a GOSAC ticket event comes before the message that creates the conversation.
             ordered = sorted(events, key=lambda item: not isinstance(item, IncomingMessage))
             for item in ordered:
-                results.append(_apply_one(channel, item, held=held))
+                results.append(_apply_one(channel, item, held=held, received_at=event.received_at))
     except Exception as exc:  # noqa: BLE001 - the raw event is kept and marked for replay, never lost
         logger.exception("inbound_event_failed", inbound_event_id=event.pk)
         _finish(event, InboundEvent.Status.FAILED, exc.__class__.__name__)
@@ -110,11 +176,13 @@ def _finish(event: InboundEvent, status: str, reason: str) -> None:
     event.status = status
 
 
-def _apply_one(channel: Channel, item, *, held: set[str] = frozenset()) -> dict:
+def _apply_one(channel: Channel, item, *, held: set[str] = frozenset(), received_at=None) -> dict:
     if isinstance(item, IncomingMessage):
         if item.edited_id:
             return message_edit_apply(channel=channel, incoming=item)
-        return message_record_inbound(channel=channel, incoming=item, human_holds=item.chat_id in held)
+        return message_record_inbound(
+            channel=channel, incoming=item, human_holds=item.chat_id in held, received_at=received_at
+        )
     if isinstance(item, MessageStatusUpdate):
         applied = message_status_apply(
             channel=channel,
@@ -154,14 +222,17 @@ def message_edit_apply(*, channel: Channel, incoming: IncomingMessage) -> dict:
     return {"event": "edit", "result": "ignored", "reason": "edit of an unknown message"}
 
 
-def message_record_inbound(*, channel: Channel, incoming: IncomingMessage, human_holds: bool = False) -> dict:
+def message_record_inbound(
+    *, channel: Channel, incoming: IncomingMessage, human_holds: bool = False, received_at=None
+) -> dict:
     """Store one incoming message; drop it when it is a duplicate (the unique constraint decides).
 
     fromMe, group, unsupported media and a message written while a human holds the conversation
     (`human_holds`: its ticket says so in this delivery) are
     stored as `ignored` with the reason; past the
     conversation's rate limit a message is stored but not answered. Otherwise it is `received`
-    and the conversation's processing is enqueued after commit.
+    and the conversation's processing is enqueued after commit. `received_at` (the raw event's
+    arrival) dates the message, so two deliveries applied by two workers keep the order they came in.
     """
     company = channel.company
     customer = customer_for_contact(channel=channel, incoming=incoming)
@@ -189,6 +260,7 @@ def message_record_inbound(*, channel: Channel, incoming: IncomingMessage, human
                 provider_message_id=(incoming.provider_message_id or "")[:200],
                 status=Message.Status.IGNORED if reason else Message.Status.RECEIVED,
                 reason=reason,
+                created_at=received_at or timezone.now(),
             )
     except IntegrityError:
         return {"event": "message", "result": "duplicate", "reason": "duplicate"}

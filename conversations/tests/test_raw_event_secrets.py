@@ -38,7 +38,9 @@ def test_every_provider_declares_the_secret_fields_its_fixtures_carry():
 
 
 @pytest.mark.parametrize(("provider", "fixture"), list(fixtures_with_secret()))
-def test_the_stored_body_has_the_secret_redacted_and_still_replays(company_a, post_webhook, enqueued, provider, fixture):
+def test_the_stored_body_has_the_secret_redacted_and_still_replays(
+    company_a, post_webhook, enqueued, provider, fixture
+):
     credentials, field = SECRET_FIELDS[provider]
     channel = make_channel(company_a, provider=provider, credentials=credentials, base_url="https://p.example.com")
     body = {**json.loads((FIXTURES / provider / fixture).read_bytes()), field: SECRET}
