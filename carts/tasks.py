@@ -8,3 +8,4 @@ from carts.sweeps import carts_sweep_abandoned
 @shared_task(queue="maintenance")
 def carts_sweep_abandoned_task() -> dict:
     return carts_sweep_abandoned()
+

@@ -127,10 +127,7 @@ def company_rows(company) -> dict:
     """Every row of `company`, by model: what acting as another company must leave exactly as it was."""
     return {
         model._meta.label: sorted(
-            (
-                json.dumps(row, default=str, sort_keys=True)
-                for row in model._base_manager.filter(company=company).values()
-            ),
+            (json.dumps(row, default=str, sort_keys=True) for row in model._base_manager.filter(company=company).values()),
         )
         for model in tenant_models()
     }

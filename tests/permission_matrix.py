@@ -255,3 +255,4 @@ def walk_api(world: RoleWorld, client, role: str, urlconf=None) -> list[str]:
         response, changed = call(client, method, url, {}, (model, *objs))
         findings += judge(role in roles, response, changed, what)
     return findings
+

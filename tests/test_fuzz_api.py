@@ -144,9 +144,7 @@ def _random_slot(draw, document):
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_no_webhook_delivery_answers_5xx_or_touches_company_b(world, client, provider):  # noqa: F811
-    channel = make_channel(
-        world.company_a, provider=provider, name=f"fuzz-{provider}", credentials=CREDENTIALS[provider]
-    )
+    channel = make_channel(world.company_a, provider=provider, name=f"fuzz-{provider}", credentials=CREDENTIALS[provider])
     make_channel(world.company_b, provider=provider, name=f"fuzz-b-{provider}", credentials=CREDENTIALS[provider])
     Channel.objects.for_company(world.company_a).filter(pk=channel.pk).update(base_url="https://p.example.com")
     b_before = company_rows(world.company_b)

@@ -238,10 +238,7 @@ def test_cron_endpoints_are_safe_to_call_twice(client, settings, company_a):
 
     first = call("/cron/abandoned-carts", HTTP_X_CRON_SECRET=CRON_SECRET)
     second = call("/cron/abandoned-carts", HTTP_X_CRON_SECRET=CRON_SECRET)
-    asked = [
-        call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET),
-        call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET),
-    ]
+    asked = [call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET), call("/cron/avaliar", HTTP_X_CRON_SECRET=CRON_SECRET)]
 
     assert (first["reminded"], second["reminded"]) == (1, 0)
     assert first["cancelled"] == second["cancelled"] == 0

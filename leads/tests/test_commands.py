@@ -71,11 +71,7 @@ def test_presets_are_whole_local_days():
         ("import_leads", ["--periodo=semana"], "argument --periodo: invalid choice: 'semana'"),
         ("import_leads", ["--start_date=2026-13-01", "--end_date=2026-11-30"], "--start_date must be a date"),
         ("import_leads", ["--start_date=2026-11-30", "--end_date=2026-11-01"], "--start_date is after --end_date"),
-        (
-            "import_leads",
-            ["--start_date=2026-11-30", "--end_date=9999-12-31"],
-            "9999-12-31 is out of the supported range",
-        ),
+        ("import_leads", ["--start_date=2026-11-30", "--end_date=9999-12-31"], "9999-12-31 is out of the supported range"),
         ("import_leads", ["--periodo=7dias", "--start_date=2026-11-01"], "Use either --periodo or"),
         ("import_leads", [], "Give --start_date and --end_date (YYYY-MM-DD) or --periodo (hoje|ontem|7dias"),
         ("import_customers", ["--import_type=tudo", "--periodo=hoje"], "argument --import_type: invalid choice"),

@@ -13,9 +13,7 @@ URL = "/admin/leads/importrun/test-connection/"
 
 @pytest.fixture(autouse=True)
 def own_cache(settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
-    }
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}}
     settings.CONNECTION_TESTS_PER_MINUTE = 2
 
 

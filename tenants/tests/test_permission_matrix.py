@@ -97,9 +97,8 @@ def test_an_admin_action_or_route_missing_from_the_matrix_is_reported(role_world
 
     gaps = matrix_gaps(planted_site, actions, urlconf="tests.leaky_urls")
 
-    assert (
-        "admin action tenants.CompanySetting.planted_action: no entry in ADMIN['tenants.CompanySetting'].actions"
-        in (gaps)
+    assert "admin action tenants.CompanySetting.planted_action: no entry in ADMIN['tenants.CompanySetting'].actions" in (
+        gaps
     )
     assert any(gap.startswith("API GET /api/leaky-memberships/: no entry API['leaky-membership']") for gap in gaps)
 
@@ -119,9 +118,7 @@ def test_the_walk_reports_an_admin_that_ignores_the_matrix(role_world, client, s
     settings.ROOT_URLCONF = "tests.leaky_urls"
     client.force_login(member(role_world.company, "viewer"))
 
-    findings = walk_admin(
-        role_world, leaky_site, client, "viewer", admin_actions(leaky_site, role_world.company, superuser)
-    )
+    findings = walk_admin(role_world, leaky_site, client, "viewer", admin_actions(leaky_site, role_world.company, superuser))
 
     assert "viewer admin tenants.Membership add page: answered 200, the matrix refuses it (403 expected)" in findings
     assert any(f.startswith("viewer admin tenants.Membership change POST: answered") for f in findings)

@@ -17,9 +17,7 @@ LOCKED_PT_BR = "Muitas tentativas de acesso sem sucesso"
 @pytest.fixture(autouse=True)
 def own_cache(settings):
     """A private in-memory cache: counters of other tests (and other checkouts on Redis) never meet."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
-    }
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}}
     settings.LOGIN_FAILURES_PER_USER = 3
     settings.LOGIN_FAILURES_PER_IP = 5
 
@@ -30,9 +28,7 @@ def staff(db):
 
 
 def sign_in(username, password, ip="203.0.113.7", **headers):
-    return Client().post(
-        LOGIN, {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=ip, **headers
-    )
+    return Client().post(LOGIN, {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=ip, **headers)
 
 
 def test_a_username_is_locked_after_its_failures_even_with_the_right_password(staff):
@@ -100,3 +96,4 @@ def test_the_token_endpoint_is_rate_limited(company_a, manager_a, api_client_a, 
 
     assert answers == [201, 201, 429]
     assert other_endpoint_before.status_code == other_endpoint_after.status_code == 200
+
