@@ -12,7 +12,8 @@ import hashlib
 from datetime import timedelta
 
 import structlog
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from conversations.models import Channel, Conversation, ConversationEvent, InboundEvent, Message
@@ -110,8 +111,7 @@ def inbound_event_process(*, event_id: int) -> dict:
     except WebhookMalformed as exc:
         _finish(event, InboundEvent.Status.IGNORED, f"malformed: {exc.message}")
         return {"status": "ignored", "event_id": event.pk, "results": []}
-    with transaction.atomic():
-        return inbound_event_apply(event, events=events)
+    return inbound_event_apply(event, events=events)
 
 
 def inbound_events_unapplied(*, limit: int = 500) -> list[tuple[int, int]]:
@@ -139,8 +139,8 @@ def inbound_event_replay(event: InboundEvent) -> dict:
 def inbound_event_apply(event: InboundEvent, *, events: list) -> dict:
     """Apply parsed events of a stored InboundEvent; mark it processed/ignored/failed with the reason.
 
-    Applying runs in a savepoint: when it raises, what it wrote (and the tasks it scheduled) is
-    rolled back and only the event's `failed` status is kept.
+    When applying raises, what it wrote (and the tasks it scheduled) is rolled back and only the
+    event's `failed` status is kept (inside a caller's transaction, applying is a savepoint).
     """
     channel = event.channel
     results = []
@@ -149,23 +149,26 @@ def inbound_event_apply(event: InboundEvent, *, events: list) -> dict:
     # even if the ticket closes before the debounce runs the bot.
     held = {item.chat_id for item in events if isinstance(item, TicketUpdate) and item.human_took_over}
     try:
+        # One transaction: what applying wrote and the event's status commit together; when applying
+        # raises, all of it (and the tasks it scheduled) is rolled back and only `failed` is written.
         with transaction.atomic():
             # Messages first: a GOSAC ticket event comes before the message that creates the conversation.
             ordered = sorted(events, key=lambda item: not isinstance(item, IncomingMessage))
             for item in ordered:
                 results.append(_apply_one(channel, item, held=held, received_at=event.received_at))
+            accepted = [r for r in results if r["result"] in ("accepted", "applied")]
+            reasons = {r.get("reason", "") for r in results if r["result"] not in ("accepted", "applied")}
+            reason = "; ".join(sorted(reasons - {""}))
+            if accepted:
+                _finish(event, InboundEvent.Status.PROCESSED, reason)
+                status = "accepted"
+            else:
+                _finish(event, InboundEvent.Status.IGNORED, reason or "no events")
+                status = "ignored"
     except Exception as exc:  # noqa: BLE001 - the raw event is kept and marked for replay, never lost
         logger.exception("inbound_event_failed", inbound_event_id=event.pk)
         _finish(event, InboundEvent.Status.FAILED, exc.__class__.__name__)
         return {"status": "failed", "event_id": event.pk, "detail": "stored for replay"}
-    accepted = [r for r in results if r["result"] in ("accepted", "applied")]
-    reasons = sorted({r.get("reason", "") for r in results if r["result"] not in ("accepted", "applied")} - {""})
-    if accepted:
-        _finish(event, InboundEvent.Status.PROCESSED, "; ".join(reasons))
-        status = "accepted"
-    else:
-        _finish(event, InboundEvent.Status.IGNORED, "; ".join(reasons) or "no events")
-        status = "ignored"
     return {"status": status, "event_id": event.pk, "results": results}
 
 
@@ -236,33 +239,35 @@ def message_record_inbound(
     """
     company = channel.company
     customer = customer_for_contact(channel=channel, incoming=incoming)
-    conversation, _ = Conversation.objects.for_company(company).get_or_create(
-        company=company, channel=channel, customer=customer, defaults={"last_inbound_at": timezone.now()}
-    )
+    conversations = Conversation.objects.for_company(company)
+    conversation = conversations.filter(channel=channel, customer=customer).first()
+    if conversation is None:
+        fresh = Conversation(company=company, channel=channel, customer=customer, last_inbound_at=timezone.now())
+        conversation = (
+            fresh if insert_unless_duplicate(fresh) else conversations.get(channel=channel, customer=customer)
+        )
     conversation.company = company  # already loaded with the channel: no query for the rate limit
     reason = incoming.ignore_reason() or ""
     if not reason and human_holds:
         reason = BlockReason.HANDOFF
     text = (incoming.text or "")[: company.max_incoming_text_chars]
-    try:
-        with transaction.atomic():
-            message = Message.objects.for_company(company).create(
-                company=company,
-                conversation=conversation,
-                channel=channel,
-                direction=Message.Direction.INBOUND,
-                kind=message_kind_of(str(incoming.kind)),
-                text=text,
-                media_url=(incoming.media_url or "")[:1000],
-                media_id=(incoming.media_id or "")[:200],
-                media_mime=(incoming.media_mime or "")[:100],
-                file_name=(incoming.file_name or "")[:255],
-                provider_message_id=(incoming.provider_message_id or "")[:200],
-                status=Message.Status.IGNORED if reason else Message.Status.RECEIVED,
-                reason=reason,
-                created_at=received_at or timezone.now(),
-            )
-    except IntegrityError:
+    message = Message(
+        company=company,
+        conversation=conversation,
+        channel=channel,
+        direction=Message.Direction.INBOUND,
+        kind=message_kind_of(str(incoming.kind)),
+        text=text,
+        media_url=(incoming.media_url or "")[:1000],
+        media_id=(incoming.media_id or "")[:200],
+        media_mime=(incoming.media_mime or "")[:100],
+        file_name=(incoming.file_name or "")[:255],
+        provider_message_id=(incoming.provider_message_id or "")[:200],
+        status=Message.Status.IGNORED if reason else Message.Status.RECEIVED,
+        reason=reason,
+        created_at=received_at or timezone.now(),
+    )
+    if not insert_unless_duplicate(message):
         return {"event": "message", "result": "duplicate", "reason": "duplicate"}
     if not reason and rate_limit_exceeded(conversation):
         reason = BlockReason.RATE_LIMITED
@@ -330,9 +335,10 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
         name = "" if incoming.from_me else (incoming.sender_name or "")[:200]
     if phone:
         contact_ids = {channel.provider: incoming.chat_id} if incoming.chat_id else {}
-        customer, _ = customers.get_or_create(
-            company=company, phone=phone, defaults={"name": name, "provider_contact_ids": contact_ids}
-        )
+        customer = customers.filter(phone=phone).first()
+        if customer is None:
+            fresh = Customer(company=company, phone=phone, name=name, provider_contact_ids=contact_ids)
+            customer = fresh if insert_unless_duplicate(fresh) else customers.get(phone=phone)
     else:
         with transaction.atomic():
             # No phone, so no unique column to decide: concurrent first messages of one chat id take
@@ -355,6 +361,23 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
     if changed:
         customer.save(update_fields=[*changed, "updated_at"])
     return customer
+
+
+def insert_unless_duplicate(row) -> bool:
+    """INSERT the unsaved `row` unless a unique constraint already holds its twin; True (and the row's
+    primary key set) when inserted. One statement (`ON CONFLICT DO NOTHING RETURNING`): no savepoint
+    and no IntegrityError to catch, and a concurrent twin's insert is waited for, then skipped."""
+    meta = row._meta
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    returned = type(row)._base_manager._insert(
+        [row], fields=fields, returning_fields=meta.db_returning_fields, on_conflict=OnConflict.IGNORE
+    )
+    if not returned or returned[0] is None:  # PostgreSQL fetches one row: None when it was skipped
+        return False
+    for value, field in zip(returned[0], meta.db_returning_fields, strict=True):
+        setattr(row, field.attname, value)
+    row._state.adding, row._state.db = False, "default"
+    return True
 
 
 def lock_for_transaction(name: str) -> None:

@@ -14,11 +14,11 @@ from tenants.scoping import company_scope
 
 # The channel (with its company, one join) and the INSERT of the raw event.
 REQUEST_QUERIES = 2
-# The worker: the event (with channel and company), its transaction and the apply savepoint, customer and
-# conversation lookups, the message insert in its own savepoint, the event's status update.
-APPLY_KNOWN_CUSTOMER_QUERIES = 11
-# A first message also creates the customer and the conversation (get_or_create: savepoint + insert).
-APPLY_NEW_CUSTOMER_QUERIES = APPLY_KNOWN_CUSTOMER_QUERIES + 6
+# The worker: the event (with channel and company); its transaction (a savepoint inside the test's);
+# customer and conversation lookups; the message INSERT ... ON CONFLICT DO NOTHING; the event's status.
+APPLY_KNOWN_CUSTOMER_QUERIES = 7
+# A first message also inserts the customer and the conversation (one statement each).
+APPLY_NEW_CUSTOMER_QUERIES = APPLY_KNOWN_CUSTOMER_QUERIES + 2
 
 
 def deliver(client, capture, channel, sender: str, message_id: str) -> tuple[list[str], list[str]]:
