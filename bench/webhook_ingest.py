@@ -14,7 +14,12 @@ What it does, all on loopback:
    `--concurrency` threads, one connection per request, after a short warm-up. Each webhook body is a
    new message (unique id) from one of 500 senders, so every request stores an event, a message,
    and enqueues processing.
-5. Prints requests/s and p50/p99 latency per target, and webhook ÷ minimal ratios.
+5. Targets, in one run on the same server: the insert-one-row floor, the webhook (the thin request:
+   store and publish), the same webhook applied inline as before the thin request
+   (`/bench/webhook-inline/<key>/`, bench/urls.py), and the thin webhook again paced at half its
+   measured maximum rate (for the p99 goal).
+6. Prints requests/s and p50/p99 latency per target, and webhook ÷ minimal ratios. Goal: the thin
+   webhook at >= 0.5x the insert's throughput, p99 < 100 ms at half its maximum rate.
 """
 
 import argparse
@@ -46,8 +51,13 @@ def free_port() -> int:
 # --- the driver (runs in its own process: `--drive`) ----------------------------------------------
 
 
-def drive(port: int, path: str, kind: str, seconds: float, max_requests: int, concurrency: int) -> dict:
-    """POST to `path` until `seconds` pass or `max_requests` are sent; latencies in ms, errors counted."""
+def drive(
+    port: int, path: str, kind: str, seconds: float, max_requests: int, concurrency: int, rate: float = 0.0
+) -> dict:
+    """POST to `path` until `seconds` pass or `max_requests` are sent; latencies in ms, errors counted.
+
+    `rate` > 0 paces the requests (request n starts at n / rate seconds, open loop) instead of
+    sending as fast as the threads can."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
     lock = threading.Lock()
@@ -68,6 +78,10 @@ def drive(port: int, path: str, kind: str, seconds: float, max_requests: int, co
             if n is None:
                 return
             payload = body(n)
+            if rate:
+                wait = began + n / rate - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
             started = time.perf_counter()
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -85,8 +99,8 @@ def drive(port: int, path: str, kind: str, seconds: float, max_requests: int, co
                 else:
                     latencies.append(elapsed)
 
-    began = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -173,12 +187,13 @@ def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 30) -> N
     sys.exit("gunicorn did not answer /health/ in time")
 
 
-def measure(args, port: int, path: str, kind: str, env: dict) -> dict:
-    """Warm up, then drive `path` from a second process; its JSON result."""
+def measure(args, port: int, path: str, kind: str, env: dict, rate: float = 0.0) -> dict:
+    """Warm up, then drive `path` from a second process (paced at `rate` req/s when given); its JSON result."""
     base = [PYTHON, str(Path(__file__).resolve()), "--drive", str(port), path, kind]
     common = ["--concurrency", str(args.concurrency)]
     run([*base, "--seconds", "1", "--max-requests", "200", *common], env)
-    out = run([*base, "--seconds", str(args.seconds), "--max-requests", str(args.max_requests), *common], env)
+    paced = ["--rate", str(rate)] if rate else []
+    out = run([*base, "--seconds", str(args.seconds), "--max-requests", str(args.max_requests), *common, *paced], env)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -238,8 +253,10 @@ def main(argv: list[str]) -> None:
             stderr=subprocess.DEVNULL,
         )
         wait_until_up(port, server)
-        webhook = measure(args, port, f"/webhook/{key}/", "webhook", env)
         minimal = measure(args, port, "/bench/insert/", "insert", env)
+        webhook = measure(args, port, f"/webhook/{key}/", "webhook", env)
+        inline = measure(args, port, f"/bench/webhook-inline/{key}/", "webhook", env)
+        half = measure(args, port, f"/webhook/{key}/", "webhook", env, rate=max(1.0, webhook["rps"] / 2))
         counts = row_counts(env)
     finally:
         if server is not None:
@@ -254,16 +271,25 @@ def main(argv: list[str]) -> None:
         f"db={args.db} gunicorn workers={args.workers} client threads={args.concurrency} "
         f"window={args.seconds}s cpus={os.cpu_count()}"
     )
-    print(f"{'target':<28}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}  errors")
-    for name, result in (("POST /webhook/<key>/", webhook), ("POST /bench/insert/ (1 row)", minimal)):
+    targets = (
+        ("POST /webhook/<key>/ (thin)", webhook),
+        ("inline apply (before)", inline),
+        ("thin at half its max rate", half),
+        ("POST /bench/insert/ (1 row)", minimal),
+    )
+    print(f"{'target':<30}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}  errors")
+    for name, result in targets:
         print(
-            f"{name:<28}{result['ok']:>10}{result['rps']:>10}{result['p50_ms']:>10}{result['p99_ms']:>10}"
+            f"{name:<30}{result['ok']:>10}{result['rps']:>10}{result['p50_ms']:>10}{result['p99_ms']:>10}"
             f"  {result['errors'] or '-'}"
         )
-    ratio_rps = webhook["rps"] / minimal["rps"] if minimal["rps"] else float("nan")
-    ratio_p50 = webhook["p50_ms"] / minimal["p50_ms"] if minimal["p50_ms"] else float("nan")
-    ratio_p99 = webhook["p99_ms"] / minimal["p99_ms"] if minimal["p99_ms"] else float("nan")
-    print(f"webhook / minimal: throughput {ratio_rps:.2f}x, p50 {ratio_p50:.2f}x, p99 {ratio_p99:.2f}x")
+    for name, result in (("thin webhook", webhook), ("inline webhook (before)", inline)):
+        ratio_rps = result["rps"] / minimal["rps"] if minimal["rps"] else float("nan")
+        ratio_p50 = result["p50_ms"] / minimal["p50_ms"] if minimal["p50_ms"] else float("nan")
+        ratio_p99 = result["p99_ms"] / minimal["p99_ms"] if minimal["p99_ms"] else float("nan")
+        print(f"{name} / minimal: throughput {ratio_rps:.2f}x, p50 {ratio_p50:.2f}x, p99 {ratio_p99:.2f}x")
+    goal = webhook["rps"] >= 0.5 * minimal["rps"] and half["p99_ms"] < 100
+    print(f"goal (thin >= 0.5x the insert, p99 < 100 ms at half its max rate): {'met' if goal else 'NOT met'}")
     print(f"rows after the run (inbound events, messages, bench rows): {counts}")
 
 
@@ -276,8 +302,9 @@ if __name__ == "__main__":
         parser.add_argument("--seconds", type=float, required=True)
         parser.add_argument("--max-requests", type=int, required=True)
         parser.add_argument("--concurrency", type=int, required=True)
+        parser.add_argument("--rate", type=float, default=0.0)
         opts = parser.parse_args()
-        result = drive(opts.port, opts.path, opts.kind, opts.seconds, opts.max_requests, opts.concurrency)
+        result = drive(opts.port, opts.path, opts.kind, opts.seconds, opts.max_requests, opts.concurrency, opts.rate)
         print(json.dumps(result))
     else:
         main(sys.argv[1:])

@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
@@ -189,7 +190,8 @@ class Message(CompanyOwned):
     send_after = models.DateTimeField(_("send after"), null=True, blank=True)
     # Outbound: the staff member who wrote it (None: the bot or an automatic notice).
     sent_by = staff_member(_("sent by"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Inbound: when its raw event arrived (the worker applies it later); ordering follows arrival.
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

@@ -14,6 +14,7 @@ from conversations.services import (
     channel_health_check,
     channels_due_for_check,
     conversation_send_due,
+    inbound_event_process,
     message_fail,
     messages_missing_their_file,
     outbound_sweep,
@@ -22,6 +23,12 @@ from conversations.services import (
 )
 from integrations.errors import PermanentError, RetryableError
 from tenants.tasks import company_task
+
+
+@company_task(queue="webhooks", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
+def inbound_event_apply_task(*, company_id: int, event_id: int) -> str:
+    """Parse and apply one raw event the webhook stored (its request only stored and published it)."""
+    return inbound_event_process(event_id=event_id)["status"]
 
 
 @company_task(queue="webhooks", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)

@@ -9,8 +9,13 @@ import json
 import pytest
 from django.urls import reverse
 
-from conversations.models import Channel, Conversation, Message
-from conversations.tasks import conversation_process_task, message_send_task, received_file_download_task
+from conversations.models import Channel, Conversation, InboundEvent, Message
+from conversations.tasks import (
+    conversation_process_task,
+    inbound_event_apply_task,
+    message_send_task,
+    received_file_download_task,
+)
 from conversations.tests.factories import ChannelFactory
 from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
 from integrations.messaging.console import ConsoleProvider
@@ -18,7 +23,7 @@ from integrations.testing.fake_server import FakeServer
 from tenants.scoping import company_scope
 
 CUSTOMER = "5511987654321"
-PIPELINE_TASKS = (conversation_process_task, message_send_task, received_file_download_task)
+PIPELINE_TASKS = (inbound_event_apply_task, conversation_process_task, message_send_task, received_file_download_task)
 
 
 class Worker:
@@ -136,7 +141,7 @@ def test_console_customer_gets_greeting_then_keyword_subflow_then_saved_variable
     answer = post(channel, {"from": CUSTOMER, "text": "oi", "id": "m1"})
     worker.drain()
     assert answer.status_code == 200
-    assert answer.json()["status"] == "accepted"
+    assert answer.json()["status"] == "received"  # stored; the worker applied it
     assert console_received() == ["Olá! Bem-vindo.", "Como você se chama?"]
 
     post(channel, {"from": CUSTOMER, "text": "Ana", "id": "m2"})
@@ -175,7 +180,9 @@ def test_redelivered_webhook_does_not_answer_twice(company, worker, post):
     duplicate = post(channel, {"from": CUSTOMER, "text": "oi", "id": "m1"})
     worker.drain()
 
-    assert duplicate.json()["results"][0]["result"] == "duplicate"
+    with company_scope(company):
+        event = InboundEvent.objects.get(pk=duplicate.json()["event_id"])
+    assert (event.status, event.reason) == ("ignored", "duplicate")
     assert console_received() == ["Olá! Bem-vindo.", "Como você se chama?"]
 
 

@@ -24,7 +24,7 @@ from catalog import demo as catalog_demo
 from catalog.models import Product
 from config.public_url import public_url
 from conversations.models import Channel, Conversation, Message
-from conversations.tasks import conversation_process_task, message_send_task
+from conversations.tasks import conversation_process_task, inbound_event_apply_task, message_send_task
 from conversations.tests.factories import ChannelFactory
 from flows.services import flow_template_import
 from integrations.messaging.console import ConsoleProvider
@@ -51,7 +51,7 @@ class Worker:
         self.pending: list[tuple[object, dict]] = []
         self._capture = capture_on_commit
         self._company = company
-        for task in (conversation_process_task, message_send_task):
+        for task in (inbound_event_apply_task, conversation_process_task, message_send_task):
             monkeypatch.setattr(task, "apply_async", self._recorder(task))
 
     def _recorder(self, task):
@@ -118,7 +118,7 @@ def say(client, django_capture_on_commit_callbacks, worker, company):
             answer = client.post(
                 reverse("webhook", args=[channel.inbound_key]), data=json.dumps(body), content_type="application/json"
             )
-        assert (answer.status_code, answer.json()["status"]) == (200, "accepted")
+        assert (answer.status_code, answer.json()["status"]) == (200, "received")
         worker.drain()
         return [entry.text for entry in ConsoleProvider.outbox[before:] if entry.to == CUSTOMER]
 

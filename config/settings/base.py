@@ -241,6 +241,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Platform limits and outbound calls (per-company tuning lives on Company) ------------------
 MAX_WEBHOOK_BODY_BYTES = env.int("MAX_WEBHOOK_BODY_BYTES", default=256 * 1024)  # 256 KiB
+# Each web process keeps a channel it found by inbound key this long (saves the webhook's one read;
+# a change made in another process, e.g. a rotated app secret, shows after at most this). 0: off.
+WEBHOOK_CHANNEL_CACHE_SECONDS = env.float("WEBHOOK_CHANNEL_CACHE_SECONDS", default=5.0)
 PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds
 PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # a send fails after this many retries
 HTTP_VERIFY_TLS = env.bool("HTTP_VERIFY_TLS", default=True)

@@ -37,6 +37,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Tests change channels with update() too: the webhook reads its channel every time (one test turns it on).
+WEBHOOK_CHANNEL_CACHE_SECONDS = 0
 # Tests call tasks directly; anything enqueued goes to an in-process broker.
 CELERY_BROKER_URL = "memory://"
 STORAGES = {

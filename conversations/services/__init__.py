@@ -17,7 +17,10 @@ from conversations.services.inbound import (
     customer_for_contact,
     inbound_event_apply,
     inbound_event_ingest,
+    inbound_event_process,
+    inbound_event_receive,
     inbound_event_replay,
+    inbound_events_unapplied,
     message_record_inbound,
 )
 from conversations.services.inbox import (
@@ -57,7 +60,10 @@ __all__ = [
     "customer_for_contact",
     "inbound_event_apply",
     "inbound_event_ingest",
+    "inbound_event_process",
+    "inbound_event_receive",
     "inbound_event_replay",
+    "inbound_events_unapplied",
     "is_opt_out",
     "is_simulator_contact",
     "is_test_contact",

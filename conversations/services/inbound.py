@@ -1,13 +1,19 @@
 """Webhook ingest: store the raw event first, then apply what it says (SPEC §4 rules 2-7).
 
-`inbound_event_ingest` runs inside the request; everything slow (the flow) happens later in
-`tasks.conversation_process_task`, enqueued after commit on the `webhooks` queue.
+The request is thin (`inbound_event_receive`): after the door's checks (`api/webhooks.py`) it stores
+the raw event and publishes `tasks.inbound_event_apply_task`. The worker parses the stored body and
+applies it (`inbound_event_process`: customer, conversation, message — the unique constraints drop
+duplicates), then the conversation's debounced processing (`tasks.conversation_process_task`) runs
+the flow. An event whose publish was refused stays `received` and the inbound sweep publishes it
+again. `inbound_event_ingest` does both at once (the console chat, and the bench's "inline" floor).
 """
 
 import hashlib
+from datetime import timedelta
 
 import structlog
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from conversations.models import Channel, Conversation, ConversationEvent, InboundEvent, Message
@@ -18,6 +24,7 @@ from conversations.providers import (
     MessageStatusUpdate,
     TicketUpdate,
     Unsupported,
+    WebhookMalformed,
     credentials_for,
     get_provider,
     storable_event,
@@ -28,9 +35,12 @@ from conversations.services.inbox import conversation_event_record
 from conversations.services.outbound import message_kind_of, message_status_apply
 from customers.models import Customer
 from customers.phones import whatsapp_id_phone
+from tenants.sweeps import sweep_companies
 from tenants.tasks import task_publish_on_commit
 
 logger = structlog.get_logger(__name__)
+
+UNAPPLIED_GRACE = timedelta(seconds=60)  # an apply task normally runs within a second of its publish
 
 # Request headers worth keeping with the raw event; anything carrying a credential is dropped.
 KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256", "x-request-id", "x-forwarded-for")
@@ -63,6 +73,62 @@ def inbound_event_ingest(*, channel: Channel, headers: dict, body: bytes) -> dic
         return inbound_event_apply(event, events=events)
 
 
+def inbound_event_receive(*, channel: Channel, headers: dict, body: bytes) -> InboundEvent:
+    """The thin request: store the raw event (one INSERT, committed at once) and publish its applying.
+
+    The caller checked the body at the door (size, JSON, signature, the provider's parser). A refused
+    publish leaves the event `received`: the inbound sweep publishes it again, so a 200 is never lost.
+    """
+    from conversations.tasks import inbound_event_apply_task  # noqa: PLC0415 - tasks import these services
+
+    stored_body = get_provider(channel.provider).redact_webhook_body(body)
+    event = InboundEvent.objects.for_company(channel.company_id).create(
+        company_id=channel.company_id,
+        channel=channel,
+        headers=safe_headers(headers),
+        body=stored_body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+    )
+    task_publish_on_commit(inbound_event_apply_task, company_id=channel.company_id, event_id=event.pk)
+    return event
+
+
+def inbound_event_process(*, event_id: int) -> dict:
+    """The worker's half of a delivery: parse the stored body and apply it, once.
+
+    An event already applied (a redelivered task) is left as it is; a body the parser cannot read
+    (stored before a parser change, say) is ignored with the parser's reason, never failed.
+    """
+    event = InboundEvent.objects.select_related("channel__company").filter(pk=event_id).first()
+    if event is None:
+        return {"status": "missing", "event_id": event_id}
+    if event.status != InboundEvent.Status.RECEIVED:
+        return {"status": "done", "event_id": event_id}
+    channel = event.channel
+    try:
+        events = get_provider(channel.provider).parse_webhook(
+            event.headers, event.body.encode("utf-8", "surrogatepass"), credentials_for(channel)
+        )
+    except WebhookMalformed as exc:
+        _finish(event, InboundEvent.Status.IGNORED, f"malformed: {exc.message}")
+        return {"status": "ignored", "event_id": event.pk, "results": []}
+    return inbound_event_apply(event, events=events)
+
+
+def inbound_events_unapplied(*, limit: int = 500) -> list[tuple[int, int]]:
+    """(company_id, event_id) of raw events still `received` past the sweep's grace: their apply task
+    was refused or lost. At most `limit` per company, oldest first (the partial pending index)."""
+    cutoff = timezone.now() - UNAPPLIED_GRACE
+    found = []
+    for company in sweep_companies():
+        found += [
+            (company.pk, event_id)
+            for event_id in InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED, received_at__lte=cutoff)
+            .order_by("received_at")
+            .values_list("pk", flat=True)[:limit]
+        ]
+    return found
+
+
 def inbound_event_replay(event: InboundEvent) -> dict:
     """Apply a stored event again (admin action). Safe: duplicates are dropped by the constraints."""
     channel = event.channel
@@ -73,8 +139,8 @@ def inbound_event_replay(event: InboundEvent) -> dict:
 def inbound_event_apply(event: InboundEvent, *, events: list) -> dict:
     """Apply parsed events of a stored InboundEvent; mark it processed/ignored/failed with the reason.
 
-    Applying runs in a savepoint: when it raises, what it wrote (and the tasks it scheduled) is
-    rolled back and only the event's `failed` status is kept.
+    When applying raises, what it wrote (and the tasks it scheduled) is rolled back and only the
+    event's `failed` status is kept (inside a caller's transaction, applying is a savepoint).
     """
     channel = event.channel
     results = []
@@ -83,23 +149,26 @@ def inbound_event_apply(event: InboundEvent, *, events: list) -> dict:
     # even if the ticket closes before the debounce runs the bot.
     held = {item.chat_id for item in events if isinstance(item, TicketUpdate) and item.human_took_over}
     try:
+        # One transaction: what applying wrote and the event's status commit together; when applying
+        # raises, all of it (and the tasks it scheduled) is rolled back and only `failed` is written.
         with transaction.atomic():
             # Messages first: a GOSAC ticket event comes before the message that creates the conversation.
             ordered = sorted(events, key=lambda item: not isinstance(item, IncomingMessage))
             for item in ordered:
-                results.append(_apply_one(channel, item, held=held))
+                results.append(_apply_one(channel, item, held=held, received_at=event.received_at))
+            accepted = [r for r in results if r["result"] in ("accepted", "applied")]
+            reasons = {r.get("reason", "") for r in results if r["result"] not in ("accepted", "applied")}
+            reason = "; ".join(sorted(reasons - {""}))
+            if accepted:
+                _finish(event, InboundEvent.Status.PROCESSED, reason)
+                status = "accepted"
+            else:
+                _finish(event, InboundEvent.Status.IGNORED, reason or "no events")
+                status = "ignored"
     except Exception as exc:  # noqa: BLE001 - the raw event is kept and marked for replay, never lost
         logger.exception("inbound_event_failed", inbound_event_id=event.pk)
         _finish(event, InboundEvent.Status.FAILED, exc.__class__.__name__)
         return {"status": "failed", "event_id": event.pk, "detail": "stored for replay"}
-    accepted = [r for r in results if r["result"] in ("accepted", "applied")]
-    reasons = sorted({r.get("reason", "") for r in results if r["result"] not in ("accepted", "applied")} - {""})
-    if accepted:
-        _finish(event, InboundEvent.Status.PROCESSED, "; ".join(reasons))
-        status = "accepted"
-    else:
-        _finish(event, InboundEvent.Status.IGNORED, "; ".join(reasons) or "no events")
-        status = "ignored"
     return {"status": status, "event_id": event.pk, "results": results}
 
 
@@ -110,11 +179,13 @@ def _finish(event: InboundEvent, status: str, reason: str) -> None:
     event.status = status
 
 
-def _apply_one(channel: Channel, item, *, held: set[str] = frozenset()) -> dict:
+def _apply_one(channel: Channel, item, *, held: set[str] = frozenset(), received_at=None) -> dict:
     if isinstance(item, IncomingMessage):
         if item.edited_id:
             return message_edit_apply(channel=channel, incoming=item)
-        return message_record_inbound(channel=channel, incoming=item, human_holds=item.chat_id in held)
+        return message_record_inbound(
+            channel=channel, incoming=item, human_holds=item.chat_id in held, received_at=received_at
+        )
     if isinstance(item, MessageStatusUpdate):
         applied = message_status_apply(
             channel=channel,
@@ -154,43 +225,49 @@ def message_edit_apply(*, channel: Channel, incoming: IncomingMessage) -> dict:
     return {"event": "edit", "result": "ignored", "reason": "edit of an unknown message"}
 
 
-def message_record_inbound(*, channel: Channel, incoming: IncomingMessage, human_holds: bool = False) -> dict:
+def message_record_inbound(
+    *, channel: Channel, incoming: IncomingMessage, human_holds: bool = False, received_at=None
+) -> dict:
     """Store one incoming message; drop it when it is a duplicate (the unique constraint decides).
 
     fromMe, group, unsupported media and a message written while a human holds the conversation
     (`human_holds`: its ticket says so in this delivery) are
     stored as `ignored` with the reason; past the
     conversation's rate limit a message is stored but not answered. Otherwise it is `received`
-    and the conversation's processing is enqueued after commit.
+    and the conversation's processing is enqueued after commit. `received_at` (the raw event's
+    arrival) dates the message, so two deliveries applied by two workers keep the order they came in.
     """
     company = channel.company
     customer = customer_for_contact(channel=channel, incoming=incoming)
-    conversation, _ = Conversation.objects.for_company(company).get_or_create(
-        company=company, channel=channel, customer=customer, defaults={"last_inbound_at": timezone.now()}
-    )
+    conversations = Conversation.objects.for_company(company)
+    conversation = conversations.filter(channel=channel, customer=customer).first()
+    if conversation is None:
+        fresh = Conversation(company=company, channel=channel, customer=customer, last_inbound_at=timezone.now())
+        conversation = (
+            fresh if insert_unless_duplicate(fresh) else conversations.get(channel=channel, customer=customer)
+        )
     conversation.company = company  # already loaded with the channel: no query for the rate limit
     reason = incoming.ignore_reason() or ""
     if not reason and human_holds:
         reason = BlockReason.HANDOFF
     text = (incoming.text or "")[: company.max_incoming_text_chars]
-    try:
-        with transaction.atomic():
-            message = Message.objects.for_company(company).create(
-                company=company,
-                conversation=conversation,
-                channel=channel,
-                direction=Message.Direction.INBOUND,
-                kind=message_kind_of(str(incoming.kind)),
-                text=text,
-                media_url=(incoming.media_url or "")[:1000],
-                media_id=(incoming.media_id or "")[:200],
-                media_mime=(incoming.media_mime or "")[:100],
-                file_name=(incoming.file_name or "")[:255],
-                provider_message_id=(incoming.provider_message_id or "")[:200],
-                status=Message.Status.IGNORED if reason else Message.Status.RECEIVED,
-                reason=reason,
-            )
-    except IntegrityError:
+    message = Message(
+        company=company,
+        conversation=conversation,
+        channel=channel,
+        direction=Message.Direction.INBOUND,
+        kind=message_kind_of(str(incoming.kind)),
+        text=text,
+        media_url=(incoming.media_url or "")[:1000],
+        media_id=(incoming.media_id or "")[:200],
+        media_mime=(incoming.media_mime or "")[:100],
+        file_name=(incoming.file_name or "")[:255],
+        provider_message_id=(incoming.provider_message_id or "")[:200],
+        status=Message.Status.IGNORED if reason else Message.Status.RECEIVED,
+        reason=reason,
+        created_at=received_at or timezone.now(),
+    )
+    if not insert_unless_duplicate(message):
         return {"event": "message", "result": "duplicate", "reason": "duplicate"}
     if not reason and rate_limit_exceeded(conversation):
         reason = BlockReason.RATE_LIMITED
@@ -258,9 +335,10 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
         name = "" if incoming.from_me else (incoming.sender_name or "")[:200]
     if phone:
         contact_ids = {channel.provider: incoming.chat_id} if incoming.chat_id else {}
-        customer, _ = customers.get_or_create(
-            company=company, phone=phone, defaults={"name": name, "provider_contact_ids": contact_ids}
-        )
+        customer = customers.filter(phone=phone).first()
+        if customer is None:
+            fresh = Customer(company=company, phone=phone, name=name, provider_contact_ids=contact_ids)
+            customer = fresh if insert_unless_duplicate(fresh) else customers.get(phone=phone)
     else:
         with transaction.atomic():
             # No phone, so no unique column to decide: concurrent first messages of one chat id take
@@ -283,6 +361,23 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
     if changed:
         customer.save(update_fields=[*changed, "updated_at"])
     return customer
+
+
+def insert_unless_duplicate(row) -> bool:
+    """INSERT the unsaved `row` unless a unique constraint already holds its twin; True (and the row's
+    primary key set) when inserted. One statement (`ON CONFLICT DO NOTHING RETURNING`): no savepoint
+    and no IntegrityError to catch, and a concurrent twin's insert is waited for, then skipped."""
+    meta = row._meta
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    returned = type(row)._base_manager._insert(
+        [row], fields=fields, returning_fields=meta.db_returning_fields, on_conflict=OnConflict.IGNORE
+    )
+    if not returned or returned[0] is None:  # PostgreSQL fetches one row: None when it was skipped
+        return False
+    for value, field in zip(returned[0], meta.db_returning_fields, strict=True):
+        setattr(row, field.attname, value)
+    row._state.adding, row._state.db = False, "default"
+    return True
 
 
 def lock_for_transaction(name: str) -> None:

@@ -75,7 +75,7 @@ def test_inbound_events_page_shows_ingest_lag_and_failures_and_replays(
         raise RuntimeError("database hiccup")
 
     monkeypatch.setattr(inbound, "message_record_inbound", boom)
-    answer = post_webhook(channel_a, {"from": "5511987654321", "text": "oi", "id": "r-1"}).json()
+    answer = post_webhook(channel_a, {"from": "5511987654321", "text": "oi", "id": "r-1"}).applied
     monkeypatch.undo()
     with company_scope(company_a):
         event = InboundEvent.objects.get()

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conversations.models import Conversation, Message
-from conversations.tests.conftest import make_channel
+from conversations.tests.conftest import apply_concurrently, make_channel
 from customers.models import Customer
 
 LID = "214748364812345@lid"
@@ -47,6 +47,8 @@ def test_concurrent_first_messages_of_one_phoneless_chat_make_one_customer(postg
         thread.join(timeout=30)
 
     assert statuses == [200] * 12
+    assert len(enqueued.stored_events) == 12
+    apply_concurrently(enqueued.stored_events)  # the workers race where the requests used to
     customers = Customer.objects.for_company(company_a)
     assert customers.count() == 1
     assert customers.get().provider_contact_ids == {"console": LID}

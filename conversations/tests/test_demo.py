@@ -7,6 +7,7 @@ from django.urls import reverse
 from conversations.demo import DEMO_CHANNEL_NAME, SAMPLE_BODY, demo_webhook_file
 from conversations.models import Channel, Message
 from conversations.tasks import conversation_process_task, message_send_task
+from conversations.tests.conftest import apply_stored_event
 from integrations.messaging.console import ConsoleProvider
 from tenants.demo import load_demo
 from tenants.scoping import company_scope
@@ -27,6 +28,7 @@ def test_demo_channel_is_created_once_and_its_webhook_answers_with_the_demo_gree
 
     with django_capture_on_commit_callbacks(execute=True):
         answer = Client().post(url, data=SAMPLE_BODY, content_type="application/json")
+    apply_stored_event(answer, django_capture_on_commit_callbacks)
     for kwargs in enqueued.of("conversation_process_task"):
         with django_capture_on_commit_callbacks(execute=True):
             conversation_process_task.apply(kwargs=kwargs, throw=True)

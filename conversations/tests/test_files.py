@@ -36,7 +36,7 @@ def send_document(post_webhook, channel, url, *, file_name="comprovante.pdf", me
     }
     answer = post_webhook(channel, body)
     assert answer.status_code == 200
-    return answer.json()["results"][0]["message_id"]
+    return answer.applied["results"][0]["message_id"]
 
 
 def download(company, message_id):
@@ -224,7 +224,7 @@ def provider_document(company, post_webhook, server, provider, credentials, fixt
     channel = make_channel(company, provider=provider, name="doc", base_url=server.url, credentials=credentials)
     body = raw(provider, "document")
     headers = {"HTTP_X_HUB_SIGNATURE_256": meta_signature(body)} if provider == "meta_cloud" else {}
-    answer = post_webhook(channel, body, **headers).json()
+    answer = post_webhook(channel, body, **headers).applied
     (accepted,) = [r for r in answer["results"] if r["event"] == "message"]
     return accepted["message_id"]
 
@@ -362,11 +362,11 @@ def test_an_image_the_customer_sends_is_stored_for_the_inbox_though_the_bot_igno
     answer = post_webhook(
         channel_a, {"from": "5511987654321", "id": "img-1", "kind": "image", "media_url": media.url + "/foto"}
     )
-    message_id = answer.json()["results"][0]["message_id"]
+    message_id = answer.applied["results"][0]["message_id"]
 
     download(channel_a.company, message_id)
 
-    assert answer.json()["results"][0]["result"] == "ignored"  # the bot does not answer images
+    assert answer.applied["results"][0]["result"] == "ignored"  # the bot does not answer images
     (received,) = stored_files(channel_a.company)
     assert (received.message_id, received.content_type, received.original_name) == (message_id, "image/png", "image")
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from conversations.models import InboundEvent, Message
-from conversations.tests.conftest import make_channel
+from conversations.tests.conftest import apply_stored_event, make_channel
 from customers.models import Customer
 from integrations.messaging.tests.support import raw
 
@@ -21,7 +21,7 @@ def test_text_message_is_stored_and_processing_enqueued(channel_a, post_webhook,
     response = post_webhook(channel_a, TEXT)
 
     assert response.status_code == 200
-    assert response.json()["status"] == "accepted"
+    assert response.applied["status"] == "accepted"
     customer = unscoped(Customer).get()
     assert customer.phone == "+5511987654321"
     assert customer.name == "Maria"
@@ -46,7 +46,7 @@ def test_duplicate_delivery_is_dropped(channel_a, post_webhook, enqueued):
     response = post_webhook(channel_a, TEXT)
 
     assert response.status_code == 200
-    assert response.json()["results"] == [{"event": "message", "result": "duplicate", "reason": "duplicate"}]
+    assert response.applied["results"] == [{"event": "message", "result": "duplicate", "reason": "duplicate"}]
     assert unscoped(Message).count() == 1
     assert unscoped(InboundEvent).count() == 2
     assert len(enqueued.of("conversation_process_task")) == 1
@@ -60,8 +60,8 @@ def test_ignored_messages_are_stored_with_reason(channel_a, post_webhook, enqueu
     response = post_webhook(channel_a, {**TEXT, **extra})
 
     assert response.status_code == 200
-    assert response.json()["status"] == "ignored"
-    assert response.json()["results"][0]["reason"] == reason
+    assert response.applied["status"] == "ignored"
+    assert response.applied["results"][0]["reason"] == reason
     message = unscoped(Message).get()
     assert (message.status, message.reason) == ("ignored", reason)
     assert unscoped(InboundEvent).get().status == InboundEvent.Status.IGNORED
@@ -169,8 +169,11 @@ def test_meta_get_handshake_answers_challenge(company_a, client):
     assert bad.status_code == 403
 
 
-def test_a_url_without_the_final_slash_is_served_not_redirected(channel_a, client, enqueued):
+def test_a_url_without_the_final_slash_is_served_not_redirected(
+    channel_a, client, enqueued, django_capture_on_commit_callbacks
+):
     response = client.post(f"/webhook/{channel_a.inbound_key}", data=json.dumps(TEXT), content_type="application/json")
+    apply_stored_event(response, django_capture_on_commit_callbacks)
 
     assert response.status_code == 200
     assert unscoped(Message).get().text == "quero uma pizza"

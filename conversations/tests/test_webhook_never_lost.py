@@ -68,7 +68,7 @@ def test_hostile_strings_and_nesting_are_answered_2xx_4xx_and_a_200_is_never_fai
         seen.add(response.status_code)
         if response.status_code != 200:
             return
-        answer = response.json()
+        answer = response.applied
         with company_scope(company_a):
             event = InboundEvent.objects.get(pk=answer["event_id"])
         assert answer["status"] in ("accepted", "ignored"), (answer, body)
@@ -112,7 +112,7 @@ def test_unstorable_text_that_got_past_the_door_is_stored_replaced_not_failed(co
 def test_an_event_name_longer_than_its_column_is_ignored_with_a_truncated_reason(company_a, post_webhook, enqueued):
     channel = make_channel(company_a, provider="gosac", credentials=CREDENTIALS["gosac"])
 
-    answer = post_webhook(channel, {"type": "x" * 5000, "data": {}}).json()
+    answer = post_webhook(channel, {"type": "x" * 5000, "data": {}}).applied
 
     with company_scope(company_a):
         event = InboundEvent.objects.get()

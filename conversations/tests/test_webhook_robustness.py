@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conversations.models import Conversation, InboundEvent, Message
-from conversations.tests.conftest import make_channel
+from conversations.tests.conftest import apply_concurrently, make_channel
 from conversations.tests.test_provider_payloads import meta_signature
 from customers.models import Customer
 
@@ -38,6 +38,8 @@ def test_twenty_concurrent_deliveries_make_one_message_and_one_processing_run(po
         thread.join(timeout=30)
 
     assert statuses == [200] * 20
+    assert len(enqueued.stored_events) == 20
+    apply_concurrently(enqueued.stored_events)  # the workers race where the requests used to
     assert Message.objects.unscoped().count() == 1  # unscoped: test
     assert Customer.objects.unscoped().count() == 1  # unscoped: test
     assert InboundEvent.objects.unscoped().count() == 20  # unscoped: test

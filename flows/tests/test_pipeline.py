@@ -80,7 +80,12 @@ def test_queries_to_process_one_inbound_message_are_the_same_for_5_and_500_messa
         with CaptureQueriesContext(connection) as captured:
             deliver(channel, "ok", "second")  # m2, m3 (waits)
         assert [entry.text for entry in ConsoleProvider.outbox] == ["m2", "m3"]
-        assert worker.ran[-3:] == ["conversation_process_task", "message_send_task", "message_send_task"]
+        assert worker.ran[-4:] == [
+            "inbound_event_apply_task",
+            "conversation_process_task",
+            "message_send_task",
+            "message_send_task",
+        ]
         return len(captured)
 
     ConsoleProvider.clear_outbox()

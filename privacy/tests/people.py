@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from django.urls import reverse
 
 from catalog import demo as catalog_demo
-from conversations.models import Channel
+from conversations.models import Channel, Message
 from conversations.tasks import received_file_download_task
 from customers.models import Customer
 from flows.services import flow_template_import
@@ -109,10 +109,13 @@ class Chat:
             )
         assert answer.status_code == 200, answer.content
         result = answer.json()
+        self.worker.drain()  # the worker applies the stored event, then answers
         if person is not None:
             person.event_ids.append(result["event_id"])
-            person.message_ids += [r["message_id"] for r in result.get("results", []) if "message_id" in r]
-        self.worker.drain()
+            with company_scope(self.channel.company_id):
+                person.message_ids += Message.objects.filter(
+                    channel=self.channel, direction="in", provider_message_id=body["id"]
+                ).values_list("pk", flat=True)
         return result
 
 
