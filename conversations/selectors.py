@@ -290,7 +290,7 @@ def chat_fingerprint(page: ChatPage, conversation: Conversation) -> str:
     parts = [conversation.status, str(conversation.assigned_to_id), str(conversation.bot_paused)]
     for item in page.items:
         if item.message is not None:
-            parts.append(f"m{item.message.pk}:{item.message.status}:{len(item.message.files.all())}")
+            parts.append(f"m{item.message.pk}:{item.message.status}:{item.message.attempts}:{len(item.message.files.all())}")
         else:
             parts.append(f"e{item.event.pk}")
     return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()

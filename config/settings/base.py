@@ -241,7 +241,16 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # --- Platform limits and outbound calls (per-company tuning lives on Company) ------------------
 MAX_WEBHOOK_BODY_BYTES = env.int("MAX_WEBHOOK_BODY_BYTES", default=256 * 1024)  # 256 KiB
 PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds
-PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # a send fails after this many retries
+# Outbound messages (conversations.services.delivery): each retried on its own, exponential backoff
+# with jitter from BASE up to MAX seconds (or the provider's Retry-After), until the budget (seconds
+# since the first attempt) or the attempt count runs out; then `failed` with the reason.
+OUTBOUND_RETRY_BUDGET_SECONDS = env.float("OUTBOUND_RETRY_BUDGET_SECONDS", default=600.0)
+OUTBOUND_MAX_ATTEMPTS = env.int("OUTBOUND_MAX_ATTEMPTS", default=15)
+OUTBOUND_BACKOFF_BASE_SECONDS = env.float("OUTBOUND_BACKOFF_BASE_SECONDS", default=2.0)
+OUTBOUND_BACKOFF_MAX_SECONDS = env.float("OUTBOUND_BACKOFF_MAX_SECONDS", default=120.0)
+# A message claimed (`sending`) this long ago lost its worker: the sweep sends it again, with the
+# same idempotency key. Keep it above PROVIDER_TIMEOUT.
+OUTBOUND_SENDING_STUCK_SECONDS = env.float("OUTBOUND_SENDING_STUCK_SECONDS", default=60.0)
 HTTP_VERIFY_TLS = env.bool("HTTP_VERIFY_TLS", default=True)
 CRON_SECRET = env.str("CRON_SECRET", default="")
 # Where providers reach us (webhook URLs, QR links in messages). Empty: pages use the host they are

@@ -48,3 +48,5 @@ LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # 
 WHITENOISE_AUTOREFRESH = True
 # The suite's fake providers, MariaDB and SSH gateway listen on 127.0.0.1; SSRF tests switch this off.
 ALLOW_PRIVATE_PROVIDER_URLS = True
+# Every outbound HTTP call in the suite fails if a database transaction is open (integrations.http).
+HTTP_ASSERT_NO_TRANSACTION = True
