@@ -19,6 +19,7 @@ CRED_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
 _pg_url = postgres_url_for_tests()
 if _pg_url:
     DATABASES = {"default": env.db_url_config(_pg_url)}
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": DB_CONNECT_TIMEOUT}  # noqa: F405
     # Separate test databases for checkouts or helpers running the suite at the same time.
     DATABASES["default"]["TEST"] = {"NAME": "test_balcao" + os.environ.get("TEST_DB_SUFFIX", "")}
 else:
