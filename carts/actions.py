@@ -32,7 +32,7 @@ from flows import actions
 from integrations.errors import IntegrationError
 from integrations.text import fold
 from orders.models import Order
-from orders.payments import PixNotConfigured, payment_qr_url, pix_charge_create
+from orders.payments import PixNotConfigured, pix_charge_create, pix_code_texts
 from orders.services import order_rating_record, parse_rating
 
 PAYMENT_WORDS = {"pix": "pix", "dinheiro": "cash", "cash": "cash", "cartao": "card", "card": "card", "credito": "card", "debito": "card"}  # fmt: skip
@@ -174,11 +174,10 @@ def checkout(conversation, text: str) -> list[str]:
             payment = pix_charge_create(order=order)
         except (PixNotConfigured, IntegrationError):
             return [*replies, _("We could not create the Pix now; our team will contact you.")]
-        replies += [
-            _("Pix copy-and-paste code:"),
-            payment.qr_payload,
-            _("QR code: %(url)s") % {"url": payment_qr_url(payment)},
-        ]
+        if payment.qr_payload:
+            replies += pix_code_texts(payment)
+        else:  # Mercado Pago: its own task creates the charge once this turn commits, and sends the code
+            replies.append(_("Your Pix code comes in the next message."))
     return replies
 
 

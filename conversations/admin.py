@@ -5,6 +5,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import path, reverse
@@ -19,11 +20,13 @@ from conversations.channel_admin import ChannelPageAdminMixin
 from conversations.models import Channel, Conversation, InboundEvent, Message, ReceivedFile
 from conversations.providers import credentials_validate_urls
 from conversations.selectors import failed_event_count, ingest_lag_seconds
-from conversations.services import inbound_event_replay
+from conversations.services import inbound_event_replay, message_resend
 from integrations.destinations import validate_public_url
 from tenants.admin_filters import LinkedParameterFilter
 from tenants.admin_mixins import CompanyScopedAdmin, HttpsURLField, scoped_queryset_for
 from tenants.scoping import company_scope
+
+RESENDABLE = (Message.Status.FAILED, Message.Status.EXPIRED)
 
 
 class ChannelForm(forms.ModelForm):
@@ -149,6 +152,15 @@ class MessageAdmin(CompanyScopedAdmin):
     list_filter = ("direction", "status", "kind", "channel")
     search_fields = ("text", "provider_message_id")
     readonly_fields = [f.name for f in Message._meta.fields if f.name not in ("id", "company")]
+    actions = ["resend"]
+
+    @admin.action(description=_("Resend the selected failed messages"))
+    def resend(self, request, queryset):
+        count = 0
+        for message in queryset.filter(direction=Message.Direction.OUTBOUND, status__in=RESENDABLE).order_by("id"):
+            with company_scope(message.company_id), transaction.atomic():
+                count += bool(message_resend(message=message, user=request.user))
+        self.message_user(request, _("%(count)s messages queued to send again.") % {"count": count}, messages.SUCCESS)
 
     def has_add_permission(self, request):
         return False

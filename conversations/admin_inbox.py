@@ -10,6 +10,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -18,6 +19,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from conversations.models import Message
 from conversations.panel import customer_panel
 from conversations.selectors import (
     ChatItem,
@@ -39,6 +41,7 @@ from conversations.services import (
     conversation_reply,
     conversation_resolve,
     conversation_take_over,
+    message_resend,
     reply_refusal,
 )
 from tenants.admin_mixins import scoped_queryset_for
@@ -100,6 +103,7 @@ class InboxAdminMixin:
             ),
             path("<int:object_id>/chat/release/", view(self.release_view), name="conversations_conversation_release"),
             path("<int:object_id>/chat/resolve/", view(self.resolve_view), name="conversations_conversation_resolve"),
+            path("<int:object_id>/chat/resend/", view(self.resend_view), name="conversations_conversation_resend"),
         ]
         return own + super().get_urls()
 
@@ -280,9 +284,34 @@ class InboxAdminMixin:
             request, object_id, conversation_resolve, _("Resolved: the customer's next message opens it again.")
         )
 
+    @method_decorator(require_POST)
+    def resend_view(self, request, object_id):
+        """Send a failed message of this conversation again (and those held behind it)."""
+        conversation = self._conversation(request, object_id)  # the role: the matrix's check of the page
+        with company_scope(conversation.company_id):
+            message = (
+                Message.objects.filter(conversation=conversation, pk=_int_or_none(request.POST.get("message")))
+                .filter(direction=Message.Direction.OUTBOUND)
+                .first()
+            )
+            with transaction.atomic():
+                requeued = message_resend(message=message, user=request.user) if message else []
+        if requeued:
+            messages.success(request, _("Sending again."))
+        else:
+            messages.error(request, _("Only a failed message can be sent again."))
+        return self._back(conversation)
+
     def _act(self, request, object_id, service, done: str, **options):
         conversation = self._conversation(request, object_id)  # the role: the matrix's check of the page
         with company_scope(conversation.company_id):
             service(conversation=conversation, user=request.user, **options)
         messages.success(request, done)
         return self._back(conversation)
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -164,7 +164,8 @@ class Message(CompanyOwned):
         RECEIVED = "received", _("Received")  # inbound, waiting to be processed
         PROCESSED = "processed", _("Processed")  # inbound, the flow has run on it
         IGNORED = "ignored", _("Ignored")  # inbound, stored but not answered (reason says why)
-        QUEUED = "queued", _("Queued")  # outbound, waiting for the send task
+        QUEUED = "queued", _("Queued")  # outbound, waiting for the send task (or for its next attempt)
+        SENDING = "sending", _("Sending")  # outbound, claimed: the provider is being called (attempts counts it)
         SENT = "sent", _("Sent")  # accepted by the provider
         DELIVERED = "delivered", _("Delivered")  # on the customer's phone
         READ = "read", _("Read")  # seen by the customer
@@ -187,7 +188,14 @@ class Message(CompanyOwned):
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    send_after = models.DateTimeField(_("send after"), null=True, blank=True)
+    send_after = models.DateTimeField(_("send after"), null=True, blank=True)  # order key: never moved by retries
+    # Delivery attempts (conversations.services.delivery): the next one not before `retry_at`; the
+    # retry budget counts from `first_attempt_at`; a `sending` row claimed at `attempt_started_at`
+    # long ago lost its worker.
+    retry_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    first_attempt_at = models.DateTimeField(_("first attempt at"), null=True, blank=True)
+    attempt_started_at = models.DateTimeField(_("attempt started at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     # Outbound: the staff member who wrote it (None: the bot or an automatic notice).
     sent_by = staff_member(_("sent by"))
     # Inbound: when its raw event arrived (the worker applies it later); ordering follows arrival.
@@ -215,6 +223,11 @@ class Message(CompanyOwned):
             # received documents whose download never ran.
             models.Index(fields=["company", "send_after"], condition=Q(status="queued"), name="message_queued_due_idx"),
             models.Index(fields=["company", "created_at"], condition=Q(status="received"), name="message_received_idx"),
+            # Claims whose worker died (the sweep), failures of the last hour (/health/).
+            models.Index(
+                fields=["company", "attempt_started_at"], condition=Q(status="sending"), name="message_sending_idx"
+            ),
+            models.Index(fields=["failed_at"], condition=Q(status="failed"), name="message_failed_idx"),
             models.Index(
                 fields=["company", "created_at"],
                 condition=Q(direction="in", kind="document"),

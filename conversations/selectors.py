@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import models
 from django.db.models import (
@@ -51,6 +51,26 @@ def failed_event_count(company_id: int | None = None) -> int:
     if company_id is not None:
         events = events.filter(company_id=company_id)
     return events.count()
+
+
+OUTBOUND_STUCK_AFTER = timedelta(minutes=5)  # due (or claimed) this long ago and still not sent
+
+
+def outbound_trouble_counts() -> tuple[int, int]:
+    """All companies, for /health/: outbound messages failed in the last hour, and those stuck (due
+    or claimed over OUTBOUND_STUCK_AFTER ago and not sent: no worker, or a lost task). Reads the
+    partial indexes on failed, queued and sending rows."""
+    now = timezone.now()
+    messages = Message.objects.unscoped()  # unscoped: global probe
+    failed = messages.filter(status=Message.Status.FAILED, failed_at__gte=now - timedelta(hours=1)).count()
+    overdue = now - OUTBOUND_STUCK_AFTER
+    stuck = (
+        messages.filter(status=Message.Status.QUEUED, send_after__lt=overdue)
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lt=overdue))
+        .count()
+    )
+    stuck += messages.filter(status=Message.Status.SENDING, attempt_started_at__lt=overdue).count()
+    return failed, stuck
 
 
 # --- The staff inbox --------------------------------------------------------------------------------
@@ -290,7 +310,7 @@ def chat_fingerprint(page: ChatPage, conversation: Conversation) -> str:
     parts = [conversation.status, str(conversation.assigned_to_id), str(conversation.bot_paused)]
     for item in page.items:
         if item.message is not None:
-            parts.append(f"m{item.message.pk}:{item.message.status}:{len(item.message.files.all())}")
+            parts.append(f"m{item.message.pk}:{item.message.status}:{item.message.attempts}:{len(item.message.files.all())}")
         else:
             parts.append(f"e{item.event.pk}")
     return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()

@@ -1,7 +1,6 @@
 """Celery entry points of the message pipeline: thin, idempotent (status machines + row locks)."""
 
 from celery import shared_task
-from django.conf import settings
 
 from conversations.models import Channel, Message
 from conversations.processing import (
@@ -15,14 +14,13 @@ from conversations.services import (
     channels_due_for_check,
     conversation_send_due,
     inbound_event_process,
-    message_fail,
     messages_missing_their_file,
     outbound_sweep,
     received_file_download,
     received_file_download_fail,
 )
 from integrations.errors import PermanentError, RetryableError
-from tenants.tasks import company_task
+from tenants.tasks import company_task, task_publish
 
 
 @company_task(queue="webhooks", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
@@ -43,35 +41,22 @@ def conversation_process_task(*, company_id: int, conversation_id: int) -> str:
     return run.result
 
 
-@company_task(
-    bind=True,
-    queue="outbound",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(RetryableError,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=settings.PROVIDER_SEND_RETRIES,
-    time_limit=120,
-    soft_time_limit=100,
-)
-def message_send_task(self, *, company_id: int, message_id: int) -> dict:
-    """Send the due queued messages of this message's conversation, in order.
+@company_task(queue="outbound", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
+def message_send_task(*, company_id: int, message_id: int) -> dict:
+    """Send the due messages of this message's conversation, in order (conversations.services.delivery).
 
-    A RetryableError makes Celery retry with exponential backoff; the row's `attempts` decides
-    when to give up (it is failed after PROVIDER_SEND_RETRIES + 1 attempts), and the sweep
-    covers a task lost on the way.
+    Retries are per message and live on the row: when the head must wait, this schedules the one
+    task that will try it again (a lost publish is the sweep's); other tasks of the conversation
+    find it waiting and leave it alone, so they never spend its attempts.
     """
     conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
     if conversation_id is None:
         return {"result": "missing"}
     run = conversation_send_due(conversation_id=conversation_id)
-    if run.retry_message_id is not None:
-        if self.request.retries >= self.max_retries:
-            message_fail(message_id=run.retry_message_id, error=run.retry_error)
-        else:
-            raise RetryableError(run.retry_error)
+    if run.retry_in is not None:
+        task_publish(message_send_task, countdown=run.retry_in, company_id=company_id, message_id=run.retry_message_id)
+    elif run.more:
+        task_publish(message_send_task, company_id=company_id, message_id=message_id)
     return {"sent": run.sent, "failed": run.failed, "expired": run.expired, "waiting": run.waiting}
 
 

@@ -6,7 +6,14 @@ class IntegrationError(Exception):
 
 
 class RetryableError(IntegrationError):
-    """Network trouble, timeouts, 5xx, 429: the same call may succeed later."""
+    """Network trouble, timeouts, 5xx, 429: the same call may succeed later.
+
+    `retry_after`: seconds the provider asked us to wait (its Retry-After header), when it said.
+    """
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentError(IntegrationError):

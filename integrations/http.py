@@ -15,12 +15,18 @@ Celery task with backoff), so this layer does not retry on its own. `new_session
 guarded session to libraries that take one (google-auth's transport).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import structlog
 from django.conf import settings
+from django.db import connections
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
@@ -32,6 +38,9 @@ logger = structlog.get_logger(__name__)
 USER_AGENT = "Balcao/1.0"
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_RETRY_AFTER_SECONDS = 3600.0  # a provider asking for more is treated as asking for an hour
+_idempotency_key: ContextVar[str] = ContextVar("idempotency_key", default="")
 # Headers that may follow a redirect to another origin; everything else (Authorization, apikey,
 # token, Cookie, provider-specific keys) stays with the origin the caller named.
 CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-encoding", "accept-language", "user-agent"})
@@ -76,6 +85,29 @@ class PinnedAddressAdapter(HTTPAdapter):
         return host_params, pool_kwargs
 
 
+class CallInsideTransaction(AssertionError):
+    """A provider call was made while a database transaction was open (test-mode guard)."""
+
+
+def open_transactions() -> list[str]:
+    """Aliases of the database connections with a transaction of ours open (a test case's own
+    wrapping atomic blocks do not count: in production they do not exist)."""
+    return [
+        conn.alias
+        for conn in connections.all(initialized_only=True)
+        if conn.in_atomic_block and any(not block._from_testcase for block in conn.atomic_blocks)
+    ]
+
+
+def _guard_no_transaction(method: str, url: str) -> None:
+    """Under HTTP_ASSERT_NO_TRANSACTION (the whole test suite), a network call inside a transaction
+    fails loudly: it would hold row locks for as long as the provider takes, and a rollback after
+    the call would forget what the provider already did."""
+    if getattr(settings, "HTTP_ASSERT_NO_TRANSACTION", False):
+        if aliases := open_transactions():
+            raise CallInsideTransaction(f"{method} {_host(url)} called inside a transaction on {', '.join(aliases)}")
+
+
 class OutboundSession(requests.Session):
     """A requests Session for URLs a company can set (see the module docstring)."""
 
@@ -93,6 +125,7 @@ class OutboundSession(requests.Session):
         return None  # requests' own redirect handling never runs: request() follows hops itself
 
     def request(self, method, url, **kwargs):
+        _guard_no_transaction(method, url)
         follow = kwargs.pop("allow_redirects", True)
         response = super().request(method, url, allow_redirects=False, **kwargs)
         hops = 0
@@ -112,6 +145,38 @@ def new_session() -> OutboundSession:
     return OutboundSession()
 
 
+@contextmanager
+def idempotency_key(key: str) -> Iterator[None]:
+    """Requests sent inside the block carry `Idempotency-Key: key` (unless the caller set one), so a
+    provider that honours it answers a repeated call (after a crash, a lost answer) with the first
+    result instead of doing it twice. Derive `key` from the row the call is about, never at random."""
+    token = _idempotency_key.set(key)
+    try:
+        yield
+    finally:
+        _idempotency_key.reset(token)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), None when absent or garbled."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
+
+
 def request(
     method: str,
     url: str,
@@ -128,6 +193,11 @@ def request(
     """
     timeout = timeout if timeout is not None else settings.PROVIDER_TIMEOUT
     http = session or new_session()
+    if key := _idempotency_key.get():
+        headers = dict(kwargs.get("headers") or {})
+        if not any(name.lower() == IDEMPOTENCY_HEADER.lower() for name in headers):
+            headers[IDEMPOTENCY_HEADER] = key
+        kwargs["headers"] = headers
     try:
         response = http.request(method, url, timeout=timeout, **kwargs)
     except (requests.Timeout, requests.ConnectionError) as exc:
@@ -136,7 +206,10 @@ def request(
     except requests.RequestException as exc:
         raise PermanentError(f"{method} {_host(url)}: {exc.__class__.__name__}") from exc
     if response.status_code in RETRYABLE_STATUSES:
-        raise RetryableError(f"{method} {_host(url)}: HTTP {response.status_code}")
+        raise RetryableError(
+            f"{method} {_host(url)}: HTTP {response.status_code}",
+            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+        )
     if response.status_code >= 400:
         raise PermanentError(f"{method} {_host(url)}: HTTP {response.status_code}", status=response.status_code)
     return response

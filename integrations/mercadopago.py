@@ -343,3 +343,59 @@ def _datetime(value: Any) -> datetime | None:
         return datetime.fromisoformat(str(value))
     except ValueError as exc:
         raise PermanentError(f"Mercado Pago date {value!r} is not ISO 8601") from exc
+
+
+def find_pix_payment(
+    creds: MercadoPagoCredentials,
+    *,
+    external_reference: str,
+    amount: Decimal,
+    created_after: datetime | None = None,
+    exclude_ids: frozenset[str] = frozenset(),
+    timeout: float | None = None,
+) -> PixCharge | None:
+    """The Pix payment an earlier create call made, when its answer was lost (a timeout, a crash).
+
+    GET /v1/payments/search?external_reference=...: the newest payment of that reference with this
+    amount, created after `created_after`, not one of `exclude_ids` (charges already recorded) and
+    still carrying its Pix code. None when there is none: creating it (same idempotency key) is then
+    safe. Errors as `create_pix_payment`.
+    """
+    response = http.request(
+        "GET",
+        _url(creds, "/v1/payments/search"),
+        params={"external_reference": external_reference, "sort": "date_created", "criteria": "desc"},
+        headers=_auth(creds),
+        timeout=timeout,
+    )
+    results = _json_object(response, "search payments").get("results")
+    if not isinstance(results, list):
+        raise PermanentError("Mercado Pago search answer has no results list")
+    wanted = _checked_amount(amount)
+    for payment in results:
+        if not isinstance(payment, dict) or payment.get("payment_method_id") != "pix":
+            continue
+        payment_id = _payment_id(payment)
+        created = _datetime(payment.get("date_created"))
+        if payment_id in exclude_ids or (created_after and created and created < created_after):
+            continue
+        try:
+            same_amount = Decimal(str(payment.get("transaction_amount"))) == wanted
+        except InvalidOperation:
+            continue
+        transaction = (payment.get("point_of_interaction") or {}).get("transaction_data") or {}
+        if not same_amount or not transaction.get("qr_code"):
+            continue
+        try:
+            parse_brcode(transaction["qr_code"])
+        except InvalidBRCode as exc:
+            raise PermanentError(f"Mercado Pago returned an invalid Pix code: {exc}") from exc
+        return PixCharge(
+            payment_id=payment_id,
+            status=_status(payment),
+            qr_code=transaction["qr_code"],
+            qr_code_base64=transaction.get("qr_code_base64") or "",
+            ticket_url=transaction.get("ticket_url") or "",
+            expires_at=_datetime(payment.get("date_of_expiration")),
+        )
+    return None

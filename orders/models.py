@@ -162,6 +162,10 @@ class Payment(CompanyOwned):
     qr_payload = models.TextField(_("Pix copy-and-paste code"), blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Mercado Pago: the charge is created by its own task after the order commits (orders.payments):
+    # how many create calls were made for this row, and why the last one failed.
+    charge_attempts = models.PositiveSmallIntegerField(_("charge attempts"), default=0)
+    charge_error = models.TextField(_("charge error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -13,20 +13,25 @@ from datetime import timedelta
 import structlog
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.public_url import public_url
 from integrations import mercadopago, pix
 from orders.lock_objects import payment_qs_select_for_update
 from orders.models import Order, Payment
+from orders.notifications import customer_notify
 from orders.services import order_transition
 from tenants.models import Company
 from tenants.services import company_setting_get
+from tenants.tasks import task_publish_on_commit
 
 logger = structlog.get_logger(__name__)
 
 PIX_EXPIRES_AFTER = timedelta(minutes=30)  # Mercado Pago's minimum; the unpaid sweep cancels before
+CHARGE_LOOKUP_SLACK = timedelta(minutes=10)  # clocks differ: a found charge may predate our row a little
 _MP_STATUS = {
     mercadopago.PaymentStatus.APPROVED: Payment.Status.APPROVED,
     mercadopago.PaymentStatus.REJECTED: Payment.Status.REJECTED,
@@ -75,12 +80,12 @@ def payment_qr_url(payment: Payment) -> str:
 def pix_charge_create(*, order: Order) -> Payment:
     """Create (or return the existing pending) Pix charge of `order` and move it to awaiting_payment.
 
-    Mercado Pago: the pending Payment row is written (or reused) first, then the charge is created
-    with X-Idempotency-Key = the row's public id, so a retry that finds the row reuses the key and
-    Mercado Pago answers with the same charge. The HTTP call runs inside the caller's transaction:
-    the bot's checkout action calls this during message processing, under the conversation's row
-    lock, and if that transaction rolls back the row (and so the key) is gone while the charge stays.
-    Raises PixNotConfigured, integrations errors (RetryableError/PermanentError) from Mercado Pago.
+    Static key: the code is built here (no network) and returned in `qr_payload`.
+    Mercado Pago: only the pending Payment row is written (or reused) here, in the caller's
+    transaction, and `pix_charge_task` is published after it commits; the returned row has no code
+    yet, and the task sends it to the customer (`pix_charge_run`). No network call is made inside
+    the caller's transaction, and a rolled-back order leaves no charge behind.
+    Raises PixNotConfigured.
     """
     company = order.company
     existing = (
@@ -117,8 +122,10 @@ def pix_charge_create(*, order: Order) -> Payment:
 
 
 def _mercadopago_charge(order: Order, creds: mercadopago.MercadoPagoCredentials) -> Payment:
+    from orders.payment_tasks import pix_charge_task  # noqa: PLC0415 - the task module imports this one
+
     company = order.company
-    email = payer_email(company, order.customer)
+    payer_email(company, order.customer)  # refused before any row when no payer e-mail can be given
     payment = (
         Payment.objects.for_company(company)
         .filter(order=order, provider=Payment.Provider.MERCADOPAGO, status=Payment.Status.PENDING, external_id="")
@@ -126,21 +133,107 @@ def _mercadopago_charge(order: Order, creds: mercadopago.MercadoPagoCredentials)
     ) or Payment.objects.for_company(company).create(
         company=company, order=order, provider=Payment.Provider.MERCADOPAGO, amount=order.total
     )
-    charge = mercadopago.create_pix_payment(
+    task_publish_on_commit(pix_charge_task, company_id=company.pk, payment_id=payment.pk)
+    return payment
+
+
+def pix_idempotency_key(payment: Payment) -> str:
+    """X-Idempotency-Key of a charge: the order and the attempt (one Payment row per attempt), so
+    every retry of that attempt asks Mercado Pago for the same charge."""
+    return f"balcao-order-{payment.order_id}-payment-{payment.pk}"
+
+
+def pix_charge_run(*, payment_id: int) -> Payment | None:
+    """Create the Mercado Pago charge of a pending Payment row exactly once and send its code.
+
+    Claim, call, record (as conversations.services.delivery): the attempt is counted and committed
+    before the call, the call runs outside any transaction with `pix_idempotency_key`, and the
+    answer is recorded (row locked) together with the messages that give the customer the code. A
+    repeat after a lost answer first looks the charge up by its external_reference (`order:<id>`)
+    and records what it finds instead of creating a second one. Nothing happens for a row that
+    already has its charge or is no longer pending. Raises RetryableError / PermanentError.
+    """
+    payment = Payment.objects.select_related("order", "order__customer", "company").filter(pk=payment_id).first()
+    if payment is None or payment.status != Payment.Status.PENDING or payment.external_id:
+        return payment
+    order = payment.order
+    creds = mercadopago_credentials(payment.company)
+    if creds is None:
+        raise PixNotConfigured(payment.company.slug)
+    charge = None
+    if payment.charge_attempts:
+        recorded = frozenset(
+            Payment.objects.for_company(payment.company_id)
+            .filter(order=order)
+            .exclude(external_id="")
+            .values_list("external_id", flat=True)
+        )
+        charge = mercadopago.find_pix_payment(
+            creds,
+            external_reference=f"order:{order.pk}",
+            amount=payment.amount,
+            created_after=payment.created_at - CHARGE_LOOKUP_SLACK,
+            exclude_ids=recorded,
+        )
+        if charge is not None:
+            logger.info("pix_charge_found", payment_id=payment.pk, attempts=payment.charge_attempts)
+    if charge is None:
+        Payment.objects.filter(pk=payment.pk).update(charge_attempts=F("charge_attempts") + 1)
+        charge = _mercadopago_create(order, payment, creds)
+    return _charge_record(payment, charge)
+
+
+def _mercadopago_create(order: Order, payment: Payment, creds: mercadopago.MercadoPagoCredentials):
+    company = order.company
+    email = payer_email(company, order.customer)
+    return mercadopago.create_pix_payment(
         creds,
         amount=order.total,
         description=f"{company.name} #{order.pk}"[:200],
         payer_email=email,
         external_reference=f"order:{order.pk}",
-        idempotency_key=str(payment.public_id),
+        idempotency_key=pix_idempotency_key(payment),
         notification_url=public_url(reverse("mercadopago-webhook", kwargs={"webhook_key": company.webhook_key})),
         expires_at=timezone.now() + PIX_EXPIRES_AFTER,
     )
-    payment.external_id = charge.payment_id
-    payment.qr_payload = charge.qr_code
-    payment.expires_at = charge.expires_at
-    payment.save(update_fields=["external_id", "qr_payload", "expires_at", "updated_at"])
-    return payment
+
+
+def _charge_record(payment: Payment, charge: mercadopago.PixCharge) -> Payment:
+    with transaction.atomic():
+        locked = payment_qs_select_for_update(company=payment.company_id).get(pk=payment.pk)
+        if locked.external_id:
+            return locked
+        locked.external_id = charge.payment_id
+        locked.qr_payload = charge.qr_code
+        locked.expires_at = charge.expires_at
+        locked.charge_error = ""
+        locked.save(update_fields=["external_id", "qr_payload", "expires_at", "charge_error", "updated_at"])
+        for text in pix_code_texts(locked):
+            customer_notify(company_id=locked.company_id, customer=payment.order.customer, text=text)
+    logger.info("pix_charge_created", payment_id=payment.pk, order_id=payment.order_id)
+    return locked
+
+
+def pix_charge_fail(*, payment_id: int, error: str) -> None:
+    """The charge could not be created (refused, or the retries ran out): recorded on the row for
+    staff, and the customer is told that the team will contact them."""
+    with transaction.atomic():
+        payment = payment_qs_select_for_update().select_related("order__customer").filter(pk=payment_id).first()
+        if payment is None or payment.external_id or payment.charge_error:
+            return
+        payment.charge_error = error[:2000]
+        payment.save(update_fields=["charge_error", "updated_at"])
+        customer_notify(
+            company_id=payment.company_id,
+            customer=payment.order.customer,
+            text=_("We could not create the Pix now; our team will contact you."),
+        )
+    logger.warning("pix_charge_failed", payment_id=payment_id)
+
+
+def pix_code_texts(payment: Payment) -> list[str]:
+    """What the customer gets once the code exists: the copy-and-paste code and the QR link."""
+    return [_("Pix copy-and-paste code:"), payment.qr_payload, _("QR code: %(url)s") % {"url": payment_qr_url(payment)}]
 
 
 def payer_email(company: Company, customer) -> str:

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from orders.erp_tasks import order_erp_push_task  # noqa: F401 - registers the ERP push task
+from orders.payment_tasks import pix_charge_task  # noqa: F401 - registers the Pix charge task
 from orders.sweeps import orders_request_ratings
 
 

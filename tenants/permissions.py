@@ -102,6 +102,7 @@ ADMIN: dict[str, AdminEntry] = {
             "conversations_conversation_take_over": STAFF,
             "conversations_conversation_release": STAFF,
             "conversations_conversation_resolve": STAFF,
+            "conversations_conversation_resend": STAFF,
         }
     ),
     # The channel page's QR (polled while connecting) is for everyone who reads the page; asking
@@ -109,7 +110,8 @@ ADMIN: dict[str, AdminEntry] = {
     "conversations.Channel": configuration(
         pages={"conversations_channel_qr": EVERYONE, "conversations_channel_refresh": MANAGERS}
     ),
-    "conversations.Message": records(),
+    # A failed outbound message: staff send it again (with those held behind it).
+    "conversations.Message": records(actions={"resend": STAFF}),
     # Raw provider bodies: not for viewers.
     "conversations.InboundEvent": AdminEntry(
         view=STAFF, add=NOBODY, change=NOBODY, delete=MANAGERS, actions={"replay": MANAGERS}

@@ -32,6 +32,7 @@ from integrations.testing.fake_server import FakeServer
 from orders import notifications
 from orders.demo import ordering_document
 from orders.models import Order, Payment
+from orders.payment_tasks import pix_charge_task
 from orders.services import order_transition
 from tenants.models import CompanySetting
 from tenants.scoping import company_scope
@@ -51,7 +52,7 @@ class Worker:
         self.pending: list[tuple[object, dict]] = []
         self._capture = capture_on_commit
         self._company = company
-        for task in (inbound_event_apply_task, conversation_process_task, message_send_task):
+        for task in (inbound_event_apply_task, conversation_process_task, message_send_task, pix_charge_task):
             monkeypatch.setattr(task, "apply_async", self._recorder(task))
 
     def _recorder(self, task):
@@ -199,7 +200,8 @@ def test_order_over_whatsapp_from_greeting_to_rating(
     ]
     assert zone == ["Delivery to Centro: R$ 5,00.", "Qual o endereço (rua, número e complemento)?"]
     assert address == ["Como vai pagar: *Pix*, *dinheiro* ou *cartão*?"]
-    # checkout: the order, Mercado Pago's Pix code and its QR, the flow's last words
+    # checkout: the order, the flow's last words, then Mercado Pago's Pix code and its QR (the charge
+    # is its own task, after the turn's commit)
     assert (order.status, order.total, order.delivery_fee, order.address, order.payment_method) == (
         "awaiting_payment",
         Decimal("101.00"),
@@ -209,14 +211,15 @@ def test_order_over_whatsapp_from_greeting_to_rating(
     )
     assert checkout == [
         f"Order #{order.pk} placed! Total R$ 101,00.",
+        "Your Pix code comes in the next message.",
+        "Obrigado pelo pedido! Avisamos por aqui a cada etapa.",
         "Pix copy-and-paste code:",
         created["point_of_interaction"]["transaction_data"]["qr_code"],
         f"QR code: {public_url(f'/payments/qr/{payment.public_id}.png')}",
-        "Obrigado pelo pedido! Avisamos por aqui a cada etapa.",
     ]
     charge = mercadopago.requests_to("POST", "/v1/payments")[0]
     assert (charge.json["transaction_amount"], charge.json["payment_method_id"]) == (101.0, "pix")
-    assert charge.headers["X-Idempotency-Key"] == str(payment.public_id)
+    assert charge.headers["X-Idempotency-Key"] == f"balcao-order-{order.pk}-payment-{payment.pk}"
     with company_scope(company):
         stock = dict(
             Product.objects.filter(name__in=["Pizza de Calabresa", "Coca-Cola 2L"]).values_list("name", "stock")

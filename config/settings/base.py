@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.deadline.FastFailMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -86,8 +87,17 @@ TEMPLATES = [
 DATABASE_URL = database_url()
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# Fail fast on a hung or unreachable PostgreSQL (config.deadline, docs/operations.md): seconds to
+# connect, and for web processes (config.wsgi sets BALCAO_PROCESS=web) a statement timeout in ms.
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=5)
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+WEB_PROCESS = env.str("BALCAO_PROCESS", default="") == "web"
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
+        if WEB_PROCESS and DB_STATEMENT_TIMEOUT_MS:
+            DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # true behind a transaction-mode pooler (pgbouncer, Supabase :6543): a server-side cursor
@@ -229,15 +239,44 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_MAX_COUNTDOWN_SECONDS = 60 * 60
 # Redis only (the SQLAlchemy transport passes its options to create_engine). The connect timeout
 # bounds what an unreachable broker costs a publish (a webhook's after-commit enqueue included).
+# The socket timeout bounds what a hung one (accepting connections, answering nothing) costs.
+BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=2.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 2 * CELERY_MAX_COUNTDOWN_SECONDS, "socket_connect_timeout": CACHE_SOCKET_TIMEOUT}
+    {
+        "visibility_timeout": 2 * CELERY_MAX_COUNTDOWN_SECONDS,
+        "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+        "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    }
     if CELERY_BROKER_URL.startswith(("redis", "sentinel"))  # redis://, rediss://, redis+socket://, sentinel://
     else {}
 )
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=CACHE_SOCKET_TIMEOUT)
+# A publish that fails is retried this many times (each bounded by the timeouts above), then given
+# up: the row it was about stays for its sweep. Celery's default (3 retries) would let a dead broker
+# cost a webhook several seconds.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env.int("BROKER_PUBLISH_RETRIES", default=1),
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "webhooks", "outbound", "imports", "maintenance")]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Fail fast (config.deadline, config.health) ------------------------------------------------
+# Webhooks answer 503 (the provider retries) when they take longer than this: a hung database.
+WEBHOOK_DEADLINE_SECONDS = env.float("WEBHOOK_DEADLINE_SECONDS", default=5.0)
+FAST_FAIL_PATHS = ["/webhook/"]
+# /health/ answers within about this long whatever hangs; it is "degraded" past these thresholds.
+HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=1.5)
+HEALTH_OUTBOUND_FAILED_MAX = env.int("HEALTH_OUTBOUND_FAILED_MAX", default=10)  # failed in the last hour
+HEALTH_OUTBOUND_STUCK_MAX = env.int("HEALTH_OUTBOUND_STUCK_MAX", default=10)  # overdue by 5 minutes
+# Store databases (WordPress/WooCommerce MariaDB sources), seconds.
+MYSQL_SOURCE_CONNECT_TIMEOUT = env.int("MYSQL_SOURCE_CONNECT_TIMEOUT", default=10)
+MYSQL_SOURCE_READ_TIMEOUT = env.int("MYSQL_SOURCE_READ_TIMEOUT", default=120)
+MYSQL_SOURCE_WRITE_TIMEOUT = env.int("MYSQL_SOURCE_WRITE_TIMEOUT", default=30)
 
 # --- Platform limits and outbound calls (per-company tuning lives on Company) ------------------
 MAX_WEBHOOK_BODY_BYTES = env.int("MAX_WEBHOOK_BODY_BYTES", default=256 * 1024)  # 256 KiB
@@ -245,7 +284,16 @@ MAX_WEBHOOK_BODY_BYTES = env.int("MAX_WEBHOOK_BODY_BYTES", default=256 * 1024)  
 # a change made in another process, e.g. a rotated app secret, shows after at most this). 0: off.
 WEBHOOK_CHANNEL_CACHE_SECONDS = env.float("WEBHOOK_CHANNEL_CACHE_SECONDS", default=5.0)
 PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=15.0)  # seconds
-PROVIDER_SEND_RETRIES = env.int("PROVIDER_SEND_RETRIES", default=2)  # a send fails after this many retries
+# Outbound messages (conversations.services.delivery): each retried on its own, exponential backoff
+# with jitter from BASE up to MAX seconds (or the provider's Retry-After), until the budget (seconds
+# since the first attempt) or the attempt count runs out; then `failed` with the reason.
+OUTBOUND_RETRY_BUDGET_SECONDS = env.float("OUTBOUND_RETRY_BUDGET_SECONDS", default=600.0)
+OUTBOUND_MAX_ATTEMPTS = env.int("OUTBOUND_MAX_ATTEMPTS", default=15)
+OUTBOUND_BACKOFF_BASE_SECONDS = env.float("OUTBOUND_BACKOFF_BASE_SECONDS", default=2.0)
+OUTBOUND_BACKOFF_MAX_SECONDS = env.float("OUTBOUND_BACKOFF_MAX_SECONDS", default=120.0)
+# A message claimed (`sending`) this long ago lost its worker: the sweep sends it again, with the
+# same idempotency key. Keep it above PROVIDER_TIMEOUT.
+OUTBOUND_SENDING_STUCK_SECONDS = env.float("OUTBOUND_SENDING_STUCK_SECONDS", default=60.0)
 HTTP_VERIFY_TLS = env.bool("HTTP_VERIFY_TLS", default=True)
 CRON_SECRET = env.str("CRON_SECRET", default="")
 # Where providers reach us (webhook URLs, QR links in messages). Empty: pages use the host they are

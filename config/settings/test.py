@@ -19,6 +19,7 @@ CRED_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
 _pg_url = postgres_url_for_tests()
 if _pg_url:
     DATABASES = {"default": env.db_url_config(_pg_url)}
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": DB_CONNECT_TIMEOUT}  # noqa: F405
     # Separate test databases for checkouts or helpers running the suite at the same time.
     DATABASES["default"]["TEST"] = {"NAME": "test_balcao" + os.environ.get("TEST_DB_SUFFIX", "")}
 else:
@@ -51,3 +52,5 @@ WHITENOISE_AUTOREFRESH = True
 # The suite's fake providers, MariaDB and SSH gateway listen on 127.0.0.1; SSRF tests switch this off.
 ALLOW_PRIVATE_PROVIDER_URLS = True
 MERCADOPAGO_PAYER_EMAIL = "pagamentos@balcao.test"  # the charges tests create have a payer e-mail
+# Every outbound HTTP call in the suite fails if a database transaction is open (integrations.http).
+HTTP_ASSERT_NO_TRANSACTION = True

@@ -36,8 +36,8 @@ from conversations.services.inbox import (
 )
 from conversations.services.outbound import (
     conversation_send_due,
-    message_fail,
     message_queue_outbound,
+    message_resend,
     message_status_apply,
     outbound_sweep,
     reply_target,
@@ -67,8 +67,8 @@ __all__ = [
     "is_opt_out",
     "is_simulator_contact",
     "is_test_contact",
-    "message_fail",
     "message_queue_outbound",
+    "message_resend",
     "message_record_inbound",
     "message_status_apply",
     "outbound_block_reason",

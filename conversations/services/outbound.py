@@ -5,33 +5,46 @@ task goes out after commit, and `outbound_sweep` re-sends what a lost or refused
 down: logged, never raised into the caller whose transaction already committed) left in `queued`.
 """
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from conversations.lock_objects import conversation_qs_select_for_update, message_qs_select_for_update
-from conversations.models import Channel, ChannelStatusChange, Conversation, Message
-from conversations.providers import MessageKind, credentials_for, get_provider
+from conversations.lock_objects import message_qs_select_for_update
+from conversations.models import Channel, Conversation, Message
+from conversations.providers import MessageKind
 from conversations.services.controls import outbound_block_reason
-from integrations.errors import PermanentError, RetryableError
+from conversations.services.delivery import (
+    SendRun,
+    conversation_send_due,
+    expire,
+    last_disconnect,
+    message_resend,
+    reply_target,
+    should_expire,
+)
 from tenants.sweeps import sweep_companies
 from tenants.tasks import task_publish_on_commit
 
 logger = structlog.get_logger(__name__)
 
-SEND_BATCH = 20  # messages one send run drains from a conversation, oldest first
 SWEEP_BATCH = 500  # rows one sweep claims per company; it re-queues itself when a batch was full
 STUCK_AFTER = timedelta(seconds=60)  # a queued row due this long ago lost its task
 # Delivery status precedence: a receipt only ever moves a message forward.
 _FORWARD = {
-    Message.Status.SENT: (Message.Status.QUEUED,),
-    Message.Status.DELIVERED: (Message.Status.QUEUED, Message.Status.SENT),
-    Message.Status.READ: (Message.Status.QUEUED, Message.Status.SENT, Message.Status.DELIVERED),
-    Message.Status.FAILED: (Message.Status.QUEUED, Message.Status.SENT),
+    # `sending`: the receipt can beat the sender's own record of the provider's answer.
+    Message.Status.SENT: (Message.Status.QUEUED, Message.Status.SENDING),
+    Message.Status.DELIVERED: (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT),
+    Message.Status.READ: (
+        Message.Status.QUEUED,
+        Message.Status.SENDING,
+        Message.Status.SENT,
+        Message.Status.DELIVERED,
+    ),
+    Message.Status.FAILED: (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT),
 }
 _TIMESTAMP_FIELD = {
     Message.Status.SENT: "sent_at",
@@ -84,11 +97,12 @@ def message_queue_outbound(
         send_after=now + timedelta(seconds=max(0, delay_seconds)),
         sent_by=sent_by,
     )
-    _enqueue_send(message.company_id, message.pk, delay_seconds)
+    enqueue_send(message.company_id, message.pk, delay_seconds)
     return message
 
 
-def _enqueue_send(company_id: int, message_id: int, delay_seconds: float = 0) -> None:
+def enqueue_send(company_id: int, message_id: int, delay_seconds: float = 0) -> None:
+    """Publish the send task of `message_id` after commit (the sweep covers a refused publish)."""
     from conversations.tasks import message_send_task  # noqa: PLC0415 - tasks import these services
 
     if delay_seconds > settings.CELERY_MAX_COUNTDOWN_SECONDS:
@@ -97,153 +111,6 @@ def _enqueue_send(company_id: int, message_id: int, delay_seconds: float = 0) ->
     task_publish_on_commit(
         message_send_task, countdown=max(0, delay_seconds), company_id=company_id, message_id=message_id
     )
-
-
-@dataclass
-class SendRun:
-    sent: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-    expired: list[int] = field(default_factory=list)
-    retry_message_id: int | None = None
-    retry_error: str = ""
-    waiting: str = ""  # why nothing could be sent now (channel down, not due yet)
-
-
-def conversation_send_due(*, conversation_id: int) -> SendRun:
-    """Send the conversation's due queued messages in order, one sender at a time.
-
-    The conversation row is locked for the run, so two workers never send the same conversation
-    concurrently and the customer sees messages in the order they were queued. A message is sent
-    only while it is still `queued` (idempotent). A PermanentError fails that message and the run
-    continues; a RetryableError stops the run (later messages wait behind it) and is reported in
-    `retry_*` for the task to retry; after PROVIDER_SEND_RETRIES + 1 attempts the message fails.
-    """
-    run = SendRun()
-    now = timezone.now()
-    with transaction.atomic():
-        conversation = conversation_qs_select_for_update().select_related("channel", "customer").get(pk=conversation_id)
-        channel = conversation.channel
-        due = list(
-            conversation.messages.filter(
-                direction=Message.Direction.OUTBOUND, status=Message.Status.QUEUED, send_after__lte=now
-            ).order_by("send_after", "id")[:SEND_BATCH]
-        )
-        last_down = _last_disconnect(channel)
-        for message in due:
-            if _should_expire(message, channel, last_down, now):
-                _expire(message)
-                run.expired.append(message.pk)
-                continue
-            if channel.status == Channel.Status.DISCONNECTED:
-                run.waiting = "channel_disconnected"
-                break
-            outcome = _send_one(message, conversation, channel)
-            if outcome == "sent":
-                run.sent.append(message.pk)
-            elif outcome == "failed":
-                run.failed.append(message.pk)
-            else:
-                run.retry_message_id, run.retry_error = message.pk, message.error
-                break
-        if run.sent:
-            conversation.last_outbound_at = now
-            conversation.save(update_fields=["last_outbound_at", "updated_at"])
-    return run
-
-
-def _send_one(message: Message, conversation: Conversation, channel: Channel) -> str:
-    max_attempts = settings.PROVIDER_SEND_RETRIES + 1
-    message.attempts += 1
-    try:
-        result = _provider_send(message, conversation, channel)
-    except PermanentError as exc:
-        _fail(message, str(exc))
-        return "failed"
-    except RetryableError as exc:
-        if message.attempts >= max_attempts:
-            _fail(message, str(exc))
-            return "failed"
-        message.error = str(exc)[:2000]
-        message.save(update_fields=["attempts", "error"])
-        return "retry"
-    message.status = Message.Status.SENT
-    message.sent_at = timezone.now()
-    message.error = ""
-    message.provider_message_id = (result.provider_message_id or "")[:200]
-    try:
-        with transaction.atomic():
-            message.save(update_fields=["status", "sent_at", "error", "attempts", "provider_message_id"])
-    except IntegrityError:  # the provider reused an id: keep the send, drop the id
-        message.provider_message_id = ""
-        message.save(update_fields=["status", "sent_at", "error", "attempts", "provider_message_id"])
-    logger.info("message_sent", message_id=message.pk, attempts=message.attempts)
-    return "sent"
-
-
-def _provider_send(message: Message, conversation: Conversation, channel: Channel):
-    provider = get_provider(channel.provider)
-    credentials = credentials_for(channel)
-    to = reply_target(conversation)
-    if not to:
-        raise PermanentError("the customer has no phone or provider contact id to send to")
-    if message.kind == Message.Kind.DOCUMENT and message.media_url:
-        return provider.send_document(
-            credentials, to, message.media_url, message.file_name or "document", message.media_mime, message.text
-        )
-    if message.kind == Message.Kind.IMAGE and message.media_url:
-        return provider.send_image(credentials, to, message.media_url, message.media_mime or "image/jpeg", message.text)
-    return provider.send_text(credentials, to, message.text)
-
-
-def reply_target(conversation: Conversation) -> str:
-    """Where replies go: the id the provider gave for this customer, else the phone's digits."""
-    customer = conversation.customer
-    contact_id = (customer.provider_contact_ids or {}).get(conversation.channel.provider)
-    if contact_id:
-        return str(contact_id)
-    return customer.phone.lstrip("+")
-
-
-def _fail(message: Message, error: str) -> None:
-    message.status = Message.Status.FAILED
-    message.error = error[:2000]
-    message.save(update_fields=["status", "error", "attempts"])
-    logger.warning("message_failed", message_id=message.pk, attempts=message.attempts)
-
-
-def message_fail(*, message_id: int, error: str) -> bool:
-    """Give up on a still-queued message (the task ran out of retries). True when it changed."""
-    return bool(
-        Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
-            status=Message.Status.FAILED, error=error[:2000]
-        )
-    )
-
-
-def _last_disconnect(channel: Channel):
-    change = (
-        ChannelStatusChange.objects.for_company(channel.company_id)
-        .filter(channel=channel, to_status=Channel.Status.DISCONNECTED)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    return change
-
-
-def _should_expire(message: Message, channel: Channel, last_down, now) -> bool:
-    """Old and the channel was down meanwhile: the flow decides anew instead of sending it blindly."""
-    too_old = message.send_after < now - timedelta(seconds=settings.OUTBOUND_EXPIRE_AFTER_SECONDS)
-    if not too_old:
-        return False
-    return channel.status != Channel.Status.CONNECTED or (last_down is not None and last_down > message.created_at)
-
-
-def _expire(message: Message) -> None:
-    message.status = Message.Status.EXPIRED
-    message.reason = "waited too long while the channel was disconnected"
-    message.save(update_fields=["status", "reason"])
-    logger.info("message_expired", message_id=message.pk)
 
 
 def message_status_apply(*, channel: Channel, provider_message_id: str, status: str, error: str = "") -> bool:
@@ -291,25 +158,39 @@ def _outbound_sweep_company(*, now, batch: int) -> dict:
     resend: dict[int, tuple[int, int]] = {}
     expired = 0
     with transaction.atomic():
+        # Queued and due long ago (a retry counts from its retry_at): its task was lost.
         rows = list(
             message_qs_select_for_update(skip_locked=True)
             .select_related("channel")
             .filter(status=Message.Status.QUEUED, send_after__lte=now - STUCK_AFTER)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now - STUCK_AFTER))
             .order_by("send_after")[:batch]
+        )
+        # Claimed long ago and never recorded: the worker died mid-call. The send task claims it
+        # again (same idempotency key), since it has outlived OUTBOUND_SENDING_STUCK_SECONDS.
+        lost = list(
+            message_qs_select_for_update(skip_locked=True)
+            .filter(
+                status=Message.Status.SENDING,
+                attempt_started_at__lt=now - timedelta(seconds=settings.OUTBOUND_SENDING_STUCK_SECONDS),
+            )
+            .order_by("attempt_started_at")[:batch]
         )
         last_down = {}
         for message in rows:
             channel = message.channel
             if channel.pk not in last_down:
-                last_down[channel.pk] = _last_disconnect(channel)
-            if _should_expire(message, channel, last_down[channel.pk], now):
-                _expire(message)
+                last_down[channel.pk] = last_disconnect(channel)
+            if should_expire(message, channel, last_down[channel.pk], now):
+                expire(message)
                 expired += 1
             elif channel.status != Channel.Status.DISCONNECTED:
                 resend.setdefault(message.conversation_id, (message.company_id, message.pk))
+        for message in lost:
+            resend.setdefault(message.conversation_id, (message.company_id, message.pk))
         for company_id, message_id in resend.values():
-            _enqueue_send(company_id, message_id)
-    return {"claimed": len(rows), "resent": len(resend), "expired": expired}
+            enqueue_send(company_id, message_id)
+    return {"claimed": len(rows) + len(lost), "resent": len(resend), "expired": expired}
 
 
 def message_kind_of(kind: str) -> str:
@@ -319,9 +200,11 @@ def message_kind_of(kind: str) -> str:
 
 __all__ = [
     "MessageKind",
+    "SendRun",
     "conversation_send_due",
-    "message_fail",
+    "enqueue_send",
     "message_queue_outbound",
+    "message_resend",
     "message_status_apply",
     "outbound_sweep",
     "reply_target",

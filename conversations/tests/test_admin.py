@@ -20,7 +20,8 @@ def _english():
         yield
 
 
-def test_a_message_that_always_failed_shows_its_error_in_the_admin(company_a, admin_client_a, enqueued):
+def test_a_message_that_always_failed_shows_its_error_in_the_admin(company_a, admin_client_a, enqueued, settings):
+    settings.OUTBOUND_MAX_ATTEMPTS = 3
     with FakeServer() as server, company_scope(company_a):
         server.add("POST", "/send/text", status=503, json={"error": "down"})
         channel = make_channel(
@@ -28,7 +29,9 @@ def test_a_message_that_always_failed_shows_its_error_in_the_admin(company_a, ad
         )
         conversation = ConversationFactory(company=company_a, channel=channel, customer__phone="+5511987654321")
         message = message_queue_outbound(conversation=conversation, text="Seu pedido saiu")
-        message_send_task.apply(kwargs={"company_id": company_a.pk, "message_id": message.pk})
+        for _attempt in range(3):
+            Message.objects.filter(pk=message.pk).update(retry_at=None)  # the backoff's wait is over
+            message_send_task.apply(kwargs={"company_id": company_a.pk, "message_id": message.pk})
         message.refresh_from_db()
     assert (message.status, message.attempts) == ("failed", 3)
 
@@ -39,6 +42,19 @@ def test_a_message_that_always_failed_shows_its_error_in_the_admin(company_a, ad
     assert listing.status_code == detail.status_code == history.status_code == 200
     for page in (listing, detail, history):
         assert "HTTP 503" in page.content.decode(), page.request["PATH_INFO"]
+
+    # Staff resend it: queued again with a fresh budget, its send task after commit.
+    enqueued.calls.clear()
+    answer = admin_client_a.post(
+        "/admin/conversations/message/",
+        {"action": "resend", "_selected_action": [message.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert answer.status_code == 200
+    assert "1 messages queued to send again." in answer.content.decode()
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.error) == ("queued", 0, "")
 
 
 @pytest.mark.parametrize(

@@ -347,3 +347,26 @@ def test_a_conversation_of_10000_messages_opens_with_as_many_queries_as_one_of_1
         return len(captured)
 
     assert queries(short) == queries(long)
+
+
+def test_a_failed_message_shows_its_reason_and_staff_resend_it_from_the_chat(
+    conversation, agent_client, enqueued, client, company_a
+):
+    failed = write(conversation, "O cardápio", direction="out", status="failed", error="HTTP 503 (gave up after 9 attempts)")
+    retrying = write(conversation, "depois", direction="out", status="queued", attempts=2, error="HTTP 429")
+
+    page = agent_client.get(chat_url(conversation)).content.decode()
+    assert "HTTP 503 (gave up after 9 attempts)" in page
+    assert "Tentando de novo (a tentativa 2 falhou): HTTP 429" in page
+    assert page.count('class="bubble-resend"') == 1 and "Reenviar" in page
+
+    answer = agent_client.post(chat_url(conversation, "resend"), {"message": failed.pk})
+    bad = agent_client.post(chat_url(conversation, "resend"), {"message": retrying.pk})
+    garbage = agent_client.post(chat_url(conversation, "resend"), {"message": "x"})
+
+    assert (answer.status_code, bad.status_code, garbage.status_code) == (302, 302, 302)
+    failed.refresh_from_db()
+    assert (failed.status, failed.error) == ("queued", "")
+    viewer = MembershipFactory(company=company_a, user=UserFactory(username="vera"), role=Membership.Role.VIEWER).user
+    client.force_login(viewer)
+    assert client.post(chat_url(conversation, "resend"), {"message": failed.pk}).status_code == 403

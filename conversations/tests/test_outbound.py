@@ -82,41 +82,6 @@ def uazapi_channel(company, url):
     return make_channel(company, provider="uazapi", name="uaz", base_url=url, credentials={"token": "tok"})
 
 
-def test_provider_failing_twice_then_succeeding_is_sent_after_three_attempts(company_a, scope_a, enqueued):
-    with FakeServer() as server:
-        server.add("POST", "/send/text", status=500, json={"error": "busy"}, times=2)
-        server.add("POST", "/send/text", status=200, json={"messageid": "ABC123", "id": "ABC123"})
-        conversation = conversation_on(uazapi_channel(company_a, server.url))
-        message = message_queue_outbound(conversation=conversation, text="Seu pedido saiu")
-
-        send(message)
-
-        message.refresh_from_db()
-        assert (message.status, message.attempts, message.error) == ("sent", 3, "")
-        assert len(server.requests_to("POST", "/send/text")) == 3
-        assert server.requests[0].json == {"number": "5511987654321@s.whatsapp.net", "text": "Seu pedido saiu"}
-    assert message_status_apply(
-        channel=conversation.channel, provider_message_id=message.provider_message_id, status="delivered"
-    )
-    message.refresh_from_db()
-    assert message.status == "delivered"
-
-
-def test_provider_always_failing_ends_failed_with_its_error(company_a, scope_a, enqueued):
-    with FakeServer() as server:
-        server.add("POST", "/send/text", status=503, json={"error": "down"})
-        conversation = conversation_on(uazapi_channel(company_a, server.url))
-        message = message_queue_outbound(conversation=conversation, text="oi")
-
-        send(message)
-
-        message.refresh_from_db()
-        assert (message.status, message.attempts) == ("failed", 3)
-        assert "HTTP 503" in message.error
-        assert len(server.requests) == 3
-    assert Message.objects.filter(status="queued").count() == 0
-
-
 def test_permanent_error_fails_at_once_and_the_next_message_still_goes(company_a, scope_a, enqueued):
     with FakeServer() as server:
         server.add("POST", "/send/text", status=400, json={"error": "invalid number"}, times=1)
@@ -213,8 +178,9 @@ def test_sweep_claim_reads_only_the_company_due_rows(postgres_only, company_a, c
 
     per_company = [claim_scans(sql, seqscan=False) for sql in claims(sweep_run(outbound_sweep))]
 
-    # One claim per company, each through an index (message_queued_due_idx): A's one due row, none of B's.
-    assert_reads_only_due_rows(per_company, "conversations_message", [1, 0])
+    # Two claims per company, each through an index: queued rows (message_queued_due_idx, A's one due
+    # row, none of B's), then claims whose worker died (message_sending_idx, none).
+    assert_reads_only_due_rows(per_company, "conversations_message", [1, 0, 0, 0])
 
 
 def test_old_message_expires_on_reconnect_instead_of_being_sent(channel_a, scope_a, enqueued, settings):

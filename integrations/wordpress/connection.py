@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import paramiko
 import pymysql
 import sshtunnel
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from integrations.destinations import DestinationNotAllowed, allowed_addresses
@@ -34,6 +35,7 @@ DEFAULT_MYSQL_PORT = 3306
 DEFAULT_SSH_PORT = 22
 CONNECT_TIMEOUT_SECONDS = 10
 READ_TIMEOUT_SECONDS = 120  # one keyset batch of orders with their items fits well within this
+WRITE_TIMEOUT_SECONDS = 30  # a query is a few hundred bytes: only a hung server takes this long
 PINNABLE_KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa")
 RSA_SIGNATURE_ALGORITHMS = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")  # one RSA key, three ways to sign
 
@@ -140,8 +142,10 @@ def connect_kwargs(source: WordPressSource, host: str, port: int) -> dict:
         "database": source.database,
         "charset": "utf8mb4",
         "autocommit": True,
-        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-        "read_timeout": READ_TIMEOUT_SECONDS,
+        # Configurable (MYSQL_SOURCE_*_TIMEOUT): a hung store database fails the import, not the worker.
+        "connect_timeout": getattr(settings, "MYSQL_SOURCE_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS),
+        "read_timeout": getattr(settings, "MYSQL_SOURCE_READ_TIMEOUT", READ_TIMEOUT_SECONDS),
+        "write_timeout": getattr(settings, "MYSQL_SOURCE_WRITE_TIMEOUT", WRITE_TIMEOUT_SECONDS),
         "cursorclass": pymysql.cursors.DictCursor,
     }
 

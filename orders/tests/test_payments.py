@@ -14,11 +14,12 @@ from catalog.tests.factories import ProductFactory
 from integrations.pix import parse_brcode
 from integrations.testing.fake_server import FakeServer
 from orders.models import Order, Payment
-from orders.payments import pix_charge_create
+from orders.payments import pix_charge_create, pix_charge_run, pix_idempotency_key
 from orders.services import OrderLine, order_place
 from orders.tests.conftest import outbound_texts
 from orders.tests.factories import PaymentFactory
 from tenants.models import CompanySetting
+from tenants.scoping import company_scope
 from tenants.services import company_setting_set
 
 FIXTURES = Path(__file__).resolve().parents[2] / "integrations" / "tests" / "fixtures" / "mercadopago"
@@ -100,17 +101,18 @@ def test_mercadopago_charge_then_approved_notification(company_a, customer_a, co
         server.add("POST", "/v1/payments", json=created, status=201)
         server.add("GET", f"/v1/payments/{created['id']}", json=_payment_json(payment_id=created["id"], amount=12.34))
 
-        payment = pix_charge_create(order=order)
+        with company_scope(company_a):  # as the charge task runs
+            payment = pix_charge_run(payment_id=pix_charge_create(order=order).pk)
         first = _signed_post(client, company_a, created["id"])
         second = _signed_post(client, company_a, created["id"])
 
-    assert server.requests_to("POST", "/v1/payments")[0].headers["X-Idempotency-Key"] == str(payment.public_id)
+    assert server.requests_to("POST", "/v1/payments")[0].headers["X-Idempotency-Key"] == pix_idempotency_key(payment)
     assert (first.status_code, first.json()) == (200, {"result": "applied"})
     assert (second.status_code, second.json()) == (200, {"result": "unchanged"})
     order.refresh_from_db()
     assert order.status == "paid"
     assert Payment.objects.for_company(company_a).get().status == "approved"
-    assert len(outbound_texts(company_a)) == 1
+    assert len(outbound_texts(company_a)) == 4  # the code (3 messages), then "payment received"
 
 
 def test_bad_signature_is_refused_and_changes_nothing(company_a, customer_a, conversation_a, settings, client):
