@@ -177,3 +177,20 @@ def test_a_failed_import_shows_its_reason(browser, browser_login, live_server, c
     assert "errornote" in browser.find_element(By.ID, "import-summary").get_attribute("class")
     browser.get(live_server.url + reverse("admin:leads_importrun_changelist"))
     assert "Falhou" in browser.find_element(By.ID, "result_list").text
+
+
+@pytest.mark.parametrize("browser", [DESKTOP], indirect=True)
+def test_lists_keep_their_key_columns_in_view_at_1440(browser, browser_login, live_server, company_a, manager):
+    with company_scope(company_a):
+        dashboard_sample_fill(company_a, orders=12)
+    browser_login(manager)
+
+    for name in ("orders_order", "customers_customer", "carts_cart", "conversations_conversation", "leads_lead"):
+        browser.get(live_server.url + reverse(f"admin:{name}_changelist"))
+        table = wait_until(lambda: css(browser, "#result_list"), what=f"the {name} list")[0]
+        shot(browser, f"list-{name}")
+        right = browser.execute_script("return document.documentElement.clientWidth")
+        assert no_horizontal_scroll(browser), name
+        for header in css(browser, "#result_list thead th"):
+            assert header.rect["x"] + header.rect["width"] <= right + 1, (name, header.text)
+        assert table.is_displayed()
