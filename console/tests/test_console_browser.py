@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from console.tests.sample import dashboard_sample_fill
 from conversations import channel_admin
@@ -18,8 +19,10 @@ from conversations.tests.factories import ConversationFactory
 from conversations.tests.test_channels import CONNECTED, CONNECTING
 from customers.tests.factories import CustomerFactory
 from integrations.testing.fake_server import FakeServer
+from integrations.wordpress.tests.builders import add_classic_order
 from leads.models import ImportRun
 from leads.tests.factories import ImportRunFactory
+from leads.tests.woo_site import woo_site
 from orders.models import Order, OrderItem
 from orders.tests.conftest import outbound_texts
 from tenants.models import Membership
@@ -28,6 +31,7 @@ from tenants.services import api_token_issue
 from tenants.tests.factories import MembershipFactory, UserFactory
 from tests.browser.driver import DESKTOP, MOBILE, wait_until
 from tests.browser.plugin import SCREENSHOT_DIR
+from tests.worker import CeleryWorker
 
 FIGURES = ("orders", "messages_in", "pix_paid", "leads", "woo_carts_recovered")
 
@@ -194,3 +198,106 @@ def test_lists_keep_their_key_columns_in_view_at_1440(browser, browser_login, li
         for header in css(browser, "#result_list thead th"):
             assert header.rect["x"] + header.rect["width"] <= right + 1, (name, header.text)
         assert table.is_displayed()
+
+
+STORE_ORDERS = 1500
+
+
+@pytest.mark.services
+@pytest.mark.timeout(400)  # a store of STORE_ORDERS orders: the import runs long enough to be seen running
+@pytest.mark.parametrize("browser", [DESKTOP], indirect=True)
+def test_the_wordpress_form_tests_the_store_and_an_import_goes_queued_running_done(
+    browser, browser_login, live_server, company_a, manager, mysql_url, redis_url, tmp_path
+):
+    worker = CeleryWorker(redis_url, tmp_path / "imports-worker.log", queues="imports")
+    with woo_site(mysql_url) as site:
+        for n in range(STORE_ORDERS):
+            add_classic_order(site, woo_order(1000 + n))
+        browser_login(manager)
+
+        browser.get(live_server.url + reverse("admin:tenants_companysetting_integration", args=["wordpress"]))
+        for key, value in (
+            ("wp_db_host", site.source.host),
+            ("wp_db_port", str(site.source.port)),
+            ("wp_db_name", site.source.database),
+            ("wp_db_user", site.source.user),
+            ("wp_db_password", site.source.password),
+            ("wp_table_prefix", site.source.table_prefix),
+        ):
+            field = browser.find_element(By.NAME, key)
+            field.clear()
+            field.send_keys(value)
+        shot(browser, "wordpress-form")
+        test_button = browser.find_element(By.CSS_SELECTOR, "button[name=action][value=test]")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", test_button)
+        test_button.click()
+        messages = wait_until(lambda: css(browser, "ul.messagelist li"), what="the test's answer")
+        shot(browser, "wordpress-tested")
+        assert any(f"Conectado a {site.source.database}" in m.text for m in messages), [m.text for m in messages]
+
+        worker.route()  # the import waits in the queue until the worker starts
+        try:
+            browser.get(live_server.url + reverse("admin:leads_importrun_add"))
+            Select(browser.find_element(By.NAME, "kind")).select_by_value("all")
+            for name, value in (
+                ("period_start_0", "01/03/2024"),
+                ("period_start_1", "00:00:00"),
+                ("period_end_0", "01/04/2024"),
+                ("period_end_1", "00:00:00"),
+            ):
+                field = browser.find_element(By.NAME, name)
+                field.clear()
+                field.send_keys(value)
+            browser.find_element(By.NAME, "_save").click()
+            runs = ImportRun.objects.for_company(company_a)
+            wait_until(lambda: runs.exists(), what="the run")
+            browser.get(live_server.url + reverse("admin:leads_importrun_change", args=[runs.get().pk]))
+            browser.execute_script(RECORD_STATES)
+            wait_until(
+                lambda: browser.find_element(By.ID, "import-progress-text").text.startswith("Na fila"), what="queued"
+            )
+            shot(browser, "import-queued")
+            worker.start()
+            wait_until(
+                lambda: "Concluída" in browser.find_element(By.ID, "import-progress-text").text,
+                timeout=120,
+                what="done",
+            )
+            shot(browser, "import-done")
+            states = browser.execute_script("return window.__importStates")
+        finally:
+            worker.stop()
+
+    assert [state for n, state in enumerate(states) if n == 0 or states[n - 1] != state] == [
+        "queued",
+        "running",
+        "succeeded",
+    ], states
+    with company_scope(company_a):
+        assert Order.objects.filter(source="woocommerce").count() == STORE_ORDERS
+
+
+# The states the page showed, in order (the page polls every second; a MutationObserver keeps each one).
+RECORD_STATES = """
+window.__importStates = [];
+const box = document.getElementById("import-progress");
+const keep = () => window.__importStates.push(box.dataset.status);
+keep();
+new MutationObserver(keep).observe(box, {attributes: true, attributeFilter: ["data-status"]});
+"""
+
+
+def woo_order(number: int) -> dict:
+    return {
+        "id": number,
+        "created_gmt": "2024-03-10 15:00:00",
+        "created_local": "2024-03-10 12:00:00",
+        "status": "wc-completed",
+        "user_id": 0,
+        "first_name": f"Cliente{number}",
+        "last_name": "Souza",
+        "email": f"c{number}@example.com",
+        "phone": f"(11) 9{number:04d}-{number % 10000:04d}",
+        "total": "59.80",
+        "items": [("Chinelo Básico", 16, 0, 2, "59.80")],
+    }
