@@ -16,7 +16,7 @@ from carts.models import Cart
 from conversations.models import Conversation, Message
 from conversations.selectors import ingest_lag_seconds
 from leads.recovery import cart_recovery_summary, leads_summary
-from orders.models import OrderItem, Payment
+from orders.models import Order, OrderItem, Payment
 from orders.selectors import orders_placed
 from tenants.models import Company
 
@@ -139,10 +139,12 @@ def orders_per_day(company: Company, start: datetime, end: datetime) -> dict[dat
 
 def top_products(company: Company, start: datetime, end: datetime, limit: int = TOP_PRODUCTS) -> list[dict]:
     """The best sellers of the period's orders by quantity: [{"name", "quantity", "revenue"}]."""
-    orders = orders_placed(company, start, end).values("id")
+    # A join from the period's orders (their placed-time index) to their items (company, order), not
+    # an IN over every item of the company.
     rows = (
         OrderItem.objects.for_company(company)
-        .filter(order_id__in=orders)
+        .filter(order__company=company, order__placed_at__gte=start, order__placed_at__lt=end)
+        .exclude(order__status=Order.Status.CANCELLED)
         .values("name")
         .annotate(quantity=Sum("quantity"), revenue=Sum("total"))
         .order_by("-quantity", "-revenue", "name")[:limit]

@@ -100,7 +100,7 @@ class MessagedBetweenFilter(LinkedParameterFilter):
 
 @admin.register(Conversation)
 class ConversationAdmin(InboxAdminMixin, CompanyScopedAdmin):
-    list_display = ("customer", "channel", "status", "bot_paused", "assigned_to", "last_inbound_at", "chat_link")
+    list_display = ("customer", "channel_name", "status", "bot_paused", "assigned_to", "last_inbound_at", "chat_link")
     list_filter = (MessagedBetweenFilter, "status", "bot_paused", "channel")
     list_select_related = ("customer", "channel", "assigned_to")
     search_fields = ("customer__name", "customer__phone")
@@ -121,6 +121,10 @@ class ConversationAdmin(InboxAdminMixin, CompanyScopedAdmin):
             reverse("admin:conversations_conversation_chat", args=[obj.pk]),
             _("Open in the inbox"),
         )
+
+    @admin.display(description=_("channel"), ordering="channel__name")
+    def channel_name(self, obj):
+        return obj.channel.name
 
     @admin.display(description=_("latest messages"))
     def recent_messages(self, obj):

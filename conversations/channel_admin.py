@@ -13,18 +13,30 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from config.public_url import public_url
 from conversations.models import Channel, ChannelStatusChange
 from conversations.providers import channel_credentials
-from conversations.services.channels import channel_health_check
+from conversations.services.channels import (
+    channel_connection_act,
+    channel_connection_actions,
+    channel_health_check,
+)
+from integrations.errors import IntegrationError
+from integrations.messaging.base import CONNECT, DISCONNECT, RESTART
 from integrations.qr import qr_png
 from tenants.crypto import mask_secret
 
 QR_REFRESH_SECONDS = 5  # how often the page asks for the QR while connecting
 PROVIDER_ASK_SECONDS = 15  # and how often that asks the provider (QR codes expire within a minute)
 HISTORY_ROWS = 20
+CONNECTION_LABELS = {
+    CONNECT: gettext_lazy("Connect"),
+    RESTART: gettext_lazy("Restart"),
+    DISCONNECT: gettext_lazy("Disconnect"),
+}
 
 
 def qr_data_url(qr_code: str) -> str:
@@ -67,6 +79,11 @@ class ChannelPageAdminMixin:
         return [
             path("<int:pk>/qr/", view(self.qr_view), name="conversations_channel_qr"),
             path("<int:pk>/refresh/", view(require_POST(self.refresh_view)), name="conversations_channel_refresh"),
+            path(
+                "<int:pk>/connection/",
+                view(require_POST(self.connection_view)),
+                name="conversations_channel_connection",
+            ),
             *super().get_urls(),
         ]
 
@@ -83,6 +100,14 @@ class ChannelPageAdminMixin:
                 "can_refresh": self.has_change_permission(request, channel),
                 "history": status_history_html(channel),
                 "credentials": masked_credentials_html(channel),
+                "connection_actions": [
+                    (
+                        action,
+                        CONNECTION_LABELS[action],
+                        reverse("admin:conversations_channel_connection", args=[channel.pk]),
+                    )
+                    for action in channel_connection_actions(channel)
+                ],
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -118,6 +143,24 @@ class ChannelPageAdminMixin:
             )
         else:
             messages.warning(request, _("The provider answered: %(status)s.") % {"status": label})
+        return HttpResponseRedirect(reverse("admin:conversations_channel_change", args=[channel.pk]))
+
+    def connection_view(self, request, pk):
+        """POST action=connect|restart|disconnect, where the provider supports it; says what happened."""
+        channel = self._channel(request, pk)
+        action = request.POST.get("action", "")
+        if not self.has_change_permission(request, channel):
+            raise PermissionDenied
+        if action not in channel_connection_actions(channel):
+            messages.error(request, _("This provider cannot do that."))
+            return HttpResponseRedirect(reverse("admin:conversations_channel_change", args=[channel.pk]))
+        try:
+            status = channel_connection_act(channel, action)
+        except IntegrationError as exc:
+            messages.error(request, _("The provider refused: %(error)s") % {"error": exc})
+        else:
+            label = dict(Channel.Status.choices).get(status, status)
+            messages.success(request, _("Done. The channel is now: %(status)s.") % {"status": label})
         return HttpResponseRedirect(reverse("admin:conversations_channel_change", args=[channel.pk]))
 
     def _channel(self, request, pk) -> Channel:

@@ -218,6 +218,13 @@ class Message(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["company", "conversation", "created_at"], name="message_conversation_idx"),
+            # The dashboard's messages of a period (per day, in and out, failed; conversations with
+            # messages): a range of this index, read without visiting the table.
+            models.Index(
+                fields=["company", "created_at"],
+                include=["direction", "status", "conversation"],
+                name="message_company_created_idx",
+            ),
             # The sweeps (one company at a time, tenants.sweeps) read only their due rows: stuck
             # outbound messages, messages still waiting to be processed (also the ingest lag),
             # received documents whose download never ran.

@@ -80,7 +80,7 @@ class ImportRun(CompanyOwned):
         indexes = [models.Index(fields=["company", "created_at"], name="importrun_company_created_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {self.period_start:%d/%m/%Y}–{self.period_end:%d/%m/%Y}"
 
 
 class ImportedCart(Cart):

@@ -108,7 +108,11 @@ ADMIN: dict[str, AdminEntry] = {
     # The channel page's QR (polled while connecting) is for everyone who reads the page; asking
     # the provider again ("Testar / atualizar") is a change.
     "conversations.Channel": configuration(
-        pages={"conversations_channel_qr": EVERYONE, "conversations_channel_refresh": MANAGERS}
+        pages={
+            "conversations_channel_qr": EVERYONE,
+            "conversations_channel_refresh": MANAGERS,
+            "conversations_channel_connection": MANAGERS,
+        }
     ),
     # A failed outbound message: staff send it again (with those held behind it).
     "conversations.Message": records(actions={"resend": STAFF}),

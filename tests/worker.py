@@ -27,8 +27,9 @@ BROKER_URL, TRANSPORT_OPTIONS = "CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OP
 
 
 class CeleryWorker:
-    def __init__(self, broker_url: str, log_path: Path):
+    def __init__(self, broker_url: str, log_path: Path, queues: str = QUEUES):
         self.broker_url = broker_url
+        self.queues = queues
         self.prefix = f"balcao-test-worker-{uuid.uuid4().hex[:12]}:"
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
@@ -47,11 +48,17 @@ class CeleryWorker:
         )
         return env
 
+    def route(self) -> "CeleryWorker":
+        """Publish to this worker's broker from now on, before its process runs (tasks wait queued)."""
+        if not self._saved:
+            self._publish_to_worker_broker()
+        return self
+
     def start(self) -> "CeleryWorker":
-        self._publish_to_worker_broker()
+        self.route()
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--without-gossip",
-            "--without-mingle", "--without-heartbeat", "-Q", QUEUES, "-l", "INFO",
+            "--without-mingle", "--without-heartbeat", "-Q", self.queues, "-l", "INFO",
         ]  # fmt: skip
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(

@@ -12,12 +12,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations.lock_objects import channel_qs_select_for_update
 from conversations.models import Channel, ChannelStatusChange
 from conversations.providers import credentials_for, get_provider
 from customers.phones import normalize_phone
 from integrations.errors import IntegrationError
+from integrations.messaging.base import CONNECT, DISCONNECT, RESTART
 from tenants.sweeps import sweep_companies
 
 logger = structlog.get_logger(__name__)
@@ -109,3 +111,22 @@ def channels_due_for_check(*, limit: int = 200) -> list[tuple[int, int]]:
             )
         claimed += [(company.pk, channel_id) for channel_id in due]
     return claimed
+
+
+def channel_connection_actions(channel: Channel) -> list[str]:
+    """The connection actions the channel's provider supports (connect, restart, disconnect)."""
+    supported = get_provider(channel.provider).connection_actions
+    return [action for action in (CONNECT, RESTART, DISCONNECT) if action in supported]
+
+
+def channel_connection_act(channel: Channel, action: str) -> str:
+    """Ask the provider to connect, restart or disconnect the channel, then record how it is (a
+    connect or restart asks for the status and the QR right away). Returns the resulting status;
+    ValueError for an action the provider does not support, IntegrationError when it refuses."""
+    if action not in channel_connection_actions(channel):
+        raise ValueError(action)
+    get_provider(channel.provider).connection_action(credentials_for(channel), action)
+    if action == DISCONNECT:
+        channel_set_status(channel, Channel.Status.DISCONNECTED, reason=_("disconnected by staff"))
+        return channel.status
+    return channel_health_check(channel)

@@ -116,3 +116,66 @@ def test_a_viewer_sees_the_page_but_cannot_ask_the_provider(company_a, viewer_a,
     assert page.status_code == 200 and "channel-refresh-button" not in page.content.decode()
     assert refused.status_code == 403
     assert qr.status_code == 200 and uazapi.requests == []
+
+
+def _act(client, channel, action):
+    url = reverse("admin:conversations_channel_connection", args=[channel.pk])
+    return client.post(url, {"action": action}, follow=True)
+
+
+def test_uazapi_connects_and_disconnects_but_offers_no_restart(company_a, admin_client_a, uazapi):
+    uazapi.add("POST", "/instance/connect", json=CONNECTING)
+    uazapi.add("GET", "/instance/status", json=CONNECTING)
+    uazapi.add("POST", "/instance/disconnect", json={"response": "Disconnected"})
+    channel = _uazapi_channel(company_a, uazapi, status=Channel.Status.DISCONNECTED)
+
+    page = _page(admin_client_a, channel).content.decode()
+    connected = _act(admin_client_a, channel, "connect")
+    connecting = reload(channel)
+    restart = _act(admin_client_a, channel, "restart")
+    disconnected = _act(admin_client_a, channel, "disconnect")
+
+    assert "channel-connect-button" in page and "channel-disconnect-button" in page
+    assert "channel-restart-button" not in page
+    assert (connecting.status, connecting.qr_code) == ("connecting", "data:image/png;base64,AAA")
+    assert [str(m) for m in connected.context["messages"]] == ["Feito. O canal agora está: Conectando."]
+    assert [str(m) for m in restart.context["messages"]] == ["Este provedor não faz isso."]
+    assert reload(channel).status == "disconnected"
+    assert [str(m) for m in disconnected.context["messages"]] == ["Feito. O canal agora está: Desconectado."]
+    assert [(r.method, r.path) for r in uazapi.requests] == [
+        ("POST", "/instance/connect"),
+        ("GET", "/instance/status"),
+        ("POST", "/instance/disconnect"),
+    ]
+    assert all(r.headers["token"] == TOKEN for r in uazapi.requests)
+    history = ChannelStatusChange.objects.for_company(company_a).filter(channel=channel).first()
+    assert history.reason == "desconectado pela equipe"
+
+
+def test_evolution_restarts_and_a_refusal_is_said(company_a, admin_client_a):
+    with FakeServer() as evolution:
+        evolution.add("POST", "/instance/restart/loja", json={"instance": {"instanceName": "loja", "state": "open"}})
+        evolution.add("GET", "/instance/connectionState/loja", json={"instance": {"state": "open"}})
+        evolution.add("DELETE", "/instance/logout/loja", status=401, json={"error": "Unauthorized"})
+        channel = make_channel(
+            company_a, provider="evolution", base_url=evolution.url, credentials={"api_key": "k-1", "instance": "loja"}
+        )
+
+        restarted = _act(admin_client_a, channel, "restart")
+        refused = _act(admin_client_a, channel, "disconnect")
+
+    assert [str(m) for m in restarted.context["messages"]] == ["Feito. O canal agora está: Conectado."]
+    assert str(list(refused.context["messages"])[0]).startswith("O provedor recusou:")
+    assert reload(channel).status == "connected"
+    assert evolution.requests[0].headers["apikey"] == "k-1"
+
+
+def test_a_viewer_cannot_connect_or_disconnect(company_a, viewer_a, client, uazapi):
+    channel = _uazapi_channel(company_a, uazapi)
+    client.force_login(viewer_a)
+
+    refused = client.post(
+        reverse("admin:conversations_channel_connection", args=[channel.pk]), {"action": "disconnect"}
+    )
+
+    assert refused.status_code == 403 and uazapi.requests == []

@@ -260,6 +260,9 @@ class ChannelStatus:
     detail: str = ""
 
 
+CONNECT, RESTART, DISCONNECT = "connect", "restart", "disconnect"
+
+
 class MessagingProvider(ABC):
     """Base of every provider. Subclasses are registered in `registry.py`.
 
@@ -278,6 +281,12 @@ class MessagingProvider(ABC):
     required_credentials: ClassVar[tuple[str, ...]] = ()
     secret_body_fields: ClassVar[tuple[str, ...]] = ()
     sends_files: ClassVar[bool] = True  # send_image/send_document work; False: staff cannot send files
+    connection_actions: ClassVar[frozenset[str]] = frozenset()  # of CONNECT, RESTART, DISCONNECT
+
+    def connection_action(self, credentials: "ProviderCredentials", action: str) -> None:
+        """Ask the provider to connect (start a session: a QR follows), restart or disconnect (log
+        the phone out). Only the actions in `connection_actions`."""
+        raise PermanentError(f"{self.name}: '{action}' is not supported")
 
     def redact_webhook_body(self, body: bytes) -> bytes:
         """The body to keep for replay: each `secret_body_fields` value replaced by ``***``.

@@ -15,6 +15,9 @@ from urllib.parse import quote
 
 from integrations.errors import PermanentError
 from integrations.messaging.base import (
+    CONNECT,
+    DISCONNECT,
+    RESTART,
     ChannelStatus,
     ConnectionStatus,
     ConnectionUpdate,
@@ -65,6 +68,20 @@ class EvolutionProvider(MessagingProvider):
     label = "Evolution API"
     required_credentials = ("base_url", "instance", "api_key")
     secret_body_fields = ("apikey",)  # the instance's API key, repeated in every webhook envelope
+    connection_actions = frozenset({CONNECT, RESTART, DISCONNECT})
+
+    def connection_action(self, credentials: ProviderCredentials, action: str) -> None:
+        """`GET /instance/connect/{instance}` (a QR follows), `POST /instance/restart/{instance}`,
+        `DELETE /instance/logout/{instance}` (Evolution API v2)."""
+        self.check_credentials(credentials)
+        method, path = {
+            CONNECT: ("GET", "instance/connect"),
+            RESTART: ("POST", "instance/restart"),
+            DISCONNECT: ("DELETE", "instance/logout"),
+        }.get(action, ("", ""))
+        if not method:
+            super().connection_action(credentials, action)
+        call_json(method, _url(credentials, path), headers=_headers(credentials))
 
     def parse_webhook(
         self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials

@@ -14,6 +14,8 @@ from typing import Any
 
 from integrations.errors import PermanentError
 from integrations.messaging.base import (
+    CONNECT,
+    DISCONNECT,
     ChannelStatus,
     ConnectionStatus,
     ConnectionUpdate,
@@ -63,6 +65,15 @@ class UazapiProvider(MessagingProvider):
     label = "UAZAPI"
     required_credentials = ("base_url", "token")
     secret_body_fields = ("token",)  # the instance token, repeated in every webhook body
+    connection_actions = frozenset({CONNECT, DISCONNECT})  # no restart in UAZAPI's API
+
+    def connection_action(self, credentials: ProviderCredentials, action: str) -> None:
+        """`POST /instance/connect` (without a phone: a QR follows) or `POST /instance/disconnect`."""
+        self.check_credentials(credentials)
+        paths = {CONNECT: "/instance/connect", DISCONNECT: "/instance/disconnect"}
+        if action not in paths:
+            super().connection_action(credentials, action)
+        call_json("POST", _url(credentials, paths[action]), headers=_headers(credentials), json={})
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, credentials: ProviderCredentials) -> None:
         """Reject (403) a body whose `token` is not this channel's instance token. A body without a token

@@ -11,7 +11,10 @@
         const refresh = () => {
             fetch(box.dataset.url, {credentials: "same-origin"}).then(r => r.json()).then(data => {
                 box.dataset.status = data.status;
-                if (data.percent === null) {
+                const stopped = data.status !== "queued" && data.status !== "running";
+                if (stopped) {
+                    bar.value = data.percent === null ? (data.status === "failed" ? 0 : 100) : data.percent;  // no animation
+                } else if (data.percent === null) {
                     bar.removeAttribute("value");  // indeterminate: waiting for a worker, or counting rows
                 } else {
                     bar.value = data.percent;

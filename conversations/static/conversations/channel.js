@@ -30,4 +30,11 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   if (panel.getAttribute("data-status") === "connecting") window.setTimeout(tick, seconds * 1000);
+
+  // "Desconectar" asks first (the phone is logged out).
+  document.querySelectorAll(".channel-action[data-confirm]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
 });

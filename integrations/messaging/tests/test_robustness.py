@@ -86,7 +86,11 @@ def assert_plain_types(event, where: str) -> None:
 
 
 @pytest.mark.parametrize("provider_name", ["gosac", "uazapi", "evolution", "meta_cloud", "console"])
-@pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity", b'"\\ud800"', b"1" * 400], ids=["nan", "inf", "-inf", "surrogate", "1e400"])
+@pytest.mark.parametrize(
+    "token",
+    [b"NaN", b"Infinity", b"-Infinity", b'"\\ud800"', b"1" * 400],
+    ids=["nan", "inf", "-inf", "surrogate", "1e400"],
+)
 def test_non_finite_numbers_and_lone_surrogates_are_malformed_or_ignored(provider_name, token):
     """Python's json accepts NaN/Infinity and lone surrogates, and "1"*400 overflows a float: every
     value of every fixture replaced by such a token ends in events or WebhookMalformed."""
