@@ -25,7 +25,7 @@ def test_demo_pizzeria_is_loaded_once_and_talks(company_a):
 
     assert template.name == "Pizzaria"
     replies = [[r["text"] for r in t["replies"]] for t in turns]
-    assert replies[0] == ["Olá! 🍕 Bem-vindo à Pizzaria Demo.", "Como você se chama?"]
+    assert replies[0] == [f"Olá! 🍕 Bem-vindo à {company_a.name}.", "Como você se chama?"]
     assert replies[2][0].startswith("Nosso cardápio:")
     assert replies[3] == ["Anotado: 2 calabresas. Qual o endereço de entrega?"]
     assert turns[5]["position"]["waiting_for"] == "file"
