@@ -100,8 +100,10 @@ class Worker:
             if task is message_send_task:
                 queued = Message.objects.for_company(self._company).filter(status="queued")
                 due_at = queued.filter(pk=kwargs["message_id"]).values_list("send_after", flat=True).first()
+                if due_at is None:
+                    continue  # an earlier send of the conversation sent it already: the task would do nothing
                 now = timezone.now()
-                if due_at is not None and due_at > now:
+                if due_at > now:
                     queued.update(send_after=F("send_after") - (due_at - now))
             with self._capture(execute=True):
                 task.apply(kwargs=kwargs, throw=True)
