@@ -12,6 +12,7 @@ never write the conversation: `handoff` answers the engine's `HandOff` effect, w
 service applies.
 """
 
+import structlog
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,21 +22,30 @@ from carts.services import (
     cart_checkout,
     cart_open_get,
     cart_remove_item,
+    cart_remove_sold_out,
     cart_repeat_last_order,
     cart_set_zone,
     cart_view,
     session_list_set,
+    shopping_reset,
 )
 from catalog.selectors import format_price, products_for_sale, zones_active
-from catalog.services import OutOfStock
+from catalog.services import OutOfStock, default_delivery_fee_get
 from flows import actions
 from integrations.errors import IntegrationError
 from integrations.text import fold
-from orders.models import Order
+from orders.models import Order, Payment
 from orders.payments import PixNotConfigured, pix_charge_create, pix_code_texts
 from orders.services import order_rating_record, parse_rating
 
+logger = structlog.get_logger(__name__)
+
 PAYMENT_WORDS = {"pix": "pix", "dinheiro": "cash", "cash": "cash", "cartao": "card", "card": "card", "credito": "card", "debito": "card"}  # fmt: skip
+PAYMENT_NAMES = {"pix": "Pix", "cash": gettext_lazy("cash"), "card": gettext_lazy("card")}
+YES_WORDS = frozenset(
+    "sim s ss confirmo confirma confirmar pode ok okay isso fechado bora beleza certo manda claro".split()
+)
+NO_WORDS = frozenset("nao n mudar alterar trocar errado espera".split())
 
 
 class NotAccepted(list):
@@ -66,7 +76,10 @@ def add_to_cart(conversation, text: str) -> list[str]:
     except CartError as exc:
         return _nothing_added(conversation, [str(exc)])
     replies = (
-        [_("Added: %(items)s.") % {"items": ", ".join(f"{i.quantity}x {i.name}" for i in result.added)}]
+        [
+            _("Added: %(items)s.")
+            % {"items": ", ".join(f"{n}x {i.name}" for i, n in zip(result.added, result.quantities, strict=True))}
+        ]
         if result.added
         else []
     )
@@ -113,6 +126,14 @@ def _cart_text(view) -> str:
     lines = [
         f"{n}. {i.quantity}x {i.name} — {format_price(i.unit_price * i.quantity)}" for n, i in enumerate(view.items, 1)
     ]
+    if view.fee_pending:
+        lines += [
+            "",
+            _("Subtotal: %(v)s") % {"v": format_price(view.subtotal)},
+            _("Delivery: calculated once you choose the neighbourhood."),
+            _("Total without delivery: %(v)s") % {"v": format_price(view.total)},
+        ]
+        return "\n".join(lines)
     lines += [
         "",
         _("Subtotal: %(v)s") % {"v": format_price(view.subtotal)},
@@ -129,15 +150,16 @@ def choose_zone(conversation, text: str) -> list[str]:
     company, customer = conversation.company, conversation.customer
     if not (text or "").strip():
         listing = _zone_list(company, customer)
-        return [listing] if listing else []
+        # Without zones there is nothing to ask: the question is skipped (the default fee applies).
+        return [listing] if listing else [actions.SkipQuestion()]
     try:
         zone = cart_set_zone(company=company, customer=customer, text=text)
     except CartError as exc:
         if cart_open_get(company=company, customer=customer) is None:
-            return NotAccepted([_("Your cart is empty."), _("Send *menu* to choose your items.")])
+            return NotAccepted([_("Your cart is empty."), _("Send *cardápio* to choose your items.")])
         listing = _zone_list(company, customer)
         if not listing:
-            return [str(exc)]
+            return []  # no zones: any answer will do, the default fee applies
         return NotAccepted([str(exc), _("Reply with the number or the name of the neighbourhood:") + "\n" + listing])
     return [_("Delivery to %(zone)s: %(fee)s.") % {"zone": zone.neighbourhood, "fee": format_price(zone.fee)}]
 
@@ -155,30 +177,136 @@ def _zone_list(company, customer) -> str:
 def checkout(conversation, text: str) -> list[str]:
     """`text` is the payment method (pix, dinheiro, cartão); the address is the flow variable `endereco`.
     NotAccepted, with no order placed, when the method is not understood, the cart is empty or out
-    of stock. The address is not checked here: this step cannot take it."""
-    method = next((v for k, v in PAYMENT_WORDS.items() if k in fold(text)), None)
+    of stock. The address is not checked here: this step cannot take it. (Templates with a recap use
+    `choose_payment`, `order_recap` and `confirm_order` instead.)"""
+    method = payment_method_read(text)
     if method is None:
         return NotAccepted([_("How will you pay: Pix, cash or card?")])
-    address = (conversation.variables or {}).get("endereco", "")
+    return _place(
+        conversation,
+        method,
+        (conversation.variables or {}).get("endereco", ""),
+        again=_("Reply with the payment method to place the order as it is now."),
+    )
+
+
+def payment_method_read(text: str) -> str | None:
+    words = f" {fold(text)} "
+    return next((v for k, v in PAYMENT_WORDS.items() if f" {k} " in words or fold(text).startswith(k)), None)
+
+
+def _place(conversation, method: str, address: str, *, again: str) -> list:
+    """Place the order from the open cart; the replies (and HandOff when the Pix cannot be made).
+    Sold-out lines are taken out of the cart and the answer is NotAccepted: the customer confirms
+    again (`again` says how), swaps the item or gives up."""
+    company, customer = conversation.company, conversation.customer
     try:
-        order = cart_checkout(
-            company=conversation.company, customer=conversation.customer, address=address, payment_method=method
-        )
+        order = cart_checkout(company=company, customer=customer, address=address, payment_method=method)
     except CartError as exc:  # nothing in the cart
-        return NotAccepted([str(exc), _("Send *menu* to choose your items.")])
-    except OutOfStock as exc:
-        return NotAccepted([str(exc)])
+        return NotAccepted([str(exc), _("Send *cardápio* to choose your items.")])
+    except OutOfStock:
+        changed = cart_remove_sold_out(company=company, customer=customer)
+        view = cart_view(company=company, customer=customer)
+        replies = [_("Sorry, we ran out of: %(items)s. I took it out of your cart.") % {"items": ", ".join(changed)}]
+        if not view.items:
+            return NotAccepted(
+                [
+                    *replies,
+                    _("Your cart is empty now. Send *cardápio* to choose something else, or *desistir* to give up."),
+                ]
+            )
+        return NotAccepted(
+            [
+                *replies,
+                _cart_text(view),
+                again + " " + _("Send *cardápio* to add something else, or *desistir* to give up."),
+            ]
+        )
     replies = [_("Order #%(id)s placed! Total %(total)s.") % {"id": order.pk, "total": format_price(order.total)}]
     if method == Order.PaymentMethod.PIX:
         try:
             payment = pix_charge_create(order=order)
-        except (PixNotConfigured, IntegrationError):
-            return [*replies, _("We could not create the Pix now; our team will contact you.")]
+        except (PixNotConfigured, IntegrationError, ValueError):
+            logger.exception("pix_charge_failed", order_id=order.pk)
+            return [
+                *replies,
+                _("I had a problem creating the Pix; one of our team will help you here shortly."),
+                actions.HandOff(),
+            ]
         if payment.qr_payload:
             replies += pix_code_texts(payment)
         else:  # Mercado Pago: its own task creates the charge once this turn commits, and sends the code
             replies.append(_("Your Pix code comes in the next message."))
+        if payment.provider == Payment.Provider.STATIC_PIX:
+            replies.append(
+                _("After paying, send the receipt here (a photo or PDF): our team checks it and confirms your order.")
+            )
     return replies
+
+
+def choose_payment(conversation, text: str) -> list:
+    """Remember the payment method (variable `pagamento`); NotAccepted when it is not understood."""
+    method = payment_method_read(text)
+    if method is None:
+        return NotAccepted([_("How will you pay: *Pix*, *dinheiro* or *cartão*?")])
+    return [actions.SetVariable("pagamento", method)]
+
+
+def order_recap(conversation, text: str = "", variables=None) -> list:
+    """Items, delivery fee, address, payment and total, before the customer confirms."""
+    variables = variables if variables is not None else (conversation.variables or {})
+    view = cart_view(company=conversation.company, customer=conversation.customer)
+    if not view.items:
+        return [_("Your cart is empty."), _("Send *cardápio* to choose your items.")]
+    lines = [f"{i.quantity}x {i.name} — {format_price(i.unit_price * i.quantity)}" for i in view.items]
+    fee = view.zone.fee if view.zone else default_delivery_fee_get(company=conversation.company)
+    place = view.zone.neighbourhood if view.zone else ""
+    lines += [
+        "",
+        _("Delivery%(where)s: %(v)s") % {"where": f" ({place})" if place else "", "v": format_price(fee)},
+        _("Address: %(v)s") % {"v": variables.get("endereco", "") or "—"},
+        _("Payment: %(v)s") % {"v": PAYMENT_NAMES.get(variables.get("pagamento", ""), "—")},
+        _("Total: %(v)s") % {"v": format_price(view.subtotal + fee)},
+    ]
+    return ["\n".join(lines)]
+
+
+def confirm_order(conversation, text: str, variables=None) -> list:
+    """*sim* places the order (payment from `pagamento`, address from `endereco`); *não* says how
+    to change it; a payment word changes the method and shows the recap again."""
+    variables = dict(variables if variables is not None else (conversation.variables or {}))
+    folded = fold(text)
+    words = set(folded.split())
+    method = payment_method_read(text)
+    if words & YES_WORDS and not words & NO_WORDS:
+        if not variables.get("pagamento"):
+            return NotAccepted([_("How will you pay: *Pix*, *dinheiro* or *cartão*?")])
+        again = _("Reply *sim* to place the order as it is now.")
+        return _place(conversation, variables["pagamento"], variables.get("endereco", ""), again=again)
+    if method is not None:
+        variables["pagamento"] = method
+        return NotAccepted(
+            [
+                actions.SetVariable("pagamento", method),
+                *order_recap(conversation, variables=variables),
+                _("Reply *sim* to place the order or *não* to change it."),
+            ]
+        )
+    if words & NO_WORDS:
+        return NotAccepted(
+            [
+                _(
+                    "No problem! Send *cardápio* to add items, *remover* to take one out, *carrinho* to see your cart, or *desistir* to give up. When it is right, reply *sim*."
+                )
+            ]
+        )
+    return NotAccepted([_("Reply *sim* to place the order or *não* to change it.")])
+
+
+def cancel_order(conversation, text: str = "") -> list:
+    """The customer gives up: the open cart is cancelled and the list forgotten."""
+    shopping_reset(company=conversation.company, customer=conversation.customer)
+    return []
 
 
 def repeat_order(conversation, text: str = "") -> list[str]:
@@ -215,7 +343,12 @@ ACTIONS = {
     "repeat_order": repeat_order,
     "handoff": handoff,
     "rate_order": rate_order,
+    "choose_payment": choose_payment,
+    "confirm_order": confirm_order,
+    "cancel_order": cancel_order,
 }
+# Hooks that read the variables of the turn so far (the payment chosen a moment ago).
+WITH_VARIABLES = {"order_recap": order_recap, "confirm_order": confirm_order}
 
 
 DESCRIPTIONS = {
@@ -228,6 +361,10 @@ DESCRIPTIONS = {
     "repeat_order": gettext_lazy("Puts the customer's last order in the cart again."),
     "handoff": gettext_lazy("Hands the conversation to a person of the team."),
     "rate_order": gettext_lazy("Records the 1 to 5 rating of the last order."),
+    "choose_payment": gettext_lazy("Records the payment method answered (Pix, cash or card)."),
+    "order_recap": gettext_lazy("Sends the items, delivery fee, address, payment and total to confirm."),
+    "confirm_order": gettext_lazy("Places the order once the customer confirms the recap."),
+    "cancel_order": gettext_lazy("Cancels the open cart (the customer gave up)."),
 }
 
 
@@ -252,9 +389,26 @@ def hook(fn):
     return run
 
 
+def hook_with_variables(fn):
+    """Like `hook`, also passing the turn's variables (ctx.variables)."""
+
+    def run(ctx):
+        if ctx.conversation is None:
+            return None
+        replies = fn(ctx.conversation, ctx.reply or "", variables=dict(ctx.variables))
+        if isinstance(replies, NotAccepted):
+            return actions.Rejected(replies)
+        return replies
+
+    run.__name__ = fn.__name__
+    return run
+
+
 def register_all() -> None:
     for name, fn in ACTIONS.items():
         actions.register(name, hook(fn), description=DESCRIPTIONS.get(name, ""))
+    for name, fn in WITH_VARIABLES.items():
+        actions.register(name, hook_with_variables(fn), description=DESCRIPTIONS.get(name, ""))
     actions.variable_register(
         "carrinho", cart_summary_variable, description=gettext_lazy("The open cart with its total")
     )

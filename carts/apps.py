@@ -16,7 +16,7 @@ class CartsConfig(AppConfig):
             sweeps,
         )
         from carts.readiness import ordering_warnings  # noqa: PLC0415
-        from carts.replies import rating_reply_take  # noqa: PLC0415
+        from carts.replies import rating_reply_take, receipt_reply_take  # noqa: PLC0415
         from carts.selectors import open_cart_panel_section  # noqa: PLC0415
         from conversations.handlers import pre_handler_register  # noqa: PLC0415
         from conversations.panel import panel_section_register  # noqa: PLC0415
@@ -25,6 +25,7 @@ class CartsConfig(AppConfig):
         actions.register_all()
         free_text.register()
         setting_keys.register()
+        pre_handler_register(receipt_reply_take)  # a static Pix receipt, before the flow sees the file
         pre_handler_register(rating_reply_take)
         panel_section_register(open_cart_panel_section)  # the staff inbox's customer panel
         company_check_register(ordering_warnings)  # the company page's setup warnings

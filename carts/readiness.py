@@ -24,7 +24,7 @@ def ordering_warnings(company) -> list[str]:
             .values_list("action", flat=True)
         )
         warnings = []
-        if "checkout" in used and mercadopago_credentials(company) is None:
+        if used & {"checkout", "confirm_order"} and mercadopago_credentials(company) is None:
             key = company_setting_get(company=company, key="pix_key", default="") or ""
             name = company_setting_get(company=company, key="pix_merchant_name", default="") or ""
             if not key or not name:

@@ -12,8 +12,28 @@ from django.utils import timezone
 from carts.models import Cart, CartItem, SessionContext
 from carts.services import SESSION_TTL
 from conversations.models import Conversation, Message
+from orders import notifications
 from orders.models import Order
+from orders.payments import static_pix_receipt_attach
 from orders.services import RATING_ANSWER_WINDOW, order_rating_record, parse_rating
+
+RECEIPT_KINDS = (Message.Kind.IMAGE, Message.Kind.DOCUMENT)
+
+
+def receipt_reply_take(*, conversation: Conversation, text: str, message: Message | None = None) -> bool:
+    """An image or document from a customer whose static Pix waits for staff is the payment's
+    receipt: kept on the payment (shown on the order), thanked, not answered by the bot."""
+    if message is None or message.kind not in RECEIPT_KINDS:
+        return False
+    payment = static_pix_receipt_attach(company=conversation.company, customer=conversation.customer, message=message)
+    if payment is None:
+        return False
+    notifications.customer_notify(
+        company_id=conversation.company_id,
+        customer=conversation.customer,
+        text=notifications.receipt_thanks_text(payment.order),
+    )
+    return True
 
 
 def rating_reply_take(*, conversation: Conversation, text: str, message: Message | None = None, now=None) -> bool:

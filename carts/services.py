@@ -36,6 +36,7 @@ class CartError(Exception):
 class AddResult:
     added: list[CartItem] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
+    quantities: list[int] = field(default_factory=list)  # how many of each `added` line this call added
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class CartView:
     fee: Decimal
     total: Decimal
     zone: DeliveryZone | None
+    fee_pending: bool = False  # zones exist and none is chosen yet: the fee is not in the total
 
 
 # -- session context -------------------------------------------------------------------------------
@@ -106,6 +108,10 @@ def _add_product(cart: Cart, product: Product, quantity: int, max_quantity: int,
     total = quantity + (item.quantity if item else 0)
     if not 1 <= total <= max_quantity:
         raise CartError(_("You can order at most %(max)s of each item.") % {"max": max_quantity})
+    if product.stock is not None and product.stock <= 0:
+        raise CartError(
+            _("Sorry, %(name)s is sold out. Send *cardápio* to choose something else.") % {"name": product.name}
+        )
     if product.stock is not None and product.stock < total:
         raise CartError(
             _("Sorry, we only have %(stock)s of %(name)s.") % {"stock": product.stock, "name": product.name}
@@ -154,6 +160,7 @@ def cart_add_item(
         cart = _cart_lock(company, customer, create=True)
         for chosen, amount, note in picks:
             result.added.append(_add_product(cart, chosen, amount, company.max_item_quantity, note))
+            result.quantities.append(amount)
         _touch(cart)
     return result
 
@@ -205,9 +212,34 @@ def cart_view(*, company: Company, customer: Customer) -> CartView:
     items = list(CartItem.objects.for_company(company).filter(cart=cart).order_by("id")) if cart else []
     subtotal = sum((item.unit_price * item.quantity for item in items), Decimal("0.00"))
     zone = cart.delivery_zone if cart else None
+    pending = bool(items) and zone is None and bool(zones_active(company=company))
     fee = zone.fee if zone else default_delivery_fee_get(company=company)
-    fee = fee if items else Decimal("0.00")
-    return CartView(cart=cart, items=items, subtotal=subtotal, fee=fee, total=subtotal + fee, zone=zone)
+    fee = fee if items and not pending else Decimal("0.00")
+    return CartView(
+        cart=cart, items=items, subtotal=subtotal, fee=fee, total=subtotal + fee, zone=zone, fee_pending=pending
+    )
+
+
+def cart_remove_sold_out(*, company: Company, customer: Customer) -> list[str]:
+    """Take out of the open cart the lines there is not enough stock for (down to what is left when
+    some is); the names of the lines changed."""
+    changed = []
+    with transaction.atomic():
+        cart = _cart_lock(company, customer, create=False)
+        if cart is None:
+            return []
+        for item in CartItem.objects.for_company(company).filter(cart=cart).select_related("product"):
+            stock = item.product.stock if item.product is not None else None
+            if stock is None or stock >= item.quantity:
+                continue
+            changed.append(item.name)
+            if stock > 0:
+                item.quantity = stock
+                item.save(update_fields=["quantity"])
+            else:
+                item.delete()
+        _touch(cart)
+    return changed
 
 
 def cart_set_zone(

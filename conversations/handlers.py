@@ -49,6 +49,11 @@ class BotResumption:
     variables: dict | None = None
 
 
+class NothingToSay(list):
+    """An empty answer from a bot with nothing configured to say (no live flow): processing does not
+    fill in its "not understood" answer."""
+
+
 BotHandler = Callable[..., Iterable[OutboundIntent]]
 PreHandler = Callable[..., bool]
 BotResumer = Callable[..., BotResumption]
@@ -100,4 +105,5 @@ def handlers_run(*, conversation: Conversation, text: str, message: Message) -> 
             return []
     if not _bot:
         return []
-    return list(_bot[0](conversation=conversation, text=text, message=message) or [])
+    answer = _bot[0](conversation=conversation, text=text, message=message)
+    return answer if isinstance(answer, NothingToSay) else list(answer or [])

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from config.cache import cache_or
-from conversations.handlers import OutboundIntent, handlers_run
+from conversations.handlers import NothingToSay, OutboundIntent, handlers_run
 from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Conversation, Message
 from conversations.services.controls import (
@@ -155,8 +155,13 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
     now = timezone.now()
     with transaction.atomic():
         conversation = (
-            conversation_qs_select_for_update().select_related("company", "customer", "channel").get(pk=conversation_id)
+            conversation_qs_select_for_update()
+            .select_related("company", "customer", "channel")
+            .filter(pk=conversation_id)
+            .first()
         )
+        if conversation is None:  # thrown away meanwhile (the console chat's "start over"): nothing to do
+            return ProcessRun(result="nothing")
         company = conversation.company
         pending = list(
             conversation.messages.filter(direction=Message.Direction.INBOUND, status=Message.Status.RECEIVED).order_by(
@@ -222,7 +227,7 @@ def _answer(conversation: Conversation, text: str, newest: Message) -> list[Outb
         conversation.refresh_from_db(fields=["status", "variables", "bot_paused"])
         conversation_bot_failed(conversation, error=f"{type(exc).__name__}: {exc}")
         return [OutboundIntent(text=_(BOT_FAILED_TEXT))]
-    if intents or conversation.bot_paused:
+    if intents or conversation.bot_paused or isinstance(intents, NothingToSay):
         return intents
     answered = conversation.messages.filter(direction=Message.Direction.OUTBOUND, id__gt=last_out).exists()
     return [] if answered else [OutboundIntent(text=_(NOT_UNDERSTOOD_TEXT))]

@@ -16,7 +16,8 @@ service cannot save a stale copy over what the hook did. It returns None or a li
 - a reply: a string or an `OutboundIntent` (its delay relative to the hook's turn position);
 - `SetVariable(name, value)`: a conversation variable (later messages of the same turn were
   already rendered); `ctx.variables` is a read-only view of the variables so far;
-- `HandOff()`: hand the conversation to a human (bot paused, status "handoff").
+- `HandOff()`: hand the conversation to a human (bot paused, status "handoff");
+- `SkipQuestion()`: the next question does not apply (see the class).
 
 A hook can refuse the reply: it returns `Rejected(effects)` when the reply is not usable ("no zone
 matched", "payment method not understood"). Then its effects (the explanation, best with what to
@@ -57,7 +58,15 @@ class HandOff:
     """Effect: a human takes the conversation over; the bot stays silent until staff give it back."""
 
 
-Effect = OutboundIntent | str | SetVariable | HandOff
+@dataclass(frozen=True)
+class SkipQuestion:
+    """Effect of a hook on a message that waits for nothing: the question that follows does not
+    apply (no delivery zones to choose from). The hook's own message and what the turn planned up
+    to that question are not sent, and the flow goes on as if the customer had answered it with
+    nothing (its action runs with an empty reply). Ignored from a hook that got a reply."""
+
+
+Effect = OutboundIntent | str | SetVariable | HandOff | SkipQuestion
 
 
 @dataclass

@@ -39,7 +39,7 @@ def _subflow(ref, name, order, messages, *, keywords=(), parent=None):
 
 def pizzeria_document() -> dict:
     greeting = [
-        _message("Olá! 🍕 Bem-vindo à Pizzaria Demo.", 1),
+        _message("Olá! 🍕 Bem-vindo à {{ empresa }}.", 1),
         _message("Como você se chama?", 2, wait=True, save="nome", delay=1),
     ]
     order = [

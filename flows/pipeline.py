@@ -1,8 +1,9 @@
 """The conversation's bot: flows registers `handle_message` with conversations.handlers (FlowsConfig.ready)."""
 
-from conversations.handlers import OutboundIntent
+from conversations.handlers import NothingToSay, OutboundIntent
 from conversations.models import Conversation, Message
 from flows.engine import Document
+from flows.selectors import live_template
 from flows.services import flow_handle_inbound
 
 
@@ -12,4 +13,7 @@ def handle_message(*, conversation: Conversation, text: str, message: Message | 
     document = None
     if message is not None and message.kind == Message.Kind.DOCUMENT:
         document = Document(mime=message.media_mime, name=message.file_name)
-    return flow_handle_inbound(conversation=conversation, text=text, document=document)
+    intents = flow_handle_inbound(conversation=conversation, text=text, document=document)
+    if not intents and live_template() is None:
+        return NothingToSay()  # no live flow: nothing to say, not "not understood"
+    return intents

@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from exports.sheets import SheetsExportAdminMixin
 from exports.writers import Column, ExportAdminMixin, column
-from orders.board_admin import OrderBoardAdminMixin, order_contact_html, order_pix_html
+from orders.board_admin import OrderBoardAdminMixin, order_contact_html, order_pix_html, order_static_pix_html
 from orders.erp_admin import ERP_FIELDS, erp_push_again_action, erp_state
 from orders.models import Order, OrderItem, Payment
+from orders.payments import NothingToConfirm, confirm_static_pix
 from orders.services import InvalidTransition, order_transition
 from tenants.admin_filters import LinkedParameterFilter
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline, scoped_queryset_for
@@ -54,6 +55,18 @@ def _advance_action(to: str, label):
     return action
 
 
+@admin.action(description=_("Confirm the static Pix payment"), permissions=["change"])
+def confirm_static_pix_action(modeladmin, request, queryset):
+    confirmed = 0
+    for order in queryset:
+        try:
+            confirm_static_pix(order, request.user)
+        except NothingToConfirm:
+            continue
+        confirmed += 1
+    modeladmin.message_user(request, _("%(n)s Pix payment(s) confirmed.") % {"n": confirmed}, messages.SUCCESS)
+
+
 class ProductFilter(LinkedParameterFilter):
     """?product=<item name>: orders with an item of that name (the dashboard's top products link here)."""
 
@@ -90,7 +103,7 @@ class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin,
         "completed_at", "cancelled_at", "rating", "rating_requested_at", "rated_at", "created_at",
         "erp_status", *ERP_FIELDS,  # ERP push result
     )  # fmt: skip
-    contact_fields = ("number", "customer_contact", "pix")
+    contact_fields = ("number", "customer_contact", "pix", "static_pix")
     fields = (
         *contact_fields, "customer", "delivery_zone", "neighbourhood", "address", "payment_method", *readonly_fields
     )  # fmt: skip
@@ -102,6 +115,7 @@ class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin,
         _advance_action(Order.Status.COMPLETED, _("Mark as completed")),
         _advance_action(Order.Status.CANCELLED, _("Cancel (stock returned)")),
         erp_push_again_action,
+        confirm_static_pix_action,
     ]
 
     @admin.display(description=_("number"), ordering="id")
@@ -124,6 +138,10 @@ class OrderAdmin(OrderBoardAdminMixin, ExportAdminMixin, SheetsExportAdminMixin,
     def pix(self, obj):
         return order_pix_html(obj)
 
+    @admin.display(description=_("Pix to confirm"))
+    def static_pix(self, obj):
+        return order_static_pix_html(obj)
+
     def changelist_view(self, request, extra_context=None):
         # The list's header: how many orders are in each status right now, and the board.
         counts = dict(self.get_queryset(request).values_list("status").annotate(n=Count("id")).order_by())
@@ -139,7 +157,8 @@ class PaymentAdmin(CompanyScopedAdmin):
     search_fields = ("external_id", "=order__id")
     readonly_fields = (
         "order", "public_id", "provider", "external_id", "status", "status_detail", "amount", "qr_payload",
-        "expires_at", "approved_at", "created_at",
+        "expires_at", "approved_at", "confirmed_by", "receipt_message", "receipt_received_at", "alerted_at",
+        "created_at",
     )  # fmt: skip
 
     def has_add_permission(self, request, *args):

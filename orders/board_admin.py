@@ -9,16 +9,19 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from catalog.selectors import format_price
+from conversations.models import Message
 from orders.erp_admin import erp_state
 from orders.models import Order, OrderItem, Payment
 from orders.notifications import customer_conversation
+from orders.payments import NothingToConfirm, confirm_static_pix, static_pix_waiting
 from orders.selectors import BOARD_DONE_WINDOW, order_board
 from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition
 
@@ -54,6 +57,7 @@ class OrderBoardAdminMixin:
             path("board/", view(self.board_view), name="orders_order_board"),
             path("<int:pk>/move/", view(require_POST(self.move_view)), name="orders_order_move"),
             path("<int:pk>/ticket/", view(self.ticket_view), name="orders_order_ticket"),
+            path("<int:pk>/confirm-pix/", view(require_POST(self.confirm_pix_view)), name="orders_order_confirm_pix"),
             *super().get_urls(),
         ]
 
@@ -65,6 +69,7 @@ class OrderBoardAdminMixin:
         labels = dict(Order.Status.choices)
         payment_labels = dict(Payment.Status.choices)
         can_move = self.has_change_permission(request)
+        waiting_pix = static_pix_waiting_ids(request.company) if can_move else {}
         columns = []
         for status in LIFECYCLE:
             cards = []
@@ -79,6 +84,7 @@ class OrderBoardAdminMixin:
                         "age": timesince(order.placed_or_created_at, now, depth=1),
                         "primary": (primary, MOVE_LABELS[primary]) if primary else None,
                         "others": [(to, MOVE_LABELS[to]) for to in others],
+                        "confirm_pix": waiting_pix.get(order.pk),  # a static Pix staff confirm here
                     }
                 )
             columns.append(
@@ -132,6 +138,30 @@ class OrderBoardAdminMixin:
                 )
         return HttpResponseRedirect(reverse("admin:orders_order_board"))
 
+    def confirm_pix_view(self, request, pk):
+        """One click: the static Pix of the order was received (orders.payments.confirm_static_pix)."""
+        order = self.get_object(request, str(pk))
+        if order is None:
+            raise Http404
+        if not self.has_change_permission(request, order):
+            raise PermissionDenied
+        try:
+            confirm_static_pix(order, request.user)
+        except NothingToConfirm:
+            messages.error(
+                request, _("Order %(number)s has no Pix waiting for confirmation.") % {"number": order.number}
+            )
+        else:
+            messages.success(
+                request, _("Pix of order %(number)s confirmed: the customer was told.") % {"number": order.number}
+            )
+        back = request.POST.get("next", "")
+        return HttpResponseRedirect(
+            reverse("admin:orders_order_change", args=[order.pk])
+            if back == "order"
+            else reverse("admin:orders_order_board")
+        )
+
     def ticket_view(self, request, pk):
         order = self.get_object(request, str(pk))
         if order is None:
@@ -146,6 +176,77 @@ class OrderBoardAdminMixin:
             "delivery_fee": format_price(order.delivery_fee),
         }
         return TemplateResponse(request, "admin/orders/order/ticket.html", context)
+
+
+def static_pix_waiting_ids(company) -> dict[int, dict]:
+    """{order id: {"alerted": bool, "receipt": bool}} of the company's orders whose static Pix waits
+    for staff (one query)."""
+    rows = (
+        Payment.objects.for_company(company)
+        .filter(
+            provider=Payment.Provider.STATIC_PIX,
+            status=Payment.Status.PENDING,
+            order__status__in=(Order.Status.PENDING, Order.Status.AWAITING_PAYMENT),
+        )
+        .values_list("order_id", "alerted_at", "receipt_message_id")
+    )
+    return {
+        order_id: {"alerted": alerted is not None, "receipt": receipt is not None}
+        for order_id, alerted, receipt in rows
+    }
+
+
+def order_static_pix_html(order: Order):
+    """A static Pix waiting for staff: the receipt the customer sent (if any) and the one-click
+    confirmation (a button of the order's form posting to the confirm URL)."""
+    payment = static_pix_waiting(order) if order.pk else None
+    if payment is None:
+        return "-"
+    parts = []
+    message = payment.receipt_message if payment.receipt_message_id else static_pix_receipt_candidate(payment)
+    if message is not None:
+        link = message.media_url or reverse("admin:conversations_conversation_change", args=[message.conversation_id])
+        parts.append(
+            format_html(
+                '<a href="{}" target="_blank" rel="noopener">{}</a> ({})',
+                link,
+                _("Receipt sent by the customer"),
+                timezone.localtime(payment.receipt_received_at or message.created_at).strftime("%d/%m/%Y %H:%M"),
+            )
+        )
+    else:
+        parts.append(format_html("{}", _("No receipt received yet.")))
+    if payment.alerted_at:
+        parts.append(
+            format_html('<strong class="errornote">{}</strong>', _("Not confirmed in time: the customer was asked."))
+        )
+    parts.append(
+        format_html(
+            '<button type="submit" class="button" name="next" value="order" formaction="{}" formnovalidate>{}</button>',
+            reverse("admin:orders_order_confirm_pix", args=[order.pk]),
+            _("Pix received: confirm payment"),
+        )
+    )
+    return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
+
+
+def static_pix_receipt_candidate(payment: Payment):
+    """A photo the customer sent after the Pix code (photos reach staff, not the bot): the latest
+    image or document of theirs since the payment was created, or None."""
+    customer_id = payment.order.customer_id
+    if customer_id is None:
+        return None
+    return (
+        Message.objects.for_company(payment.company_id)
+        .filter(
+            conversation__customer_id=customer_id,
+            direction=Message.Direction.INBOUND,
+            kind__in=(Message.Kind.IMAGE, Message.Kind.DOCUMENT),
+            created_at__gte=payment.created_at,
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def order_contact_html(order: Order):

@@ -61,10 +61,12 @@ def _pick_items(start: int) -> list[dict]:
 
 
 def ordering_document() -> dict:
-    """The "Pedidos" template: the main line orders; keywords show the menu, the cart, repeat the
-    last order or call a person. After a keyword subflow the conversation goes on to delivery."""
+    """The "Pedidos" template: the main line orders (items, neighbourhood, address, payment, a recap
+    to confirm); keywords show the menu, the cart, remove an item, go to checkout, repeat the last
+    order, cancel or call a person. After a keyword subflow the conversation goes on to delivery.
+    Every word the bot tells the customer to type is a keyword here or an answer of that step."""
     menu = [
-        _message("Olá! 🍕 Bem-vindo à Pizzaria Demo.", 1),
+        _message("Olá! 🍕 Bem-vindo à {{ empresa }}.", 1),
         _message("Este é o nosso cardápio:", 2, delay=1, action="show_catalog"),
         *_pick_items(3),
     ]
@@ -72,9 +74,34 @@ def ordering_document() -> dict:
         _message("Em qual bairro é a entrega?", 1, action="choose_zone"),
         _message("Responda com o número ou o nome do bairro.", 2, wait=True, action="choose_zone"),
         _message("Qual o endereço (rua, número e complemento)?", 3, wait=True, save="endereco"),
-        _message("Como vai pagar: *Pix*, *dinheiro* ou *cartão*?", 4, wait=True, action="checkout"),
-        _message("Obrigado pelo pedido! Avisamos por aqui a cada etapa.", 5),
+        _message("Como vai pagar: *Pix*, *dinheiro* ou *cartão*?", 4, wait=True, action="choose_payment"),
+        _message("Confira seu pedido:", 5, action="order_recap"),
+        _message(
+            "Posso fazer o pedido? Responda *sim* para confirmar ou *não* para mudar.",
+            6,
+            wait=True,
+            action="confirm_order",
+        ),
+        _message("Obrigado pelo pedido! Avisamos por aqui a cada etapa.", 7),
     ]
+    keyword_subflows = [
+        ("again", "Ver cardápio", [_message("Nosso cardápio:", 1, action="show_catalog"), *_pick_items(2)],
+         ("cardápio", "cardapio", "menu"), "delivery"),
+        ("cart", "Ver carrinho", [_message("Seu carrinho:", 1, action="show_cart")], ("carrinho",), "delivery"),
+        ("remove", "Remover item", [
+            _message("Seu carrinho:", 1, action="show_cart"),
+            _message("Qual item quer tirar? Responda com o número ou o nome.", 2, wait=True,
+                     action="remove_from_cart"),
+        ], ("remover", "tirar"), "delivery"),
+        ("finish", "Finalizar", [_message("Vamos fechar o seu pedido!", 1)], ("finalizar", "fechar pedido"),
+         "delivery"),
+        ("repeat", "Repetir pedido", [_message("Seu último pedido, de novo:", 1, action="repeat_order")],
+         ("repetir",), "delivery"),
+        ("human", "Atendente", [_message("Certo!", 1, action="handoff")], ("atendente", "humano"), None),
+        ("cancel", "Cancelar", [
+            _message("Pedido cancelado. Quando quiser, é só mandar *oi*. Até logo! 👋", 1, action="cancel_order"),
+        ], ("desistir", "cancelar pedido"), None),
+    ]  # fmt: skip
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -89,37 +116,10 @@ def ordering_document() -> dict:
                 "subflows": [
                     _subflow("menu", "Cardápio e itens", 1, menu),
                     _subflow("delivery", "Entrega e pagamento", 2, delivery),
-                    _subflow(
-                        "again",
-                        "Ver cardápio",
-                        3,
-                        [_message("Nosso cardápio:", 1, action="show_catalog"), *_pick_items(2)],
-                        keywords=("cardápio", "menu"),
-                        parent="delivery",
-                    ),
-                    _subflow(
-                        "cart",
-                        "Ver carrinho",
-                        4,
-                        [_message("Seu carrinho:", 1, action="show_cart")],
-                        keywords=("carrinho",),
-                        parent="delivery",
-                    ),
-                    _subflow(
-                        "repeat",
-                        "Repetir pedido",
-                        5,
-                        [_message("Seu último pedido, de novo:", 1, action="repeat_order")],
-                        keywords=("repetir",),
-                        parent="delivery",
-                    ),
-                    _subflow(
-                        "human",
-                        "Atendente",
-                        6,
-                        [_message("Certo!", 1, action="handoff")],
-                        keywords=("atendente", "humano"),
-                    ),
+                    *[
+                        _subflow(ref, name, order, messages, keywords=keywords, parent=parent)
+                        for order, (ref, name, messages, keywords, parent) in enumerate(keyword_subflows, start=3)
+                    ],
                 ],
             }
         ],
@@ -148,4 +148,6 @@ def load(company) -> FlowTemplate:
 
 
 def _checks_out(template: FlowTemplate) -> bool:
-    return FlowMessage.objects.filter(subflow__flow__template=template, action="checkout", is_active=True).exists()
+    return FlowMessage.objects.filter(
+        subflow__flow__template=template, action__in=("checkout", "confirm_order"), is_active=True
+    ).exists()

@@ -11,5 +11,7 @@ def order_qs_select_for_update(*, company: Company | int | None = None, skip_loc
     return company_owned_qs_select_for_update(Order, company=company, skip_locked=skip_locked)
 
 
-def payment_qs_select_for_update(*, company: Company | int | None = None) -> QuerySet[Payment]:
-    return company_owned_qs_select_for_update(Payment, company=company)
+def payment_qs_select_for_update(
+    *, company: Company | int | None = None, skip_locked: bool = False
+) -> QuerySet[Payment]:
+    return company_owned_qs_select_for_update(Payment, company=company, skip_locked=skip_locked)

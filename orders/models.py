@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -166,6 +167,26 @@ class Payment(CompanyOwned):
     # how many create calls were made for this row, and why the last one failed.
     charge_attempts = models.PositiveSmallIntegerField(_("charge attempts"), default=0)
     charge_error = models.TextField(_("charge error"), blank=True)
+    # Static Pix: nothing confirms it by itself; a staff member does (one click), seeing the receipt
+    # the customer sent, if any. Unconfirmed for too long: staff alerted and the customer asked, once.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    receipt_message = models.ForeignKey(
+        "conversations.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("receipt sent by the customer"),
+    )
+    receipt_received_at = models.DateTimeField(_("receipt received at"), null=True, blank=True)
+    alerted_at = models.DateTimeField(_("unconfirmed alert sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -186,6 +207,12 @@ class Payment(CompanyOwned):
             models.Index(fields=["public_id"], name="payment_public_id_idx"),
             models.Index(fields=["company", "order"], name="payment_company_order_idx"),
             models.Index(fields=["company", "provider", "external_id"], name="payment_company_external_idx"),
+            # The static-Pix alert sweep reads only pending static charges not alerted yet.
+            models.Index(
+                fields=["company", "created_at"],
+                condition=Q(provider="static_pix", status="pending", alerted_at__isnull=True),
+                name="payment_static_unalerted_idx",
+            ),
         ]
 
     def __str__(self) -> str:

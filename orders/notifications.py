@@ -65,3 +65,17 @@ def payment_reminder_text(order) -> str:
         "id": order.pk,
         "total": format_price(order.total),
     }
+
+
+def static_pix_question_text(order, *, receipt: bool) -> str:
+    if receipt:
+        return _("We are still checking the Pix of your order #%(id)s; our team will confirm it here shortly.") % {
+            "id": order.pk
+        }
+    return _(
+        "We have not confirmed the Pix of your order #%(id)s (%(total)s) yet. If you already paid, send the receipt here (a photo or PDF); if you need help, reply *atendente*."
+    ) % {"id": order.pk, "total": format_price(order.total)}
+
+
+def receipt_thanks_text(order) -> str:
+    return _("Receipt received for order #%(id)s! Our team will check it and confirm here.") % {"id": order.pk}

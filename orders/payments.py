@@ -325,3 +325,75 @@ def mercadopago_notification_handle(*, company: Company, headers, query_params, 
         if payment_apply_status(payment=payment, status=status, status_detail=info.status_detail)
         else "unchanged"
     )
+
+
+# -- static Pix: confirmed by people ----------------------------------------------------------------
+
+STATIC_PIX_ALERT_SETTING = "static_pix_alert_min"  # CompanySetting: minutes before staff are alerted
+STATIC_PIX_ALERT_DEFAULT_MIN = 30
+
+
+class NothingToConfirm(Exception):
+    """The order has no static Pix payment waiting for confirmation."""
+
+
+def static_pix_waiting(order: Order) -> Payment | None:
+    """The order's static Pix payment waiting for staff, or None."""
+    if order.status not in (Order.Status.PENDING, Order.Status.AWAITING_PAYMENT):
+        return None
+    return (
+        Payment.objects.for_company(order.company_id)
+        .filter(order=order, provider=Payment.Provider.STATIC_PIX, status=Payment.Status.PENDING)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def confirm_static_pix(order: Order, by_user) -> Payment:
+    """A staff member saw the money of a static Pix: the payment is approved (recorded with who
+    confirmed it), the order paid and the customer told once. NothingToConfirm when there is no
+    static Pix payment waiting (already confirmed, cancelled, or Mercado Pago)."""
+    payment = static_pix_waiting(order)
+    if payment is None:
+        raise NothingToConfirm(order.pk)
+    with transaction.atomic():
+        locked = payment_qs_select_for_update(company=order.company_id).get(pk=payment.pk)
+        if locked.status != Payment.Status.PENDING:
+            raise NothingToConfirm(order.pk)
+        locked.confirmed_by = by_user
+        locked.save(update_fields=["confirmed_by", "updated_at"])
+        payment_apply_status(payment=locked, status=Payment.Status.APPROVED, status_detail="confirmed by staff")
+    return locked
+
+
+def static_pix_receipt_attach(*, company: Company, customer, message) -> Payment | None:
+    """Keep `message` (an image or document the customer sent) as the receipt of their latest
+    static Pix payment waiting for staff; that payment, or None when there is none."""
+    with transaction.atomic():
+        payment = (
+            payment_qs_select_for_update(company=company)
+            .filter(
+                provider=Payment.Provider.STATIC_PIX,
+                status=Payment.Status.PENDING,
+                order__customer=customer,
+                order__status__in=(Order.Status.PENDING, Order.Status.AWAITING_PAYMENT),
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if payment is None:
+            return None
+        payment.receipt_message = message
+        payment.receipt_received_at = timezone.now()
+        payment.save(update_fields=["receipt_message", "receipt_received_at", "updated_at"])
+    logger.info("static_pix_receipt_received", payment_id=payment.pk, order_id=payment.order_id)
+    return payment
+
+
+def static_pix_alert_after(company: Company) -> timedelta:
+    minutes = company_setting_get(company=company, key=STATIC_PIX_ALERT_SETTING, default=None)
+    try:
+        minutes = int(minutes) if minutes not in (None, "") else STATIC_PIX_ALERT_DEFAULT_MIN
+    except (TypeError, ValueError):
+        minutes = STATIC_PIX_ALERT_DEFAULT_MIN
+    return timedelta(minutes=max(1, minutes))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import DeliveryZone, Product, StockMovement
 from catalog.services import stock_move
 from customers.models import Customer
+from integrations.text import fold
 from orders import erp, notifications
 from orders.lock_objects import order_qs_select_for_update
 from orders.models import Order, OrderItem, Payment, Source
@@ -33,6 +34,13 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
 _TIMESTAMPS = {S.PAID: "paid_at", S.COMPLETED: "completed_at", S.CANCELLED: "cancelled_at"}
 RATING_ANSWER_WINDOW = timedelta(days=7)  # a bare "5" a week after the question is not a rating
 _RATING = re.compile(r"^\D{0,20}?([1-5])(?:\s*(?:/\s*5|estrelas?|de 5))?\D{0,20}$", re.IGNORECASE)
+_STARS = ("⭐", "★", "🌟")
+_EMOJI_JOINERS = ("\ufe0f", "\u200d")
+_RATING_WORDS = {"um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5}
+# A number word alone, or with "nota"/"dou" before and "estrelas"/"de cinco" after: "nota quatro".
+_RATING_WORD = re.compile(
+    r"^(?:(?:nota|dou|da|de|e)\s+)*(um|uma|dois|duas|tres|quatro|cinco)(?:\s+(?:estrelas?|de cinco|/\s*5))?$"
+)
 
 
 class InvalidTransition(Exception):
@@ -168,9 +176,18 @@ def _return_stock(order: Order) -> None:
 
 
 def parse_rating(text: str) -> int | None:
-    """1..5 from an answer such as "5", "nota 4", "3 estrelas"; None otherwise."""
-    match = _RATING.match((text or "").strip())
-    return int(match.group(1)) if match else None
+    """1..5 from an answer such as "5", "nota 4", "3 estrelas", "cinco", "nota quatro", "⭐⭐⭐⭐⭐"
+    (stars counted); None otherwise."""
+    text = (text or "").strip()
+    match = _RATING.match(text)
+    if match:
+        return int(match.group(1))
+    stars = sum(text.count(star) for star in _STARS)
+    if stars:
+        rest = "".join(ch for ch in text if ch not in _STARS and ch not in _EMOJI_JOINERS)
+        return stars if stars <= 5 and len(rest.strip()) <= 25 and not any(ch.isdigit() for ch in rest) else None
+    match = _RATING_WORD.match(fold(text))
+    return _RATING_WORDS[match.group(1)] if match else None
 
 
 def order_rating_record(*, company: Company, customer: Customer, text: str, now=None) -> Order | None:

@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from integrations import pix
 from integrations.destinations import validate_public_url
 from orders.erp import PONTTA, TINY, erp_connection_check
-from tenants.settings_registry import SECRET, TEXT, SettingGroup, SettingSpec, TestResult, setting_group_register
+from tenants.settings_registry import (
+    NUMBER,
+    SECRET,
+    TEXT,
+    SettingGroup,
+    SettingSpec,
+    TestResult,
+    setting_group_register,
+)
 
 # An ERP base URL a company saves may not point inside (the outbound client checks each call too).
 public_url = partial(validate_public_url, require_resolvable=False)
@@ -50,6 +58,11 @@ def payer_email_check(value) -> None:
         raise ValidationError(_("Type an e-mail address.")) from exc
 
 
+def alert_minutes_check(value) -> None:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 1 <= value <= 24 * 60:
+        raise ValidationError(_("Type a number of minutes from 1 to 1440."))
+
+
 def erp_test(company) -> TestResult:
     return TestResult(*erp_connection_check(company))
 
@@ -80,6 +93,15 @@ def register() -> None:
             _("Receiver city"),
             _("Without accents; SAO PAULO when empty."),
             check=pix_merchant_city_check,
+        ),
+        SettingSpec(
+            "static_pix_alert_min",
+            NUMBER,
+            _("Minutes to confirm a Pix"),
+            _(
+                "A Pix to the key above is confirmed by your team (orders board). Not confirmed after these minutes (30 when empty): the order is marked on the board and the customer is asked for the receipt. It is never cancelled by itself."
+            ),
+            check=alert_minutes_check,
         ),
     )
     setting_group_register(

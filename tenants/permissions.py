@@ -155,9 +155,15 @@ ADMIN: dict[str, AdminEntry] = {
             "mark_completed": STAFF,
             "mark_cancelled": STAFF,
             "erp_push_again_action": STAFF,
+            "confirm_static_pix_action": STAFF,
             **EXPORTS,
         },
-        pages={"orders_order_board": EVERYONE, "orders_order_move": STAFF, "orders_order_ticket": EVERYONE},
+        pages={
+            "orders_order_board": EVERYONE,
+            "orders_order_move": STAFF,
+            "orders_order_confirm_pix": STAFF,
+            "orders_order_ticket": EVERYONE,
+        },
     ),
     "orders.Payment": records(),
     # leads, and privacy's LGPD export and erasure of a customer (owners and managers only)

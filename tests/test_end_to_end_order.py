@@ -173,7 +173,8 @@ def test_order_over_whatsapp_from_greeting_to_rating(
         items = say("2x calabresa e 1 coca")
         zone = say("1")
         address = say("Rua das Flores, 123")
-        checkout = say("pix")
+        recap = say("pix")
+        checkout = say("sim")
 
         with company_scope(company):
             order = Order.objects.get()
@@ -183,7 +184,7 @@ def test_order_over_whatsapp_from_greeting_to_rating(
         paid = [entry.text for entry in ConsoleProvider.outbox[-1:]]
 
     # greeting → menu (numbered, by category) → the question
-    assert greeting[0] == "Olá! 🍕 Bem-vindo à Pizzaria Demo."
+    assert greeting[0] == f"Olá! 🍕 Bem-vindo à {company.name}."  # the company's own name
     assert greeting[1] == "Este é o nosso cardápio:"
     assert "*Pizzas*\n1. Pizza Margherita — R$ 45,00\n2. Pizza de Calabresa — R$ 42,00" in greeting[2]
     assert "*Bebidas*\n5. Coca-Cola 2L — R$ 12,00" in greeting[2]
@@ -193,6 +194,10 @@ def test_order_over_whatsapp_from_greeting_to_rating(
     assert items[0] == "Added: 2x Pizza de Calabresa, 1x Coca-Cola 2L."
     assert items[1] == "Seu pedido até agora:"
     assert items[2].startswith("1. 2x Pizza de Calabresa — R$ 84,00\n2. 1x Coca-Cola 2L — R$ 12,00")
+    # before the neighbourhood: the fee comes later, the total says so
+    assert items[2].endswith(
+        "Delivery: calculated once you choose the neighbourhood.\nTotal without delivery: R$ 96,00"
+    )
     assert items[3:] == [
         "Em qual bairro é a entrega?",
         "1. Centro — R$ 5,00\n2. Jardim América — R$ 7,00\n3. Vila Nova — R$ 9,00",
@@ -200,8 +205,14 @@ def test_order_over_whatsapp_from_greeting_to_rating(
     ]
     assert zone == ["Delivery to Centro: R$ 5,00.", "Qual o endereço (rua, número e complemento)?"]
     assert address == ["Como vai pagar: *Pix*, *dinheiro* ou *cartão*?"]
-    # checkout: the order, the flow's last words, then Mercado Pago's Pix code and its QR (the charge
-    # is its own task, after the turn's commit)
+    # the recap: items, fee, address, payment, total; then the confirmation question
+    assert recap == [
+        "Confira seu pedido:",
+        "2x Pizza de Calabresa — R$ 84,00\n1x Coca-Cola 2L — R$ 12,00\n\nDelivery (Centro): R$ 5,00\n"
+        "Address: Rua das Flores, 123\nPayment: Pix\nTotal: R$ 101,00",
+        "Posso fazer o pedido? Responda *sim* para confirmar ou *não* para mudar.",
+    ]
+    # checkout: the order, Mercado Pago's Pix code and its QR, the flow's last words
     assert (order.status, order.total, order.delivery_fee, order.address, order.payment_method) == (
         "awaiting_payment",
         Decimal("101.00"),

@@ -57,7 +57,7 @@ def test_no_key_uses_the_rules(company_a, conversation_a, settings):  # noqa: F8
         ("Coca-Cola 2L", 1, Decimal("12.00"), ""),
     ]
     assert replies[0] == "Added: 2x Pizza de Calabresa, 1x Coca-Cola 2L."
-    assert replies[1].endswith("Total: R$ 106,00")
+    assert replies[1].endswith("Total without delivery: R$ 96,00")  # zones exist: the fee comes later
 
 
 def test_llm_lines_are_added_with_their_note(company_a, conversation_a, settings):  # noqa: F811

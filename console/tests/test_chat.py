@@ -96,8 +96,10 @@ def test_the_demo_takes_an_order_end_to_end_in_the_console_chat(demo, django_use
     assert address.variables["endereco"] == "Rua das Flores, 123"
     assert address.step["message_text"].startswith("Como vai pagar")
 
-    before = len(address.transcript)
-    paid = say("pix")
+    recap = say("pix")  # the recap and "Posso fazer o pedido?" (issue 20)
+    assert recap.step["message_text"].startswith("Posso fazer o pedido?")
+    before = len(recap.transcript)
+    paid = say("sim")
     replies = bot_texts(paid, before)
     order = Order.objects.for_company(demo).get()
     assert (order.status, order.total, order.delivery_fee) == ("awaiting_payment", Decimal("91.00"), Decimal("7.00"))
@@ -117,9 +119,9 @@ def test_the_demo_takes_an_order_end_to_end_in_the_console_chat(demo, django_use
     with company_scope(demo):
         channel = Channel.objects.get(provider="console")
         assert channel.name == "demo"
-        assert InboundEvent.objects.filter(channel=channel, status="processed").count() == 5
+        assert InboundEvent.objects.filter(channel=channel, status="processed").count() == 6
     assert paid.channel == channel
-    assert [m["status"] for m in paid.transcript if m["inbound"]] == ["processed"] * 5
+    assert [m["status"] for m in paid.transcript if m["inbound"]] == ["processed"] * 6
     assert {m["status"] for m in paid.transcript if not m["inbound"]} == {"sent"}
     sent = [entry.text for entry in ConsoleProvider.outbox]
     assert sent == bot_texts(paid)

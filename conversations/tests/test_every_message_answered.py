@@ -82,3 +82,14 @@ def test_a_handed_off_conversation_stays_silent(channel_a, post_webhook, enqueue
     with bot_handler_replaced(silent_bot):
         run(post_webhook, enqueued, channel_a, "alô", 2)
     assert outbound() == ["x"]
+
+
+@pytest.mark.django_db
+def test_a_conversation_thrown_away_before_its_run_is_nothing_to_do(channel_a, post_webhook, enqueued):
+    """The console chat's "start over" inside the debounce window deletes the conversation its
+    pending run names: the run finds nothing, no DoesNotExist in the worker."""
+    post_webhook(channel_a, {"from": "5511987654321", "text": "oi", "id": "m-1"})
+    (kwargs,) = enqueued.of("conversation_process_task")
+    Conversation.objects.unscoped().all().delete()  # unscoped: test
+
+    assert conversation_process_task.apply(kwargs=kwargs, throw=True).result == "nothing"

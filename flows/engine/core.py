@@ -26,9 +26,13 @@ from django.utils.translation import gettext as _
 
 from flows.engine.snapshot import FlowSnapshot, MessageStep, SubflowSnapshot, TemplateSnapshot
 from flows.engine.text import file_type_accepted, keyword_matches, render
+from integrations.text import fold
 
 WAIT_NOTHING, WAIT_RESPONSE, WAIT_FILE = "nothing", "response", "file"
 MAX_MESSAGES_PER_TURN = 50  # a guard against runaway scripts; real turns send a handful
+# A message that is only one of these (accents, case and punctuation ignored) starts the default flow
+# over from any step, unless a subflow takes it as its keyword: "oi" and "menu" always restart.
+RESTART_WORDS = frozenset({"oi", "oii", "oie", "ola", "menu", "inicio", "recomecar", "reiniciar", "comecar de novo"})
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,10 @@ def keyword_subflow(snapshot: TemplateSnapshot, text: str, current_flow_id: int 
     return None
 
 
+def is_restart(text: str) -> bool:
+    return fold(text or "") in RESTART_WORDS
+
+
 def is_stale(position: Position, now: datetime, stale_after: timedelta | None) -> bool:
     return (
         position.in_flow
@@ -238,7 +246,7 @@ def decide(
     keyword = keyword_subflow(snapshot, inbound.text, position.flow_id)
     if keyword is not None:
         turn.play(keyword.messages[0], keyword.flow_id)
-    elif not position.in_flow:
+    elif not position.in_flow or is_restart(inbound.text):
         flow = snapshot.default_flow()
         first = flow_start(flow)
         if first is not None:

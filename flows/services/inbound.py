@@ -1,7 +1,7 @@
 """The entry point the message pipeline calls for every inbound message of a conversation."""
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Literal
@@ -31,6 +31,7 @@ from flows.models import FlowPosition, FlowTemplate
 from flows.selectors import live_template, template_published_version, template_snapshot_load
 
 logger = logging.getLogger(__name__)
+MAX_SKIPS = 5  # questions skipped in one turn (SkipQuestion); a guard, real flows skip one
 
 # On a simulator customer (console chat, the builder's preview): the template whose draft it talks
 # to, instead of the live one (provider_contact_ids[SIMULATOR_TEMPLATE_KEY] = template id).
@@ -106,23 +107,50 @@ def flow_handle_inbound(
         decision = decide(
             snapshot=snapshot,
             position=position,
-            variables=dict(conversation.variables or {}),
+            variables=_variables(conversation),
             inbound=Inbound(text=text or "", document=document),
             now=now,
             stale_after=stale_after,
             builtins=actions.BuiltinValues(conversation),
         )
         turn = _carry_out(decision, conversation)
+        for _skipped in range(MAX_SKIPS):
+            if not (turn.skip and not turn.rejected and decision.position.in_flow):
+                break
+            # A hook said the question the turn stopped on does not apply: answer it with nothing.
+            turn.skip = False
+            decision = decide(
+                snapshot=snapshot,
+                position=decision.position,
+                variables=turn.variables,
+                inbound=Inbound(text=""),
+                now=now,
+                stale_after=stale_after,
+            )
+            turn = _carry_out(decision, conversation, into=turn)
         if row is None:
             row = FlowPosition(company_id=conversation.company_id, conversation=conversation)
         final = replace(position, last_activity_at=now) if turn.rejected else decision.position
         _store_position(row, template_id, version, final)
-        conversation.variables = turn.variables
+        conversation.variables = without_company_variables(turn.variables)
         conversation.status = _conversation_status(final, decision.completed and not turn.rejected, conversation.status)
         if turn.handoff:
             conversation.bot_paused, conversation.status = True, Conversation.Status.HANDOFF
         conversation.save(update_fields=["variables", "status", "bot_paused", "updated_at"])
     return turn.intents
+
+
+COMPANY_VARIABLES = ("empresa",)  # given by the company on each turn, never stored
+
+
+def _variables(conversation: Conversation) -> dict:
+    """The conversation's variables, with the company's own name as `empresa` (templates greet
+    with the name of the company they run for, whoever wrote them)."""
+    return {**(conversation.variables or {}), "empresa": conversation.company.name}
+
+
+def without_company_variables(variables: dict) -> dict:
+    return {name: value for name, value in variables.items() if name not in COMPANY_VARIABLES}
 
 
 def _test_contact_side(conversation: Conversation) -> bool | None:
@@ -186,26 +214,39 @@ class _CarriedOut:
     variables: dict
     rejected: bool = False  # a hook refused the reply: the conversation stays where it was waiting
     handoff: bool = False  # a hook handed the conversation to a human
+    skip: bool = False  # a hook said the question the turn stopped on does not apply
+    owners: list = field(default_factory=list)  # the flow message each intent came from (None: a hook's)
 
 
-def _carry_out(decision: Decision, conversation) -> _CarriedOut:
+def _carry_out(decision: Decision, conversation, into: _CarriedOut | None = None) -> _CarriedOut:
     """Turn the engine's actions into intents with cumulative delays, running action hooks in order.
 
     When the hook of the reply's action rejects it, its messages end the turn: the rest of the
     decision (later messages and hooks) is dropped and the reply is not saved (`save_reply_as`
-    gets its value from before the turn back; the hook's own changes stay).
+    gets its value from before the turn back; the hook's own changes stay). A hook without a reply
+    that skips the next question (SkipQuestion) ends the turn too, its own message unsent. `into`
+    goes on from an earlier part of the same turn.
     """
-    done = _CarriedOut(intents=[], variables=dict(decision.variables))
-    offset = 0
+    done = into or _CarriedOut(intents=[], variables={})
+    done.variables = dict(decision.variables)
+    offset = done.intents[-1].delay_seconds if done.intents else 0
     for action in decision.actions:
         if isinstance(action, SendMessage):
             offset += action.delay_seconds
             done.intents.append(OutboundIntent(text=action.text, delay_seconds=offset))
+            done.owners.append(action.flow_message_id)
         elif isinstance(action, RunAction):
-            produced, rejected = run_action_hook(action, conversation, done)
+            produced, rejected, skip = run_action_hook(action, conversation, done)
+            if skip and action.reply is None:
+                mine = [i for i, owner in enumerate(done.owners) if owner == action.flow_message_id]
+                cut = mine[-1] if mine else len(done.intents)
+                del done.intents[cut:], done.owners[cut:]
+                done.skip = True
+                break
             for intent in produced:
                 offset += intent.delay_seconds
                 done.intents.append(replace(intent, delay_seconds=offset))
+                done.owners.append(None)
             if rejected and action.reply is not None:
                 _unsave_reply(decision, done.variables, conversation.variables or {})
                 done.rejected = True
@@ -223,14 +264,14 @@ def _unsave_reply(decision: Decision, variables: dict, before: dict) -> None:
                 variables.pop(action.name, None)
 
 
-def run_action_hook(action: RunAction, conversation, done: _CarriedOut) -> tuple[list[OutboundIntent], bool]:
+def run_action_hook(action: RunAction, conversation, done: _CarriedOut) -> tuple[list[OutboundIntent], bool, bool]:
     """Call the registered hook (unknown names are logged and skipped) and apply its effects to
-    `done` (variables, hand-off). Returns the messages it produced and whether it rejected the
-    reply (`actions.Rejected`)."""
+    `done` (variables, hand-off). Returns the messages it produced, whether it rejected the
+    reply (`actions.Rejected`) and whether it skips the next question (`actions.SkipQuestion`)."""
     hook = actions.get(action.name)
     if hook is None:
         logger.warning("flow action %s is not registered; skipped", action.name)
-        return [], False
+        return [], False, False
     context = actions.ActionContext(
         conversation=conversation,
         flow_message_id=action.flow_message_id,
@@ -241,12 +282,14 @@ def run_action_hook(action: RunAction, conversation, done: _CarriedOut) -> tuple
     rejected = isinstance(produced, actions.Rejected)
     if rejected:
         produced = produced.messages
-    messages = []
+    messages, skip = [], False
     for effect in produced:
         if isinstance(effect, actions.SetVariable):
             done.variables[effect.name] = effect.value
         elif isinstance(effect, actions.HandOff):
             done.handoff = True
+        elif isinstance(effect, actions.SkipQuestion):
+            skip = True
         else:
             messages.append(effect if isinstance(effect, OutboundIntent) else OutboundIntent(text=str(effect)))
-    return messages, rejected
+    return messages, rejected, skip

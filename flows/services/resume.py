@@ -16,7 +16,7 @@ from flows.engine import WAIT_FILE, WAIT_RESPONSE, Inbound, Position, decide
 from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowPosition
 from flows.selectors import template_snapshot_load
-from flows.services.inbound import _carry_out, _store_position, starting_version
+from flows.services.inbound import _carry_out, _store_position, _variables, starting_version, without_company_variables
 
 MENU_KEYWORD = "menu"
 
@@ -41,7 +41,7 @@ def flow_resume(*, conversation: Conversation, point: str | None) -> BotResumpti
         decision = decide(
             snapshot=snapshot,
             position=Position(),
-            variables=dict(conversation.variables or {}),
+            variables=_variables(conversation),
             inbound=Inbound(text=MENU_KEYWORD),
             now=now,
         )
@@ -50,5 +50,5 @@ def flow_resume(*, conversation: Conversation, point: str | None) -> BotResumpti
     return BotResumption(
         intents=tuple(OutboundIntent(text=i.text, delay_seconds=i.delay_seconds) for i in turn.intents),
         waiting=decision.position.waiting_for in (WAIT_RESPONSE, WAIT_FILE),
-        variables=turn.variables,
+        variables=without_company_variables(turn.variables),
     )

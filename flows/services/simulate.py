@@ -8,6 +8,9 @@ from rest_framework import serializers
 
 from flows.engine import Document, Inbound, Position, RunAction, SendMessage, TemplateSnapshot, decide
 from flows.selectors import template_snapshot_load
+from flows.services.inbound import without_company_variables
+from tenants.models import Company
+from tenants.scoping import current_company_id
 
 
 def flow_simulate(
@@ -23,12 +26,17 @@ def flow_simulate(
     if start_flow_id is not None:
         snapshot = _starting_at(snapshot, start_flow_id)
     position, variables, turns = Position(), {}, []
+    company = {"empresa": _company_name()}
     for item in inputs:
         inbound = _inbound(item)
         decision = decide(
-            snapshot=snapshot, position=position, variables=variables, inbound=inbound, now=timezone.now()
+            snapshot=snapshot,
+            position=position,
+            variables={**variables, **company},
+            inbound=inbound,
+            now=timezone.now(),
         )
-        position, variables = decision.position, decision.variables
+        position, variables = decision.position, without_company_variables(decision.variables)
         replies, offset = [], 0
         for action in decision.actions:
             if isinstance(action, SendMessage):
@@ -79,6 +87,14 @@ def _starting_at(snapshot: TemplateSnapshot | None, flow_id: int) -> TemplateSna
         raise serializers.ValidationError({"flow": [_("This flow is not active in that version.")]})
     flows = tuple(replace(f, is_default=f.id == flow_id) for f in snapshot.flows)
     return TemplateSnapshot(id=snapshot.id, flows=flows)
+
+
+def _company_name() -> str:
+    """The current company's name (templates greet with `{{ empresa }}`); "" outside a company."""
+    company_id = current_company_id()
+    if company_id is None:
+        return ""
+    return Company.objects.filter(pk=company_id).values_list("name", flat=True).first() or ""
 
 
 def _inbound(item) -> Inbound:

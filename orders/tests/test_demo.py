@@ -40,10 +40,11 @@ def test_demo_ordering_flow_is_live_once_and_takes_a_pix_order(company_a, conver
         say(conversation_a, "quero o 2")
         say(conversation_a, "Centro")
         say(conversation_a, "Rua A, 10")
-        checkout = say(conversation_a, "pix")
+        say(conversation_a, "pix")  # the recap, then "Posso fazer o pedido?"
+        checkout = say(conversation_a, "sim")
 
     order = Order.objects.for_company(company_a).get()
-    assert greeting[:2] == ["Olá! 🍕 Bem-vindo à Pizzaria Demo.", "Este é o nosso cardápio:"]
+    assert greeting[:2] == [f"Olá! 🍕 Bem-vindo à {company_a.name}.", "Este é o nosso cardápio:"]
     assert (order.total, order.status, order.address) == (Decimal("47.00"), "awaiting_payment", "Rua A, 10")
     brcode = parse_brcode(checkout[2])
     assert (brcode["key"], brcode["amount"], brcode["txid"]) == (
@@ -96,10 +97,10 @@ def test_make_run_demo_has_a_menu_zones_and_a_pix_key_and_takes_an_order(db, set
     customer = CustomerFactory(company=company)
     with company_scope(company):
         conversation = ConversationFactory(company=company, channel=channel, customer=customer)
-        for text in ("oi", "2x calabresa", "2", "Rua das Flores, 123"):
+        for text in ("oi", "2x calabresa", "2", "Rua das Flores, 123", "pix"):
             handlers_run(conversation=conversation, text=text, message=None)
             conversation.refresh_from_db()
-        checkout = [intent.text for intent in handlers_run(conversation=conversation, text="pix", message=None)]
+        checkout = [intent.text for intent in handlers_run(conversation=conversation, text="sim", message=None)]
 
     order = Order.objects.for_company(company).get()
     assert (order.total, order.delivery_fee, order.status) == (Decimal("91.00"), Decimal("7.00"), "awaiting_payment")

@@ -66,6 +66,7 @@ def test_order_sweeps_cost_does_not_depend_on_orders_not_due(company_a, postgres
         1,  # cancel: awaiting payment for more than 15 minutes (order_unpaid_due_idx)
         1,  # order_transition locks the order it cancels (primary key)
         2,  # remind: past 10 minutes, explained before the cancel (order_unpaid_due_idx)
+        0,  # static Pix alert: no payment due (payment_static_unalerted_idx), so no order read
     ]
     assert_reads_only_due_rows(large_scans, "orders_order", due)
     assert_reads_only_due_rows(small_scans, "orders_order", due)
