@@ -115,6 +115,8 @@ NOTHING = {
 MESSAGE = {"conversations": [("active", False)]}  # a message makes one conversation, bot not paused
 ACCEPTED = {"answer": "accepted", "results": [{"event": "message", "result": "accepted", "reason": ""}]}
 TICKET_UNCHANGED = {"event": "ticket", "result": "unchanged", "reason": ""}
+# An image (a Pix receipt, say) reaches the flow, and is stored: staff see it in the inbox.
+ANSWERED_FILE = {**ACCEPTED, "event": [("processed", "")], "runs": 1, "downloads": 1}
 
 
 def ignored(reason: str) -> dict:
@@ -184,16 +186,15 @@ EXPECTED = {
     },
     ("gosac", "image"): {
         **MESSAGE,
-        **ignored("kind:image"),
-        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
-        "results": [{"event": "message", "result": "ignored", "reason": "kind:image"}, TICKET_UNCHANGED],
+        **ANSWERED_FILE,
+        "results": [ACCEPTED["results"][0], TICKET_UNCHANGED],
         "messages": [
             (
                 "in",
                 "image",
                 "",
-                "ignored",
-                "kind:image",
+                "received",
+                "",
                 "",
                 GOSAC_MEDIA + "1718200000100-foto.jpeg",
                 "1718200000100-foto.jpeg",
@@ -265,9 +266,8 @@ EXPECTED = {
     },
     ("uazapi", "image"): {
         **MESSAGE,
-        **ignored("kind:image"),
-        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
-        "messages": [("in", "image", "", "ignored", "kind:image", "AC0C273EABCDC416379E99BE2A3CA149", WA_MEDIA, "")],
+        **ANSWERED_FILE,
+        "messages": [("in", "image", "", "received", "", "AC0C273EABCDC416379E99BE2A3CA149", WA_MEDIA, "")],
         "customers": [(*MARIA, {"uazapi": "5511987654321@s.whatsapp.net"})],
     },
     ("uazapi", "from_me"): {
@@ -324,9 +324,8 @@ EXPECTED = {
     },
     ("evolution", "image"): {
         **MESSAGE,
-        **ignored("kind:image"),
-        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
-        "messages": [("in", "image", "essa aqui", "ignored", "kind:image", "3EB0FFEE0011223344AA", WA_MEDIA, "")],
+        **ANSWERED_FILE,
+        "messages": [("in", "image", "essa aqui", "received", "", "3EB0FFEE0011223344AA", WA_MEDIA, "")],
         "customers": [("+5511987654321", "Maria", {"evolution": "5511987654321@s.whatsapp.net"})],
     },
     ("evolution", "from_me"): {
@@ -384,9 +383,8 @@ EXPECTED = {
     },
     ("meta_cloud", "image"): {
         **MESSAGE,
-        **ignored("kind:image"),
-        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
-        "messages": [("in", "image", "", "ignored", "kind:image", "wamid.xyzxyz", "", "")],
+        **ANSWERED_FILE,
+        "messages": [("in", "image", "", "received", "", "wamid.xyzxyz", "", "")],
         "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
     },
     # `sent` arrives after our send call already marked the message sent: nothing moves.

@@ -54,7 +54,7 @@ def test_duplicate_delivery_is_dropped(channel_a, post_webhook, enqueued):
 
 @pytest.mark.parametrize(
     ("extra", "reason"),
-    [({"from_me": True}, "from_me"), ({"is_group": True}, "group"), ({"kind": "image"}, "kind:image")],
+    [({"from_me": True}, "from_me"), ({"is_group": True}, "group"), ({"kind": "video"}, "kind:video")],
 )
 def test_ignored_messages_are_stored_with_reason(channel_a, post_webhook, enqueued, extra, reason):
     response = post_webhook(channel_a, {**TEXT, **extra})

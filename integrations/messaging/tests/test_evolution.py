@@ -83,9 +83,9 @@ def test_document_with_caption_wrapper():
     assert (message.kind, message.file_name) == (MessageKind.DOCUMENT, "comprovante.pdf")
 
 
-def test_image_is_an_ignored_kind():
+def test_image_with_its_caption_is_answered():
     [message] = parse("image")
-    assert (message.kind, message.text, message.ignore_reason()) == (MessageKind.IMAGE, "essa aqui", "kind:image")
+    assert (message.kind, message.text, message.ignore_reason()) == (MessageKind.IMAGE, "essa aqui", None)
 
 
 def test_from_me():
