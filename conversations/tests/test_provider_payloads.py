@@ -357,6 +357,12 @@ EXPECTED = {
         "messages": [("in", "image", "essa aqui", "received", "", "3EB0FFEE0011223344AA", WA_MEDIA, "")],
         "customers": [("+5511987654321", "Maria", {"evolution": "5511987654321@s.whatsapp.net"})],
     },
+    ("evolution", "location"): as_text_message(
+        "📍 Casa, Rua Augusta, 500 - São Paulo (-23.550520, -46.633309)",
+        "3EB0AA11BB22CC33DD44",
+        {"evolution": "5511987654321@s.whatsapp.net"},
+        customer=("+5511987654321", "Maria"),
+    ),
     ("evolution", "from_me"): {
         **MESSAGE,
         **ignored("from_me"),

@@ -302,7 +302,8 @@ def _text(message: dict, raw_type: str, media: dict) -> str:
     if raw_type == "location":
         return location_text(part.get("latitude"), part.get("longitude"), part.get("name"), part.get("address"))
     if raw_type == "contacts":
-        return "\n".join(filter(None, (_contact(c) for c in message.get("contacts") or [] if isinstance(c, dict))))
+        contacts = message.get("contacts") if isinstance(message.get("contacts"), list) else []
+        return "\n".join(filter(None, (_contact(c) for c in contacts if isinstance(c, dict))))
     if raw_type == "order":
         return _order_text(part)
     return as_text(media.get("caption"))
@@ -318,7 +319,8 @@ def _contact(contact: dict) -> str:
 def _order_text(order: dict) -> str:
     """A catalog order as lines the cart reads ("2x <product retailer id>"), then the customer's note."""
     lines = []
-    for item in order.get("product_items") or []:
+    items = order.get("product_items") if isinstance(order.get("product_items"), list) else []
+    for item in items:
         if not isinstance(item, dict) or not scalar_id(item.get("product_retailer_id")):
             continue
         quantity = item.get("quantity")

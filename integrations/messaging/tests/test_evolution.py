@@ -257,3 +257,20 @@ def test_fetch_status_close_does_not_reconnect():
         status = EVOLUTION.fetch_status(creds(server))
     assert status.status == ConnectionStatus.DISCONNECTED
     assert server.requests_to("GET", "/instance/connect/minha%20instancia") == []
+
+
+def test_a_list_reply_and_a_contact_are_read_as_text():
+    data = payload("evolution", "text")
+    data["data"]["message"] = {
+        "listResponseMessage": {"title": "Calabresa", "singleSelectReply": {"selectedRowId": "c"}}
+    }
+    [choice] = EVOLUTION.parse_webhook({}, body(data), CREDS)
+    data["data"]["message"] = {
+        "contactMessage": {
+            "displayName": "Ana",
+            "vcard": "BEGIN:VCARD\nTEL;waid=5511912345678:+55 11 91234-5678\nEND:VCARD",
+        }
+    }
+    [contact] = EVOLUTION.parse_webhook({}, body(data), CREDS)
+    assert (choice.kind, choice.text) == (MessageKind.TEXT, "Calabresa")
+    assert (contact.kind, contact.text) == (MessageKind.TEXT, "👤 Ana +55 11 91234-5678")
