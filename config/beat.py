@@ -29,7 +29,8 @@ PERIODIC_TASKS = {
         "every_seconds": 60,
         "queue": "maintenance",
     },
-    # Every minute: process buffered inbound messages whose debounce task was lost.
+    # Every minute: apply raw events whose apply task was refused or lost; process buffered inbound
+    # messages whose debounce task was lost.
     "inbound-sweep": {
         "task": "conversations.tasks.inbound_sweep_task",
         "every_seconds": 60,

@@ -15,6 +15,7 @@ from integrations.messaging.base import (  # noqa: F401 - re-exported for the do
     DEFAULT_MAX_BODY_BYTES,
     ConnectionStatus,
     ConnectionUpdate,
+    ContactChanged,
     DeliveryStatus,
     IncomingMessage,
     MessageKind,

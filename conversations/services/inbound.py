@@ -19,6 +19,7 @@ from django.utils import timezone
 from conversations.models import Channel, Conversation, ConversationEvent, InboundEvent, Message
 from conversations.providers import (
     ConnectionUpdate,
+    ContactChanged,
     IncomingMessage,
     MessageKind,
     MessageStatusUpdate,
@@ -206,9 +207,31 @@ def _apply_one(channel: Channel, item, *, held: set[str] = frozenset(), received
     if isinstance(item, TicketUpdate):
         changed = conversation_ticket_apply(channel=channel, ticket=item)
         return {"event": "ticket", "result": "applied" if changed else "unchanged", "reason": ""}
+    if isinstance(item, ContactChanged):
+        return customer_number_change(channel=channel, change=item)
     if isinstance(item, Unsupported):
         return {"event": "unsupported", "result": "ignored", "reason": item.reason[:255]}
     return {"event": "unknown", "result": "ignored", "reason": "unknown event"}
+
+
+def customer_number_change(*, channel: Channel, change: ContactChanged) -> dict:
+    """The customer moved to a new WhatsApp number: the same customer (history, cart, orders) is
+    answered at the new id and known by the new phone (unless another customer already has it)."""
+    customers = Customer.objects.for_company(channel.company_id)
+    old_phone = whatsapp_id_phone(change.old_chat_id)
+    customer = customers.filter(**{f"provider_contact_ids__{channel.provider}": change.old_chat_id}).first()
+    if customer is None and old_phone:
+        customer = customers.filter(phone=old_phone).first()
+    if customer is None:
+        return {"event": "contact_changed", "result": "ignored", "reason": "number change of an unknown customer"}
+    customer.provider_contact_ids = {**(customer.provider_contact_ids or {}), channel.provider: change.new_chat_id}
+    changed = ["provider_contact_ids", "updated_at"]
+    new_phone = whatsapp_id_phone(change.new_chat_id)
+    if new_phone and not customers.filter(phone=new_phone).exclude(pk=customer.pk).exists():
+        customer.phone = new_phone
+        changed.append("phone")
+    customer.save(update_fields=changed)
+    return {"event": "contact_changed", "result": "applied", "reason": ""}
 
 
 def message_edit_apply(*, channel: Channel, incoming: IncomingMessage) -> dict:
@@ -285,11 +308,10 @@ def message_record_inbound(
 
 
 def _stores_a_file(incoming: IncomingMessage, reason: str) -> bool:
-    """Documents the bot may read, and the images a customer sends (the bot does not answer them;
-    staff see them as thumbnails in the inbox), are downloaded and stored."""
-    if incoming.kind == MessageKind.DOCUMENT:
-        return reason in ("", BlockReason.RATE_LIMITED)
-    return incoming.kind == MessageKind.IMAGE and reason == f"kind:{MessageKind.IMAGE}"
+    """Files the bot may read (documents, images such as a Pix receipt, voice notes) are downloaded
+    and stored when the message is answered or only rate limited; staff see them in the inbox."""
+    files = (MessageKind.DOCUMENT, MessageKind.IMAGE, MessageKind.AUDIO)
+    return incoming.kind in files and reason in ("", BlockReason.RATE_LIMITED)
 
 
 def _schedule_processing(company, conversation: Conversation) -> None:

@@ -354,7 +354,7 @@ def test_the_inbound_sweep_fetches_documents_whose_download_never_ran(channel_a,
     assert enqueued.of("received_file_download_task") == [{"company_id": channel_a.company_id, "message_id": lost}]
 
 
-def test_an_image_the_customer_sends_is_stored_for_the_inbox_though_the_bot_ignores_it(
+def test_an_image_the_customer_sends_reaches_the_bot_and_is_stored_for_the_inbox(
     channel_a, post_webhook, media, enqueued
 ):
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
@@ -366,7 +366,7 @@ def test_an_image_the_customer_sends_is_stored_for_the_inbox_though_the_bot_igno
 
     download(channel_a.company, message_id)
 
-    assert answer.applied["results"][0]["result"] == "ignored"  # the bot does not answer images
+    assert answer.applied["results"][0]["result"] == "accepted"  # a Pix receipt: the flow reads it
     (received,) = stored_files(channel_a.company)
     assert (received.message_id, received.content_type, received.original_name) == (message_id, "image/png", "image")
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from conversations.models import Channel, ChannelStatusChange, Conversation, InboundEvent, Message
+from conversations.services import reply_target
 from conversations.tests.conftest import make_channel
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from customers.models import Customer
@@ -115,6 +116,8 @@ NOTHING = {
 MESSAGE = {"conversations": [("active", False)]}  # a message makes one conversation, bot not paused
 ACCEPTED = {"answer": "accepted", "results": [{"event": "message", "result": "accepted", "reason": ""}]}
 TICKET_UNCHANGED = {"event": "ticket", "result": "unchanged", "reason": ""}
+# An image (a Pix receipt, say) reaches the flow, and is stored: staff see it in the inbox.
+ANSWERED_FILE = {**ACCEPTED, "event": [("processed", "")], "runs": 1, "downloads": 1}
 
 
 def ignored(reason: str) -> dict:
@@ -145,6 +148,21 @@ def connection(status: str, *, phone="", qr="", history=()) -> dict:
         "channel": (status, phone, qr),
         "history": list(history),
     }
+
+
+def as_text_message(text: str, provider_id: str, contact_ids: dict, customer=MARIA) -> dict:
+    return {
+        **MESSAGE,
+        **ACCEPTED,
+        "event": [("processed", "")],
+        "messages": [("in", "text", text, "received", "", provider_id, "", "")],
+        "customers": [(*customer, contact_ids)],
+        "runs": 1,
+    }
+
+
+def meta_text(text: str, provider_id: str) -> dict:
+    return as_text_message(text, provider_id, {"meta_cloud": "972987654321"}, customer=("", "Test Name"))
 
 
 GOSAC_MEDIA = "https://tenant.gosac.example/public/"
@@ -184,16 +202,15 @@ EXPECTED = {
     },
     ("gosac", "image"): {
         **MESSAGE,
-        **ignored("kind:image"),
-        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
-        "results": [{"event": "message", "result": "ignored", "reason": "kind:image"}, TICKET_UNCHANGED],
+        **ANSWERED_FILE,
+        "results": [ACCEPTED["results"][0], TICKET_UNCHANGED],
         "messages": [
             (
                 "in",
                 "image",
                 "",
-                "ignored",
-                "kind:image",
+                "received",
+                "",
                 "",
                 GOSAC_MEDIA + "1718200000100-foto.jpeg",
                 "1718200000100-foto.jpeg",
@@ -265,9 +282,8 @@ EXPECTED = {
     },
     ("uazapi", "image"): {
         **MESSAGE,
-        **ignored("kind:image"),
-        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
-        "messages": [("in", "image", "", "ignored", "kind:image", "AC0C273EABCDC416379E99BE2A3CA149", WA_MEDIA, "")],
+        **ANSWERED_FILE,
+        "messages": [("in", "image", "", "received", "", "AC0C273EABCDC416379E99BE2A3CA149", WA_MEDIA, "")],
         "customers": [(*MARIA, {"uazapi": "5511987654321@s.whatsapp.net"})],
     },
     ("uazapi", "from_me"): {
@@ -292,6 +308,19 @@ EXPECTED = {
     ("uazapi", "connection_connecting"): connection("connecting", qr=QR_PNG),
     ("uazapi", "connection_disconnected"): connection(
         "disconnected", history=[("connecting", "disconnected", "401: logged out from another device")]
+    ),
+    # What a flow reads as text: a shared location, a contact, the chosen row of a list, a poll vote.
+    ("uazapi", "location"): as_text_message(
+        "📍 -8.034260, -34.892138", "ACCECB178B8035C63830B0144F315C2C", {"uazapi": "5511987654321@s.whatsapp.net"}
+    ),
+    ("uazapi", "contact"): as_text_message(
+        "👤 Andrei +55 11 91234-5678", "AC5E658A64C1D3F7A27C357CFBDA127F", {"uazapi": "5511987654321@s.whatsapp.net"}
+    ),
+    ("uazapi", "list_reply"): as_text_message(
+        "Fones", "AC733E28316A85E2435B1A9D4B6C39F7", {"uazapi": "5511987654321@s.whatsapp.net"}
+    ),
+    ("uazapi", "poll_vote"): as_text_message(
+        "Calabresa", "ACC2E1687087EFEA7D84BFB649D7B66C", {"uazapi": "5511987654321@s.whatsapp.net"}
     ),
     # Evolution API: shapes built from its source (see fixtures/SOURCES.md).
     ("evolution", "text"): {
@@ -324,11 +353,16 @@ EXPECTED = {
     },
     ("evolution", "image"): {
         **MESSAGE,
-        **ignored("kind:image"),
-        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
-        "messages": [("in", "image", "essa aqui", "ignored", "kind:image", "3EB0FFEE0011223344AA", WA_MEDIA, "")],
+        **ANSWERED_FILE,
+        "messages": [("in", "image", "essa aqui", "received", "", "3EB0FFEE0011223344AA", WA_MEDIA, "")],
         "customers": [("+5511987654321", "Maria", {"evolution": "5511987654321@s.whatsapp.net"})],
     },
+    ("evolution", "location"): as_text_message(
+        "📍 Casa, Rua Augusta, 500 - São Paulo (-23.550520, -46.633309)",
+        "3EB0AA11BB22CC33DD44",
+        {"evolution": "5511987654321@s.whatsapp.net"},
+        customer=("+5511987654321", "Maria"),
+    ),
     ("evolution", "from_me"): {
         **MESSAGE,
         **ignored("from_me"),
@@ -356,6 +390,23 @@ EXPECTED = {
         "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
         "runs": 1,
     },
+    ("meta_cloud", "location"): meta_text(
+        "📍 Pizzaria Demo, Av. Paulista, 1000, São Paulo (-23.561414, -46.655881)", "wamid.location"
+    ),
+    ("meta_cloud", "contacts"): meta_text("👤 João Silva +55 11 91234-5678", "wamid.contacts"),
+    # A catalog cart: one "quantity x product" line per item (the cart's free text reads them), then the note.
+    ("meta_cloud", "order"): meta_text("2x calabresa\n1x refri-2l\nsem cebola, por favor", "wamid.order"),
+    # Nobody to re-point yet (test_a_number_change_re_points_the_customer has the known customer).
+    ("meta_cloud", "user_changed_number"): {
+        "answer": "ignored",
+        "results": [
+            {"event": "contact_changed", "result": "ignored", "reason": "number change of an unknown customer"}
+        ],
+        "event": [("ignored", "number change of an unknown customer")],
+    },
+    ("meta_cloud", "account_deleted"): connection(
+        "disconnected", history=[("connecting", "disconnected", "meta: account deleted")]
+    ),
     # A user known only by a business-scoped id: a phone-less contact, answered by that id.
     ("meta_cloud", "bsuid_only"): {
         **MESSAGE,
@@ -384,9 +435,8 @@ EXPECTED = {
     },
     ("meta_cloud", "image"): {
         **MESSAGE,
-        **ignored("kind:image"),
-        "downloads": 1,  # not answered by the bot, but stored: staff see it in the inbox
-        "messages": [("in", "image", "", "ignored", "kind:image", "wamid.xyzxyz", "", "")],
+        **ANSWERED_FILE,
+        "messages": [("in", "image", "", "received", "", "wamid.xyzxyz", "", "")],
         "customers": [("", "Test Name", {"meta_cloud": "972987654321"})],
     },
     # `sent` arrives after our send call already marked the message sent: nothing moves.
@@ -523,3 +573,35 @@ def test_gosac_ticket_state_only_writes_a_change(company_a, post_webhook, enqueu
     assert {"event": "ticket", "result": "applied", "reason": ""} in answer["results"]
     with company_scope(company_a):
         assert list(Conversation.objects.values_list("status", "bot_paused")) == [("active", False)]
+
+
+def test_a_number_change_re_points_the_customer_and_replies_go_to_the_new_id(company_a, post_webhook, enqueued):
+    """Meta `user_changed_number`: the same customer (history, cart) is answered at the new wa_id."""
+    channel = make_channel(company_a, provider="meta_cloud", credentials=CREDENTIALS["meta_cloud"])
+    for fixture in ("text", "user_changed_number"):
+        body = raw("meta_cloud", fixture)
+        answer = post_webhook(channel, body, HTTP_X_HUB_SIGNATURE_256=meta_signature(body)).applied
+
+    assert answer["results"] == [{"event": "contact_changed", "result": "applied", "reason": ""}]
+    with company_scope(company_a):
+        (customer,) = Customer.objects.all()
+        conversation = Conversation.objects.get()
+        assert customer.provider_contact_ids == {"meta_cloud": "972987654322"}
+        assert reply_target(conversation) == "972987654322"
+
+
+def test_a_brazilian_number_change_moves_the_phone_too(company_a, post_webhook, enqueued):
+    channel = make_channel(company_a, provider="meta_cloud", credentials=CREDENTIALS["meta_cloud"])
+    text = json.loads(raw("meta_cloud", "text"))
+    value = text["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = "5511987654321"
+    change = json.loads(raw("meta_cloud", "user_changed_number"))
+    message = change["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["from"], message["system"]["wa_id"] = "5511987654321", "5511912345678"
+    for payload in (text, change):
+        body = json.dumps(payload).encode()
+        post_webhook(channel, body, HTTP_X_HUB_SIGNATURE_256=meta_signature(body))
+
+    with company_scope(company_a):
+        (customer,) = Customer.objects.all()
+    assert (customer.phone, customer.provider_contact_ids) == ("+5511912345678", {"meta_cloud": "5511912345678"})

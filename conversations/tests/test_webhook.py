@@ -54,7 +54,7 @@ def test_duplicate_delivery_is_dropped(channel_a, post_webhook, enqueued):
 
 @pytest.mark.parametrize(
     ("extra", "reason"),
-    [({"from_me": True}, "from_me"), ({"is_group": True}, "group"), ({"kind": "image"}, "kind:image")],
+    [({"from_me": True}, "from_me"), ({"is_group": True}, "group"), ({"kind": "video"}, "kind:video")],
 )
 def test_ignored_messages_are_stored_with_reason(channel_a, post_webhook, enqueued, extra, reason):
     response = post_webhook(channel_a, {**TEXT, **extra})
@@ -176,4 +176,41 @@ def test_a_url_without_the_final_slash_is_served_not_redirected(
     apply_stored_event(response, django_capture_on_commit_callbacks)
 
     assert response.status_code == 200
+    assert unscoped(Message).get().text == "quero uma pizza"
+
+
+def test_an_event_whose_apply_was_never_published_is_applied_by_the_sweep(
+    channel_a, client, enqueued, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The broker refused the publish: the delivery is still answered 200 and the event waits,
+    `received`, until the inbound sweep publishes it again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversations import tasks
+    from tenants.scoping import company_scope
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.inbound_event_apply_task, "apply_async", refuse)
+    monkeypatch.setattr(tasks.inbound_event_apply_task, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("webhook", args=[channel_a.inbound_key]), data=TEXT, content_type="application/json"
+        )
+    monkeypatch.undo()
+    assert response.status_code == 200
+    event = unscoped(InboundEvent).get()
+    assert event.status == InboundEvent.Status.RECEIVED
+    unscoped(InboundEvent).update(received_at=timezone.now() - timedelta(minutes=2))
+    from conversations.services import inbound_events_unapplied
+
+    due = inbound_events_unapplied()  # what the inbound sweep (beat, every minute) publishes again
+    with company_scope(channel_a.company_id), django_capture_on_commit_callbacks(execute=True):
+        tasks.inbound_event_apply_task.apply(kwargs={"company_id": due[0][0], "event_id": due[0][1]}, throw=True)
+
+    assert due == [(channel_a.company_id, event.pk)]
+    assert unscoped(InboundEvent).get().status == InboundEvent.Status.PROCESSED
     assert unscoped(Message).get().text == "quero uma pizza"

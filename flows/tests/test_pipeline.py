@@ -93,3 +93,36 @@ def test_queries_to_process_one_inbound_message_are_the_same_for_5_and_500_messa
         assert one_turn_queries(company_a, 5) == one_turn_queries(company_b, 500)
     finally:
         ConsoleProvider.clear_outbox()
+
+
+@pytest.mark.parametrize(
+    ("kind", "mime"), [(Message.Kind.IMAGE, "image/jpeg"), (Message.Kind.AUDIO, "audio/ogg; codecs=opus")]
+)
+def test_a_wait_for_file_step_takes_an_image_or_a_voice_note(company_a, kind, mime):
+    """A Pix receipt sent as a photo, or a voice note, is the file the step waits for."""
+    with company_scope(company_a):
+        subflow = SubflowFactory(company=company_a, flow=FlowFactory(company=company_a))
+        FlowMessage.objects.create(
+            company=company_a,
+            subflow=subflow,
+            message_text="Envie o comprovante",
+            order_index=1,
+            wait_for_file=True,
+            expected_file_types=["image/*", "audio/*", "application/pdf"],
+        )
+        FlowMessage.objects.create(company=company_a, subflow=subflow, message_text="Recebido!", order_index=2)
+        conversation = ConversationFactory(company=company_a)
+        received = Message(
+            company=company_a,
+            conversation=conversation,
+            channel=conversation.channel,
+            direction="in",
+            kind=kind,
+            media_mime=mime,
+            status="received",
+        )
+
+        handle_message(conversation=conversation, text="oi", message=None)
+        answer = handle_message(conversation=conversation, text="", message=received)
+
+    assert answer == [OutboundIntent(text="Recebido!")]

@@ -155,9 +155,52 @@ class IncomingMessage:
             return "from_me"
         if self.is_group:
             return "group"
-        if self.kind not in (MessageKind.TEXT, MessageKind.DOCUMENT):
+        if self.kind not in ANSWERED_KINDS:
             return f"kind:{self.kind}"
         return None
+
+
+# What the bot answers: text (locations, contacts, list and poll choices arrive as text), and the
+# files a flow's "wait for a file" step takes: documents, images (a Pix receipt) and voice notes.
+ANSWERED_KINDS = (MessageKind.TEXT, MessageKind.DOCUMENT, MessageKind.IMAGE, MessageKind.AUDIO)
+
+
+def location_text(latitude: Any, longitude: Any, name: Any = "", address: Any = "") -> str:
+    """A shared location as the text a flow reads: the place's name and address when the provider
+    gives them, then the coordinates ("" without usable coordinates)."""
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError, OverflowError):
+        return ""
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return ""
+    place = ", ".join(part for part in (as_text(name).strip(), as_text(address).strip()) if part)
+    coordinates = f"{lat:.6f}, {lon:.6f}"
+    return f"📍 {place} ({coordinates})" if place else f"📍 {coordinates}"
+
+
+def contact_text(name: Any, phones: list[str]) -> str:
+    """A shared contact (vCard) as text: the name and its phone numbers."""
+    parts = [as_text(name).strip(), *[phone.strip() for phone in phones if phone and phone.strip()]]
+    return "👤 " + " ".join(part for part in parts if part) if any(parts) else ""
+
+
+def vcard_phones(vcard: Any) -> list[str]:
+    """The TEL values of a vCard text (`item1.TEL;waid=5511...:+55 11 ...` → `+55 11 ...`)."""
+    phones = []
+    for line in as_text(vcard).splitlines():
+        key, _, value = line.partition(":")
+        if key.split(";", 1)[0].split(".")[-1].upper() == "TEL" and value.strip():
+            phones.append(value.strip())
+    return phones
+
+
+@dataclass(frozen=True)
+class ContactChanged:
+    """The customer moved to another number (Meta `user_changed_number`): replies go to the new id."""
+
+    old_chat_id: str
+    new_chat_id: str
 
 
 @dataclass(frozen=True)
@@ -201,13 +244,14 @@ class Unsupported:
     reason: str
 
 
-InboundEvent = IncomingMessage | MessageStatusUpdate | ConnectionUpdate | TicketUpdate | Unsupported
+InboundEvent = IncomingMessage | MessageStatusUpdate | ConnectionUpdate | TicketUpdate | ContactChanged | Unsupported
 
 _EVENT_TYPES: dict[str, type] = {
     "message": IncomingMessage,
     "status": MessageStatusUpdate,
     "connection": ConnectionUpdate,
     "ticket": TicketUpdate,
+    "contact_changed": ContactChanged,
     "unsupported": Unsupported,
 }
 

@@ -34,14 +34,17 @@ from integrations.messaging.base import (
     WebhookMalformed,
     as_text,
     call_json,
+    contact_text,
     decode_media,
     digits,
     from_epoch,
     kind_from_raw_type,
     load_json_object,
+    location_text,
     opt_text,
     require_dict,
     scalar_id,
+    vcard_phones,
 )
 
 _STATE = {
@@ -190,11 +193,17 @@ def _message(data: dict) -> InboundEvent:
     kind = kind_from_raw_type(raw_type)
     media = next((message[name] for name in _MEDIA_TYPES if isinstance(message.get(name), dict)), {})
     is_group = str(chat_id).endswith("@g.us")
+    text = _text(message, media)
+    read_as_text = _content_text(message)
+    if read_as_text is not None:
+        if not read_as_text:
+            return Unsupported(f"evolution: {raw_type or 'message'} without usable content")
+        kind, text = MessageKind.TEXT, read_as_text
     return IncomingMessage(
         provider_message_id=message_id,
         chat_id=chat_id,
         kind=kind,
-        text=_text(message, media),
+        text=text,
         sender_phone=_sender_phone(key, is_group),
         sender_name=as_text(data.get("pushName")) if not key.get("fromMe") else "",
         from_me=bool(key.get("fromMe")),
@@ -206,6 +215,24 @@ def _message(data: dict) -> InboundEvent:
         timestamp=from_epoch(data.get("messageTimestamp")),
         raw_type=raw_type,
     )
+
+
+def _content_text(message: dict) -> str | None:
+    """Baileys messages a flow reads as text: a location, a contact, the chosen row of a list or the
+    tapped button. None: the message is none of these."""
+    part = next((message[name] for name in _AS_TEXT if isinstance(message.get(name), dict)), None)
+    if part is None:
+        return None
+    if isinstance(message.get("locationMessage"), dict) or isinstance(message.get("liveLocationMessage"), dict):
+        return location_text(
+            part.get("degreesLatitude"), part.get("degreesLongitude"), part.get("name"), part.get("address")
+        )
+    if isinstance(message.get("contactMessage"), dict):
+        return contact_text(part.get("displayName"), vcard_phones(part.get("vcard")))
+    return as_text(part.get("title")) or as_text(part.get("selectedDisplayText"))
+
+
+_AS_TEXT = ("locationMessage", "liveLocationMessage", "contactMessage", "listResponseMessage", "buttonsResponseMessage")
 
 
 def _text(message: dict, media: dict) -> str:

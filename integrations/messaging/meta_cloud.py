@@ -16,6 +16,8 @@ from integrations.errors import PermanentError
 from integrations.messaging.base import (
     ChannelStatus,
     ConnectionStatus,
+    ConnectionUpdate,
+    ContactChanged,
     DeliveryStatus,
     InboundEvent,
     IncomingMessage,
@@ -31,10 +33,12 @@ from integrations.messaging.base import (
     as_list,
     as_text,
     call_json,
+    contact_text,
     digits,
     from_epoch,
     header,
     load_json_object,
+    location_text,
     opt_text,
     require_dict,
     scalar_id,
@@ -53,7 +57,9 @@ _KIND = {
     "audio": MessageKind.AUDIO,
     "video": MessageKind.VIDEO,
     "sticker": MessageKind.STICKER,
-    "location": MessageKind.LOCATION,
+    "location": MessageKind.TEXT,  # the address and coordinates, as text the flow reads
+    "contacts": MessageKind.TEXT,  # a shared vCard: name and numbers
+    "order": MessageKind.TEXT,  # a catalog cart: one "quantity x product" line per item
 }
 _MEDIA = ("document", "image", "audio", "video", "sticker")
 _STATUS = {
@@ -223,6 +229,8 @@ class MetaCloudProvider(MessagingProvider):
 def _change(change: dict, credentials: ProviderCredentials) -> list[InboundEvent]:
     field_name = change.get("field")
     value = require_dict(change.get("value"), "changes[].value")
+    if field_name == "account_update":
+        return [_account_update(value)]
     if field_name != "messages":
         return [Unsupported(f"meta field {field_name}")]
     metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
@@ -258,10 +266,14 @@ def _message(message: dict, names: dict[str, str]) -> InboundEvent:
     if not sender or not message_id:
         raise WebhookMalformed("messages[].from (or from_user_id) and messages[].id are required")
     raw_type = as_text(message.get("type"))
+    if raw_type == "system":
+        return _system(message, sender)
     media = message.get(raw_type) if raw_type in _MEDIA and isinstance(message.get(raw_type), dict) else {}
     text = _text(message, raw_type, media)
     if raw_type == "interactive" and not text:
         return Unsupported("meta: interactive message without a usable reply")
+    if raw_type in ("location", "contacts", "order") and not text:
+        return Unsupported(f"meta: {raw_type} message without usable content")
     return IncomingMessage(
         provider_message_id=message_id,
         chat_id=sender,
@@ -287,7 +299,52 @@ def _text(message: dict, raw_type: str, media: dict) -> str:
     if raw_type == "interactive":
         reply = part.get("button_reply") or part.get("list_reply") or {}
         return as_text(reply.get("title")) if isinstance(reply, dict) else ""
+    if raw_type == "location":
+        return location_text(part.get("latitude"), part.get("longitude"), part.get("name"), part.get("address"))
+    if raw_type == "contacts":
+        contacts = message.get("contacts") if isinstance(message.get("contacts"), list) else []
+        return "\n".join(filter(None, (_contact(c) for c in contacts if isinstance(c, dict))))
+    if raw_type == "order":
+        return _order_text(part)
     return as_text(media.get("caption"))
+
+
+def _contact(contact: dict) -> str:
+    name = contact.get("name") if isinstance(contact.get("name"), dict) else {}
+    phones = contact.get("phones") if isinstance(contact.get("phones"), list) else []
+    numbers = [as_text(p.get("phone")) or as_text(p.get("wa_id")) for p in phones if isinstance(p, dict)]
+    return contact_text(as_text(name.get("formatted_name")) or as_text(name.get("first_name")), numbers)
+
+
+def _order_text(order: dict) -> str:
+    """A catalog order as lines the cart reads ("2x <product retailer id>"), then the customer's note."""
+    lines = []
+    items = order.get("product_items") if isinstance(order.get("product_items"), list) else []
+    for item in items:
+        if not isinstance(item, dict) or not scalar_id(item.get("product_retailer_id")):
+            continue
+        quantity = item.get("quantity")
+        quantity = quantity if isinstance(quantity, int) and not isinstance(quantity, bool) and quantity > 0 else 1
+        lines.append(f"{quantity}x {scalar_id(item.get('product_retailer_id'))}")
+    note = as_text(order.get("text")).strip()
+    return "\n".join([*lines, note] if note else lines)
+
+
+def _system(message: dict, sender: str) -> InboundEvent:
+    """`user_changed_number`: the customer's new WhatsApp id (`wa_id`, `new_wa_id` in older versions)."""
+    system = message.get("system") if isinstance(message.get("system"), dict) else {}
+    new_id = scalar_id(system.get("wa_id")) or scalar_id(system.get("new_wa_id"))
+    if as_text(system.get("type")) in ("user_changed_number", "customer_changed_number") and new_id:
+        return ContactChanged(old_chat_id=sender, new_chat_id=new_id)
+    return Unsupported(f"meta system message {as_text(system.get('type')) or 'without type'}")
+
+
+def _account_update(value: dict) -> InboundEvent:
+    """`account_update`: ACCOUNT_DELETED (the number was removed from WhatsApp) disconnects the channel."""
+    event = as_text(value.get("event"))
+    if event == "ACCOUNT_DELETED":
+        return ConnectionUpdate(status=ConnectionStatus.DISCONNECTED, reason="meta: account deleted")
+    return Unsupported(f"meta account_update {event or 'without event'}")
 
 
 def _status(status: dict) -> InboundEvent:

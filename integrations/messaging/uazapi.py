@@ -23,6 +23,7 @@ from integrations.messaging.base import (
     InboundEvent,
     IncomingMessage,
     MediaSource,
+    MessageKind,
     MessageStatusUpdate,
     MessagingProvider,
     ProviderCredentials,
@@ -32,14 +33,17 @@ from integrations.messaging.base import (
     WebhookRejected,
     as_text,
     call_json,
+    contact_text,
     decode_media,
     digits,
     from_epoch,
     kind_from_raw_type,
     load_json_object,
+    location_text,
     opt_text,
     require_dict,
     scalar_id,
+    vcard_phones,
 )
 
 _CONNECTION = {
@@ -178,7 +182,7 @@ class UazapiProvider(MessagingProvider):
         return SendResult(provider_message_id=_answer_id(answer))
 
 
-def _message(message: dict) -> IncomingMessage:
+def _message(message: dict) -> IncomingMessage | Unsupported:
     provider_id = scalar_id(message.get("messageid")) or _strip_owner(scalar_id(message.get("id")))
     chat_id = scalar_id(message.get("chatid"))
     if not provider_id or not chat_id:
@@ -186,11 +190,17 @@ def _message(message: dict) -> IncomingMessage:
     content = message.get("content") if isinstance(message.get("content"), dict) else {}
     raw_type = as_text(message.get("messageType"))
     is_group = bool(message.get("isGroup")) or str(chat_id).endswith("@g.us")
+    kind, text = kind_from_raw_type(raw_type or message.get("mediaType")), as_text(message.get("text"))
+    as_text_content = _content_text(raw_type, message, content)
+    if as_text_content is not None:
+        if not as_text_content:
+            return Unsupported(f"uazapi: {raw_type} without usable content")
+        kind, text = MessageKind.TEXT, as_text_content
     return IncomingMessage(
         provider_message_id=provider_id,
         chat_id=chat_id,
-        kind=kind_from_raw_type(raw_type or message.get("mediaType")),
-        text=as_text(message.get("text")),
+        kind=kind,
+        text=text,
         sender_phone=_sender_phone(message, is_group, from_me=bool(message.get("fromMe"))),
         sender_name=as_text(message.get("senderName")),
         from_me=bool(message.get("fromMe")),
@@ -203,6 +213,21 @@ def _message(message: dict) -> IncomingMessage:
         raw_type=raw_type,
         edited_id=scalar_id(message.get("edited")),  # an edit carries the original message's id
     )
+
+
+def _content_text(raw_type: str, message: dict, content: dict) -> str | None:
+    """Messages a flow reads as text: a location (address and coordinates), a contact (name and
+    numbers), the chosen option of a list or a poll (`vote`, the option's title). None: not one."""
+    name = raw_type.lower()
+    if name in ("locationmessage", "livelocationmessage"):
+        return location_text(
+            content.get("degreesLatitude"), content.get("degreesLongitude"), content.get("name"), content.get("address")
+        )
+    if name == "contactmessage":
+        return contact_text(content.get("displayName"), vcard_phones(content.get("vcard")))
+    if name in ("listresponsemessage", "pollupdatemessage", "buttonsresponsemessage", "templatebuttonreplymessage"):
+        return as_text(message.get("vote")) or as_text(content.get("title")) or as_text(message.get("buttonOrListid"))
+    return None
 
 
 def _sender_phone(message: dict, is_group: bool, *, from_me: bool) -> str | None:

@@ -71,7 +71,10 @@ def test_ignore_reason_order():
     base = IncomingMessage("id", "chat", MessageKind.TEXT)
     assert base.ignore_reason() is None
     assert IncomingMessage("id", "chat", MessageKind.DOCUMENT).ignore_reason() is None
-    assert IncomingMessage("id", "chat", MessageKind.AUDIO).ignore_reason() == "kind:audio"
+    assert IncomingMessage("id", "chat", MessageKind.AUDIO).ignore_reason() is None  # a voice note
+    assert IncomingMessage("id", "chat", MessageKind.IMAGE).ignore_reason() is None
+    assert IncomingMessage("id", "chat", MessageKind.VIDEO).ignore_reason() == "kind:video"
+    assert IncomingMessage("id", "chat", MessageKind.STICKER).ignore_reason() == "kind:sticker"
     assert IncomingMessage("id", "chat", MessageKind.IMAGE, from_me=True, is_group=True).ignore_reason() == "from_me"
     assert IncomingMessage("id", "chat", MessageKind.IMAGE, is_group=True).ignore_reason() == "group"
 

@@ -83,9 +83,9 @@ def test_document_with_caption_wrapper():
     assert (message.kind, message.file_name) == (MessageKind.DOCUMENT, "comprovante.pdf")
 
 
-def test_image_is_an_ignored_kind():
+def test_image_with_its_caption_is_answered():
     [message] = parse("image")
-    assert (message.kind, message.text, message.ignore_reason()) == (MessageKind.IMAGE, "essa aqui", "kind:image")
+    assert (message.kind, message.text, message.ignore_reason()) == (MessageKind.IMAGE, "essa aqui", None)
 
 
 def test_from_me():
@@ -257,3 +257,20 @@ def test_fetch_status_close_does_not_reconnect():
         status = EVOLUTION.fetch_status(creds(server))
     assert status.status == ConnectionStatus.DISCONNECTED
     assert server.requests_to("GET", "/instance/connect/minha%20instancia") == []
+
+
+def test_a_list_reply_and_a_contact_are_read_as_text():
+    data = payload("evolution", "text")
+    data["data"]["message"] = {
+        "listResponseMessage": {"title": "Calabresa", "singleSelectReply": {"selectedRowId": "c"}}
+    }
+    [choice] = EVOLUTION.parse_webhook({}, body(data), CREDS)
+    data["data"]["message"] = {
+        "contactMessage": {
+            "displayName": "Ana",
+            "vcard": "BEGIN:VCARD\nTEL;waid=5511912345678:+55 11 91234-5678\nEND:VCARD",
+        }
+    }
+    [contact] = EVOLUTION.parse_webhook({}, body(data), CREDS)
+    assert (choice.kind, choice.text) == (MessageKind.TEXT, "Calabresa")
+    assert (contact.kind, contact.text) == (MessageKind.TEXT, "👤 Ana +55 11 91234-5678")

@@ -52,9 +52,9 @@ def test_document_application_keeps_url_and_file_name():
     )
 
 
-def test_image_is_an_ignored_kind():
+def test_image_is_answered():
     message = parse("image")[1]
-    assert (message.kind, message.ignore_reason()) == (MessageKind.IMAGE, "kind:image")
+    assert (message.kind, message.ignore_reason()) == (MessageKind.IMAGE, None)
 
 
 def test_from_me_is_ignored():

@@ -76,9 +76,9 @@ def test_document_gives_a_media_id_to_download():
     assert message.ignore_reason() is None
 
 
-def test_image_is_an_ignored_kind():
+def test_image_is_answered_and_fetched_by_media_id():
     [message] = parse("image")
-    assert (message.kind, message.media_id, message.ignore_reason()) == (MessageKind.IMAGE, "65463453", "kind:image")
+    assert (message.kind, message.media_id, message.ignore_reason()) == (MessageKind.IMAGE, "65463453", None)
 
 
 def test_button_reply_is_text():

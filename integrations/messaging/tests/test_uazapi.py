@@ -59,13 +59,9 @@ def test_document():
     assert message.media_url.startswith("https://mmg.whatsapp.net/v/t62.7119-24/")
 
 
-def test_image_is_an_ignored_kind():
+def test_image_is_answered():
     [message] = parse("image")
-    assert (message.kind, message.media_mime, message.ignore_reason()) == (
-        MessageKind.IMAGE,
-        "image/jpeg",
-        "kind:image",
-    )
+    assert (message.kind, message.media_mime, message.ignore_reason()) == (MessageKind.IMAGE, "image/jpeg", None)
 
 
 def test_from_me():

@@ -1,0 +1,112 @@
+"""Queries per processed message: the webhook request, the worker's apply, the processing run, and
+the reply's sends, counted for 5 and for 500 messages from as many new customers.
+
+- With a one-reply bot, the inbound side (request + apply + processing) costs at most 20 queries.
+- Every figure is the same for 5 and for 500 messages (nothing grows with traffic or history); the
+  demo flow's first turn (four messages, a product list, a session context) too, for 5 and 50.
+"""
+
+import json
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conversations.handlers import OutboundIntent, bot_handler_replaced
+from conversations.models import Channel, Message
+from conversations.tasks import conversation_process_task, inbound_event_apply_task, message_send_task
+from tenants.demo import load_demo
+from tenants.scoping import company_scope
+
+MAX_INBOUND_QUERIES_PER_MESSAGE = 20
+TASKS = (inbound_event_apply_task, conversation_process_task, message_send_task)
+
+
+def demo_channel(settings, tmp_path) -> tuple:
+    settings.VAR_DIR = tmp_path
+    company, _, _ = load_demo()
+    company.message_debounce_seconds = 0
+    company.webhook_rate_limit_per_min = 0
+    company.save()
+    with company_scope(company):
+        return company, Channel.objects.get()
+
+
+class CountingWorker:
+    """Runs what the pipeline enqueues, in order, counting each task's queries by task name."""
+
+    def __init__(self, monkeypatch, capture):
+        self.pending: list[tuple[object, dict]] = []
+        self.queries: Counter = Counter()
+        self._capture = capture
+        for task in TASKS:
+            monkeypatch.setattr(task, "apply_async", self._recorder(task))
+
+    def _recorder(self, task):
+        def record(args=None, kwargs=None, countdown=0, **options):
+            self.pending.append((task, dict(kwargs or {})))
+
+        return record
+
+    def drain(self) -> None:
+        while self.pending:
+            task, kwargs = self.pending.pop(0)
+            connection.queries_log.clear()  # a full log (9000 queries) would count nothing more
+            with CaptureQueriesContext(connection) as captured, self._capture(execute=True):
+                task.apply(kwargs=kwargs, throw=True)
+            self.queries[task.name.rsplit(".", 1)[-1]] += len(captured)
+
+
+def per_message(client, worker, capture, channel, count: int) -> dict:
+    url = reverse("webhook", args=[channel.inbound_key])
+    for n in range(count):
+        body = {"from": f"55219{count % 1000:03d}{n:05d}", "text": "oi", "id": f"q-{count}-{n}"}
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as captured, capture(execute=True):
+            assert client.post(url, data=json.dumps(body), content_type="application/json").status_code == 200
+        worker.queries["request"] += len(captured)
+        worker.drain()
+    return {name: round(total / count, 2) for name, total in worker.queries.items()}
+
+
+def echo(*, conversation, text, message):
+    return [OutboundIntent(text=f"eco: {text}")]
+
+
+@pytest.fixture
+def measure(db, client, monkeypatch, django_capture_on_commit_callbacks, settings, tmp_path):
+    def run(count: int) -> dict:
+        company, channel = demo_channel(settings, tmp_path)
+        worker = CountingWorker(monkeypatch, django_capture_on_commit_callbacks)
+        figures = per_message(client, worker, django_capture_on_commit_callbacks, channel, count)
+        with company_scope(company):
+            answered = Message.objects.filter(
+                direction="in", status="processed", provider_message_id__startswith=f"q-{count}-"
+            ).count()
+        assert answered == count
+        return figures
+
+    return run
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("count", [5, 500])
+def test_inbound_queries_per_processed_message_are_at_most_20_and_constant(measure, count):
+    with bot_handler_replaced(echo):
+        figures = measure(count)
+
+    inbound = figures["request"] + figures["inbound_event_apply_task"] + figures["conversation_process_task"]
+    assert inbound <= MAX_INBOUND_QUERIES_PER_MESSAGE, figures
+    # request 2 (channel, event) + apply 9 (new customer) + processing 8; the send 10 (outbound's).
+    assert figures == {
+        "request": 2,
+        "inbound_event_apply_task": 9,
+        "conversation_process_task": 8,
+        "message_send_task": 10,
+    }, figures
+
+
+def test_the_demo_flows_first_turn_costs_the_same_for_5_and_50_messages(measure):
+    assert measure(5) == measure(50)
