@@ -239,7 +239,7 @@ CELERY_MAX_COUNTDOWN_SECONDS = 60 * 60
 # Redis only (the SQLAlchemy transport passes its options to create_engine). The connect timeout
 # bounds what an unreachable broker costs a publish (a webhook's after-commit enqueue included).
 # The socket timeout bounds what a hung one (accepting connections, answering nothing) costs.
-BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=2.0)
+BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=1.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "visibility_timeout": 2 * CELERY_MAX_COUNTDOWN_SECONDS,
