@@ -158,7 +158,7 @@ def web(bind: str) -> list[str]:
         "--timeout",
         "30",
         "--graceful-timeout",
-        "5",
+        "3",
         "--access-logfile",
         "-",
         "--logger-class",
