@@ -24,6 +24,18 @@ def require_service(name: str, find) -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _outage_breakers_closed():
+    """The per-process cache and broker breakers (config.cache, tenants.tasks) start closed in every
+    test: an outage simulated by one test must not make the next skip its cache or publishes."""
+    from config import cache  # noqa: PLC0415 - app modules load after Django is set up
+    from tenants import tasks  # noqa: PLC0415 - app modules load after Django is set up
+
+    cache._skip_until = tasks._publish_skip_until = 0.0
+    yield
+    cache._skip_until = tasks._publish_skip_until = 0.0
+
+
 @pytest.fixture
 def redis_url() -> str:
     return require_service("Redis", services.redis_url_for_tests)

@@ -4,6 +4,7 @@
 must be called with a `company_id` keyword and runs inside `company_scope(company_id)`.
 """
 
+import time
 from collections.abc import Callable
 
 import structlog
@@ -35,18 +36,36 @@ def company_task(*args, **options):
     return shared_task(*args, **options)
 
 
+PUBLISH_SKIP_SECONDS = 5.0  # after a refused publish, this process refuses at once for this long
+_publish_skip_until = 0.0
+
+
+class BrokerUnavailable(Exception):
+    """A publish refused without trying: the broker failed this process moments ago."""
+
+
 def task_publish(
     task: Task, *, countdown: float = 0, on_refused: Callable[[Exception], None] | None = None, **kwargs
 ) -> bool:
     """Enqueue `task(**kwargs)`; False when the broker refused it (down, unreachable), after logging
     it and calling `on_refused(error)` so the caller can say so on its row. Never raises: the work
-    behind a publish is already committed, and a sweep or a person takes it up again."""
+    behind a publish is already committed, and a sweep or a person takes it up again.
+
+    After a refused publish the process refuses at once for PUBLISH_SKIP_SECONDS (a per-process
+    breaker): a hung broker costs one socket timeout, not one per webhook."""
+    global _publish_skip_until  # noqa: PLW0603 - the breaker is per process on purpose
+    if time.monotonic() < _publish_skip_until:
+        logger.info("task_publish_skipped", task=task.name, **kwargs)
+        if on_refused is not None:
+            on_refused(BrokerUnavailable("the broker failed moments ago"))
+        return False
     try:
         if countdown:
             task.apply_async(kwargs=kwargs, countdown=countdown)
         else:
             task.delay(**kwargs)
     except Exception as exc:  # noqa: BLE001 - each broker transport raises its own connection errors
+        _publish_skip_until = time.monotonic() + PUBLISH_SKIP_SECONDS
         logger.warning("task_publish_failed", task=task.name, exc_info=True, **kwargs)
         if on_refused is not None:
             on_refused(exc)

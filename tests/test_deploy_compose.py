@@ -157,6 +157,8 @@ def web(bind: str) -> list[str]:
         "2",
         "--timeout",
         "30",
+        "--graceful-timeout",
+        "3",
         "--access-logfile",
         "-",
         "--logger-class",

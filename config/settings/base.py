@@ -240,7 +240,7 @@ CELERY_MAX_COUNTDOWN_SECONDS = 60 * 60
 # Redis only (the SQLAlchemy transport passes its options to create_engine). The connect timeout
 # bounds what an unreachable broker costs a publish (a webhook's after-commit enqueue included).
 # The socket timeout bounds what a hung one (accepting connections, answering nothing) costs.
-BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=2.0)
+BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=1.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "visibility_timeout": 2 * CELERY_MAX_COUNTDOWN_SECONDS,
@@ -264,6 +264,11 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "webhooks", "outbound", "imports", "maintenance")]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Stopping (bin/worker maps SIGTERM to Celery's cold shutdown): running tasks get this many seconds
+# to finish, then are cancelled and their messages requeued (acks_late), so a stop takes < 10 s.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("WORKER_SOFT_SHUTDOWN_SECONDS", default=4.0)
+# An idle worker stops at once: its unacked (ETA) messages go back to the broker when it disconnects.
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = False
 
 # --- Fail fast (config.deadline, config.health) ------------------------------------------------
 # Webhooks answer 503 (the provider retries) when they take longer than this: a hung database.

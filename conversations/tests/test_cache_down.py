@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from config import cache as config_cache
 from config.celery_app import app as celery_app
 from conversations.handlers import OutboundIntent, bot_handler_replaced
 from conversations.models import InboundEvent, Message
@@ -17,6 +18,7 @@ from conversations.selectors import ingest_lag_seconds
 from conversations.tasks import conversation_process_task, inbound_sweep_task, message_send_task, outbound_sweep_task
 from conversations.tests.conftest import Enqueued
 from integrations.messaging.console import ConsoleProvider
+from tenants import tasks as tenants_tasks
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every call is refused
 DEAD_CACHE = {
@@ -41,6 +43,8 @@ def _echo():
 @pytest.fixture
 def cache_down(settings):
     settings.CACHES = DEAD_CACHE  # the settings fixture resets the cache handlers both ways
+    yield
+    config_cache._skip_until = 0.0  # the cache is back: this process may try at once
 
 
 def _reset_producer_pools():
@@ -60,6 +64,7 @@ def broker_down():
     finally:
         celery_app.conf.update(saved)
         _reset_producer_pools()
+        tenants_tasks._publish_skip_until = 0.0  # the broker is back: this process may try at once
 
 
 @contextmanager

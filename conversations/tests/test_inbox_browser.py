@@ -199,3 +199,33 @@ def test_the_inbox_and_a_conversation_fit_the_screen(browser, browser_login, liv
         assert panel.rect["y"] > reply.rect["y"]  # below the chat on a phone
     else:
         assert panel.rect["x"] > reply.rect["x"]  # beside it on a desktop
+
+
+@pytest.mark.browser
+def test_a_failed_message_is_resent_from_the_chat(browser, browser_login, live_server, company_a, agent, enqueued):
+    with company_scope(company_a):
+        conversation = ConversationFactory(
+            company=company_a, channel__status="connected", customer__name="Maria", customer__phone="+5511987654321"
+        )
+        MessageFactory(conversation=conversation, text="oi", direction="in", status="processed")
+        MessageFactory(
+            conversation=conversation,
+            text="Este é o nosso cardápio:",
+            direction="out",
+            status="failed",
+            attempts=9,
+            error="POST api.example: HTTP 503 (gave up after 9 attempts in 601 s)",
+        )
+        MessageFactory(conversation=conversation, text="O que vai querer?", direction="out", status="queued",
+                       attempts=2, error="POST api.example: HTTP 429")  # fmt: skip
+    browser_login(agent)
+    browser.get(live_server.url + reverse("admin:conversations_conversation_chat", args=[conversation.pk]))
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOT_DIR / "inbox-failed-message.png"))
+    assert "gave up after 9 attempts" in browser.page_source
+
+    css(browser, ".bubble-resend button")[0].click()
+    wait_until(lambda: "Reenviando" in browser.page_source, timeout=10, what="the resend notice")
+    browser.save_screenshot(str(SCREENSHOT_DIR / "inbox-failed-message-resent.png"))
+    with company_scope(company_a):
+        assert Message.objects.get(text="Este é o nosso cardápio:").status == "queued"

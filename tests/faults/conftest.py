@@ -209,9 +209,11 @@ def start_worker(transactional_db, redis_url, tmp_path):
     """start_worker(**env) -> a running real worker on the test database (stopped at the end)."""
     started = []
 
-    def start(broker_url: str | None = None, **extra_env):
+    def start(broker_url: str | None = None, prefix: str | None = None, **extra_env):
         worker = FaultWorker(broker_url or redis_url, tmp_path / f"worker-{len(started)}.log", extra_env)
-        if started:  # a restart: the same broker keys as the first one (its queued tasks)
+        if prefix is not None:  # "" on a Redis of the test's own, shared with a web process
+            worker.prefix = prefix
+        elif started:  # a restart: the same broker keys as the first one (its queued tasks)
             worker.prefix = started[0].prefix
         started.append(worker)
         return worker.start()
