@@ -237,14 +237,36 @@ def cart_summary_variable(conversation) -> str:
     return show_cart(conversation)[0]
 
 
-def hook(fn):
-    """Adapt `fn(conversation, text)` to the engine's `hook(ActionContext)`; no-op in the simulator.
+def checkout_dry_run(conversation, text: str) -> list[str]:
+    """What `checkout` would answer, without placing the order or creating a Pix charge (the
+    dry-run simulator: no order row, no call to the payment provider)."""
+    method = next((v for k, v in PAYMENT_WORDS.items() if k in fold(text)), None)
+    if method is None:
+        return NotAccepted([_("How will you pay: Pix, cash or card?")])
+    view = cart_view(company=conversation.company, customer=conversation.customer)
+    if not view.items:
+        return NotAccepted([_("Your cart is empty."), _("Send *menu* to choose your items.")])
+    return [
+        _("(dry run) The order would be placed here: total %(total)s, paid by %(method)s.")
+        % {"total": format_price(view.total), "method": Order.PaymentMethod(method).label}
+    ]
+
+
+# In the dry-run simulator these answer without calling out (payment provider, AI service).
+DRY_RUN = {"checkout": checkout_dry_run}
+
+
+def hook(fn, dry_run_fn=None):
+    """Adapt `fn(conversation, text)` to the engine's `hook(ActionContext)`; no-op without a
+    conversation. In the dry-run simulator (`ctx.dry_run`, inside a transaction the simulator rolls
+    back) `dry_run_fn` answers instead when given (it must call nothing outside).
     A NotAccepted answer becomes the engine's `Rejected`: the flow keeps waiting on the step."""
 
     def run(ctx):
         if ctx.conversation is None:
             return None
-        replies = fn(ctx.conversation, ctx.reply or "")
+        answer = dry_run_fn if getattr(ctx, "dry_run", False) and dry_run_fn is not None else fn
+        replies = answer(ctx.conversation, ctx.reply or "")
         if isinstance(replies, NotAccepted):
             return actions.Rejected(replies)
         return replies
@@ -255,7 +277,7 @@ def hook(fn):
 
 def register_all() -> None:
     for name, fn in ACTIONS.items():
-        actions.register(name, hook(fn), description=DESCRIPTIONS.get(name, ""))
+        actions.register(name, hook(fn, DRY_RUN.get(name)), description=DESCRIPTIONS.get(name, ""))
     actions.variable_register(
         "carrinho", cart_summary_variable, description=gettext_lazy("The open cart with its total")
     )

@@ -188,7 +188,7 @@ class _CarriedOut:
     handoff: bool = False  # a hook handed the conversation to a human
 
 
-def _carry_out(decision: Decision, conversation) -> _CarriedOut:
+def _carry_out(decision: Decision, conversation, *, dry_run: bool = False) -> _CarriedOut:
     """Turn the engine's actions into intents with cumulative delays, running action hooks in order.
 
     When the hook of the reply's action rejects it, its messages end the turn: the rest of the
@@ -202,7 +202,7 @@ def _carry_out(decision: Decision, conversation) -> _CarriedOut:
             offset += action.delay_seconds
             done.intents.append(OutboundIntent(text=action.text, delay_seconds=offset))
         elif isinstance(action, RunAction):
-            produced, rejected = run_action_hook(action, conversation, done)
+            produced, rejected = run_action_hook(action, conversation, done, dry_run=dry_run)
             for intent in produced:
                 offset += intent.delay_seconds
                 done.intents.append(replace(intent, delay_seconds=offset))
@@ -223,7 +223,9 @@ def _unsave_reply(decision: Decision, variables: dict, before: dict) -> None:
                 variables.pop(action.name, None)
 
 
-def run_action_hook(action: RunAction, conversation, done: _CarriedOut) -> tuple[list[OutboundIntent], bool]:
+def run_action_hook(
+    action: RunAction, conversation, done: _CarriedOut, *, dry_run: bool = False
+) -> tuple[list[OutboundIntent], bool]:
     """Call the registered hook (unknown names are logged and skipped) and apply its effects to
     `done` (variables, hand-off). Returns the messages it produced and whether it rejected the
     reply (`actions.Rejected`)."""
@@ -236,6 +238,7 @@ def run_action_hook(action: RunAction, conversation, done: _CarriedOut) -> tuple
         flow_message_id=action.flow_message_id,
         reply=action.reply,
         variables=MappingProxyType(dict(done.variables)),
+        dry_run=dry_run,
     )
     produced = hook(context) or []
     rejected = isinstance(produced, actions.Rejected)
