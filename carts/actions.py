@@ -271,7 +271,7 @@ def order_recap(conversation, text: str = "", variables=None) -> list:
     return ["\n".join(lines)]
 
 
-def confirm_order(conversation, text: str, variables=None) -> list:
+def confirm_order(conversation, text: str, variables=None, *, place=None) -> list:
     """*sim* places the order (payment from `pagamento`, address from `endereco`); *não* says how
     to change it; a payment word changes the method and shows the recap again."""
     variables = dict(variables if variables is not None else (conversation.variables or {}))
@@ -282,7 +282,7 @@ def confirm_order(conversation, text: str, variables=None) -> list:
         if not variables.get("pagamento"):
             return NotAccepted([_("How will you pay: *Pix*, *dinheiro* or *cartão*?")])
         again = _("Reply *sim* to place the order as it is now.")
-        return _place(conversation, variables["pagamento"], variables.get("endereco", ""), again=again)
+        return (place or _place)(conversation, variables["pagamento"], variables.get("endereco", ""), again=again)
     if method is not None:
         variables["pagamento"] = method
         return NotAccepted(
@@ -373,14 +373,50 @@ def cart_summary_variable(conversation) -> str:
     return show_cart(conversation)[0]
 
 
-def hook(fn):
-    """Adapt `fn(conversation, text)` to the engine's `hook(ActionContext)`; no-op in the simulator.
+def checkout_dry_run(conversation, text: str) -> list[str]:
+    """What `checkout` would answer, without placing the order or creating a Pix charge (the
+    dry-run simulator: no order row, no call to the payment provider)."""
+    method = next((v for k, v in PAYMENT_WORDS.items() if k in fold(text)), None)
+    if method is None:
+        return NotAccepted([_("How will you pay: Pix, cash or card?")])
+    view = cart_view(company=conversation.company, customer=conversation.customer)
+    if not view.items:
+        return NotAccepted([_("Your cart is empty."), _("Send *menu* to choose your items.")])
+    return [
+        _("(dry run) The order would be placed here: total %(total)s, paid by %(method)s.")
+        % {"total": format_price(view.total), "method": Order.PaymentMethod(method).label}
+    ]
+
+
+# In the dry-run simulator these answer without calling out (payment provider, AI service).
+def _place_dry_run(conversation, method: str, address: str, again: str = "") -> list[str]:
+    view = cart_view(company=conversation.company, customer=conversation.customer)
+    return [
+        _("(dry run) The order would be placed here: total %(total)s, paid by %(method)s.")
+        % {"total": format_price(view.total), "method": Order.PaymentMethod(method).label}
+    ]
+
+
+def confirm_order_dry_run(conversation, text: str, variables=None) -> list:
+    """What `confirm_order` would answer, without placing the order (the dry-run simulator)."""
+    return confirm_order(conversation, text, variables, place=_place_dry_run)
+
+
+DRY_RUN = {"checkout": checkout_dry_run}
+DRY_RUN_WITH_VARIABLES = {"confirm_order": confirm_order_dry_run}
+
+
+def hook(fn, dry_run_fn=None):
+    """Adapt `fn(conversation, text)` to the engine's `hook(ActionContext)`; no-op without a
+    conversation. In the dry-run simulator (`ctx.dry_run`, inside a transaction the simulator rolls
+    back) `dry_run_fn` answers instead when given (it must call nothing outside).
     A NotAccepted answer becomes the engine's `Rejected`: the flow keeps waiting on the step."""
 
     def run(ctx):
         if ctx.conversation is None:
             return None
-        replies = fn(ctx.conversation, ctx.reply or "")
+        answer = dry_run_fn if getattr(ctx, "dry_run", False) and dry_run_fn is not None else fn
+        replies = answer(ctx.conversation, ctx.reply or "")
         if isinstance(replies, NotAccepted):
             return actions.Rejected(replies)
         return replies
@@ -389,13 +425,14 @@ def hook(fn):
     return run
 
 
-def hook_with_variables(fn):
+def hook_with_variables(fn, dry_run_fn=None):
     """Like `hook`, also passing the turn's variables (ctx.variables)."""
 
     def run(ctx):
         if ctx.conversation is None:
             return None
-        replies = fn(ctx.conversation, ctx.reply or "", variables=dict(ctx.variables))
+        answer = dry_run_fn if getattr(ctx, "dry_run", False) and dry_run_fn is not None else fn
+        replies = answer(ctx.conversation, ctx.reply or "", variables=dict(ctx.variables))
         if isinstance(replies, NotAccepted):
             return actions.Rejected(replies)
         return replies
@@ -406,9 +443,11 @@ def hook_with_variables(fn):
 
 def register_all() -> None:
     for name, fn in ACTIONS.items():
-        actions.register(name, hook(fn), description=DESCRIPTIONS.get(name, ""))
+        actions.register(name, hook(fn, DRY_RUN.get(name)), description=DESCRIPTIONS.get(name, ""))
     for name, fn in WITH_VARIABLES.items():
-        actions.register(name, hook_with_variables(fn), description=DESCRIPTIONS.get(name, ""))
+        actions.register(
+            name, hook_with_variables(fn, DRY_RUN_WITH_VARIABLES.get(name)), description=DESCRIPTIONS.get(name, "")
+        )
     actions.variable_register(
         "carrinho", cart_summary_variable, description=gettext_lazy("The open cart with its total")
     )

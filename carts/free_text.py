@@ -75,9 +75,14 @@ def order_free_text(conversation, text: str) -> list[str]:
     return replies
 
 
+def order_free_text_dry_run(conversation, text: str) -> list[str]:
+    """The dry-run simulator calls no AI service: it says what would happen."""
+    return [_("(dry run) The order written freely would be read by the AI service here: “%(text)s”.") % {"text": text}]
+
+
 def register() -> None:
     actions.register(
         ACTION_NAME,
-        hook(order_free_text),
+        hook(order_free_text, order_free_text_dry_run),
         description=gettext_lazy("Understands an order written freely (needs the AI key) and fills the cart."),
     )

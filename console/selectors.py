@@ -15,6 +15,7 @@ from django.db.models.functions import TruncDate
 from carts.models import Cart
 from conversations.models import Conversation, Message
 from conversations.selectors import ingest_lag_seconds
+from customers.selectors import without_test_customers
 from leads.recovery import cart_recovery_summary, leads_summary
 from orders.models import Order, OrderItem, Payment
 from orders.selectors import orders_placed
@@ -33,7 +34,8 @@ def _rate(part: int, whole: int) -> float:
 
 
 def period_messages(company: Company, start: datetime, end: datetime):
-    return Message.objects.for_company(company).filter(created_at__gte=start, created_at__lt=end)
+    messages = Message.objects.for_company(company).filter(created_at__gte=start, created_at__lt=end)
+    return without_test_customers(messages)  # staff's simulator chats are tests
 
 
 def period_payments(company: Company, start: datetime, end: datetime):
@@ -42,14 +44,16 @@ def period_payments(company: Company, start: datetime, end: datetime):
 
 def bot_carts_reminded(company: Company, start: datetime, end: datetime):
     """Bot carts left idle until the abandonment reminder went out, reminded in the period."""
-    return Cart.objects.for_company(company).filter(
-        source=Cart.Source.WHATSAPP, reminded_at__gte=start, reminded_at__lt=end
+    return without_test_customers(
+        Cart.objects.for_company(company).filter(
+            source=Cart.Source.WHATSAPP, reminded_at__gte=start, reminded_at__lt=end
+        )
     )
 
 
 def waiting_for_human(company: Company):
     """Conversations a person took over (the bot is silent), whatever the period."""
-    return Conversation.objects.for_company(company).filter(bot_paused=True)
+    return without_test_customers(Conversation.objects.for_company(company).filter(bot_paused=True))
 
 
 def dashboard_figures(company: Company, start: datetime, end: datetime, charts: dict | None = None) -> dict:

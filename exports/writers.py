@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 
 from customers.phones import normalize_phone, whatsapp_link
+from customers.selectors import without_test_customers
 from integrations.spreadsheet_cells import neutralise_cell
 from tenants.services import company_setting_get
 
@@ -93,7 +94,8 @@ def export_response(
     if fmt not in FORMATS:
         raise ValueError(_("Unknown export format: %(fmt)s") % {"fmt": fmt})
     if isinstance(rows, QuerySet):
-        rows = rows.iterator(chunk_size=ITERATOR_CHUNK)
+        # Staff's simulator customers (console chat, builder preview) are tests, never exported.
+        rows = without_test_customers(rows).iterator(chunk_size=ITERATOR_CHUNK)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{name}-{stamp}"
     if fmt == "xlsx":

@@ -7,6 +7,7 @@ from django.db.models import Avg, Count
 from django.db.models.functions import TruncDate
 
 from conversations.models import Conversation, Message, ReceivedFile
+from customers.selectors import without_test_customers
 from flows.models import Flow, FlowPosition
 
 BYTES_PER_MB = 1024 * 1024
@@ -17,21 +18,24 @@ def _window_start(now: datetime, days: int, tz: zoneinfo.ZoneInfo):
     return first_day, datetime.combine(first_day, time.min, tzinfo=tz)
 
 
-def conversations_analytics(*, now: datetime, days: int = 30, timezone_name: str = "America/Sao_Paulo") -> dict:
+def conversations_analytics(
+    *, now: datetime, days: int = 30, timezone_name: str = "America/Sao_Paulo", include_tests: bool = False
+) -> dict:
     """Conversations started in the last `days` local days by status and by flow, and messages and
-    distinct conversations per local day (every day listed, oldest first, zero when quiet)."""
+    distinct conversations per local day (every day listed, oldest first, zero when quiet). Staff's
+    simulator customers (tests) are left out unless `include_tests`."""
     tz = zoneinfo.ZoneInfo(timezone_name)
     first_day, since = _window_start(now, days, tz)
     conversations = Conversation.objects.filter(created_at__gte=since)
+    positions = FlowPosition.objects.filter(conversation__created_at__gte=since, current_flow_id__isnull=False)
+    messages = Message.objects.filter(created_at__gte=since)
+    if not include_tests:
+        conversations, positions, messages = (without_test_customers(q) for q in (conversations, positions, messages))
     by_status = [
         {"status": row["status"], "count": row["count"]}
         for row in conversations.values("status").annotate(count=Count("id")).order_by("-count", "status")
     ]
-    per_flow = list(
-        FlowPosition.objects.filter(conversation__created_at__gte=since, current_flow_id__isnull=False)
-        .values("current_flow_id")
-        .annotate(count=Count("id"))
-    )
+    per_flow = list(positions.values("current_flow_id").annotate(count=Count("id")))
     names = dict(Flow.objects.filter(id__in=[r["current_flow_id"] for r in per_flow]).values_list("id", "name"))
     by_flow = sorted(
         (
@@ -42,8 +46,7 @@ def conversations_analytics(*, now: datetime, days: int = 30, timezone_name: str
     )
     per_day = {
         row["day"]: row
-        for row in Message.objects.filter(created_at__gte=since)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        for row in messages.annotate(day=TruncDate("created_at", tzinfo=tz))
         .values("day")
         .annotate(messages_count=Count("id"), conversations_count=Count("conversation_id", distinct=True))
     }

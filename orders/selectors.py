@@ -13,6 +13,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from conversations.panel import PanelRow, PanelSection
+from customers.selectors import test_customer_q
 from orders.models import Order, Payment
 
 
@@ -29,7 +30,12 @@ def children(obj, related_name: str, model):
 def orders_placed(company, start=None, end=None) -> QuerySet:
     """The company's orders placed in [start, end) (an open side when None) that were not cancelled:
     what "orders" and "revenue" count everywhere (dashboard, recovery figures)."""
-    orders = Order.objects.for_company(company).exclude(status=Order.Status.CANCELLED).filter(placed_at__isnull=False)
+    orders = (
+        Order.objects.for_company(company)
+        .exclude(status=Order.Status.CANCELLED)
+        .filter(placed_at__isnull=False)
+        .exclude(test_customer_q("customer__"))  # staff's simulator orders are tests
+    )
     if start:
         orders = orders.filter(placed_at__gte=start)
     if end:

@@ -19,6 +19,7 @@ from django.core.cache import cache
 from config.cache import cache_or
 from conversations.models import Conversation, Message
 from customers.phones import normalize_phone
+from customers.selectors import TEST_CUSTOMER_KEY
 from integrations.text import fold
 from tenants.models import Company
 from tenants.services import company_setting_get
@@ -54,9 +55,8 @@ def is_opt_out(text: str, words: frozenset[str] = OPT_OUT_WORDS) -> bool:
     return fold(text) in words
 
 
-# provider_contact_ids key marking a staff member's console-chat customer (flows' console chat).
-# Only that service writes it: provider keys come from Provider, so no webhook can set it.
-SIMULATOR_CONTACT_KEY = "simulator"
+# provider_contact_ids key marking a staff member's console-chat customer (see customers.selectors).
+SIMULATOR_CONTACT_KEY = TEST_CUSTOMER_KEY
 
 
 def is_simulator_contact(customer) -> bool:

@@ -204,6 +204,9 @@ class FlowImportViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
 
 class AnalyticsWindowSerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=365, default=30)
+    include_tests = serializers.BooleanField(
+        default=False, help_text="Count staff's simulator conversations (left out by default)."
+    )
 
 
 class FlowAnalyticsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
@@ -219,7 +222,11 @@ class FlowAnalyticsViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
 
     @action(detail=False, methods=["get"])
     def conversations(self, request):
-        return Response(conversations_analytics(**self._window(request)))
+        params = AnalyticsWindowSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(
+            conversations_analytics(**self._window(request), include_tests=params.validated_data["include_tests"])
+        )
 
     @action(detail=False, methods=["get"])
     def files(self, request):

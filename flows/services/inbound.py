@@ -218,7 +218,9 @@ class _CarriedOut:
     owners: list = field(default_factory=list)  # the flow message each intent came from (None: a hook's)
 
 
-def _carry_out(decision: Decision, conversation, into: _CarriedOut | None = None) -> _CarriedOut:
+def _carry_out(
+    decision: Decision, conversation, into: _CarriedOut | None = None, *, dry_run: bool = False
+) -> _CarriedOut:
     """Turn the engine's actions into intents with cumulative delays, running action hooks in order.
 
     When the hook of the reply's action rejects it, its messages end the turn: the rest of the
@@ -236,7 +238,7 @@ def _carry_out(decision: Decision, conversation, into: _CarriedOut | None = None
             done.intents.append(OutboundIntent(text=action.text, delay_seconds=offset))
             done.owners.append(action.flow_message_id)
         elif isinstance(action, RunAction):
-            produced, rejected, skip = run_action_hook(action, conversation, done)
+            produced, rejected, skip = run_action_hook(action, conversation, done, dry_run=dry_run)
             if skip and action.reply is None:
                 mine = [i for i, owner in enumerate(done.owners) if owner == action.flow_message_id]
                 cut = mine[-1] if mine else len(done.intents)
@@ -264,7 +266,9 @@ def _unsave_reply(decision: Decision, variables: dict, before: dict) -> None:
                 variables.pop(action.name, None)
 
 
-def run_action_hook(action: RunAction, conversation, done: _CarriedOut) -> tuple[list[OutboundIntent], bool, bool]:
+def run_action_hook(
+    action: RunAction, conversation, done: _CarriedOut, *, dry_run: bool = False
+) -> tuple[list[OutboundIntent], bool, bool]:
     """Call the registered hook (unknown names are logged and skipped) and apply its effects to
     `done` (variables, hand-off). Returns the messages it produced, whether it rejected the
     reply (`actions.Rejected`) and whether it skips the next question (`actions.SkipQuestion`)."""
@@ -277,6 +281,7 @@ def run_action_hook(action: RunAction, conversation, done: _CarriedOut) -> tuple
         flow_message_id=action.flow_message_id,
         reply=action.reply,
         variables=MappingProxyType(dict(done.variables)),
+        dry_run=dry_run,
     )
     produced = hook(context) or []
     rejected = isinstance(produced, actions.Rejected)

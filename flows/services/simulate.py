@@ -1,16 +1,25 @@
-"""Talk to a template without a provider or a real conversation: nothing is written."""
+"""Talk to a template without a provider or a real conversation: nothing is written.
+
+The action hooks run too, in their dry-run mode (`ActionContext.dry_run`: they answer as usual but
+call nothing outside), for a throwaway customer inside a transaction that is always rolled back:
+the menu, the cart summary and the other messages actions send are shown, and no row stays.
+"""
 
 from dataclasses import asdict, replace
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from flows.engine import Document, Inbound, Position, RunAction, SendMessage, TemplateSnapshot, decide
+from conversations.models import Conversation
+from customers.models import Customer
+from flows import actions
+from flows.engine import Document, Inbound, Position, RunAction, TemplateSnapshot, decide
 from flows.selectors import template_snapshot_load
-from flows.services.inbound import without_company_variables
+from flows.services.inbound import _carry_out, without_company_variables
 from tenants.models import Company
-from tenants.scoping import current_company_id
+from tenants.scoping import current_company_id, require_company_id
 
 
 def flow_simulate(
@@ -25,23 +34,33 @@ def flow_simulate(
     snapshot = template_snapshot_load(template_id=template_id, version=version)
     if start_flow_id is not None:
         snapshot = _starting_at(snapshot, start_flow_id)
+    with transaction.atomic():
+        turns = _play(snapshot, inputs)
+        transaction.set_rollback(True)  # what the hooks wrote for the throwaway customer goes away
+    return turns
+
+
+def _play(snapshot, inputs) -> list[dict]:
     position, variables, turns = Position(), {}, []
+    customer = Customer.objects.create(company_id=require_company_id(), name=_("Dry run"))
+    conversation = Conversation(company_id=customer.company_id, customer=customer, variables={})
     company = {"empresa": _company_name()}
     for item in inputs:
         inbound = _inbound(item)
+        now = timezone.now()
         decision = decide(
             snapshot=snapshot,
             position=position,
             variables={**variables, **company},
             inbound=inbound,
-            now=timezone.now(),
+            now=now,
+            builtins=actions.BuiltinValues(conversation),
         )
-        position, variables = decision.position, without_company_variables(decision.variables)
-        replies, offset = [], 0
-        for action in decision.actions:
-            if isinstance(action, SendMessage):
-                offset += action.delay_seconds
-                replies.append({"text": action.text, "delay_seconds": offset})
+        done = _carry_out(decision, conversation, dry_run=True)
+        position = replace(position, last_activity_at=now) if done.rejected else decision.position
+        variables = without_company_variables(done.variables)
+        conversation.variables = dict(variables)
+        replies = [{"text": intent.text, "delay_seconds": intent.delay_seconds} for intent in done.intents]
         turns.append(
             {
                 "input": inbound.text
@@ -57,7 +76,7 @@ def flow_simulate(
                 },
                 "step": current_step(snapshot, position),
                 "variables": dict(variables),
-                "completed": decision.completed,
+                "completed": decision.completed and not done.rejected,
             }
         )
     return turns

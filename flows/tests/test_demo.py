@@ -27,7 +27,9 @@ def test_demo_pizzeria_is_loaded_once_and_talks(company_a):
     replies = [[r["text"] for r in t["replies"]] for t in turns]
     assert replies[0] == [f"Olá! 🍕 Bem-vindo à {company_a.name}.", "Como você se chama?"]
     assert replies[2][0].startswith("Nosso cardápio:")
-    assert replies[3] == ["Anotado: 2 calabresas. Qual o endereço de entrega?"]
+    # The dry run shows what the actions answer too (this company sells nothing yet).
+    assert replies[2][1] == "Nosso cardápio está vazio no momento."
+    assert replies[3] == ["Nosso cardápio está vazio no momento.", "Anotado: 2 calabresas. Qual o endereço de entrega?"]
     assert turns[5]["position"]["waiting_for"] == "file"
     assert replies[6] == ["Comprovante recebido, Ana! Seu pedido vai para Rua A, 10. Até logo! 👋"]
     assert turns[6]["completed"] is True
