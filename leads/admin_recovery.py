@@ -48,7 +48,7 @@ class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
         "external_total",
         "last_activity_at",
         "recovery",
-        "recovery_order",
+        "recovering_order",
         "email_sent",
         "whatsapp_sent",
     )
@@ -72,7 +72,7 @@ class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
         return RECOVERY_LABELS.get(obj.recovery_status, "-")
 
     @admin.display(description=_("recovering order"))
-    def recovery_order(self, obj):
+    def recovering_order(self, obj):
         return f"#{obj.recovery_order_id}" if obj.recovery_order_id else "-"
 
     def changelist_view(self, request, extra_context=None):
