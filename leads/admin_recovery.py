@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exports.writers import CART_MESSAGE, ExportAdminMixin, column
 from leads.models import ImportedCart
-from leads.recovery import ABANDONED, RECOVERED, WAITING, recovery_summary, with_recovery
+from leads.recovery import ABANDONED, RECOVERED, WAITING, cart_recovery_summary, with_recovery
 from tenants.admin_mixins import CompanyScopedAdmin
 
 RECOVERY_LABELS = {RECOVERED: _("Recovered"), WAITING: _("Waiting"), ABANDONED: _("Abandoned")}
@@ -78,7 +78,7 @@ class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
     def changelist_view(self, request, extra_context=None):
         company = getattr(request, "company", None)
         if company is not None:
-            figures = recovery_summary(company)
+            figures = cart_recovery_summary(company)  # the title needs the carts' figures only
             extra_context = {
                 **(extra_context or {}),
                 "title": _(

@@ -19,7 +19,7 @@ result, with waiting/abandoned decided by the clock. Imports, merges and the set
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -171,7 +171,9 @@ def recovery_refresh(company: Company, cart_ids: list[int] | None = None) -> int
         "now": timezone.now(),
         "carts": list(cart_ids or []),
     }
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")  # compiling this one statement costs more than running it
         cursor.execute(_REFRESH_SQL.format(**tables), params)
         return cursor.rowcount
 
@@ -307,3 +309,11 @@ def leads_summary(company: Company, start: datetime | None = None, end: datetime
     total = figures["total"]
     figures["conversion_rate"] = round(100 * figures["already_customers"] / total, 1) if total else 0.0
     return figures
+
+
+def recovery_setting_saved(sender, instance, **kwargs) -> None:
+    """When a company switches `recovery_counts_unpaid_orders`, its stored matches are computed again
+    (after the save commits). Connected in LeadsConfig.ready()."""
+    if instance.key == COUNT_UNPAID.key:
+        company = instance.company
+        transaction.on_commit(lambda: recovery_refresh(company))

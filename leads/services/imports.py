@@ -186,7 +186,18 @@ def import_run_execute(*, run: ImportRun) -> ImportRun:
     return run
 
 
-def format_summary(run: ImportRun) -> str:
+def run_did_something(run: ImportRun) -> bool:
+    """Whether any row was read (created, updated, unchanged, failed or ignored) in any kind of the run."""
+    return any(
+        counts.get(name)
+        for kind, counts in run.summary.items()
+        if kind != TIMEZONE_KEY
+        for name in ("created", "updated", "skipped", "failed", "ignored")
+    )
+
+
+def format_summary(run: ImportRun, *, with_error: bool = True) -> str:
+    """The run's summary for people: counts per kind, warnings, the site's zone, duration, the error."""
     lines = []
     for kind, counts in run.summary.items():
         if kind == TIMEZONE_KEY:
@@ -208,7 +219,7 @@ def format_summary(run: ImportRun) -> str:
         )
     if run.started_at and run.finished_at:
         lines.append(_("Duration: %(seconds).1f s") % {"seconds": (run.finished_at - run.started_at).total_seconds()})
-    if run.error:
+    if run.error and with_error:
         lines.append(_("Error: %(error)s") % {"error": run.error})
     return "\n".join(lines)
 
