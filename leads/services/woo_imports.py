@@ -19,13 +19,15 @@ from integrations.wordpress.orders import WooOrder, count_orders, detect_order_s
 from integrations.wordpress.sql import site_zone
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.imports import BATCH_SIZE, KindSummary, batched, register_importer
+from leads.services.copy import copy_insert, copy_rows
+from leads.services.imports import KindSummary, batched, register_importer
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem
 from orders.models import Source as OrderSource
 from tenants.models import Company
 
 CENT = Decimal("0.01")
+BATCH_SIZE = 2000  # rows per transaction (and per source read): a few round trips per 10k rows, memory flat
 RECOVERABLE = (Cart.Status.ABANDONED, Cart.Status.LOST)
 
 # WooCommerce order statuses (post_status / wc_orders.status without "wc-") -> ours. Documented in
@@ -191,7 +193,13 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
     done = 0
     progress_set(run.pk, "orders", done=0, total=total)
     rows = read_orders(
-        conn, prefix, run.period_start, run.period_end, storage=storage, site_timezone=options.site_timezone
+        conn,
+        prefix,
+        run.period_start,
+        run.period_end,
+        storage=storage,
+        site_timezone=options.site_timezone,
+        batch_size=BATCH_SIZE,
     )
     for batch in batched(rows, BATCH_SIZE):
         counts = KindSummary()
@@ -257,9 +265,9 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
             summary.updated += 1
         else:
             summary.skipped += 1
-    manager.bulk_create([order for order, _lines in new])
+    copy_insert(Order, [order for order, _lines in new], key="external_id")  # COPY + one INSERT ... SELECT
     bulk_update_stamped(manager, changed, ORDER_FIELDS)
-    _replace_items(OrderItem, company, "order", refill, new, _order_item)
+    _replace_items(OrderItem, company, "order", refill, new, _order_item, copy=True)
     summary.created += len(new)
 
 
@@ -292,13 +300,16 @@ def _items_by_parent(model, company: Company, parent: str, parent_ids: list[int]
     return lines
 
 
-def _replace_items(model, company: Company, parent: str, refill, new, build) -> None:
-    """Replace the items of changed parents (one delete) and insert the lines of all (one bulk insert)."""
+def _replace_items(model, company: Company, parent: str, refill, new, build, copy: bool = False) -> None:
+    """Replace the items of changed parents (one delete) and insert the lines of all (one bulk insert,
+    or one COPY)."""
     manager = model.objects.for_company(company)
     if refill:
         manager.filter(**{f"{parent}_id__in": [p.pk for p, _lines in refill]}).delete()
     items = [build(company, p, line) for p, lines in (*refill, *new) for line in lines]
-    if items:
+    if items and copy:
+        copy_rows(model, items)
+    elif items:
         manager.bulk_create(items)
 
 
