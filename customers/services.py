@@ -149,14 +149,18 @@ def _fill_blanks(customer: Customer, person: Person, owner: dict) -> bool:
 # --- Merging two customers -----------------------------------------------------------------------
 
 
+class MergeBlocked(Exception):
+    """Both customers have a row of which a customer may have only one (the label says which kind)."""
+
+
 def customers_merge(*, company: Company, keep: Customer, gone: Customer) -> dict[str, int]:
     """Merge `gone` into `keep` (same company): every row pointing at `gone` (leads, carts, orders,
     conversations... found through the model's relations, so new apps follow too) points at `keep`,
     its identities and provider ids move, blanks of `keep` are filled, and `gone` is deleted.
 
-    Returns {relation label: rows moved}. Runs in one transaction. Rows that cannot follow because
-    `keep` already has its own (e.g. the one open bot cart or session context per customer) stay
-    with `gone` and are deleted with it; they are counted under "<label> (dropped)".
+    Returns {relation label: rows moved}. Runs in one transaction: when a row cannot follow because
+    `keep` already has its own (e.g. the one open bot cart or session context per customer), nothing
+    is merged and MergeBlocked names the kind of row.
     """
     if keep.company_id != company.pk or gone.company_id != company.pk or keep.pk == gone.pk:
         raise ValueError("merge two different customers of the company")
@@ -181,15 +185,9 @@ def customers_merge(*, company: Company, keep: Customer, gone: Customer) -> dict
             try:
                 with transaction.atomic():
                     count = rows.update(**{field.name: keep})
-            except IntegrityError:
-                count = 0
-                for row in rows:
-                    try:
-                        with transaction.atomic():
-                            model._base_manager.filter(pk=row.pk).update(**{field.name: keep})
-                        count += 1
-                    except IntegrityError:
-                        moved[f"{label} (dropped)"] = moved.get(f"{label} (dropped)", 0) + 1
+            except IntegrityError as exc:
+                # e.g. both have an open bot cart or a session context: nothing is lost, nothing merged.
+                raise MergeBlocked(label) from exc
             if count:
                 moved[label] = moved.get(label, 0) + count
         CustomerLink.objects.for_company(company).filter(Q(customer=gone) | Q(other=gone)).delete()

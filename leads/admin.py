@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from config.throttle import Limit, attempt_allowed, throttle_key
 from customers.models import Customer, CustomerIdentity
+from customers.services import MergeBlocked
 from exports.sheets import SheetsExportAdminMixin
 from exports.writers import LEAD_MESSAGE, ExportAdminMixin, column
 from integrations.wordpress.connection import test_connection
@@ -60,7 +61,16 @@ class CustomerAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin
         if company is None or len(customers) != 2:
             self.message_user(request, _("Select exactly two customers of one company to merge."), messages.ERROR)
             return
-        keep, moved = customers_merge_two(company=company, customers=customers)
+        try:
+            keep, moved = customers_merge_two(company=company, customers=customers)
+        except MergeBlocked as exc:
+            self.message_user(
+                request,
+                _("Not merged: both customers have a %(kind)s of which a customer may have only one.")
+                % {"kind": exc.args[0]},
+                messages.ERROR,
+            )
+            return
         self.message_user(
             request,
             _("Merged into %(customer)s: %(rows)s rows moved.") % {"customer": keep, "rows": sum(moved.values())},

@@ -443,3 +443,19 @@ def test_status_recovered_and_the_lead_flag_agree_with_the_summary_figures(
     assert leads == {"Ana": True, "Bia": False, "Caio": False}  # Caio's order is paid, not completed
     assert customers["count"] == lead_figures["already_customers"] == 1
     assert "Ana" in admin_flagged and "Bia" not in admin_flagged.split("result_list")[-1]
+
+
+def test_a_merge_that_would_lose_a_row_merges_nothing(company_a):
+    from carts.tests.factories import CartFactory
+    from customers.services import MergeBlocked
+    from customers.tests.factories import CustomerFactory
+
+    ana, other = CustomerFactory(company=company_a), CustomerFactory(company=company_a)
+    for person in (ana, other):  # one open bot cart each: a customer may have only one
+        CartFactory(company=company_a, customer=person, source="whatsapp", status="open")
+
+    with pytest.raises(MergeBlocked):
+        customers_merge_two(company=company_a, customers=[ana, other])
+
+    assert Customer.objects.for_company(company_a).count() == 2
+    assert Cart.objects.for_company(company_a).count() == 2
