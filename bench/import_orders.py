@@ -181,7 +181,15 @@ def child(size: int, source_db: str, use_tracemalloc: bool) -> dict:
     sampler = PeakRSS()
     sampler.start()
     began = time.perf_counter()
-    run = import_run_execute(run=run)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        run = profile.runcall(import_run_execute, run=run)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+    else:
+        run = import_run_execute(run=run)
     seconds = time.perf_counter() - began
     peak_rss = sampler.stop()
     heap_peak = tracemalloc.get_traced_memory()[1] if use_tracemalloc else None
@@ -189,6 +197,7 @@ def child(size: int, source_db: str, use_tracemalloc: bool) -> dict:
         raise SystemExit(f"import failed: {run.error}")
     imported = Order.objects.for_company(company).count()
     items = OrderItem.objects.for_company(company).count()
+    copy_seconds = copy_floor(company)
     if (imported, items) != (size, 2 * size):
         raise SystemExit(f"expected {size} orders and {2 * size} items, got {imported} and {items}")
     return {
@@ -200,7 +209,35 @@ def child(size: int, source_db: str, use_tracemalloc: bool) -> dict:
         "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "heap_peak_mib": heap_peak / 2**20 if heap_peak is not None else None,
         "summary": run.summary["orders"] | {"errors": len(run.summary["orders"]["errors"])},
+        "copy_seconds": copy_seconds,
     }
+
+
+def copy_floor(company) -> float:
+    """Seconds a plain COPY of the same rows (the imported orders and items, read back as tuples) takes
+    into two empty tables shaped like them: the floor the import is compared with, in the same run."""
+    from django.db import connection
+
+    from orders.models import Order, OrderItem
+
+    tables = []
+    for model in (Order, OrderItem):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(f'"{f.column}"' for f in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT {columns} FROM "{model._meta.db_table}" WHERE company_id = %s', [company.pk])
+            rows = cursor.fetchall()
+            cursor.execute(
+                f'CREATE TEMP TABLE "floor_{model._meta.db_table}" AS SELECT {columns} FROM "{model._meta.db_table}" WITH NO DATA'
+            )
+        tables.append((f"floor_{model._meta.db_table}", columns, rows))
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table, columns, rows in tables:
+            with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+    return time.perf_counter() - began
 
 
 def django_env(pg_name: str) -> dict:
@@ -220,6 +257,10 @@ def report(result: dict) -> str:
         f"{result['orders'] / result['seconds']:.0f} orders/s, {rows / result['seconds']:.0f} rows/s; "
         f"peak RSS {result['peak_rss_mib']:.0f} MiB (+{result['peak_rss_mib'] - result['rss_before_mib']:.0f} MiB "
         f"over {result['rss_before_mib']:.0f} MiB before the import)"
+    )
+    line += (
+        f"; a COPY of the same rows: {result['copy_seconds']:.2f} s, the import runs at "
+        f"{100 * result['copy_seconds'] / result['seconds']:.1f}% of COPY speed (goal >= 10%)"
     )
     if result["heap_peak_mib"] is not None:
         line += f"; Python heap peak {result['heap_peak_mib']:.1f} MiB"
@@ -260,6 +301,8 @@ def main() -> None:
             done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise SystemExit(f"the {size}-order import failed:\n{done.stderr[-3000:]}")
+            if os.environ.get("BENCH_PROFILE"):
+                print(done.stderr[-12000:], file=sys.stderr)
             print(report(json.loads(done.stdout.strip().splitlines()[-1])), flush=True)
     finally:
         with admin.cursor() as cur:

@@ -53,6 +53,16 @@ class Cart(CompanyOwned):
     order = models.ForeignKey(
         Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="carts", verbose_name=_("order")
     )
+    # Imported carts: the source's own status (CartFlows order_status), the e-mail as typed (lowercased when
+    # a valid address) and the phone in E.164 they were recorded with, and what was wrong with the row.
+    external_status = models.CharField(_("status at the source"), max_length=16, blank=True)
+    contact_email = models.CharField(_("e-mail as given"), max_length=254, blank=True)
+    contact_phone = models.CharField(_("phone as given"), max_length=20, blank=True)
+    import_warning = models.TextField(_("import warning"), blank=True)
+    # Recovery (leads.recovery.recovery_refresh): the first order of the same person in the window.
+    recovery_order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recovering order")
+    )
     # Imported carts carry the source's own total; bot carts compute theirs from the items.
     external_total = models.DecimalField(
         _("total at the source"), max_digits=10, decimal_places=2, null=True, blank=True
@@ -83,6 +93,8 @@ class Cart(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["company", "status", "last_activity_at"], name="cart_company_status_idx"),
+            # Lists newest first (the imported-cart admin, /api/carts/) without sorting every cart of the company.
+            models.Index(fields=["company", "last_activity_at"], name="cart_company_activity_idx"),
             # Abandonment sweeps read only due bot carts, oldest first.
             models.Index(
                 fields=["company", "last_activity_at"],

@@ -8,7 +8,7 @@ from console.api import DashboardViewSet
 from conversations.api.views import BotViewSet, ChannelViewSet, ConversationViewSet, SettingsViewSet
 from flows.api import views as flows_views
 from leads.api.analytics import LeadAnalyticsViewSet, RecoveryAnalyticsViewSet
-from leads.api.views import CustomerViewSet, LeadViewSet
+from leads.api.views import CustomerViewSet, FormVibesKeysViewSet, LeadViewSet
 from orders.api.views import OrderViewSet
 from privacy.api.views import CustomerPrivacyViewSet, PrivacyRequestViewSet
 from tenants.api_views import ApiTokenViewSet, CompanySettingViewSet, MembershipViewSet
@@ -26,6 +26,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("analytics/recovery", RecoveryAnalyticsViewSet, basename="recovery-analytics")
 router.register("analytics/leads", LeadAnalyticsViewSet, basename="lead-analytics")
+router.register("formvibes-keys", FormVibesKeysViewSet, basename="formvibes-keys")
 router.register("flow-templates", flows_views.FlowTemplateViewSet, basename="flow-template")
 router.register(r"templates/(?P<template_id>\d+)/flows", flows_views.TemplateFlowViewSet, basename="template-flow")
 router.register(r"flows/(?P<flow_id>\d+)/subflows", flows_views.FlowSubflowViewSet, basename="flow-subflow")

@@ -31,3 +31,45 @@ class Customer(CompanyOwned):
 
     def __str__(self) -> str:
         return self.name or self.phone or self.email or f"#{self.pk}"
+
+
+class CustomerIdentity(CompanyOwned):
+    """One phone (E.164) or e-mail (lowercased, a valid address) that identifies a customer; a customer
+    has any number of them. A value identifies at most one customer of a company."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=254)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
+        ordering = ["kind", "value"]
+        constraints = [models.UniqueConstraint(fields=["company", "value"], name="customeridentity_unique_value")]
+        indexes = [models.Index(fields=["customer"], name="customeridentity_customer_idx")]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class CustomerLink(CompanyOwned):
+    """A record (lead, cart, order) whose phone belongs to one customer and e-mail to another: the two
+    are probably one person. Kept for staff, who may merge them (customers.services.customers_merge)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="links")
+    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer link")
+        verbose_name_plural = _("customer links")
+        constraints = [models.UniqueConstraint(fields=["company", "customer", "other"], name="customerlink_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} ~ {self.other_id}"

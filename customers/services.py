@@ -1,14 +1,35 @@
-"""One Customer per person: merged across sources by normalised phone and lowercased email."""
+"""One Customer per person, found by any of their identities (phones in E.164, valid e-mails lowercased)."""
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, CustomerIdentity, CustomerLink
 from customers.phones import normalize_phone
 from tenants.models import Company
+
+
+@lru_cache(maxsize=65536)
+def phone_key(raw: str) -> str:
+    """The E.164 form of a phone as typed, or "" (cached: imports see the same few numbers again and again)."""
+    return normalize_phone(raw) or ""
+
+
+def email_identity(text: str | None) -> str:
+    """The lowercased address when `text` is a valid e-mail address, else "" ("nao tenho" identifies nobody)."""
+    candidate = (text or "").strip().lower()
+    if not candidate or len(candidate) > 254:
+        return ""
+    try:
+        validate_email(candidate)
+    except ValidationError:
+        return ""
+    return candidate
 
 
 @dataclass(frozen=True)
@@ -19,44 +40,87 @@ class Person:
 
     @cached_property
     def phone(self) -> str:  # normalised once: a person is looked at several times per batch
-        return normalize_phone(self.phone_raw) or ""
+        return phone_key(self.phone_raw or "")
 
     @cached_property
     def email_key(self) -> str:
-        return (self.email or "").strip().lower()
+        """The e-mail as an identity: lowercased when valid, "" otherwise."""
+        return email_identity(self.email)
+
+    @cached_property
+    def email_kept(self) -> str:
+        """What a record keeps: the identity when valid, else the text as typed (it identifies nobody)."""
+        return self.email_key or (self.email or "").strip()
 
 
-def customers_resolve(*, company: Company, people: list[Person]) -> tuple[list[Customer | None], int]:
-    """The Customer of each person (None when neither phone nor email is usable), creating missing ones.
+def customers_resolve(*, company: Company, people: list[Person], source: str = "") -> tuple[list[Customer | None], int]:
+    """The Customer of each person (None when neither phone nor a valid e-mail is usable), creating missing ones.
 
-    Bulk: one query to find existing customers, one bulk insert for new ones, one bulk update for
-    blanks filled in. Returns (customers in the order of `people`, number created).
+    A person is found by any identity of any customer (CustomerIdentity, or a customer's own phone/e-mail
+    columns): the phone first, then the e-mail. The phone or e-mail a person brings that nobody has yet
+    becomes another identity of their customer. When the phone is one customer's and the e-mail
+    another's, the person is the phone's customer and a CustomerLink records the pair (`source` says
+    which record), for staff to merge. Bulk: a few queries per batch. Returns (customers in the order
+    of `people`, number created).
     """
     phones = {p.phone for p in people if p.phone}
     emails = {p.email_key for p in people if p.email_key}
+    keys = phones | emails
     manager = Customer.objects.for_company(company)
-    existing = list(manager.filter(Q(phone__in=phones) | Q(email__in=emails))) if phones or emails else []
-    by_phone = {c.phone: c for c in existing if c.phone}
-    by_email = {c.email: c for c in existing if c.email}
+    owner: dict[str, Customer] = {}
+    if keys:
+        one: dict[int, Customer] = {}  # one instance per customer, so that `is` compares people
+        identities = CustomerIdentity.objects.for_company(company).filter(value__in=keys).select_related("customer")
+        for identity in identities:
+            owner[identity.value] = one.setdefault(identity.customer_id, identity.customer)
+        for customer in manager.filter(Q(phone__in=phones) | Q(email__in=emails)):
+            for key in (customer.phone, customer.email):
+                if key:
+                    owner.setdefault(key, one.setdefault(customer.pk, customer))
     created: list[Customer] = []
     changed: dict[int, Customer] = {}
+    new_identities: list[tuple[Customer, str, str]] = []
+    links: dict[tuple[int, int], str] = {}
+    pending_links: list[tuple[Customer, Customer, str]] = []
     result: list[Customer | None] = []
     for person in people:
-        customer = by_phone.get(person.phone) if person.phone else None
-        customer = customer or (by_email.get(person.email_key) if person.email_key else None)
+        by_phone = owner.get(person.phone) if person.phone else None
+        by_email = owner.get(person.email_key) if person.email_key else None
+        customer = by_phone or by_email
         if customer is None and (person.phone or person.email_key):
             customer = Customer(company=company, name=person.name[:200], phone=person.phone, email=person.email_key)
             created.append(customer)
-        elif customer is not None and _fill_blanks(customer, person, by_phone, by_email) and customer.pk:
+        elif customer is not None and _fill_blanks(customer, person, owner) and customer.pk:
             changed[customer.pk] = customer
+        if by_phone is not None and by_email is not None and by_phone is not by_email:
+            pending_links.append((by_phone, by_email, source))
         if customer is not None:
-            if customer.phone:
-                by_phone.setdefault(customer.phone, customer)
-            if customer.email:
-                by_email.setdefault(customer.email, customer)
+            for kind, key in (
+                (CustomerIdentity.Kind.PHONE, person.phone),
+                (CustomerIdentity.Kind.EMAIL, person.email_key),
+            ):
+                if key and key not in owner:
+                    owner[key] = customer
+                    new_identities.append((customer, kind, key))
         result.append(customer)
     manager.bulk_create(created)
     bulk_update_stamped(manager, list(changed.values()), ("name", "phone", "email"))
+    if new_identities:
+        CustomerIdentity.objects.for_company(company).bulk_create(
+            [CustomerIdentity(company=company, customer=c, kind=kind, value=key) for c, kind, key in new_identities],
+            ignore_conflicts=True,
+        )
+    for first, second, why in pending_links:
+        pair = (min(first.pk, second.pk), max(first.pk, second.pk))
+        links.setdefault(pair, why)
+    if links:
+        CustomerLink.objects.for_company(company).bulk_create(
+            [
+                CustomerLink(company=company, customer_id=a, other_id=b, reason=why[:255])
+                for (a, b), why in links.items()
+            ],
+            ignore_conflicts=True,
+        )
     return result, len(created)
 
 
@@ -70,13 +134,73 @@ def bulk_update_stamped(manager, rows: list, fields: tuple[str, ...]) -> None:
     manager.bulk_update(rows, [*fields, "updated_at"])
 
 
-def _fill_blanks(customer: Customer, person: Person, by_phone: dict, by_email: dict) -> bool:
+def _fill_blanks(customer: Customer, person: Person, owner: dict) -> bool:
     """Complete a known customer with what this source adds, never overwriting, never stealing a key."""
     changed = False
     if not customer.name and person.name:
         customer.name, changed = person.name[:200], True
-    if not customer.phone and person.phone and person.phone not in by_phone:
+    if not customer.phone and person.phone and owner.get(person.phone, customer) is customer:
         customer.phone, changed = person.phone, True
-    if not customer.email and person.email_key and person.email_key not in by_email:
+    if not customer.email and person.email_key and owner.get(person.email_key, customer) is customer:
         customer.email, changed = person.email_key, True
     return changed
+
+
+# --- Merging two customers -----------------------------------------------------------------------
+
+
+class MergeBlocked(Exception):
+    """Both customers have a row of which a customer may have only one (the label says which kind)."""
+
+
+def customers_merge(*, company: Company, keep: Customer, gone: Customer) -> dict[str, int]:
+    """Merge `gone` into `keep` (same company): every row pointing at `gone` (leads, carts, orders,
+    conversations... found through the model's relations, so new apps follow too) points at `keep`,
+    its identities and provider ids move, blanks of `keep` are filled, and `gone` is deleted.
+
+    Returns {relation label: rows moved}. Runs in one transaction: when a row cannot follow because
+    `keep` already has its own (e.g. the one open bot cart or session context per customer), nothing
+    is merged and MergeBlocked names the kind of row.
+    """
+    if keep.company_id != company.pk or gone.company_id != company.pk or keep.pk == gone.pk:
+        raise ValueError("merge two different customers of the company")
+    moved: dict[str, int] = {}
+    with transaction.atomic():
+        identities = CustomerIdentity.objects.for_company(company)
+        taken = set(identities.filter(customer=keep).values_list("value", flat=True))
+        identities.filter(customer=gone, value__in=taken).delete()
+        moved["identities"] = identities.filter(customer=gone).update(customer=keep)
+        for key, kind in ((gone.phone, CustomerIdentity.Kind.PHONE), (gone.email, CustomerIdentity.Kind.EMAIL)):
+            if key and key not in taken and key not in (keep.phone, keep.email):
+                identities.update_or_create(company=company, value=key, defaults={"customer": keep, "kind": kind})
+        for relation in Customer._meta.related_objects:
+            model, field = relation.related_model, relation.field
+            if model in (CustomerIdentity,) or not field.many_to_one:
+                continue
+            rows = model._base_manager.filter(**{field.name: gone})
+            label = model._meta.label_lower
+            if model is CustomerLink:
+                rows.delete()
+                continue
+            try:
+                with transaction.atomic():
+                    count = rows.update(**{field.name: keep})
+            except IntegrityError as exc:
+                # e.g. both have an open bot cart or a session context: nothing is lost, nothing merged.
+                raise MergeBlocked(label) from exc
+            if count:
+                moved[label] = moved.get(label, 0) + count
+        CustomerLink.objects.for_company(company).filter(Q(customer=gone) | Q(other=gone)).delete()
+        if not keep.name and gone.name:
+            keep.name = gone.name
+        keep.provider_contact_ids = {**gone.provider_contact_ids, **keep.provider_contact_ids}
+        if not keep.opted_out_at and gone.opted_out_at:
+            keep.opted_out_at = gone.opted_out_at  # an opt-out is never lost in a merge
+        phone, email = gone.phone, gone.email
+        gone.delete()
+        if not keep.phone and phone:
+            keep.phone = phone
+        if not keep.email and email:
+            keep.email = email
+        keep.save()
+    return moved

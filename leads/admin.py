@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from config.throttle import Limit, attempt_allowed, throttle_key
-from customers.models import Customer
+from customers.models import Customer, CustomerIdentity
+from customers.services import MergeBlocked
 from exports.sheets import SheetsExportAdminMixin
 from exports.writers import LEAD_MESSAGE, ExportAdminMixin, column
 from integrations.wordpress.connection import test_connection
@@ -20,8 +21,22 @@ from leads.models import ImportRun, Lead
 from leads.progress import run_progress
 from leads.recovery import leads_with_customer_flag
 from leads.services.imports import import_run_enqueue
+from leads.services.merge import customers_merge_two
 from leads.source_config import SourceNotConfigured, import_options_for
-from tenants.admin_mixins import CompanyScopedAdmin
+from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
+
+
+class CustomerIdentityInline(CompanyScopedInline, admin.TabularInline):
+    """The customer's phones and e-mails (every one identifies them); added by imports and merges."""
+
+    model = CustomerIdentity
+    fields = ("kind", "value", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Customer)
@@ -37,6 +52,31 @@ class CustomerAdmin(CustomerRelatedListsMixin, SheetsExportAdminMixin, ExportAdm
     search_fields = ("name", "phone", "email")
     list_filter = ("opted_out_at",)
     readonly_fields = ("created_at", "updated_at")
+    inlines = [CustomerIdentityInline]
+    actions = ["merge_customers"]
+
+    @admin.action(description=_("Merge the two selected customers (one person)"), permissions=["change"])
+    def merge_customers(self, request, queryset):
+        company = getattr(request, "company", None)
+        customers = list(queryset[:3])
+        if company is None or len(customers) != 2:
+            self.message_user(request, _("Select exactly two customers of one company to merge."), messages.ERROR)
+            return
+        try:
+            keep, moved = customers_merge_two(company=company, customers=customers)
+        except MergeBlocked as exc:
+            self.message_user(
+                request,
+                _("Not merged: both customers have a %(kind)s of which a customer may have only one.")
+                % {"kind": exc.args[0]},
+                messages.ERROR,
+            )
+            return
+        self.message_user(
+            request,
+            _("Merged into %(customer)s: %(rows)s rows moved.") % {"customer": keep, "rows": sum(moved.values())},
+            messages.SUCCESS,
+        )
 
 
 class AlreadyCustomerFilter(admin.SimpleListFilter):
@@ -51,8 +91,7 @@ class AlreadyCustomerFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in ("yes", "no"):
             return queryset
-        flagged = leads_with_customer_flag(queryset, getattr(request, "company", None))
-        return flagged.filter(is_customer=self.value() == "yes")
+        return queryset.filter(is_customer=self.value() == "yes")  # annotated by LeadAdmin.get_queryset
 
 
 @admin.register(Lead)
@@ -69,12 +108,28 @@ class LeadAdmin(SheetsExportAdminMixin, ExportAdminMixin, CompanyScopedAdmin):
         column(_("email sent"), "email_sent"),
         column(_("WhatsApp sent"), "whatsapp_sent"),
     )
-    list_display = ("name", "phone", "email", "size", "submitted_at", "email_sent", "whatsapp_sent")
+    list_display = (
+        "name",
+        "phone",
+        "email",
+        "size",
+        "submitted_at",
+        "already_customer",
+        "email_sent",
+        "whatsapp_sent",
+    )
     list_editable = ("email_sent", "whatsapp_sent")
     list_filter = ("source", AlreadyCustomerFilter, "email_sent", "whatsapp_sent", "submitted_at")
     search_fields = ("name", "phone", "email", "phone_raw")
     date_hierarchy = "submitted_at"
     readonly_fields = ("customer", "source", "external_id", "extra", "created_at", "updated_at")
+
+    def get_queryset(self, request):
+        return leads_with_customer_flag(super().get_queryset(request), getattr(request, "company", None))
+
+    @admin.display(description=_("already a customer"), boolean=True, ordering="is_customer")
+    def already_customer(self, obj):
+        return getattr(obj, "is_customer", None)
 
 
 @admin.register(ImportRun)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exports.writers import CART_MESSAGE, Column, ExportAdminMixin, column
 from leads.models import ImportedCart
-from leads.recovery import ABANDONED, RECOVERED, WAITING, recovery_summary, with_recovery
+from leads.recovery import ABANDONED, RECOVERED, WAITING, cart_recovery_summary, with_recovery
 from tenants.admin_mixins import CompanyScopedAdmin
 
 RECOVERY_LABELS = {RECOVERED: _("Recovered"), WAITING: _("Waiting"), ABANDONED: _("Abandoned")}
@@ -48,7 +48,7 @@ class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
         "external_total",
         "last_activity_at",
         "recovery",
-        "recovery_order",
+        "recovering_order",
         "email_sent",
         "whatsapp_sent",
     )
@@ -72,13 +72,13 @@ class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
         return RECOVERY_LABELS.get(obj.recovery_status, "-")
 
     @admin.display(description=_("recovering order"))
-    def recovery_order(self, obj):
+    def recovering_order(self, obj):
         return f"#{obj.recovery_order_id}" if obj.recovery_order_id else "-"
 
     def changelist_view(self, request, extra_context=None):
         company = getattr(request, "company", None)
         if company is not None:
-            figures = recovery_summary(company)
+            figures = cart_recovery_summary(company)  # the title needs the carts' figures only
             extra_context = {
                 **(extra_context or {}),
                 "title": _(

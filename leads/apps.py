@@ -16,4 +16,10 @@ class LeadsConfig(AppConfig):
         # The settings imports read, and the exports' (Google Sheets, the WhatsApp list's text;
         # the Google key's token_uri may not point inside).
         setting_keys.register()
+        from django.db.models.signals import post_save  # noqa: PLC0415
+
+        from leads.recovery import recovery_setting_saved  # noqa: PLC0415
+        from tenants.models import CompanySetting  # noqa: PLC0415
+
+        post_save.connect(recovery_setting_saved, sender=CompanySetting, dispatch_uid="recovery_setting_saved")
         panel_section_register(recovery_panel_section)  # the staff inbox's customer panel

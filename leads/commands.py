@@ -4,16 +4,20 @@ Bad arguments (unknown company (from CompanyCommand), malformed or reversed date
 end with a one-line message and exit code 2, as argparse does for its own errors.
 """
 
+import logging
 import threading
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from exports.periods import PRESETS, day_range, preset_range
 from leads.models import ImportRun
 from leads.progress import IMPORTS, progress_get, progress_percent
-from leads.services.imports import import_run_create, import_run_execute
+from leads.services.imports import format_summary, import_run_create, import_run_execute, run_did_something
 from tenants.commands import CompanyCommand
 
 BAR_WIDTH = 30
@@ -107,12 +111,43 @@ class ImportCommand(CompanyCommand):
         run = import_run_create(
             company=company, kind=kind, start=start, end=end, check_recovery=check_recovery, triggered_by="command"
         )
-        if self.stdout.isatty():
-            with ProgressBar(self.stdout, run.pk):
+        with logs_to_file():
+            if self.stdout.isatty():
+                with ProgressBar(self.stdout, run.pk):
+                    run = import_run_execute(run=run)
+            else:
                 run = import_run_execute(run=run)
-        else:
-            run = import_run_execute(run=run)
-        self.stdout.write(run.summary_text)
-        if run.status == ImportRun.Status.FAILED:
+        failed = run.status == ImportRun.Status.FAILED
+        # A failure is said once (below, on stderr); the counts only when some rows were read before it.
+        if not failed or run_did_something(run):
+            self.stdout.write(format_summary(run, with_error=False))
+        if failed:
             raise CommandError(_("Import failed: %(error)s") % {"error": run.error})
         return run
+
+
+@contextmanager
+def logs_to_file():
+    """While an import command runs, the project's structured (JSON) log lines go to the log file
+    (settings.COMMAND_LOG_FILE, default <VAR_DIR>/log/commands.log), not to the terminal the person reads."""
+    path = Path(getattr(settings, "COMMAND_LOG_FILE", "") or Path(settings.VAR_DIR) / "log" / "commands.log")
+    root = logging.getLogger()
+    moved = [h for h in root.handlers if type(h) is logging.StreamHandler]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        yield  # no writable log file: the lines stay where they were
+        return
+    if moved:
+        handler.setFormatter(moved[0].formatter)
+    for old in moved:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        for old in moved:
+            root.addHandler(old)

@@ -1,76 +1,191 @@
 """Cart recovery (SPEC §7): which imported abandoned carts turned into orders, and the desk's figures.
 
-An abandoned WooCommerce cart is **recovered** when the same customer — the same Customer row, or
-a customer with the same normalised phone or the same email — placed a (not cancelled) order from
-2 days before to 30 days after the cart's time, both ends included; **waiting** while that window
-is still open with no order; **abandoned** once it closed with none. Carts the plugin itself marked
-completed (it saw the purchase) count as recovered. Everything here reads; nothing is written.
+An abandoned WooCommerce cart is **recovered** when the same person placed an order that counts
+(RECOVERY_ORDER_STATUSES: paid states; pending and on-hold too when the company's setting
+`recovery_counts_unpaid_orders` is on) from 2 days before to 30 days after the cart's time, both ends
+included; **waiting** while that window is still open with no order; **abandoned** once it closed with
+none. Carts the plugin itself marked completed (it saw the purchase) count as recovered.
+
+"The same person": the cart's own e-mail or phone (as recorded with the cart) or any identity of
+its customer (customers.CustomerIdentity, plus the customer's own phone/e-mail columns, plus the
+customer itself) equals the order's own e-mail or phone or any identity of the order's customer.
+Text that is not an e-mail address identifies nobody.
+
+The matching order is computed once, set-based (`recovery_refresh`, one UPDATE per company), and
+stored on the cart (`recovery_order`, and status `recovered`); the lists and figures read the stored
+result, with waiting/abandoned decided by the clock. Imports, merges and the setting refresh it.
 """
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection, transaction
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    DateTimeField,
     Exists,
-    ExpressionWrapper,
     Max,
     Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from carts.models import Cart
-from customers.models import Customer
+from carts.selectors import (
+    ABANDONED,
+    RECOVERED,
+    RECOVERY_CANDIDATES,
+    WAITING,
+    recovery_status_expression,
+)
+from carts.selectors import RECOVERY_STATUSES as RECOVERY_STATUSES  # re-exported: the desk's vocabulary
+from carts.selectors import filter_recovery_status as filter_recovery_status  # re-exported
+from customers.models import Customer, CustomerIdentity
 from exports.periods import in_period
 from leads.models import Lead
 from orders.models import Order
 from orders.selectors import orders_placed
 from tenants.models import Company
+from tenants.setting_keys import declare_setting, yes_or_no
+from tenants.settings_registry import SettingGroup
 
 WINDOW_BEFORE = timedelta(days=2)
 WINDOW_AFTER = timedelta(days=30)
-RECOVERED, WAITING, ABANDONED = "recovered", "waiting", "abandoned"
-RECOVERY_STATUSES = (RECOVERED, WAITING, ABANDONED)
-# WooCommerce cart statuses that mean "left on the site" (normal = still shopping: not yet abandoned).
-CANDIDATE_STATUSES = (Cart.Status.ABANDONED, Cart.Status.LOST, Cart.Status.CHECKED_OUT)
+# Carts recovery applies to: WooCommerce carts left on the site (normal = still shopping: not yet
+# abandoned), the plugin's completed ones, and those recovery already matched.
+CANDIDATE_STATUSES = RECOVERY_CANDIDATES
+SOURCE_CANDIDATES = ("abandoned", "lost", "completed")  # the same, as CartFlows' order_status
+# Orders that recover a cart (and count as recovered revenue): paid ones. Pending (WooCommerce pending)
+# and awaiting payment (on-hold) only when the company says so: CartFlows counts them, an owner may not.
+PAID_ORDER_STATUSES = (
+    Order.Status.PAID,
+    Order.Status.PREPARING,
+    Order.Status.OUT_FOR_DELIVERY,
+    Order.Status.COMPLETED,
+)
+UNPAID_ORDER_STATUSES = (Order.Status.PENDING, Order.Status.AWAITING_PAYMENT)
+
+COUNT_UNPAID = declare_setting(
+    "recovery_counts_unpaid_orders",
+    value_type="boolean",
+    default=False,
+    description=gettext_lazy("Pending and on-hold orders recover a cart"),
+    validate=yes_or_no,
+    group=SettingGroup(
+        "recovery",
+        gettext_lazy("Cart recovery"),
+        gettext_lazy(
+            "Which orders count as a recovered cart. Paid orders always do; CartFlows also counts orders "
+            "still waiting for payment."
+        ),
+        order=15,
+    ),
+)
 
 
-def _shifted(ref: str, delta: timedelta) -> ExpressionWrapper:
-    return ExpressionWrapper(OuterRef(ref) + Value(delta), output_field=DateTimeField())
+def recovery_order_statuses(company: Company | int | None) -> tuple[str, ...]:
+    """The order statuses that recover a cart for `company` (paid, plus unpaid when its setting says so)."""
+    if company is None:
+        return PAID_ORDER_STATUSES
+    if isinstance(company, int):
+        company = Company.objects.get(pk=company)
+    return PAID_ORDER_STATUSES + (UNPAID_ORDER_STATUSES if COUNT_UNPAID.get(company) else ())
 
 
-def _same_person() -> QuerySet:
-    """Ids of the customers an order of the outer row's person may have: the outer row's customer, or a
-    customer of its company with the same phone or the same email (one to three rows).
+_REFRESH_SQL = """
+WITH carts AS (
+    SELECT c.id, c.customer_id, c.contact_email, c.contact_phone, c.last_activity_at AS at,
+        COALESCE(NULLIF(c.external_status, ''),
+                 CASE c.status WHEN 'checked_out' THEN 'completed' WHEN 'lost' THEN 'lost' ELSE 'abandoned' END)
+            AS external_status
+    FROM {cart} c
+    WHERE c.company_id = %(company)s AND c.source = 'woocommerce'
+      AND (c.external_status = ANY(%(candidates)s) OR (c.external_status = '' AND c.status = ANY(%(ours)s)))
+      {only_carts}
+),
+orders AS (
+    SELECT o.id, o.customer_id, o.contact_email, o.contact_phone, o.placed_at
+    FROM {order} o
+    WHERE o.company_id = %(company)s AND o.status = ANY(%(statuses)s) AND o.placed_at IS NOT NULL
+),
+identities AS (
+    SELECT customer_id, value FROM {identity} WHERE company_id = %(company)s
+    UNION SELECT id, phone FROM {customer} WHERE company_id = %(company)s AND phone <> ''
+    UNION SELECT id, email FROM {customer} WHERE company_id = %(company)s AND email <> ''
+),
+cart_keys AS (
+    SELECT c.id, c.at, 'c' || c.customer_id AS key FROM carts c WHERE c.customer_id IS NOT NULL
+    UNION SELECT c.id, c.at, i.value FROM carts c JOIN identities i ON i.customer_id = c.customer_id
+    UNION SELECT c.id, c.at, c.contact_phone FROM carts c WHERE c.contact_phone <> ''
+    UNION SELECT c.id, c.at, i.value FROM carts c JOIN {identity} i
+        ON i.company_id = %(company)s AND i.value = c.contact_email
+),
+order_keys AS (
+    SELECT o.id, o.placed_at, 'c' || o.customer_id AS key FROM orders o WHERE o.customer_id IS NOT NULL
+    UNION SELECT o.id, o.placed_at, i.value FROM orders o JOIN identities i ON i.customer_id = o.customer_id
+    UNION SELECT o.id, o.placed_at, o.contact_phone FROM orders o WHERE o.contact_phone <> ''
+    UNION SELECT o.id, o.placed_at, i.value FROM orders o JOIN {identity} i
+        ON i.company_id = %(company)s AND i.value = o.contact_email
+),
+matches AS (
+    SELECT DISTINCT ON (ck.id) ck.id AS cart_id, ok.id AS order_id
+    FROM cart_keys ck JOIN order_keys ok
+        ON ok.key = ck.key AND ok.placed_at BETWEEN ck.at - %(before)s AND ck.at + %(after)s
+    ORDER BY ck.id, ok.placed_at, ok.id
+),
+results AS (
+    SELECT c.id, m.order_id,
+        CASE WHEN c.external_status = 'completed' THEN 'checked_out'
+             WHEN m.order_id IS NOT NULL THEN 'recovered'
+             WHEN c.external_status = 'lost' THEN 'lost'
+             ELSE 'abandoned' END AS status
+    FROM carts c LEFT JOIN matches m ON m.cart_id = c.id
+)
+UPDATE {cart} t SET recovery_order_id = r.order_id, status = r.status, updated_at = %(now)s
+FROM results r
+WHERE t.id = r.id AND (t.recovery_order_id IS DISTINCT FROM r.order_id OR t.status <> r.status)
+"""
 
-    Meant for `orders.filter(customer_id__in=...)` inside a subquery over the outer row (hence the
-    OuterRef(OuterRef)); the orders subquery keeps to the company. An OR on this one table is served by
-    its indexes (primary key, unique company+phone, unique company+email, combined by a BitmapOr), then
-    the orders of those few customers by orders(company, customer, placed_at); the same OR across orders
-    and joined customer columns could use no index and read every order of the company for every outer
-    row. No separate company filter here: on tables not analyzed yet the planner would rather scan the
-    company's customers by it than combine the three lookups.
-    """
-    company_id = OuterRef(OuterRef("company_id"))
-    return (
-        Customer.objects.unscoped()  # unscoped: the outer row's own customer, or its company's (same phone/email)
-        .filter(
-            Q(pk=OuterRef(OuterRef("customer_id")))
-            | (Q(company_id=company_id, phone=OuterRef(OuterRef("customer__phone"))) & ~Q(phone=""))
-            | (Q(company_id=company_id, email=OuterRef(OuterRef("customer__email"))) & ~Q(email=""))
-        )
-        .values("pk")
-    )
+
+@contextmanager
+def no_jit():
+    """PostgreSQL's JIT compiles these aggregates over a company's whole carts/orders for longer than
+    they run (about 1 s at 100k carts): off for the enclosed queries (one transaction)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def recovery_refresh(company: Company, cart_ids: list[int] | None = None) -> int:
+    """Match the company's imported carts (or only `cart_ids`) to their recovering order, set-based
+    in one statement, and store it (recovery_order, status recovered / back to the source's). Returns
+    how many carts changed. Rows that did not change are not written."""
+    tables = {
+        "cart": Cart._meta.db_table,
+        "order": Order._meta.db_table,
+        "identity": CustomerIdentity._meta.db_table,
+        "customer": Customer._meta.db_table,
+        "only_carts": "AND c.id = ANY(%(carts)s)" if cart_ids is not None else "",
+    }
+    params = {
+        "company": company.pk,
+        "candidates": list(SOURCE_CANDIDATES),
+        "ours": list(CANDIDATE_STATUSES),  # carts made here (no source status): by ours
+        "statuses": list(recovery_order_statuses(company)),
+        "before": WINDOW_BEFORE,
+        "after": WINDOW_AFTER,
+        "now": timezone.now(),
+        "carts": list(cart_ids or []),
+    }
+    with no_jit(), connection.cursor() as cursor:
+        cursor.execute(_REFRESH_SQL.format(**tables), params)
+        return cursor.rowcount
 
 
 def abandoned_carts(company: Company) -> QuerySet:
@@ -84,40 +199,18 @@ def _orders_of(company: Company | int | None) -> QuerySet:
     return Order.objects.for_company(company)
 
 
-def with_recovery(carts: QuerySet, company: Company | int | None, now: datetime | None = None) -> QuerySet:
-    """`carts` annotated with `recovery_order_id` (first matching order) and `recovery_status`
-    ("" for carts recovery does not apply to: bot carts, WooCommerce carts still "normal").
-
-    Orders always come from the cart's own company; `company` None is only for a superuser's
-    all-companies admin view.
-    """
-    now = now or timezone.now()
-    matching = (
-        _orders_of(company)
-        .filter(company_id=OuterRef("company_id"))
-        .filter(customer_id__in=_same_person())
-        .exclude(status=Order.Status.CANCELLED)
-        .filter(
-            placed_at__gte=_shifted("last_activity_at", -WINDOW_BEFORE),
-            placed_at__lte=_shifted("last_activity_at", WINDOW_AFTER),
-        )
-        .order_by("placed_at", "id")
-        .values("id")[:1]
-    )
-    return carts.annotate(recovery_order_id=Subquery(matching)).annotate(
-        recovery_status=Case(
-            When(~Q(source=Cart.Source.WOOCOMMERCE) | ~Q(status__in=CANDIDATE_STATUSES), then=Value("")),
-            When(status=Cart.Status.CHECKED_OUT, then=Value(RECOVERED)),
-            When(recovery_order_id__isnull=False, then=Value(RECOVERED)),
-            When(last_activity_at__gte=now - WINDOW_AFTER, then=Value(WAITING)),
-            default=Value(ABANDONED),
-            output_field=CharField(),
-        )
-    )
+def with_recovery(carts: QuerySet, company: Company | int | None = None, now: datetime | None = None) -> QuerySet:
+    """`carts` annotated with `recovery_status` ("" for carts recovery does not apply to) from the stored
+    match (`recovery_order_id`) and the clock: no subquery. `company` is kept for the callers'
+    signature; the stored result is per company already."""
+    return carts.annotate(recovery_status=recovery_status_expression(now))
 
 
 def recovery_status_of(cart: Cart, now: datetime | None = None) -> str:
-    """recovered | waiting | abandoned for one cart (of a candidate status)."""
+    """recovered | waiting | abandoned for one cart (of a candidate status), matched afresh."""
+    recovery_refresh(
+        cart.company if isinstance(cart.company, Company) else Company.objects.get(pk=cart.company_id), [cart.pk]
+    )
     qs = with_recovery(Cart.objects.for_company(cart.company_id).filter(pk=cart.pk), cart.company_id, now)
     return qs.values_list("recovery_status", flat=True).get()
 
@@ -131,11 +224,16 @@ def recovery_summary(
     repeat_customers (2+ orders), average_days_between_orders (per repeat customer, then averaged;
     None if none).
     """
+    with no_jit():
+        return _recovery_summary(company, start, end, now)
+
+
+def _recovery_summary(company, start, end, now) -> dict:
     orders = orders_placed(company, start, end)
     order_figures = orders.aggregate(n=Count("id"), revenue=Sum("total"))
     n_orders = order_figures["n"]
     return {
-        **cart_recovery_summary(company, start, end, now),
+        **_cart_recovery_summary(company, start, end, now),
         "orders": n_orders,
         "average_ticket": (order_figures["revenue"] / n_orders).quantize(Decimal("0.01"))
         if n_orders
@@ -149,67 +247,73 @@ def cart_recovery_summary(
 ) -> dict:
     """Imported carts whose time is in [start, end): carts, recovered, waiting, abandoned,
     recovery_rate (% of carts, 1 decimal), recovered_revenue (distinct matching orders' totals, plus
-    the cart total of plugin-completed carts with no imported order)."""
+    the cart total of plugin-completed carts with no imported order). Two queries on stored results;
+    each count equals the rows `filter_recovery_status` gives for the same period."""
+    with no_jit():
+        return _cart_recovery_summary(company, start, end, now)
+
+
+def _cart_recovery_summary(company, start, end, now) -> dict:
     carts = with_recovery(in_period(abandoned_carts(company), "last_activity_at", start, end), company, now)
-    # One pass over the carts (each row runs the matching subquery): the counts, the matched orders
-    # and the plugin-completed totals are taken from the same rows.
-    counts = dict.fromkeys(RECOVERY_STATUSES, 0)
-    matched: set[int] = set()
-    plugin_only = Decimal("0")
-    for status, order_id, cart_status, cart_total in carts.values_list(
-        "recovery_status", "recovery_order_id", "status", "external_total"
-    ).iterator():
-        counts[status] += 1
-        if order_id is not None:
-            matched.add(order_id)
-        elif cart_status == Cart.Status.CHECKED_OUT:
-            plugin_only += cart_total or 0
-    revenue = (
-        Order.objects.for_company(company).filter(id__in=matched).aggregate(s=Sum("total"))["s"] if matched else None
+    figures = carts.aggregate(
+        carts=Count("id"),
+        recovered=Count("id", filter=Q(recovery_status=RECOVERED)),
+        waiting=Count("id", filter=Q(recovery_status=WAITING)),
+        abandoned=Count("id", filter=Q(recovery_status=ABANDONED)),
+        plugin_only=Sum("external_total", filter=Q(status=Cart.Status.CHECKED_OUT, recovery_order__isnull=True)),
     )
-    revenue = (revenue or Decimal("0")) + plugin_only
-    total = sum(counts.values())
-    recovered = counts[RECOVERED]
+    matched = carts.filter(recovery_order__isnull=False).values("recovery_order_id")
+    revenue = Order.objects.for_company(company).filter(id__in=matched).aggregate(s=Sum("total"))["s"]
+    revenue = (revenue or Decimal("0")) + (figures.pop("plugin_only") or Decimal("0"))
+    total, recovered = figures["carts"], figures["recovered"]
     return {
-        "carts": total,
-        "recovered": recovered,
-        "waiting": counts[WAITING],
-        "abandoned": counts[ABANDONED],
+        **figures,
         "recovery_rate": round(100 * recovered / total, 1) if total else 0.0,
         "recovered_revenue": revenue.quantize(Decimal("0.01")),
     }
 
 
+_RECURRENCE_SQL = """
+SELECT COUNT(*), COUNT(*) FILTER (WHERE n >= 2),
+       AVG(EXTRACT(EPOCH FROM (last - first)) / 86400 / (n - 1)) FILTER (WHERE n >= 2)
+FROM ({per_customer}) AS per_customer
+"""
+
+
 def recurrence(orders: QuerySet) -> dict:
-    """Customers with orders, those with 2+, and the average days between consecutive orders of the latter."""
+    """Customers with orders, those with 2+, and the average days between consecutive orders of the
+    latter (per customer, then averaged): one aggregate query over the orders grouped by customer."""
     per_customer = (
         orders.filter(customer__isnull=False)
         .order_by()
         .values("customer_id")
         .annotate(n=Count("id"), first=Min("placed_at"), last=Max("placed_at"))
+        .values("n", "first", "last")
     )
-    customers = repeat = 0
-    gaps: list[float] = []
-    for row in per_customer.iterator():
-        customers += 1
-        if row["n"] >= 2:
-            repeat += 1
-            gaps.append((row["last"] - row["first"]).total_seconds() / 86400 / (row["n"] - 1))
+    sql, params = per_customer.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_RECURRENCE_SQL.format(per_customer=sql), params)
+        customers, repeat, average = cursor.fetchone()
     return {
         "customers_with_orders": customers,
         "repeat_customers": repeat,
-        "average_days_between_orders": round(sum(gaps) / len(gaps), 1) if gaps else None,
+        "average_days_between_orders": round(float(average), 1) if average is not None else None,
     }
 
 
-def leads_with_customer_flag(leads: QuerySet, company: Company) -> QuerySet:
-    """`leads` annotated with `is_customer`: the person (customer, phone or email) has a completed order."""
-    completed = (
-        _orders_of(company)
-        .filter(company_id=OuterRef("company_id"), status=Order.Status.COMPLETED)
-        .filter(customer_id__in=_same_person())
+def leads_with_customer_flag(leads: QuerySet, company: Company | int | None) -> QuerySet:
+    """`leads` annotated with `is_customer`: the person has a completed order — the lead's customer's, or
+    one placed with the lead's phone or (valid) e-mail, or by a customer holding either as an identity."""
+    completed = _orders_of(company).filter(company_id=OuterRef("company_id"), status=Order.Status.COMPLETED)
+    identity_owners = CustomerIdentity.objects.unscoped().filter(  # unscoped: tied to the lead's company
+        company_id=OuterRef(OuterRef("company_id")),
+        value__in=[OuterRef(OuterRef("phone")), OuterRef(OuterRef("email"))],
     )
-    return leads.annotate(is_customer=Exists(completed))
+    return leads.annotate(
+        is_customer=Exists(completed.filter(customer_id=OuterRef("customer_id")))
+        | Exists(completed.filter(contact_phone=OuterRef("phone")).exclude(contact_phone=""))
+        | Exists(completed.filter(customer_id__in=identity_owners.values("customer_id")))
+    )
 
 
 def leads_summary(company: Company, start: datetime | None = None, end: datetime | None = None) -> dict:
@@ -225,3 +329,11 @@ def leads_summary(company: Company, start: datetime | None = None, end: datetime
     total = figures["total"]
     figures["conversion_rate"] = round(100 * figures["already_customers"] / total, 1) if total else 0.0
     return figures
+
+
+def recovery_setting_saved(sender, instance, **kwargs) -> None:
+    """When a company switches `recovery_counts_unpaid_orders`, its stored matches are computed again
+    (after the save commits). Connected in LeadsConfig.ready()."""
+    if instance.key == COUNT_UNPAID.key:
+        company = instance.company
+        transaction.on_commit(lambda: recovery_refresh(company))

@@ -6,8 +6,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from conversations.panel import PanelRow, PanelSection
+from integrations.errors import IntegrationError
+from integrations.wordpress import form_field_keys
+from integrations.wordpress.connection import open_connection
 from leads.models import Lead
 from leads.recovery import ABANDONED, RECOVERED, WAITING, abandoned_carts, with_recovery
+from leads.source_config import SourceNotConfigured, import_options_for
 
 RECOVERY_LABELS = {
     RECOVERED: gettext_lazy("recovered"),
@@ -36,3 +40,26 @@ def recovery_panel_section(conversation) -> PanelSection:
         url = reverse("admin:leads_importedcart_change", args=[cart.pk])
         rows.append(PanelRow(_("Abandoned cart"), f"{localtime(cart.last_activity_at):%d/%m/%Y} · {status}", url))
     return PanelSection(_("Lead and recovery"), rows, empty=_("Not a lead; no abandoned cart."))
+
+
+class FormVibesKeysUnavailable(Exception):
+    """The source is not configured or cannot be read; the message says why (pt-BR, for staff)."""
+
+
+def formvibes_keys_found(company) -> list[str]:
+    """The Form Vibes field keys found in the company's WordPress database (distinct, sorted, without the
+    plugin's internal ones), for the settings form's key picker (GET /api/leads/formvibes-keys/).
+
+    Opens a connection to the source (no database transaction may be open around it). Raises
+    FormVibesKeysUnavailable with a message a person can act on.
+    """
+    try:
+        options = import_options_for(company)
+        with open_connection(options.source) as conn:
+            return form_field_keys(conn, options.source.table_prefix)
+    except (SourceNotConfigured, ValueError) as exc:
+        raise FormVibesKeysUnavailable(str(exc)) from exc
+    except IntegrationError as exc:
+        raise FormVibesKeysUnavailable(
+            _("The WordPress database could not be read: %(error)s") % {"error": exc}
+        ) from exc

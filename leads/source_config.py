@@ -2,7 +2,8 @@
 
 Settings (keys of CompanySetting):
     wp_db_host, wp_db_name, wp_db_user (required), wp_db_port (3306), wp_db_password (secret),
-    wp_table_prefix ("wp_"), wp_timezone (the site's zone; default: the company's);
+    wp_table_prefix ("wp_"), wp_timezone (the site's zone; default: WordPress' own timezone_string /
+    gmt_offset options, else the company's);
     ssh_host (turns the SSH tunnel on), ssh_port (22), ssh_user ("root"), ssh_password (secret),
     ssh_private_key (secret, PEM/OpenSSH text), ssh_private_key_passphrase (secret),
     ssh_host_key (the SSH server's public key, pinned; see below);
@@ -64,6 +65,9 @@ class ImportOptions:
     field_map: FormVibesFieldMap
     cart_table: str
     cart_phone_column: str | None
+    # Where site_timezone comes from: "setting" (wp_timezone), "wordpress" (the site's own options,
+    # read once connected: leads.services.imports), or "company" (the company's zone, the fallback).
+    timezone_source: str = "company"
 
     @property
     def leads_mapped(self) -> bool:
@@ -159,4 +163,5 @@ def import_options_for(company: Company) -> ImportOptions:
         ),
         cart_table=get("wc_cart_table", DEFAULT_CART_TABLE),
         cart_phone_column=get("wc_cart_phone_column"),
+        timezone_source="setting" if get("wp_timezone") else "company",
     )

@@ -39,6 +39,11 @@ class Order(CompanyOwned):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.WHATSAPP)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Imported orders: the store's own status as it was read (WooCommerce's, without "wc-"), beside `status`.
+    external_status = models.CharField(_("status at the source"), max_length=32, blank=True)
+    # The e-mail and phone the order was placed with (the customer may have others); phone in E.164.
+    contact_email = models.CharField(_("e-mail as given"), max_length=254, blank=True)
+    contact_phone = models.CharField(_("phone as given"), max_length=20, blank=True)
     delivery_zone = models.ForeignKey(
         DeliveryZone, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("delivery zone")
     )
@@ -85,6 +90,10 @@ class Order(CompanyOwned):
             models.Index(fields=["company", "customer", "created_at"], name="order_company_customer_idx"),
             # Cart recovery and "already a customer" (leads/recovery.py): a person's orders in a time window.
             models.Index(fields=["company", "customer", "placed_at"], name="order_customer_placed_idx"),
+            # "Already a customer" (leads/recovery.py): orders placed with a lead's phone.
+            models.Index(
+                fields=["company", "contact_phone"], condition=~Q(contact_phone=""), name="order_contact_phone_idx"
+            ),
             # The dashboard's figures and charts: the orders placed in a period.
             models.Index(fields=["company", "placed_at"], name="order_company_placed_idx"),
             # Rating sweep: only completed orders not yet asked.

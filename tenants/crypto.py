@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import os
 from functools import lru_cache
 
 import structlog
@@ -34,10 +35,22 @@ def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
         ) from exc
 
 
+# Set by bin/run-all (make run) once it has said it, so its web, worker and beat do not say it again.
+DEV_KEY_WARNED_ENV = "BALCAO_DEV_KEY_WARNED"
+
+
+@lru_cache(maxsize=1)
+def _warn_dev_key_once() -> None:
+    """The development-key warning, at most once per process, and not at all under `make run` (which
+    prints it once for all its processes)."""
+    if os.environ.get(DEV_KEY_WARNED_ENV) != "1":
+        logger.warning("credentials_key_derived", reason="CRED_ENCRYPTION_KEY unset; derived from SECRET_KEY")
+
+
 def fernet() -> MultiFernet:
     keys = tuple(k for k in settings.CRED_ENCRYPTION_KEY if k)
     if not keys:
-        logger.warning("credentials_key_derived", reason="CRED_ENCRYPTION_KEY unset; derived from SECRET_KEY")
+        _warn_dev_key_once()
         keys = (_dev_key_from_secret_key().decode(),)
     return _multi_fernet(keys)
 

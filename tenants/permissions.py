@@ -168,7 +168,7 @@ ADMIN: dict[str, AdminEntry] = {
     "orders.Payment": records(),
     # leads, and privacy's LGPD export and erasure of a customer (owners and managers only)
     "customers.Customer": day_to_day(
-        actions={**EXPORTS, "privacy_export": MANAGERS, "privacy_erase": MANAGERS},
+        actions={**EXPORTS, "privacy_export": MANAGERS, "privacy_erase": MANAGERS, "merge_customers": MANAGERS},
         pages={"customers_customer_privacy_export": MANAGERS, "customers_customer_privacy_erase": MANAGERS},
     ),
     "leads.Lead": day_to_day(actions=EXPORTS),
@@ -205,6 +205,7 @@ API: dict[str, dict[str, Roles]] = {
     "api-token": rest(write=EVERYONE, delete=EVERYONE),  # one's own tokens only
     "customer": rest(export=EVERYONE),
     "lead": rest(export=EVERYONE, stats=EVERYONE),
+    "formvibes-keys": rest(read=MANAGERS),  # the WordPress settings form's key picker
     "recovery-analytics": rest(export=EVERYONE),
     "lead-analytics": rest(),
     "flow-template": rest(publish=STAFF, versions=EVERYONE),

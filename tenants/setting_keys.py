@@ -83,3 +83,9 @@ def whole_number_between(low: int, high: int) -> Callable[[object], None]:
             raise ValidationError(_("Use a number from %(low)s to %(high)s.") % {"low": low, "high": high})
 
     return validate
+
+
+def yes_or_no(value) -> None:
+    """A rule for switches: a true boolean (not the text "true", not 1)."""
+    if not isinstance(value, bool):
+        raise ValidationError(_("Use yes or no."))

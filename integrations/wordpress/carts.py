@@ -56,6 +56,9 @@ class WooAbandonedCart:
     items: tuple[WooCartItem, ...]
     coupon: str | None
     checkout_id: int | None
+    # What could not be read even leniently ("cart_contents: not valid PHP serialization (...)"): the
+    # cart still comes from its columns (e-mail, total, time), without those fields.
+    damaged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,8 @@ def read_abandoned_carts(
 
     `site_timezone` is the WordPress site's zone: it turns the range into local time for the query
     and each row's ``time`` into aware UTC. `table` is the name without prefix; `phone_column`, when
-    given, wins over ``other_fields`` if not empty. A row whose serialized data is corrupt yields a
-    ReadFailure instead of stopping the import. Streams `batch_size` rows at a time, with one
+    given, wins over ``other_fields`` if not empty. Serialized data is read leniently; what still cannot
+    be read is left out and named in the cart's `damaged`, the rest of the row is read from its columns. Streams `batch_size` rows at a time, with one
     product-name query per batch.
     """
     check_range(start, end)
@@ -141,15 +144,19 @@ def _cart_filter(start, end, zone, statuses) -> tuple[str, list]:
 
 def _parse_row(row: dict, zone) -> tuple[dict, tuple[CartLine, ...]] | ReadFailure:
     external_id = clean_text(row["session_id"]) or str(row["id"])
+    damaged = []
     try:
         lines = parse_cart_contents(row["cart_contents"])
     except PHPDataError as exc:
-        return ReadFailure(external_id, f"cart_contents: {exc}")
+        lines = ()
+        damaged.append(f"cart_contents: {exc}")
     try:
         other = parse_string_map(row["other_fields"], "other_fields")
     except PHPDataError as exc:
-        return ReadFailure(external_id, f"other_fields: {exc}")
+        other = {}
+        damaged.append(f"other_fields: {exc}")
     fields = {
+        "damaged": tuple(damaged),
         "external_id": external_id,
         "row_id": int(row["id"]),
         "email": clean_text(row["email"]),

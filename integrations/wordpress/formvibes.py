@@ -3,10 +3,12 @@
 One entry row per submission (``captured`` site-local, ``captured_gmt`` UTC, both varchar
 ``Y-m-d H:i:s``); its fields are meta rows keyed by ``data_id`` (varchar) → ``meta_key``/``meta_value``.
 Field keys differ per form and plugin (WPForms: label with spaces → ``_`` plus ``_<field id>``, e.g.
-``Whatsapp_8``), so each company maps them. See research/real-schemas.md §2.
+``Whatsapp_8``), so each company maps them; the mapping matches keys case- and accent-insensitively.
+See research/real-schemas.md §2.
 """
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,6 +57,7 @@ class FormLead:
     size: str | None
     email: str | None
     extra: dict[str, str] = field(default_factory=dict)  # every other field of the submission
+    keys: frozenset[str] = field(default=frozenset(), compare=False)  # every field key of the submission, as stored
 
 
 def read_form_leads(
@@ -119,21 +122,44 @@ def _entry_filter(start: datetime, end: datetime, form_ids: Sequence[str] | None
     return where, params
 
 
+def fold_key(key: str | None) -> str:
+    """A field key compared case- and accent-insensitively: ``WhatsApp_5``, ``whatsapp_5`` and
+    ``WHATSÁPP_5`` are one key (staff type the mapping by hand)."""
+    decomposed = unicodedata.normalize("NFKD", (key or "").strip())
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def mapped_key_found(mapped: str, keys) -> bool:
+    """Whether the mapped key is among `keys` (case- and accent-insensitively)."""
+    folded = fold_key(mapped)
+    return any(fold_key(key) == folded for key in keys)
+
+
 def _lead(row: dict, fields: dict[str, str], field_map: FormVibesFieldMap) -> FormLead:
-    email_key = field_map.email_key or next(
-        (key for key in fields if "email" in NON_LETTERS.sub("", key.lower())), None
+    by_folded: dict[str, str] = {}
+    for key in fields:
+        by_folded.setdefault(fold_key(key), key)
+
+    def actual(mapped: str | None) -> str | None:
+        return by_folded.get(fold_key(mapped)) if mapped else None
+
+    email_key = (
+        actual(field_map.email_key)
+        if field_map.email_key
+        else next((key for key in fields if "email" in NON_LETTERS.sub("", key.lower())), None)
     )
-    mapped = {field_map.name_key, field_map.phone_key, field_map.size_key, email_key}
+    mapped = {actual(field_map.name_key), actual(field_map.phone_key), actual(field_map.size_key), email_key}
     return FormLead(
         entry_id=int(row["id"]),
         form_id=str(row["form_id"]),
         form_plugin=str(row["form_plugin"]),
         submitted_at=utc_to_aware(row["captured_gmt"]),
-        name=_clean(fields.get(field_map.name_key)),
-        phone_raw=_clean(fields.get(field_map.phone_key)),
-        size=_clean(fields.get(field_map.size_key)),
+        name=_clean(fields.get(actual(field_map.name_key))),
+        phone_raw=_clean(fields.get(actual(field_map.phone_key))),
+        size=_clean(fields.get(actual(field_map.size_key))),
         email=_clean(fields.get(email_key)),
         extra={key: value for key, value in fields.items() if key not in mapped and key not in INTERNAL_META_KEYS},
+        keys=frozenset(key for key in fields if key not in INTERNAL_META_KEYS),
     )
 
 

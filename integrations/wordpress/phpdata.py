@@ -5,6 +5,7 @@ PHP ``s:N`` lengths count UTF-8 bytes, and WooCommerce cart items hold product o
 object hook. See research/real-schemas.md §1.5.
 """
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,8 +30,10 @@ class CartLine:
 def php_unserialize(data: bytes | str | None) -> object:
     """The Python value of PHP-serialized data (arrays → dict, objects → phpserialize.phpobject).
 
-    None/empty gives None. Invalid UTF-8 inside strings is replaced, not fatal. Raises
-    PHPDataError for anything that is not complete, valid serialization.
+    None/empty gives None. Invalid UTF-8 inside strings is replaced, not fatal. Strings whose declared
+    length is wrong (``s:N`` counting characters instead of bytes, or bytes before a charset conversion
+    re-encoded them) are read leniently (`repair_string_lengths`). Raises PHPDataError for anything
+    that is still not complete, valid serialization (e.g. truncated data).
     """
     if data is None:
         return None
@@ -38,9 +41,67 @@ def php_unserialize(data: bytes | str | None) -> object:
     if not raw.strip():
         return None
     try:
-        return phpserialize.loads(raw, decode_strings=True, errors="replace", object_hook=phpserialize.phpobject)
-    except (ValueError, TypeError, IndexError, KeyError, RecursionError) as exc:
+        return _loads(raw)
+    except _LOAD_ERRORS as exc:
+        repaired = repair_string_lengths(raw)
+        if repaired != raw:
+            try:
+                return _undo_double_encoding(_loads(repaired))
+            except _LOAD_ERRORS:
+                pass
         raise PHPDataError(f"not valid PHP serialization ({exc})") from exc
+
+
+_LOAD_ERRORS = (ValueError, TypeError, IndexError, KeyError, RecursionError)
+_STRING_START = re.compile(rb's:(\d+):"')
+# What may follow a string's closing `";`: the end, the array's `}`, or the next value's type tag.
+_NEXT_TOKEN = re.compile(rb"(?:}|[sidbaO]:|N;|$)")
+
+
+def _undo_double_encoding(value: object) -> object:
+    """Strings of a repaired value that a latin-1 → UTF-8 conversion encoded twice ("SÃ£o") read back ("São")."""
+    if isinstance(value, str) and ("Ã" in value or "Â" in value):
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return value
+    if isinstance(value, dict):
+        return {_undo_double_encoding(key): _undo_double_encoding(item) for key, item in value.items()}
+    return value
+
+
+def _loads(raw: bytes) -> object:
+    return phpserialize.loads(raw, decode_strings=True, errors="replace", object_hook=phpserialize.phpobject)
+
+
+def repair_string_lengths(raw: bytes) -> bytes:
+    """`raw` with every ``s:N:"…";`` length set to the string's real byte count.
+
+    A declared length is kept when the string really ends there (``";`` then a next token); else the
+    string ends at the first ``";`` followed by a next token (a string holding ``";`` itself can then
+    be cut short: that row stays unreadable rather than misread, as phpserialize checks the rest).
+    """
+    out, position = bytearray(), 0
+    while match := _STRING_START.search(raw, position):
+        start, declared = match.end(), int(match.group(1))
+        end = start + declared
+        if not (raw[end : end + 2] == b'";' and _NEXT_TOKEN.match(raw, end + 2)):
+            end = _string_end(raw, start)
+            if end is None:
+                break
+        out += raw[position : match.start()] + b's:%d:"' % (end - start) + raw[start:end] + b'";'
+        position = end + 2
+    out += raw[position:]
+    return bytes(out)
+
+
+def _string_end(raw: bytes, start: int) -> int | None:
+    search = start
+    while (end := raw.find(b'";', search)) != -1:
+        if _NEXT_TOKEN.match(raw, end + 2):
+            return end
+        search = end + 1
+    return None
 
 
 def parse_cart_contents(data: bytes | str | None) -> tuple[CartLine, ...]:

@@ -7,7 +7,7 @@ against a strict pattern before being quoted into SQL; every value goes through 
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pymysql
@@ -46,8 +46,16 @@ def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def site_zone(name: str) -> ZoneInfo:
-    """The IANA zone of a site (``America/Sao_Paulo``); ValueError when the name is unknown."""
+FIXED_OFFSET = re.compile(r"^UTC([+-])(\d{2}):(\d{2})$")
+
+
+def site_zone(name: str) -> tzinfo:
+    """The zone of a site: an IANA name (``America/Sao_Paulo``), ``UTC`` or a fixed offset as WordPress'
+    manual "UTC-4" setting gives it (``UTC-04:00``); ValueError when the name is unknown."""
+    fixed = FIXED_OFFSET.match(name or "")
+    if fixed:
+        sign = -1 if fixed.group(1) == "-" else 1
+        return timezone(sign * timedelta(hours=int(fixed.group(2)), minutes=int(fixed.group(3))), name)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:

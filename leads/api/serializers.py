@@ -14,6 +14,8 @@ class CustomerSerializer(CompanyScopedModelSerializer):
 
 class LeadSerializer(CompanyScopedModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Already a customer: the person has a completed order (leads.recovery.leads_with_customer_flag).
+    is_customer = serializers.BooleanField(read_only=True, default=False)
 
     class Meta:
         model = Lead
@@ -32,5 +34,6 @@ class LeadSerializer(CompanyScopedModelSerializer):
             "submitted_at",
             "email_sent",
             "whatsapp_sent",
+            "is_customer",
         )
         read_only_fields = tuple(f for f in fields if f not in ("email_sent", "whatsapp_sent"))

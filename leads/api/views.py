@@ -1,8 +1,9 @@
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from customers.models import Customer
@@ -10,6 +11,8 @@ from exports.api import PERIOD_PARAMETERS, ExportViewSetMixin, period_filter
 from exports.writers import LEAD_MESSAGE, column
 from leads.api.serializers import CustomerSerializer, LeadSerializer
 from leads.models import Lead
+from leads.recovery import leads_with_customer_flag
+from leads.selectors import FormVibesKeysUnavailable, formvibes_keys_found
 from tenants.api import CompanyScopedViewSetMixin
 
 
@@ -37,6 +40,27 @@ class CustomerViewSet(
         return period_filter(self.request, queryset, "created_at").order_by("-created_at", "-id")
 
 
+class FormVibesKeysSerializer(serializers.Serializer):
+    keys = serializers.ListField(child=serializers.CharField())
+    error = serializers.CharField()
+
+
+class FormVibesKeysViewSet(CompanyScopedViewSetMixin, viewsets.GenericViewSet):
+    """GET /api/formvibes-keys/: the Form Vibes field keys found in the company's WordPress database,
+    for the settings form's key picker. `keys` is empty and `error` says why when the source is not
+    configured or cannot be read."""
+
+    model = Lead
+    serializer_class = FormVibesKeysSerializer
+
+    @extend_schema(responses={200: FormVibesKeysSerializer})
+    def list(self, request):
+        try:
+            return Response({"keys": formvibes_keys_found(request.company), "error": ""})
+        except FormVibesKeysUnavailable as exc:
+            return Response({"keys": [], "error": str(exc)})
+
+
 @extend_schema(parameters=PERIOD_PARAMETERS)
 class LeadViewSet(
     ExportViewSetMixin,
@@ -46,7 +70,8 @@ class LeadViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Leads (period: submission time); staff may toggle `email_sent` and `whatsapp_sent`.
+    """Leads (period: submission time; `?already_customer=true|false`: the person has a completed order,
+    shown as `is_customer`); staff may toggle `email_sent` and `whatsapp_sent`.
     `export/?type=csv|xlsx|txt|whatsapp`."""
 
     model = Lead
@@ -62,7 +87,14 @@ class LeadViewSet(
     )
 
     def scope_queryset(self, queryset):
-        return period_filter(self.request, queryset, "submitted_at").order_by("-submitted_at", "-id")
+        queryset = period_filter(self.request, queryset, "submitted_at").order_by("-submitted_at", "-id")
+        queryset = leads_with_customer_flag(queryset, self.request.company)
+        flag = self.request.query_params.get("already_customer")
+        if flag is not None:
+            if flag not in ("true", "false"):
+                raise ValidationError({"already_customer": "Use true or false."})
+            queryset = queryset.filter(is_customer=flag == "true")
+        return queryset
 
     @action(detail=False, methods=["get"])
     def stats(self, request):

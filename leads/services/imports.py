@@ -6,6 +6,7 @@ message a person can act on. Importers per kind are registered, so carts and ord
 leads.
 """
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -25,7 +26,8 @@ from integrations.wordpress.connection import (
     missing_tables_check,
     open_connection,
 )
-from integrations.wordpress.formvibes import FormLead, count_form_leads, read_form_leads
+from integrations.wordpress.formvibes import FormLead, count_form_leads, mapped_key_found, read_form_leads
+from integrations.wordpress.options import wordpress_timezone
 from leads.models import ImportRun, Lead
 from leads.progress import progress_set
 from leads.source_config import ImportOptions, SourceNotConfigured, import_options_for
@@ -35,6 +37,7 @@ from tenants.tasks import task_publish_on_commit
 logger = structlog.get_logger(__name__)
 
 BATCH_SIZE = 500
+TIMEZONE_KEY = "timezone"  # run.summary's entry for the site's zone used ({"name", "source"}), not a kind
 MAX_ERRORS_KEPT = 10
 
 
@@ -48,12 +51,18 @@ class KindSummary:
     updated: int = 0
     skipped: int = 0
     failed: int = 0
+    ignored: int = 0  # source rows that are not what this kind imports (e.g. checkout drafts)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # imported, but something was off (says which row)
 
     def error(self, message: str) -> None:
         self.failed += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(message)
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < MAX_ERRORS_KEPT:
+            self.warnings.append(message)
 
     def add(self, other: "KindSummary") -> None:
         """Count a committed batch in (a batch that rolled back is never added)."""
@@ -61,10 +70,18 @@ class KindSummary:
         self.updated += other.updated
         self.skipped += other.skipped
         self.failed += other.failed
+        self.ignored += other.ignored
         self.errors += other.errors[: MAX_ERRORS_KEPT - len(self.errors)]
+        self.warnings += other.warnings[: MAX_ERRORS_KEPT - len(self.warnings)]
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("created", "updated", "skipped", "failed", "errors")}
+        """created/updated/skipped/failed/errors always; ignored and warnings only when there are some."""
+        figures = {k: getattr(self, k) for k in ("created", "updated", "skipped", "failed", "errors")}
+        if self.ignored:
+            figures["ignored"] = self.ignored
+        if self.warnings:
+            figures["warnings"] = list(self.warnings)
+        return figures
 
 
 Importer = Callable[[object, ImportOptions, ImportRun, KindSummary], None]
@@ -125,6 +142,7 @@ def import_run_execute(*, run: ImportRun) -> ImportRun:
     if not claimed:
         return run
     summaries = {kind: KindSummary() for kind in KINDS_OF_RUN[run.kind]}
+    zone = None  # the site's time zone used, shown in the summary (carts and orders)
     try:
         options = import_options_for(run.company)
         with ExitStack() as stack:
@@ -137,6 +155,12 @@ def import_run_execute(*, run: ImportRun) -> ImportRun:
             missing = find_missing_tables(conn, options.source, options.required_tables(list(summaries)))
             if missing:
                 raise ImportAborted(missing_tables_check(missing).message)
+            if options.timezone_source != "setting" and {"carts", "orders"} & set(summaries):
+                found = wordpress_timezone(conn, options.source.table_prefix)
+                if found:
+                    options = dataclasses.replace(options, site_timezone=found, timezone_source="wordpress")
+            if {"carts", "orders"} & set(summaries):
+                zone = {"name": options.site_timezone, "source": options.timezone_source}
             for kind, summary in summaries.items():
                 if kind not in IMPORTERS:
                     raise IntegrationError(f"No importer for {kind} is installed.")
@@ -149,24 +173,53 @@ def import_run_execute(*, run: ImportRun) -> ImportRun:
         logger.exception("import_crashed", run=run.pk)
     else:
         run.status = ImportRun.Status.SUCCEEDED
+    if {"carts", "orders"} & set(summaries):
+        from leads.recovery import recovery_refresh  # noqa: PLC0415 - recovery reads the models this module fills
+
+        recovery_refresh(run.company)  # whatever batches went in: carts and orders matched once, stored
     run.finished_at = timezone.now()
     run.summary = {kind: summary.as_dict() for kind, summary in summaries.items()}
+    if zone:
+        run.summary[TIMEZONE_KEY] = zone
     run.summary_text = format_summary(run)
     run.save(update_fields=["status", "error", "finished_at", "summary", "summary_text"])
     return run
 
 
-def format_summary(run: ImportRun) -> str:
+def run_did_something(run: ImportRun) -> bool:
+    """Whether any row was read (created, updated, unchanged, failed or ignored) in any kind of the run."""
+    return any(
+        counts.get(name)
+        for kind, counts in run.summary.items()
+        if kind != TIMEZONE_KEY
+        for name in ("created", "updated", "skipped", "failed", "ignored")
+    )
+
+
+def format_summary(run: ImportRun, *, with_error: bool = True) -> str:
+    """The run's summary for people: counts per kind, warnings, the site's zone, duration, the error."""
     lines = []
     for kind, counts in run.summary.items():
+        if kind == TIMEZONE_KEY:
+            continue
         lines.append(
             _("%(kind)s: %(created)s created, %(updated)s updated, %(skipped)s unchanged, %(failed)s failed")
             % {"kind": kind, **counts}
         )
+        if counts.get("ignored"):
+            lines.append(_("  %(ignored)s ignored (not orders: checkout drafts, trash)") % counts)
         lines += [f"  - {error}" for error in counts.get("errors", [])]
+        lines += [_("  ! %(warning)s") % {"warning": warning} for warning in counts.get("warnings", [])]
+    zone = run.summary.get(TIMEZONE_KEY)
+    if zone:
+        source = {"setting": _("company setting"), "wordpress": _("WordPress"), "company": _("company")}
+        lines.append(
+            _("Site time zone: %(name)s (from %(source)s)")
+            % {"name": zone["name"], "source": source.get(zone["source"], zone["source"])}
+        )
     if run.started_at and run.finished_at:
         lines.append(_("Duration: %(seconds).1f s") % {"seconds": (run.finished_at - run.started_at).total_seconds()})
-    if run.error:
+    if run.error and with_error:
         lines.append(_("Error: %(error)s") % {"error": run.error})
     return "\n".join(lines)
 
@@ -182,13 +235,41 @@ def import_leads(conn, options: ImportOptions, run: ImportRun, summary: KindSumm
     done = 0
     progress_set(run.pk, "leads", done=0, total=total)
     rows = read_form_leads(conn, prefix, options.field_map, run.period_start, run.period_end)
+    keys_seen: set[str] = set()
     for batch in batched(rows, BATCH_SIZE):
         counts = KindSummary()
         with transaction.atomic():
             leads_upsert(company=run.company, rows=batch, summary=counts)
         summary.add(counts)
+        for row in batch:
+            keys_seen |= row.keys
         done += len(batch)
         progress_set(run.pk, "leads", done=done, total=max(total, done))
+    if done:
+        for warning in unmapped_key_warnings(options.field_map, keys_seen):
+            summary.warn(warning)
+
+
+MAPPING_SETTINGS = (
+    ("fv_field_nome", "name_key"),
+    ("fv_field_whatsapp", "phone_key"),
+    ("fv_field_tamanho", "size_key"),
+    ("fv_field_email", "email_key"),
+)
+
+
+def unmapped_key_warnings(field_map, keys_seen: set[str]) -> list[str]:
+    """One warning per mapped Form Vibes key that no entry of the run has, naming the keys that do appear."""
+    found = ", ".join(sorted(keys_seen)) or "-"
+    warnings = []
+    for setting, attribute in MAPPING_SETTINGS:
+        mapped = getattr(field_map, attribute)
+        if mapped and not mapped_key_found(mapped, keys_seen):
+            warnings.append(
+                _("The field %(key)s (setting %(setting)s) is in none of the entries; their fields are: %(found)s")
+                % {"key": mapped, "setting": setting, "found": found}
+            )
+    return warnings
 
 
 def leads_upsert(*, company: Company, rows: list[FormLead], summary: KindSummary) -> None:
@@ -199,7 +280,7 @@ def leads_upsert(*, company: Company, rows: list[FormLead], summary: KindSummary
         for lead in manager.filter(source=Lead.Source.FORM_VIBES, external_id__in=[str(r.entry_id) for r in rows])
     }
     people = [Person(name=r.name or "", phone_raw=r.phone_raw or "", email=r.email or "") for r in rows]
-    customers, _created = customers_resolve(company=company, people=people)
+    customers, _created = customers_resolve(company=company, people=people, source=_("lead"))
     new, changed = [], []
     for row, person, customer in zip(rows, people, customers, strict=True):
         values = {
@@ -208,7 +289,7 @@ def leads_upsert(*, company: Company, rows: list[FormLead], summary: KindSummary
             "name": (row.name or "")[:200],
             "phone_raw": (row.phone_raw or "")[:64],
             "phone": person.phone,
-            "email": person.email_key,
+            "email": person.email_kept[:254],
             "size": (row.size or "")[:50],
             "extra": row.extra,
             "submitted_at": row.submitted_at,

@@ -9,35 +9,64 @@ Registered as the "carts" and "orders" importers of `leads.services.imports`.
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carts.models import Cart, CartItem
 from customers.services import Person, bulk_update_stamped, customers_resolve
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
 from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
+from integrations.wordpress.sql import site_zone
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.imports import BATCH_SIZE, KindSummary, batched, register_importer
+from leads.services.copy import copy_insert, copy_rows
+from leads.services.imports import KindSummary, batched, register_importer
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem
 from orders.models import Source as OrderSource
 from tenants.models import Company
 
 CENT = Decimal("0.01")
+BATCH_SIZE = 2000  # rows per transaction (and per source read): a few round trips per 10k rows, memory flat
+RECOVERABLE = (Cart.Status.ABANDONED, Cart.Status.LOST)
 
-# WooCommerce order status (without "wc-") -> ours; anything else (plugins' own) is pending.
+# WooCommerce order statuses (post_status / wc_orders.status without "wc-") -> ours. Documented in
+# docs/recovery.md. Anything else (a plugin's own status) is kept raw in external_status and mapped to pending.
 WOO_ORDER_STATUS = {
-    "pending": Order.Status.PENDING,
-    "checkout-draft": Order.Status.PENDING,
-    "on-hold": Order.Status.AWAITING_PAYMENT,
-    "processing": Order.Status.PAID,
-    "completed": Order.Status.COMPLETED,
+    "pending": Order.Status.PENDING,  # created, awaiting payment (e.g. boleto/Pix not paid yet)
+    "on-hold": Order.Status.AWAITING_PAYMENT,  # awaiting a manual confirmation (bank transfer)
+    "processing": Order.Status.PAID,  # paid, to be shipped
+    "completed": Order.Status.COMPLETED,  # paid and delivered
     "cancelled": Order.Status.CANCELLED,
     "refunded": Order.Status.CANCELLED,
-    "failed": Order.Status.CANCELLED,
-    "trash": Order.Status.CANCELLED,
+    "failed": Order.Status.CANCELLED,  # the payment was refused
 }
-CART_FIELDS = ("customer", "status", "external_total", "last_activity_at")
-ORDER_FIELDS = ("customer", "status", "subtotal", "total", "placed_at", "paid_at", "completed_at")
+# Not orders at all: block checkout (WooCommerce >= 8.3) writes a checkout-draft each time someone opens
+# the checkout; auto-draft/draft are admin screens never saved; trash was deleted by staff. They are not
+# imported, and one imported before (when it was still a draft) is removed.
+WOO_NOT_ORDERS = frozenset({"checkout-draft", "auto-draft", "draft", "trash"})
+CART_FIELDS = (
+    "customer",
+    "status",
+    "external_status",
+    "contact_email",
+    "contact_phone",
+    "external_total",
+    "last_activity_at",
+    "import_warning",
+)
+ORDER_FIELDS = (
+    "customer",
+    "status",
+    "external_status",
+    "contact_email",
+    "contact_phone",
+    "subtotal",
+    "total",
+    "placed_at",
+    "paid_at",
+    "completed_at",
+)
 
 
 def _money(value: Decimal) -> Decimal:
@@ -63,13 +92,15 @@ def import_carts(conn, options: ImportOptions, run: ImportRun, summary: KindSumm
     for batch in batched(rows, BATCH_SIZE):
         counts = KindSummary()
         with transaction.atomic():
-            carts_upsert(company=run.company, rows=batch, summary=counts)
+            carts_upsert(company=run.company, rows=batch, summary=counts, site_zone=options.site_timezone)
         summary.add(counts)
         done += len(batch)
         progress_set(run.pk, "carts", done=done, total=max(total, done))
 
 
-def carts_upsert(*, company: Company, rows: list[WooAbandonedCart | ReadFailure], summary: KindSummary) -> None:
+def carts_upsert(
+    *, company: Company, rows: list[WooAbandonedCart | ReadFailure], summary: KindSummary, site_zone: str = ""
+) -> None:
     """Create or update one batch of imported carts and their items. Idempotent by (source, external id)."""
     carts: list[WooAbandonedCart] = []
     for row in rows:
@@ -88,17 +119,26 @@ def carts_upsert(*, company: Company, rows: list[WooAbandonedCart | ReadFailure]
     }
     items_now = _items_by_parent(CartItem, company, "cart", [c.pk for c in existing.values()])
     people = [Person(name=c.name or "", phone_raw=c.phone_raw or "", email=c.email or "") for c in carts]
-    customers, _created = customers_resolve(company=company, people=people)
+    customers, _created = customers_resolve(company=company, people=people, source=_("cart"))
     new, changed, refill = [], [], []
-    for row, customer in zip(carts, customers, strict=True):
+    for row, person, customer in zip(carts, people, customers, strict=True):
+        cart = existing.get(row.external_id)
+        status = Cart.WOOCOMMERCE_STATUS.get(row.status, Cart.Status.ABANDONED)
+        if cart is not None and cart.status == Cart.Status.RECOVERED and status in RECOVERABLE:
+            status = Cart.Status.RECOVERED  # recovery (leads.recovery.recovery_refresh) decides, not the source
         values = {
             "customer": customer,
-            "status": Cart.WOOCOMMERCE_STATUS.get(row.status, Cart.Status.ABANDONED),
+            "status": status,
+            "external_status": (row.status or "")[:16],
+            "contact_email": person.email_kept[:254],
+            "contact_phone": person.phone,
             "external_total": _money(row.total),
             "last_activity_at": row.created_at_utc,
+            "import_warning": _damaged_warning(row, site_zone or company.timezone),
         }
+        if values["import_warning"]:
+            summary.warn(values["import_warning"])
         lines = [_cart_line(item) for item in row.items]
-        cart = existing.get(row.external_id)
         if cart is None:
             cart = Cart(company=company, source=Cart.Source.WOOCOMMERCE, external_id=row.external_id, **values)
             new.append((cart, lines))
@@ -119,6 +159,16 @@ def carts_upsert(*, company: Company, rows: list[WooAbandonedCart | ReadFailure]
     bulk_update_stamped(manager, changed, CART_FIELDS)
     _replace_items(CartItem, company, "cart", refill, new, _cart_item)
     summary.created += len(new)
+
+
+def _damaged_warning(row: WooAbandonedCart, zone: str) -> str:
+    """What staff need to find a damaged source row: its id, e-mail and local time, and what was wrong."""
+    if not row.damaged:
+        return ""
+    when = timezone.localtime(row.created_at_utc, site_zone(zone)).strftime("%d/%m/%Y %H:%M")
+    return _(
+        "Cart row %(id)s (%(email)s, %(when)s): %(problems)s. Imported from its columns (e-mail, total, time)."
+    ) % {"id": row.row_id, "email": row.email or _("no e-mail"), "when": when, "problems": "; ".join(row.damaged)}
 
 
 def _cart_line(item) -> tuple:
@@ -143,7 +193,13 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
     done = 0
     progress_set(run.pk, "orders", done=0, total=total)
     rows = read_orders(
-        conn, prefix, run.period_start, run.period_end, storage=storage, site_timezone=options.site_timezone
+        conn,
+        prefix,
+        run.period_start,
+        run.period_end,
+        storage=storage,
+        site_timezone=options.site_timezone,
+        batch_size=BATCH_SIZE,
     )
     for batch in batched(rows, BATCH_SIZE):
         counts = KindSummary()
@@ -155,8 +211,18 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
 
 
 def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummary) -> None:
-    """Create or update one batch of imported orders and their items. Idempotent by (source, external id)."""
+    """Create or update one batch of imported orders and their items. Idempotent by (source, external id).
+
+    Rows whose status is not an order (WOO_NOT_ORDERS) are counted as ignored and, if an earlier import
+    brought them in, deleted."""
     manager = Order.objects.for_company(company)
+    not_orders = [r.external_id for r in rows if r.status in WOO_NOT_ORDERS]
+    if not_orders:
+        summary.ignored += len(not_orders)
+        manager.filter(source=OrderSource.WOOCOMMERCE, external_id__in=not_orders).delete()
+        rows = [r for r in rows if r.status not in WOO_NOT_ORDERS]
+        if not rows:
+            return
     existing = {
         order.external_id: order
         for order in manager.filter(source=OrderSource.WOOCOMMERCE, external_id__in=[r.external_id for r in rows])
@@ -166,13 +232,16 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         Person(name=r.billing_name or "", phone_raw=r.billing_phone_raw or "", email=r.billing_email or "")
         for r in rows
     ]
-    customers, _created = customers_resolve(company=company, people=people)
+    customers, _created = customers_resolve(company=company, people=people, source=_("order"))
     new, changed, refill = [], [], []
-    for row, customer in zip(rows, customers, strict=True):
+    for row, person, customer in zip(rows, people, customers, strict=True):
         lines = [_order_line(item) for item in row.items]
         values = {
             "customer": customer,
             "status": WOO_ORDER_STATUS.get(row.status, Order.Status.PENDING),
+            "external_status": (row.status or "")[:32],
+            "contact_email": person.email_kept[:254],
+            "contact_phone": person.phone,
             "subtotal": _money(sum((line[3] for line in lines), Decimal("0"))),
             "total": _money(row.total),
             "placed_at": row.created_at,
@@ -196,9 +265,9 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
             summary.updated += 1
         else:
             summary.skipped += 1
-    manager.bulk_create([order for order, _lines in new])
+    copy_insert(Order, [order for order, _lines in new], key="external_id")  # COPY + one INSERT ... SELECT
     bulk_update_stamped(manager, changed, ORDER_FIELDS)
-    _replace_items(OrderItem, company, "order", refill, new, _order_item)
+    _replace_items(OrderItem, company, "order", refill, new, _order_item, copy=True)
     summary.created += len(new)
 
 
@@ -231,13 +300,16 @@ def _items_by_parent(model, company: Company, parent: str, parent_ids: list[int]
     return lines
 
 
-def _replace_items(model, company: Company, parent: str, refill, new, build) -> None:
-    """Replace the items of changed parents (one delete) and insert the lines of all (one bulk insert)."""
+def _replace_items(model, company: Company, parent: str, refill, new, build, copy: bool = False) -> None:
+    """Replace the items of changed parents (one delete) and insert the lines of all (one bulk insert,
+    or one COPY)."""
     manager = model.objects.for_company(company)
     if refill:
         manager.filter(**{f"{parent}_id__in": [p.pk for p, _lines in refill]}).delete()
     items = [build(company, p, line) for p, lines in (*refill, *new) for line in lines]
-    if items:
+    if items and copy:
+        copy_rows(model, items)
+    elif items:
         manager.bulk_create(items)
 
 

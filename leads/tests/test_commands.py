@@ -166,3 +166,21 @@ def test_check_recovery_alone_imports_nothing(company_a):
 
     assert out.getvalue().startswith("Recovery: 0 abandoned carts: 0 recovered, 0 waiting, 0 abandoned\n")
     assert not ImportRun.objects.for_company(company_a).exists()
+
+
+def test_a_failed_import_is_said_once_in_portuguese_without_a_zero_count_summary(company_a, capsys, settings, tmp_path):
+    """Issue 21: no "leads: 0 criados..." before the error, the error once, the JSON log line in the log file."""
+    settings.COMMAND_LOG_FILE = str(tmp_path / "commands.log")
+
+    with translation.override("pt-br"):
+        with pytest.raises(SystemExit):
+            load_command_class("leads", "import_leads").run_from_argv(
+                ["manage.py", "import_leads", f"--empresa={company_a.slug}", "--periodo=hoje"]
+            )
+    out, err = capsys.readouterr()
+
+    assert out == ""
+    assert (out + err).count("wp_db_host") == 1
+    assert "A importação falhou: Configure" in err, err
+    assert '"event"' not in out + err  # the structured line went to the log file
+    assert "import_failed" in (tmp_path / "commands.log").read_text()

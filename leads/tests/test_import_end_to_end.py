@@ -176,7 +176,9 @@ def test_serialized_carts_are_imported_with_accents_and_items(site, company_a):
     ]
 
 
-def test_a_corrupt_cart_is_counted_as_failed_and_the_rest_imported(site, company_a):
+def test_a_corrupt_cart_is_imported_from_its_columns_with_a_warning(site, company_a):
+    """Rule changed (issue 21): a cart whose serialized data cannot be read is no longer dropped; it
+    comes from its columns, with a warning naming the source row (tests in test_recovery_store.py)."""
     cart(site, "good", "(11) 98765-4321")
     add_cart(
         site, session_id="bad", time_local="2024-03-12 10:00:00", contents='a:1:{i:0;s:99:"x";}', fields="", total="1"
@@ -185,11 +187,11 @@ def test_a_corrupt_cart_is_counted_as_failed_and_the_rest_imported(site, company
     result = run(company_a, "carts")
 
     assert result.status == ImportRun.Status.SUCCEEDED
-    assert (result.summary["carts"]["created"], result.summary["carts"]["failed"]) == (1, 1)
-    assert result.summary["carts"]["errors"][0].startswith("bad: cart_contents")
+    assert (result.summary["carts"]["created"], result.summary["carts"]["failed"]) == (2, 0)
+    assert "cart_contents: cart item 0 is not an array" in result.summary["carts"]["warnings"][0]
     with translation.override("en"):
         text = format_summary(result)
-    assert text.startswith("carts: 1 created, 0 updated, 0 unchanged, 1 failed\n  - bad: cart_contents: not valid PHP")
+    assert text.startswith("carts: 2 created, 0 updated, 0 unchanged, 0 failed\n  ! ")  # the warning, as recorded
     assert "\nDuration: " in text
 
 
@@ -279,7 +281,11 @@ def test_running_every_import_twice_changes_nothing(site, company_a):
 
     unchanged = {"created": 0, "updated": 0, "failed": 0, "errors": []}
     assert leads.summary == {"leads": {**unchanged, "skipped": 4}}
-    assert carts_and_orders.summary == {"carts": {**unchanged, "skipped": 4}, "orders": {**unchanged, "skipped": 4}}
+    assert carts_and_orders.summary == {
+        "carts": {**unchanged, "skipped": 4},
+        "orders": {**unchanged, "skipped": 4},
+        "timezone": {"name": "America/Sao_Paulo", "source": "company"},
+    }
     assert snapshot(company_a) == before  # same ids, same values, same updated_at
 
 

@@ -7,6 +7,7 @@ from carts.tests.factories import CartFactory
 from customers.tests.factories import CustomerFactory
 from leads import tasks
 from leads.models import ImportRun
+from leads.recovery import recovery_refresh
 from orders.tests.factories import OrderFactory
 from tenants.services import company_setting_set
 
@@ -22,6 +23,7 @@ def recovered_cart(company, external_id="c1", phone="+5511987654321"):
         company=company, customer=person, source="woocommerce", external_id=f"o-{external_id}", status="completed",
         placed_at=now - timedelta(days=39), total=Decimal("120.00"),
     )  # fmt: skip
+    recovery_refresh(company)  # as an import does: the match is stored with the cart
     return cart
 
 

@@ -1,4 +1,5 @@
-"""How PostgreSQL runs the recovery subqueries: per cart (or lead) a few index lookups, whatever the volume.
+"""How PostgreSQL runs recovery: carts matched once, set-based, and stored (no per-cart subquery left);
+the lead flag's subqueries: per lead a few index lookups, whatever the volume.
 
 The person's customers come from one OR over the customers table (primary key, unique company+phone,
 unique company+email), their orders from orders(company, customer, placed_at) with the window in the
@@ -14,11 +15,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from carts.models import Cart
 from customers.models import Customer
 from leads.models import Lead
-from leads.recovery import RECOVERED, abandoned_carts, leads_with_customer_flag, with_recovery
+from leads.recovery import RECOVERED, abandoned_carts, leads_with_customer_flag, recovery_refresh, with_recovery
 from orders.models import Order
 from tenants.tests.sweep_plans import analyze
 
@@ -108,18 +110,18 @@ def _people_with_noise(company, other_company):
 # Committed and then truncated: rows rolled back would leave these tables' pages (and the planner's
 # figures) behind, and change the plans of other tests' small cases (orders/tests/test_sweeps.py).
 @pytest.mark.django_db(transaction=True)
-def test_recovery_reads_only_the_persons_orders_in_the_window(company_a, company_b, postgres_only):
+def test_recovery_is_matched_once_and_read_without_subqueries(company_a, company_b, postgres_only):
+    """The match is computed set-based by recovery_refresh (one statement) and stored: reading the
+    carts' recovery runs no per-cart subquery at all (it was one per cart, twice in the revenue)."""
     _people_with_noise(company_a, company_b)
+    with CaptureQueriesContext(connection) as refresh:
+        recovery_refresh(company_a)
     carts = with_recovery(abandoned_carts(company_a), company_a)
 
     scans = subplan_scans(carts.values("id", "recovery_order_id"))
 
-    customer_nodes, customers_read = table_reads(scans, "customers_customer")
-    assert customer_nodes and "Seq Scan" not in customer_nodes
-    assert customers_read <= PEOPLE  # one customer per cart
-    order_nodes, orders_read = table_reads(scans, "orders_order")
-    assert order_nodes and "Seq Scan" not in order_nodes
-    assert orders_read <= PEOPLE * len(IN_WINDOW)  # the person's orders in the cart's window
+    assert scans == []  # no subplan: the status is read from the cart's own columns
+    assert len([q for q in refresh.captured_queries if "UPDATE" in q["sql"]]) == 1
     assert Order.objects.unscoped().count() == PEOPLE * (len(IN_WINDOW) + OUTSIDE + 1) + OTHERS  # unscoped: all
     first = dict(
         Order.objects.for_company(company_a).filter(placed_at=CART_AT + IN_WINDOW[0]).values_list("customer_id", "id")
@@ -136,9 +138,8 @@ def test_customer_flag_looks_up_the_persons_orders_by_index(company_a, company_b
 
     scans = subplan_scans(leads.values("id", "is_customer"), seqscan=False)
 
-    customer_nodes, customers_read = table_reads(scans, "customers_customer")
-    assert customer_nodes and "Seq Scan" not in customer_nodes
-    assert customers_read <= PEOPLE  # one customer per lead
+    identity_nodes, _identities_read = table_reads(scans, "customers_customeridentity")
+    assert "Seq Scan" not in identity_nodes  # the owners of the lead's phone/e-mail: the unique index
     order_nodes, orders_read = table_reads(scans, "orders_order")
     assert order_nodes and "Seq Scan" not in order_nodes
     # An index on orders.customer_id, (company, customer, ...) or the FK's, on whichever index node.
@@ -154,11 +155,12 @@ def test_first_matching_order_by_placed_at_then_id(company_a):
         status=Cart.Status.ABANDONED, last_activity_at=CART_AT,
     )  # fmt: skip
     orders = Order.objects.for_company(company_a)
-    later = orders.create(company=company_a, customer=person, placed_at=CART_AT + timedelta(days=3))
-    tie_a = orders.create(company=company_a, customer=person, placed_at=CART_AT + timedelta(days=1))
-    orders.create(company=company_a, customer=person, placed_at=CART_AT + timedelta(days=1))
+    later = orders.create(company=company_a, customer=person, placed_at=CART_AT + timedelta(days=3), status="paid")
+    tie_a = orders.create(company=company_a, customer=person, placed_at=CART_AT + timedelta(days=1), status="paid")
+    orders.create(company=company_a, customer=person, placed_at=CART_AT + timedelta(days=1), status="paid")
     orders.create(company=company_a, customer=person, placed_at=CART_AT - timedelta(hours=1), status="cancelled")
 
+    recovery_refresh(company_a)
     found = with_recovery(Cart.objects.for_company(company_a).filter(pk=cart.pk), company_a)
 
     assert found.values_list("recovery_order_id", flat=True).get() == tie_a.pk != later.pk

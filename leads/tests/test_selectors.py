@@ -10,6 +10,7 @@ from django.utils import timezone
 from carts.models import Cart
 from conversations.tests.factories import ConversationFactory
 from leads.models import Lead
+from leads.recovery import recovery_refresh
 from leads.selectors import recovery_panel_section
 from orders.models import Order
 from orders.tests.conftest import english  # noqa: F401 - fixtures
@@ -38,7 +39,10 @@ def test_lead_and_abandoned_cart_with_its_recovery_status(company_a, conversatio
             external_id="w1",
             last_activity_at=now - timedelta(days=1),
         )
-        Order.objects.create(company=company_a, customer=conversation.customer, total=Decimal("50"), placed_at=now)
+        Order.objects.create(
+            company=company_a, customer=conversation.customer, total=Decimal("50"), placed_at=now, status="paid"
+        )  # paid: pending orders recover a cart only when the company says so (issue 21)
+        recovery_refresh(company_a)  # as imports do: the match is stored with the cart
 
         section = recovery_panel_section(conversation)
 

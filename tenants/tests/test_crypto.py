@@ -97,3 +97,21 @@ def test_blank_secret_in_admin_form_keeps_the_stored_value(company_a, admin_clie
 
     assert response.status_code == 302
     assert CompanySetting.objects.for_company(company_a).get(pk=setting.pk).secret_value == PLAINTEXT
+
+
+@pytest.mark.parametrize(("under_make_run", "expected"), [(False, 1), (True, 0)])
+def test_the_development_key_warning_is_said_once_per_process_and_not_under_make_run(
+    settings, monkeypatch, under_make_run, expected
+):
+    settings.CRED_ENCRYPTION_KEY = []
+    said = []
+    monkeypatch.setattr(crypto.logger, "warning", lambda event, **kw: said.append(event))
+    if under_make_run:
+        monkeypatch.setenv(crypto.DEV_KEY_WARNED_ENV, "1")
+    crypto._warn_dev_key_once.cache_clear()
+
+    for _ in range(3):
+        crypto.decrypt(crypto.encrypt("segredo"))
+
+    assert said == ["credentials_key_derived"] * expected
+    crypto._warn_dev_key_once.cache_clear()

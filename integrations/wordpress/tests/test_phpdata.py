@@ -74,7 +74,7 @@ def test_empty_cart_has_no_lines(empty):
 @pytest.mark.parametrize(
     "corrupt",
     [
-        'a:1:{s:32:"c74d97b01eae257e44aa9d5bade97baf";a:1:{s:3:"key";s:99:"short";}}',  # wrong length
+        'a:1:{s:32:"c74d97b01eae257e44aa9d5bade97baf";a:1:{s:3:"key";s:99:"short',  # cut inside a string
         SAMPLES["php82_cart_contents"][:-40],  # truncated (e.g. a column too small)
         "not serialized at all",
         's:5:"hello";',  # a string, not an array
@@ -96,3 +96,12 @@ def test_other_fields_generated_with_accents():
 
     assert (fields["wcf_first_name"], fields["wcf_last_name"]) == ("João", "Conceição")
     assert fields["wcf_billing_address_1"] == "Rua das Acácias, 45"
+
+
+def test_wrong_string_lengths_are_read_leniently():
+    """Issue 21: a declared length that is not the string's (a charset conversion, a hand edit) is repaired."""
+    lines = parse_cart_contents(
+        'a:1:{s:32:"c74d97b01eae257e44aa9d5bade97baf";a:2:{s:3:"key";s:99:"short";s:10:"product_id";i:16;}}'
+    )
+
+    assert [line.product_id for line in lines] == [16]
