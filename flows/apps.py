@@ -19,6 +19,7 @@ class FlowsConfig(AppConfig):
 
         variable_register("nome", lambda c: c.customer.name, description=_("The customer's name"))
         variable_register("telefone", lambda c: c.customer.phone, description=_("The customer's phone"))
+        variable_register("empresa", lambda c: c.company.name, description=_("The company's own name"))
         bot_handler_register(handle_message)
         published_bot_check_register(live_template_is_published)
         bot_resumer_register(flow_resume)

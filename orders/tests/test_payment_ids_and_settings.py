@@ -13,8 +13,9 @@ from django.utils import translation
 
 from integrations.testing.fake_server import FakeServer
 from orders.models import Payment
-from orders.payments import pix_charge_create
+from orders.payments import pix_charge_create, pix_charge_run
 from orders.tests.test_payments import FIXTURES, SECRET, _configure_mp, _order, _payment_json
+from tenants.scoping import company_scope
 from tenants.services import company_setting_get, company_setting_set
 
 
@@ -56,6 +57,13 @@ def test_signed_query_id_a_with_body_id_b_is_refused(company_a, customer_a, conv
     assert order_b.status != "paid"
 
 
+def _charge(order):
+    """Create the Payment row, then run the charge task's work (it runs after the order's commit)."""
+    payment = pix_charge_create(order=order)
+    with company_scope(order.company_id):  # as the company task runs it
+        pix_charge_run(payment_id=payment.pk)
+
+
 def test_payer_email_is_the_customers_own_when_known(company_a, customer_a, settings):
     customer_a.email = "cliente@example.com"
     customer_a.save(update_fields=["email"])
@@ -63,7 +71,7 @@ def test_payer_email_is_the_customers_own_when_known(company_a, customer_a, sett
     with FakeServer() as server:
         _configure_mp(company_a, settings, server)
         server.add("POST", "/v1/payments", json=created, status=201)
-        pix_charge_create(order=_order(company_a, customer_a))
+        _charge(_order(company_a, customer_a))
         charge = server.requests_to("POST", "/v1/payments")[0]
     assert charge.json["payer"]["email"] == "cliente@example.com"
 
@@ -79,7 +87,7 @@ def test_payer_email_falls_back_to_the_configured_one(company_a, customer_a, set
         with FakeServer() as server:
             _configure_mp(company_a, settings, server)
             server.add("POST", "/v1/payments", json=created, status=201)
-            pix_charge_create(order=_order(company_a, customer_a))
+            _charge(_order(company_a, customer_a))
             emails += [r.json["payer"]["email"] for r in server.requests_to("POST", "/v1/payments")]
     assert emails == ["pagamentos@pizzaria.example", "loja@pizzaria.example"]
     assert "webmaster@localhost" not in emails
