@@ -344,7 +344,6 @@ ACTIONS = {
     "handoff": handoff,
     "rate_order": rate_order,
     "choose_payment": choose_payment,
-    "confirm_order": confirm_order,
     "cancel_order": cancel_order,
 }
 # Hooks that read the variables of the turn so far (the payment chosen a moment ago).

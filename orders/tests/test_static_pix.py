@@ -138,3 +138,22 @@ def test_a_file_without_a_waiting_pix_is_left_to_the_bot(company_a, conversation
             status="processed",
         )
         assert receipt_reply_take(conversation=conversation_a, text="", message=image) is False
+
+
+def test_a_photo_sent_after_the_code_is_shown_on_the_order_page(
+    company_a, static_order, conversation_a, admin_client_a
+):
+    """Photos reach staff, not the bot: the order page shows the latest one as the receipt."""
+    with company_scope(company_a):
+        Message.objects.create(
+            company=company_a,
+            conversation=conversation_a,
+            channel=conversation_a.channel,
+            direction="in",
+            kind="image",
+            media_url="https://files.example/foto-comprovante.jpg",
+            status="ignored",
+            reason="kind:image",
+        )
+    page = admin_client_a.get(reverse("admin:orders_order_change", args=[static_order.pk])).content.decode()
+    assert "https://files.example/foto-comprovante.jpg" in page
