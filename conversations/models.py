@@ -306,6 +306,10 @@ class InboundEvent(CompanyOwned):
             models.Index(fields=["company", "received_at"], name="inbound_company_received_idx"),
             # Ingest lag: the oldest event not yet processed.
             models.Index(fields=["received_at"], condition=Q(status="received"), name="inbound_pending_idx"),
+            # The inbound sweep, one company at a time: events whose apply task was refused or lost.
+            models.Index(
+                fields=["company", "received_at"], condition=Q(status="received"), name="inbound_company_pending_idx"
+            ),
             # Retention (privacy.retention): applied events (processed, ignored or failed), oldest first.
             models.Index(
                 fields=["company", "processed_at"], condition=Q(processed_at__isnull=False), name="inbound_applied_idx"

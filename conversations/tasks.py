@@ -14,6 +14,7 @@ from conversations.services import (
     channels_due_for_check,
     conversation_send_due,
     inbound_event_process,
+    inbound_events_unapplied,
     messages_missing_their_file,
     outbound_sweep,
     received_file_download,
@@ -97,8 +98,11 @@ def outbound_sweep_task() -> dict:
 
 @shared_task(queue="maintenance", time_limit=300, soft_time_limit=280)
 def inbound_sweep_task() -> int:
-    """Beat: process conversations whose buffered messages outlived their task, and fetch received
-    documents whose download task never ran (lost publishes)."""
+    """Beat: apply raw events whose apply task was refused or lost, process conversations whose
+    buffered messages outlived their task, and fetch received documents whose download task never
+    ran (lost publishes)."""
+    for company_id, event_id in inbound_events_unapplied():
+        inbound_event_apply_task.apply_async(kwargs={"company_id": company_id, "event_id": event_id})
     stale = conversations_with_stale_buffer()
     for company_id, conversation_id in stale:
         conversation_process_task.apply_async(kwargs={"company_id": company_id, "conversation_id": conversation_id})

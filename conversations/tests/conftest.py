@@ -48,33 +48,38 @@ class Enqueued:
         # The webhook's publishes of its stored events (post_webhook applies them itself).
         self.stored_events: list[dict] = []
 
+    @classmethod
+    def install(cls, monkeypatch) -> "Enqueued":
+        """Record the pipeline tasks' apply_async calls (again after a monkeypatch.undo())."""
+        from conversations import tasks
+
+        record = cls()
+        for name in (
+            "inbound_event_apply_task",
+            "conversation_process_task",
+            "message_send_task",
+            "received_file_download_task",
+            "channel_check_task",
+            "outbound_sweep_task",
+        ):
+            task = getattr(tasks, name)
+
+            def fake(args=None, kwargs=None, countdown=0, _name=name, **options):
+                if _name == "inbound_event_apply_task":
+                    record.stored_events.append(dict(kwargs or {}))
+                else:
+                    record.calls.append((_name, dict(kwargs or {}), countdown or 0))
+
+            monkeypatch.setattr(task, "apply_async", fake)
+        return record
+
     def of(self, task_name: str) -> list[dict]:
         return [kwargs for name, kwargs, _ in self.calls if name == task_name]
 
 
 @pytest.fixture
 def enqueued(monkeypatch):
-    from conversations import tasks
-
-    record = Enqueued()
-    for name in (
-        "inbound_event_apply_task",
-        "conversation_process_task",
-        "message_send_task",
-        "received_file_download_task",
-        "channel_check_task",
-        "outbound_sweep_task",
-    ):
-        task = getattr(tasks, name)
-
-        def fake(args=None, kwargs=None, countdown=0, _name=name, **options):
-            if _name == "inbound_event_apply_task":
-                record.stored_events.append(dict(kwargs or {}))
-            else:
-                record.calls.append((_name, dict(kwargs or {}), countdown or 0))
-
-        monkeypatch.setattr(task, "apply_async", fake)
-    return record
+    return Enqueued.install(monkeypatch)
 
 
 def apply_stored_event(response, capture) -> None:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from conversations.models import InboundEvent, Message
-from conversations.tests.conftest import apply_stored_event, make_channel
+from conversations.tests.conftest import Enqueued, apply_stored_event, make_channel
 from customers.models import Customer
 from integrations.messaging.tests.support import raw
 
@@ -205,12 +205,13 @@ def test_an_event_whose_apply_was_never_published_is_applied_by_the_sweep(
     event = unscoped(InboundEvent).get()
     assert event.status == InboundEvent.Status.RECEIVED
     unscoped(InboundEvent).update(received_at=timezone.now() - timedelta(minutes=2))
-    from conversations.services import inbound_events_unapplied
+    recorder = Enqueued.install(monkeypatch)
 
-    due = inbound_events_unapplied()  # what the inbound sweep (beat, every minute) publishes again
+    tasks.inbound_sweep_task.apply(throw=True)  # beat, every minute
+    (published,) = recorder.stored_events
     with company_scope(channel_a.company_id), django_capture_on_commit_callbacks(execute=True):
-        tasks.inbound_event_apply_task.apply(kwargs={"company_id": due[0][0], "event_id": due[0][1]}, throw=True)
+        tasks.inbound_event_apply_task.apply(kwargs=published, throw=True)
 
-    assert due == [(channel_a.company_id, event.pk)]
+    assert published == {"company_id": channel_a.company_id, "event_id": event.pk}
     assert unscoped(InboundEvent).get().status == InboundEvent.Status.PROCESSED
     assert unscoped(Message).get().text == "quero uma pizza"
