@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
         ('conversations', '0009_conversation_bot_error'),
         ('conversations', '0009_conversations_ptbr_labels'),
         ('conversations', '0009_delivery_message_attempts'),
-        ('conversations', '0009_ingest_message_created'),
+        ('conversations', '0009_ingest_thin_request'),
     ]
 
     operations = [
