@@ -9,7 +9,7 @@ import urllib.request
 from django.conf import settings
 from django.db import connection
 
-from tests.faults.conftest import ROOT, FaultWorker, free_port, wait_until
+from tests.faults.conftest import ROOT, FaultWorker, figure, free_port, wait_until
 from tests.faults.sleepy import fault_sleep_task
 
 STOP_LIMIT_SECONDS = 10
@@ -44,7 +44,7 @@ def test_the_worker_stops_within_10_s_and_its_task_in_flight_runs_again(transact
             again.wait(timeout=20)
     finally:
         harness._restore_broker()
-    print(
+    figure(
         f"\nFAULT stop: production worker stopped {stopped_in:.1f} s after SIGTERM with a task in flight "
         f"(requeued); it ran again on the next worker: {trace.read_text().split()}"
     )
@@ -94,7 +94,7 @@ def test_make_run_stops_within_10_s_on_ctrl_c(transactional_db, own_redis, tmp_p
     finally:
         if _group_alive(run_all.pid):
             os.killpg(run_all.pid, signal.SIGKILL)
-    print(f"\nFAULT stop: make run (web, worker, beat) stopped {stopped_in:.1f} s after Ctrl-C")
+    figure(f"\nFAULT stop: make run (web, worker, beat) stopped {stopped_in:.1f} s after Ctrl-C")
     assert stopped_in < STOP_LIMIT_SECONDS
 
 
