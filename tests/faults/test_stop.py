@@ -38,7 +38,7 @@ def test_the_worker_stops_within_10_s_and_its_task_in_flight_runs_again(transact
         # The requeued message runs on the next worker.
         again = _bin_worker(env, tmp_path / "again.log", "again", "--pool", "solo")
         try:
-            wait_until(lambda: "done" in trace.read_text(), 30, "the requeued task ran again")
+            wait_until(lambda: "done" in trace.read_text(), 60, "the requeued task ran again")
         finally:
             again.terminate()
             again.wait(timeout=20)
