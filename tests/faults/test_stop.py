@@ -34,14 +34,13 @@ def test_the_worker_stops_within_10_s_and_its_task_in_flight_runs_again(transact
             stopped_in = time.monotonic() - started
         finally:
             if production.poll() is None:
-                production.kill()
+                _stop(production)
         # The requeued message runs on the next worker.
         again = _bin_worker(env, tmp_path / "again.log", "again", "--pool", "solo")
         try:
             wait_until(lambda: "done" in trace.read_text(), 60, "the requeued task ran again")
         finally:
-            again.terminate()
-            again.wait(timeout=20)
+            _stop(again)
     finally:
         harness._restore_broker()
     figure(
@@ -52,6 +51,15 @@ def test_the_worker_stops_within_10_s_and_its_task_in_flight_runs_again(transact
     assert trace.read_text().split() == ["start", "start", "done"]
 
 
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _bin_worker(env: dict, log, name: str, *options) -> subprocess.Popen:
     process = subprocess.Popen(
         ["bin/worker", "--include", "tests.faults.sleepy", "-n", f"{name}-{os.getpid()}@%h", *options],
@@ -60,7 +68,11 @@ def _bin_worker(env: dict, log, name: str, *options) -> subprocess.Popen:
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    wait_until(lambda: b" ready." in log.read_bytes(), 60, f"{name} worker ready")
+    try:
+        wait_until(lambda: b" ready." in log.read_bytes(), 60, f"{name} worker ready")
+    except AssertionError:
+        _stop(process)
+        raise
     return process
 
 
