@@ -265,8 +265,8 @@ CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "webhooks", "outbound"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Stopping (bin/worker maps SIGTERM to Celery's cold shutdown): running tasks get this many seconds
-# to finish, then are cancelled and their messages requeued (acks_late), so a stop takes < 10 s.
-CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("WORKER_SOFT_SHUTDOWN_SECONDS", default=4.0)
+# to finish, then are cancelled and their messages requeued (acks_late): a stop takes about 7 s.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("WORKER_SOFT_SHUTDOWN_SECONDS", default=3.0)
 # An idle worker stops at once: its unacked (ETA) messages go back to the broker when it disconnects.
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = False
 

@@ -39,3 +39,20 @@ def test_redis_cache_and_broker_have_connect_timeouts(read_settings, tmp_path):
     assert 0 < cache_options["socket_connect_timeout"] <= 2
     assert 0 < cache_options["socket_timeout"] <= 2
     assert 0 < broker_options["socket_connect_timeout"] <= 2
+    assert 0 < broker_options["socket_timeout"] <= 2  # a hung broker (SIGSTOP) answers nothing at all
+
+
+def test_postgresql_has_connect_and_web_statement_timeouts(read_settings, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DIRECT_URL", "BALCAO_PROCESS")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DATABASE_URL="postgres://u@127.0.0.1:1/x",  # never contacted: only the settings are read
+        BALCAO_VAR_DIR=str(tmp_path),
+        DB_CONNECT_TIMEOUT="3",
+    )
+
+    worker = read_settings(env, "DATABASES")["DATABASES"]["default"]["OPTIONS"]
+    web = read_settings({**env, "BALCAO_PROCESS": "web"}, "DATABASES")["DATABASES"]["default"]["OPTIONS"]
+
+    assert worker == {"connect_timeout": 3}
+    assert web == {"connect_timeout": 3, "options": "-c statement_timeout=30000"}

@@ -1,8 +1,10 @@
-"""Outbound messages: the one choke point, the per-conversation send, receipts, and the stuck sweep.
+"""Outbound messages: the one choke point, receipts, and the stuck sweep (sending itself:
+`conversations.services.delivery`, claim-call-record with per-message retries).
 
 Each outgoing message is a Message row (the outbox) written in the caller's transaction; the send
 task goes out after commit, and `outbound_sweep` re-sends what a lost or refused publish (broker
-down: logged, never raised into the caller whose transaction already committed) left in `queued`.
+down: logged, never raised into the caller whose transaction already committed) left in `queued`,
+and what a dead worker left in `sending`.
 """
 
 from datetime import timedelta

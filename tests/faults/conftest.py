@@ -35,6 +35,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+FIGURES = ROOT / "var" / "fault-figures.txt"
+
+
+def figure(text: str) -> None:
+    """Print a test's figure and append it to var/fault-figures.txt (a `make test` run keeps them)."""
+    print(text)
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    with FIGURES.open("a") as out:
+        out.write(time.strftime("%Y-%m-%d %H:%M:%S ") + text.strip() + "\n")
+
+
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

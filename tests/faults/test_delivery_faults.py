@@ -5,7 +5,7 @@ import time
 from conversations.models import Message
 from conversations.services import message_queue_outbound, outbound_sweep
 from tenants.scoping import company_scope
-from tests.faults.conftest import wait_until
+from tests.faults.conftest import figure, wait_until
 
 REPLIES = ["Olá! 🍕", "Este é o nosso cardápio:", "1. Margherita — R$ 45,00", "O que vai querer?"]
 
@@ -34,7 +34,7 @@ def test_replies_survive_an_outage_429_500_and_timeouts_in_order(
 
     first_retry = provider.requests[1][0]
     last = max(d.at for d in provider.delivered.values())
-    print(
+    figure(
         f"\nFAULT provider: 15 s outage + 429 (Retry-After 3 s) + 500 + timeout: "
         f"{len(provider.delivered)}/{len(REPLIES)} replies delivered in order, first retry after {first_retry:.1f} s, "
         f"last delivered at {last:.1f} s, {len(provider.requests)} provider calls"
@@ -79,7 +79,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_resends_nothing_acknowledged
 
     repeats = [key for _at, key, outcome in provider.requests if outcome == "repeat"]
     recorded_keys = {f"balcao-message-{company_a.pk}-{pk}" for pk in recorded}
-    print(
+    figure(
         f"\nFAULT worker SIGKILL mid-send: killed after {len(acknowledged)} provider acks ({len(recorded)} recorded, "
         f"{len(in_flight)} in flight) at {killed_at:.1f} s; {len(provider.delivered)}/{len(texts)} delivered in "
         f"order by {done_at:.1f} s; {len(repeats)} repeated request(s) answered from the idempotency key, "

@@ -7,6 +7,7 @@ from django.db import connection
 
 from conversations.models import InboundEvent
 from conversations.tests.conftest import make_channel
+from tests.faults.conftest import figure
 from tests.faults.web import TcpProxy, Web
 
 DEADLINE = 3  # WEBHOOK_DEADLINE_SECONDS of the web process under test
@@ -50,18 +51,18 @@ def test_postgresql_cut_then_hung_is_503_within_seconds_and_recovers(postgres_on
         web.stop()
         proxy.close()
 
-    def figure(phase):
+    def summary(phase):
         got = answers[phase]
         return f"{phase}: {[a.status for _m, a in got]} in ≤{max(a.seconds for _m, a in got):.1f} s"
 
-    print(
+    figure(
         "\nFAULT PostgreSQL through a proxy: "
-        + "; ".join(figure(phase) for phase in ("before", "cut", "hung", "after"))
+        + "; ".join(summary(phase) for phase in ("before", "cut", "hung", "after"))
         + f"; /health/ while hung: {web_health.status} in {web_health.seconds:.1f} s"
     )
     for phase in ("cut", "hung"):
-        assert all(a.status == 503 for _m, a in answers[phase]), figure(phase)
-        assert all(a.seconds < DEADLINE + 2.5 for _m, a in answers[phase]), figure(phase)
+        assert all(a.status == 503 for _m, a in answers[phase]), summary(phase)
+        assert all(a.seconds < DEADLINE + 2.5 for _m, a in answers[phase]), summary(phase)
     assert web_health.status == 503 and web_health.seconds < 2.5
     assert all(a.status == 200 for _m, a in answers["before"] + answers["after"])
     ok = [mid for phase in answers for mid, a in answers[phase] if a.status == 200]
@@ -80,7 +81,7 @@ def test_hung_redis_webhooks_answer_in_time_and_health_is_degraded(channel, own_
     finally:
         own_redis.resume()
         web.stop()
-    print(
+    figure(
         f"\nFAULT Redis hung (SIGSTOP): webhooks {[a.status for a in during]} in ≤{max(a.seconds for a in during):.1f} s; "
         f"/health/ {health.status} {health.body.get('status')} {health.body.get('reasons')} in {health.seconds:.1f} s"
     )

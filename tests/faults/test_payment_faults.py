@@ -13,7 +13,7 @@ from orders.payments import pix_charge_create
 from orders.services import OrderLine, order_place
 from orders.tests.test_payments import FIXTURES, _configure_mp
 from tenants.scoping import company_scope
-from tests.faults.conftest import wait_until
+from tests.faults.conftest import figure, wait_until
 
 
 class SlowMercadoPago:
@@ -75,7 +75,7 @@ def test_mercado_pago_answering_after_the_timeout_makes_one_charge(company_a, st
         recorded = wait_until(charged, 60, "the charge recorded")
         took = time.monotonic() - started
     searches = len([r for r in server.requests if r.path == "/v1/payments/search"])
-    print(
+    figure(
         f"\nFAULT Mercado Pago answers after the client's 1 s timeout (2.5 s): {len(mercadopago.charges)} charge, "
         f"{mercadopago.creates} create call(s), {searches} search(es), recorded after {took:.1f} s "
         f"(attempts {recorded.charge_attempts})"

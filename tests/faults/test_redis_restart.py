@@ -11,7 +11,7 @@ from conversations.tests.conftest import make_channel
 from flows.services import flow_template_import
 from orders.demo import ordering_document
 from tenants.scoping import company_scope
-from tests.faults.conftest import wait_until
+from tests.faults.conftest import figure, wait_until
 from tests.faults.web import Web
 
 WEBHOOKS = 200
@@ -61,7 +61,7 @@ def test_redis_killed_and_restarted_during_200_webhooks(company_a, own_redis, st
     stored = InboundEvent.objects.unscoped().count()  # unscoped: the test's own rows
     inbound = Message.objects.unscoped().filter(direction="in").count()  # unscoped: the test's own rows
     replies = Message.objects.unscoped().filter(direction="out", status="sent").count()  # unscoped: test
-    print(
+    figure(
         f"\nFAULT Redis killed at webhook 60, back at 120 ({down:.1f} s down): {WEBHOOKS} webhooks answered "
         f"{statuses} in {posted:.1f} s (slowest {max(a.seconds for a in answers):.2f} s), {stored} stored, "
         f"{inbound} messages, {replies} replies sent to {CUSTOMERS}/{CUSTOMERS} customers, "
