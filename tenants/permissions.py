@@ -195,7 +195,7 @@ API: dict[str, dict[str, Roles]] = {
     "lead": rest(export=EVERYONE, stats=EVERYONE),
     "recovery-analytics": rest(export=EVERYONE),
     "lead-analytics": rest(),
-    "flow-template": rest(publish=STAFF, versions=EVERYONE),
+    "flow-template": rest(publish=STAFF, versions=EVERYONE, analytics=EVERYONE),
     "template-flow": rest(),
     "flow-subflow": rest(),
     "flow": rest(simulate=STAFF, simulate_flow=STAFF),
