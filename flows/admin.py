@@ -368,6 +368,10 @@ def _builder_formsets(template: FlowTemplate, data):
     for subflow_id, order in messages.values_list("subflow_id", "order_index"):
         last_order[subflow_id] = max(order, last_order.get(subflow_id, order))
     first_flow = next(iter(flows), None)
+    choices = {
+        "flows": [(f.pk, f.name) for f in flows],
+        "subflows": [(s.pk, f"{s.flow.name} › {s.name}") for s in subflows],
+    }
     flow_set = FlowFormSet(
         data, queryset=flows, prefix="flows", initial=[{"order_index": len(flows) + 1, "is_default": not flows}]
     )
@@ -378,10 +382,13 @@ def _builder_formsets(template: FlowTemplate, data):
         ),
         prefix="subflows",
         template=template,
+        form_kwargs={"choices": choices},
         initial=[{"flow": first_flow.pk if first_flow else None, "order_index": len(subflows) + 1}],
     )
     initial = [{"subflow": s.pk, "order_index": last_order.get(s.pk, 0) + 1} for s in subflows]
-    message_set = MessageFormSet(data, queryset=messages, prefix="messages", template=template, initial=initial)
+    message_set = MessageFormSet(
+        data, queryset=messages, prefix="messages", template=template, initial=initial, form_kwargs={"choices": choices}
+    )
     message_set.extra = len(initial)
     if first_flow is None:
         subflow_set.extra = 0  # a subflow needs a flow: the page says to make one first
