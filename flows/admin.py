@@ -265,6 +265,7 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
             with company_scope(template.company_id):
                 flow_ids = list(Flow.objects.filter(template=template).values_list("pk", flat=True))
                 extra_context["diagram"] = flows_diagram_load(flow_ids=flow_ids)
+                extra_context.update(self.graph_context(request, template))
         return super().change_view(request, object_id, form_url, extra_context)
 
     @method_decorator(require_POST)
