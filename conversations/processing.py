@@ -147,21 +147,36 @@ def _mark_clear(conversation_id: int) -> None:
     )
 
 
+class _BotTurnFailed(Exception):
+    """The handlers raised: the turn's transaction is rolled back, then the failure is recorded."""
+
+    def __init__(self, message_ids: tuple[int, ...], newest_id: int, error: BaseException):
+        super().__init__(error)
+        self.message_ids, self.newest_id, self.error = message_ids, newest_id, error
+
+
 def conversation_process(*, conversation_id: int, debounce: bool = True) -> ProcessRun:
     """Process the conversation's buffered messages once they have been quiet for the debounce window.
 
     `debounce=False` processes them now (flows' console chat answers staff at once).
+
+    The customer always gets an answer: when the handlers raise (an action, an integration, a bad
+    setting) the whole turn is rolled back, then, in a transaction of its own, the messages are
+    marked processed, the conversation goes to a human with a "bot error" event staff see, and the
+    customer gets an apology. (No savepoint around the handlers: the happy path pays nothing.)
     """
+    try:
+        return _process(conversation_id, debounce)
+    except _BotTurnFailed as failure:
+        return _bot_turn_failed(conversation_id, failure)
+
+
+def _process(conversation_id: int, debounce: bool) -> ProcessRun:
     now = timezone.now()
     with transaction.atomic():
         conversation = (
-            conversation_qs_select_for_update()
-            .select_related("company", "customer", "channel")
-            .filter(pk=conversation_id)
-            .first()
+            conversation_qs_select_for_update().select_related("company", "customer", "channel").get(pk=conversation_id)
         )
-        if conversation is None:  # thrown away meanwhile (the console chat's "start over"): nothing to do
-            return ProcessRun(result="nothing")
         company = conversation.company
         pending = list(
             conversation.messages.filter(direction=Message.Direction.INBOUND, status=Message.Status.RECEIVED).order_by(
@@ -187,50 +202,69 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
         if reason:
             logger.info("conversation_not_answered", conversation_id=conversation.pk, reason=reason)
             return ProcessRun(result="blocked", reason=reason, message_ids=ids)
-        intents = _answer(conversation, joined, newest)
-        queued = 0
-        for intent in intents:
-            sent = message_queue_outbound(
-                conversation=conversation,
-                text=intent.text,
-                kind=intent.kind,
-                media_url=intent.media_url,
-                media_mime=intent.media_mime,
-                file_name=intent.file_name,
-                delay_seconds=intent.delay_seconds,
-                turn_reply=True,
-            )
-            queued += sent is not None
+        intents = _answer(conversation, joined, newest, ids)
+        queued = _queue(conversation, intents)
     return ProcessRun(result="processed", message_ids=ids, queued=queued)
 
 
-def _answer(conversation: Conversation, text: str, newest: Message) -> list[OutboundIntent]:
+def _queue(conversation: Conversation, intents: list[OutboundIntent]) -> int:
+    queued = 0
+    for intent in intents:
+        sent = message_queue_outbound(
+            conversation=conversation,
+            text=intent.text,
+            kind=intent.kind,
+            media_url=intent.media_url,
+            media_mime=intent.media_mime,
+            file_name=intent.file_name,
+            delay_seconds=intent.delay_seconds,
+            turn_reply=True,
+        )
+        queued += sent is not None
+    return queued
+
+
+def _answer(conversation: Conversation, text: str, newest: Message, ids: tuple[int, ...]) -> list[OutboundIntent]:
     """Run the handlers on the buffer so that the customer always gets an answer.
 
-    The handlers run in a savepoint: an exception (an action, an integration, a bad setting) rolls
-    back what they wrote, hands the conversation to a human, records the error where staff see it
-    (a "bot error" event on the conversation) and answers with an apology. A turn the handlers
-    took but did not answer (no intent, nothing queued, not handed to a human) gets the
+    An exception becomes _BotTurnFailed (the caller rolls the turn back and records it). A turn the
+    handlers took but did not answer (no intent, nothing queued, not handed to a human) gets the
     "not understood" answer, which says how to start over.
     """
-    last_out = (
-        conversation.messages.filter(direction=Message.Direction.OUTBOUND)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    ) or 0
+    turn_started = timezone.now()  # outbound rows are stamped on insert: newer ones are this turn's
     try:
-        with transaction.atomic():
-            intents = handlers_run(conversation=conversation, text=text, message=newest)
+        intents = handlers_run(conversation=conversation, text=text, message=newest)
     except Exception as exc:
-        logger.exception("bot_turn_failed", conversation_id=conversation.pk, message_id=newest.pk)
-        conversation.refresh_from_db(fields=["status", "variables", "bot_paused"])
-        conversation_bot_failed(conversation, error=f"{type(exc).__name__}: {exc}")
-        return [OutboundIntent(text=_(BOT_FAILED_TEXT))]
+        raise _BotTurnFailed(ids, newest.pk, exc) from exc
     if intents or conversation.bot_paused or isinstance(intents, NothingToSay):
         return intents
-    answered = conversation.messages.filter(direction=Message.Direction.OUTBOUND, id__gt=last_out).exists()
+    answered = conversation.messages.filter(direction=Message.Direction.OUTBOUND, created_at__gte=turn_started).exists()
     return [] if answered else [OutboundIntent(text=_(NOT_UNDERSTOOD_TEXT))]
+
+
+def _bot_turn_failed(conversation_id: int, failure: _BotTurnFailed) -> ProcessRun:
+    logger.error(
+        "bot_turn_failed",
+        conversation_id=conversation_id,
+        message_id=failure.newest_id,
+        exc_info=(type(failure.error), failure.error, failure.error.__traceback__),
+    )
+    error = f"{type(failure.error).__name__}: {failure.error}"
+    with transaction.atomic():
+        conversation = (
+            conversation_qs_select_for_update().select_related("company", "customer", "channel").get(pk=conversation_id)
+        )
+        conversation_reopen(conversation)
+        conversation.messages.filter(pk__in=failure.message_ids, status=Message.Status.RECEIVED).update(
+            status=Message.Status.PROCESSED, reason=""
+        )
+        newest = conversation.messages.filter(pk=failure.newest_id).values_list("created_at", flat=True).first()
+        if newest is not None:
+            conversation.last_inbound_at = newest
+            conversation.save(update_fields=["last_inbound_at", "updated_at"])
+        conversation_bot_failed(conversation, error=error)
+        queued = _queue(conversation, [OutboundIntent(text=_(BOT_FAILED_TEXT))])
+    return ProcessRun(result="processed", message_ids=failure.message_ids, queued=queued)
 
 
 def _controls(conversation: Conversation, company: Company, pending: list[Message]) -> str:

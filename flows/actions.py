@@ -162,3 +162,20 @@ def get(name: str) -> ActionHook | None:
 
 def registered_names() -> list[str]:
     return sorted(_hooks)
+
+
+# --- Conversion: which conversations ended in an order (the commerce app knows) -----------------
+
+ConversionCounter = Callable[[dict], set]  # ({conversation id: (customer id, started at)}) -> ids that ordered
+_conversion: list[ConversionCounter] = []
+
+
+def conversion_register(counter: ConversionCounter) -> None:
+    """Let the flow analytics ask which conversations led to an order (replaces the one before)."""
+    _conversion[:] = [counter]
+
+
+def conversations_that_ordered(conversations: dict) -> set:
+    """The ids among `conversations` ({id: (customer id, started at)}) whose customer placed an
+    order after the conversation started; empty without a registered counter."""
+    return _conversion[0](conversations) if _conversion and conversations else set()

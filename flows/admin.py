@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from config.json_input import loads_untrusted
+from flows.analytics import template_node_analytics
 from flows.checker import check_template
 from flows.diagram import flows_diagram_load
 from flows.forms import FlowFormSet, MessageFormSet, SubflowFormSet, action_choices, variable_choices
@@ -176,6 +177,13 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
     def graph_context(self, request, template, **overrides) -> dict:
         """The graph panel's context (inside the template's company scope)."""
         args = {**self._graph_args(request, template), **overrides}
+        analytics = None
+        if args["version"] is not None:
+            # A published version: how many conversations reached each subflow and stopped there.
+            analytics = template_node_analytics(template_id=template.pk, version=args["version"])
+            args["figures"] = {
+                n["subflow_id"]: {"reached": n["reached"], "stopped": n["stopped"]} for n in analytics["nodes"]
+            }
         graph = template_graph_load(template_id=template.pk, **args)
         builder = reverse("admin:flows_flowtemplate_builder", args=[template.pk])
         return {
@@ -183,6 +191,7 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
             "graph_svg": graph_svg(graph, href=lambda node_id: f"{builder}#subflow-{node_id}"),
             "graph_version": args["version"],
             "graph_compare": args["compare_version"],
+            "graph_analytics": analytics,
             "graph_versions": list(
                 FlowVersion.objects.filter(template=template).order_by("-number").values_list("number", flat=True)
             ),
@@ -202,9 +211,10 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
         template = self._template_for(request, object_id)
         can_change = self.has_change_permission(request, template)
         if request.method == "POST" and not can_change:
-            raise PermissionDenied
+            # Read-only roles see the page again, changed by nothing (as the settings pages answer).
+            self.message_user(request, _("Your role can read this flow but not change it."), messages_module.ERROR)
         with company_scope(template.company_id):
-            data = request.POST if request.method == "POST" else None
+            data = request.POST if request.method == "POST" and can_change else None
             flows, subflows, messages = _builder_formsets(template, data)
             result = None
             if data is not None and all(fs.is_valid() for fs in (flows, subflows, messages)):
@@ -255,6 +265,7 @@ class FlowTemplateAdmin(CompanyScopedAdmin):
             with company_scope(template.company_id):
                 flow_ids = list(Flow.objects.filter(template=template).values_list("pk", flat=True))
                 extra_context["diagram"] = flows_diagram_load(flow_ids=flow_ids)
+                extra_context.update(self.graph_context(request, template))
         return super().change_view(request, object_id, form_url, extra_context)
 
     @method_decorator(require_POST)
@@ -358,6 +369,10 @@ def _builder_formsets(template: FlowTemplate, data):
     for subflow_id, order in messages.values_list("subflow_id", "order_index"):
         last_order[subflow_id] = max(order, last_order.get(subflow_id, order))
     first_flow = next(iter(flows), None)
+    choices = {
+        "flows": [(f.pk, f.name) for f in flows],
+        "subflows": [(s.pk, f"{s.flow.name} › {s.name}") for s in subflows],
+    }
     flow_set = FlowFormSet(
         data, queryset=flows, prefix="flows", initial=[{"order_index": len(flows) + 1, "is_default": not flows}]
     )
@@ -368,10 +383,13 @@ def _builder_formsets(template: FlowTemplate, data):
         ),
         prefix="subflows",
         template=template,
+        form_kwargs={"choices": choices},
         initial=[{"flow": first_flow.pk if first_flow else None, "order_index": len(subflows) + 1}],
     )
     initial = [{"subflow": s.pk, "order_index": last_order.get(s.pk, 0) + 1} for s in subflows]
-    message_set = MessageFormSet(data, queryset=messages, prefix="messages", template=template, initial=initial)
+    message_set = MessageFormSet(
+        data, queryset=messages, prefix="messages", template=template, initial=initial, form_kwargs={"choices": choices}
+    )
     message_set.extra = len(initial)
     if first_flow is None:
         subflow_set.extra = 0  # a subflow needs a flow: the page says to make one first

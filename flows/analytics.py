@@ -8,7 +8,11 @@ from django.db.models.functions import TruncDate
 
 from conversations.models import Conversation, Message, ReceivedFile
 from customers.selectors import without_test_customers
+from flows.actions import conversations_that_ordered
+from flows.engine.core import flow_start
+from flows.graph import version_snapshot_load
 from flows.models import Flow, FlowPosition
+from flows.services.inbound import visit_key
 
 BYTES_PER_MB = 1024 * 1024
 
@@ -83,4 +87,57 @@ def files_analytics(*, now: datetime, days: int = 30, timezone_name: str = "Amer
             }
             for row in rows
         ],
+    }
+
+
+def template_node_analytics(*, template_id: int, version: int | None, include_tests: bool = False) -> dict:
+    """Per subflow of one version of a template (None: the draft), like a drop-off view: how many
+    conversations reached it, how many stopped there (still waiting on it), and the conversion from
+    the start (conversations that reached the first subflow) to an order. Staff's simulator
+    conversations are left out unless `include_tests`. Two queries (and the conversion counter's)."""
+    key = visit_key(version)
+    positions = FlowPosition.objects.filter(visited__has_key=key)
+    if not include_tests:
+        positions = without_test_customers(positions)
+    rows = list(
+        positions.values(
+            "conversation_id",
+            "conversation__customer_id",
+            "conversation__created_at",
+            "visited",
+            "current_template_id",
+            "current_version",
+            "current_subflow_id",
+            "waiting_for",
+        )
+    )
+    snapshot = version_snapshot_load(template_id=template_id, version=version)
+    subflow_ids = {s.id for f in (snapshot.flows if snapshot else ()) for s in f.subflows}
+    start = flow_start(snapshot.default_flow()) if snapshot else None
+    nodes = {subflow_id: {"reached": 0, "stopped": 0} for subflow_id in subflow_ids}
+    started = {}
+    for row in rows:
+        reached = set(row["visited"].get(key, [])) & subflow_ids
+        if not reached:
+            continue
+        for subflow_id in reached:
+            nodes[subflow_id]["reached"] += 1
+        if start is not None and start.subflow_id in reached:
+            started[row["conversation_id"]] = (row["conversation__customer_id"], row["conversation__created_at"])
+        waiting = row["waiting_for"] != FlowPosition.Waiting.NOTHING
+        if (
+            waiting
+            and row["current_template_id"] == template_id
+            and row["current_version"] == version
+            and row["current_subflow_id"] in nodes
+        ):
+            nodes[row["current_subflow_id"]]["stopped"] += 1
+    ordered = conversations_that_ordered(started)
+    return {
+        "template": template_id,
+        "version": "draft" if version is None else version,
+        "started": len(started),
+        "ordered": len(ordered),
+        "conversion": round(100 * len(ordered) / len(started), 1) if started else 0.0,
+        "nodes": [{"subflow_id": subflow_id, **nodes[subflow_id]} for subflow_id in sorted(nodes)],
     }

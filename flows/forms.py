@@ -67,13 +67,16 @@ class SubflowForm(forms.ModelForm):
         model = Subflow
         fields = ("flow", "name", "trigger_keywords", "parent_subflow", "order_index", "is_active")
 
-    def __init__(self, *args, template=None, **kwargs):
+    def __init__(self, *args, template=None, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["flow"].queryset = Flow.objects.filter(template=template)
         self.fields["flow"].empty_label = None
         self.fields["flow"].label = _("flow")
         self.fields["parent_subflow"].queryset = Subflow.objects.filter(flow__template=template)
         self.fields["parent_subflow"].label = _("when it ends, return to")
+        if choices is not None:  # read once for the whole page: the queries do not grow with the rows
+            self.fields["flow"].choices = choices["flows"]
+            self.fields["parent_subflow"].choices = [("", "---------"), *choices["subflows"]]
 
 
 class FlowMessageForm(forms.ModelForm):
@@ -111,11 +114,13 @@ class FlowMessageForm(forms.ModelForm):
         }
         help_texts = {"message_text": _("Insert variables with the picker: {{ nome }}.")}
 
-    def __init__(self, *args, template=None, **kwargs):
+    def __init__(self, *args, template=None, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subflow"].queryset = Subflow.objects.filter(flow__template=template)
         self.fields["subflow"].empty_label = None
         self.fields["subflow"].label = _("subflow")
+        if choices is not None:
+            self.fields["subflow"].choices = choices["subflows"]
         self.fields["action"].help_text = _("Pick one of the registered actions.")
         current = list(self.initial.get("expected_file_types") or [])
         known = {value for value, _label in FILE_TYPE_CHOICES}

@@ -224,6 +224,13 @@ class FlowPosition(CompanyOwned):
     current_message_order = models.IntegerField(_("current message order"), null=True, blank=True)
     waiting_for = models.CharField(_("waiting for"), max_length=16, choices=Waiting.choices, default=Waiting.NOTHING)
     last_activity_at = models.DateTimeField(_("last activity at"), null=True, blank=True)
+    visited = models.JSONField(
+        _("subflows reached"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_('Per version ("draft" or its number): the ids of the subflows this conversation reached.'),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

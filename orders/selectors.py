@@ -27,6 +27,26 @@ def children(obj, related_name: str, model):
     return list(model.objects.for_company(obj.company_id).filter(**{field: obj}).order_by("pk"))
 
 
+def conversations_that_ordered(conversations: dict) -> set:
+    """The ids among `conversations` ({id: (customer id, started at)}) whose customer placed an
+    order (not cancelled) at or after the conversation started. One query."""
+    placed: dict[int, list] = {}
+    rows = (
+        Order.objects.filter(
+            customer_id__in={customer for customer, _ in conversations.values()}, placed_at__isnull=False
+        )
+        .exclude(status=Order.Status.CANCELLED)
+        .values_list("customer_id", "placed_at")
+    )
+    for customer_id, placed_at in rows:
+        placed.setdefault(customer_id, []).append(placed_at)
+    return {
+        conversation_id
+        for conversation_id, (customer_id, started_at) in conversations.items()
+        if any(when >= started_at for when in placed.get(customer_id, ()))
+    }
+
+
 def orders_placed(company, start=None, end=None) -> QuerySet:
     """The company's orders placed in [start, end) (an open side when None) that were not cancelled:
     what "orders" and "revenue" count everywhere (dashboard, recovery figures)."""

@@ -224,7 +224,7 @@ API: dict[str, dict[str, Roles]] = {
     "formvibes-keys": rest(read=MANAGERS),  # the WordPress settings form's key picker
     "recovery-analytics": rest(export=EVERYONE),
     "lead-analytics": rest(),
-    "flow-template": rest(publish=STAFF, versions=EVERYONE),
+    "flow-template": rest(publish=STAFF, versions=EVERYONE, analytics=EVERYONE),
     "template-flow": rest(),
     "flow-subflow": rest(),
     "flow": rest(simulate=STAFF, simulate_flow=STAFF),

@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from conversations.models import Conversation
-from flows.analytics import conversations_analytics, files_analytics
+from flows.analytics import conversations_analytics, files_analytics, template_node_analytics
 from flows.api.serializers import (
     FlowMessageSerializer,
     FlowRunInputSerializer,
@@ -55,7 +55,34 @@ class _NestedListViewSet(CompanyScopedViewSetMixin, mixins.ListModelMixin, views
         return queryset
 
 
-class FlowTemplateViewSet(_CrudViewSet):
+class NodeAnalyticsQuerySerializer(serializers.Serializer):
+    version = serializers.RegexField(
+        r"^(draft|[1-9][0-9]{0,8})$",
+        required=False,
+        help_text="draft or a published number (default: the published one).",
+    )
+    include_tests = serializers.BooleanField(default=False, help_text="Count staff's simulator conversations.")
+
+
+class FlowTemplateAnalyticsViewSetMixin:
+    @extend_schema(parameters=[NodeAnalyticsQuerySerializer])
+    @action(detail=True, methods=["get"], serializer_class=NodeAnalyticsQuerySerializer)
+    def analytics(self, request, pk=None):
+        """Per subflow of a version: conversations that reached it and stopped there, and the
+        conversion from the start to an order (the graph's figures)."""
+        template = self.get_object()
+        params = NodeAnalyticsQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        raw = params.validated_data.get("version")
+        version = None if raw == "draft" else int(raw) if raw else (template.published_version or None)
+        return Response(
+            template_node_analytics(
+                template_id=template.pk, version=version, include_tests=params.validated_data["include_tests"]
+            )
+        )
+
+
+class FlowTemplateViewSet(FlowTemplateAnalyticsViewSetMixin, _CrudViewSet):
     model = FlowTemplate
     serializer_class = FlowTemplateSerializer
 

@@ -64,6 +64,31 @@ def _store_position(row: FlowPosition, template_id: int | None, version: int | N
     row.save()
 
 
+def visit_key(version: int | None) -> str:
+    """The key of `FlowPosition.visited` for a version (None: the draft)."""
+    return "draft" if version is None else str(version)
+
+
+def _record_visits(row: FlowPosition, snapshot, version: int | None, decision: Decision) -> None:
+    """Add the subflows whose messages this turn sent to the row's `visited` (saved with the row):
+    the per-node figures of the flow analytics."""
+    if snapshot is None:
+        return
+    reached = {
+        step.subflow_id
+        for action in decision.actions
+        if isinstance(action, SendMessage) and (step := snapshot.message(action.flow_message_id)) is not None
+    }
+    if not reached:
+        return
+    key = visit_key(version)
+    visited = dict(row.visited or {})
+    known = set(visited.get(key, []))
+    if not reached <= known:
+        visited[key] = sorted(known | reached)
+        row.visited = visited
+
+
 def _conversation_status(position: Position, completed: bool, current: str) -> str:
     if position.waiting_for in (WAIT_RESPONSE, WAIT_FILE):
         return Conversation.Status.WAITING
@@ -131,6 +156,7 @@ def flow_handle_inbound(
         if row is None:
             row = FlowPosition(company_id=conversation.company_id, conversation=conversation)
         final = replace(position, last_activity_at=now) if turn.rejected else decision.position
+        _record_visits(row, snapshot, version, decision)
         _store_position(row, template_id, version, final)
         conversation.variables = without_company_variables(turn.variables)
         conversation.status = _conversation_status(final, decision.completed and not turn.rejected, conversation.status)

@@ -144,6 +144,28 @@ def test_a_viewer_sees_the_builder_but_cannot_save(client, viewer_a, company_a):
         template, _ = pizzeria_template(company_a)
     client.force_login(viewer_a)
 
-    assert client.post(builder_url(template), {}).status_code in (302, 403)
+    answered = client.post(builder_url(template), form_data(client.get(builder_url(template))) | {"flows-0-name": "X"})
+
+    assert answered.status_code == 200
+    assert "Salvar rascunho" not in answered.content.decode()
     with company_scope(company_a):
         assert Flow.objects.count() == 1 and FlowTemplate.objects.count() == 1
+
+
+def test_the_builder_page_queries_do_not_grow_with_the_flow(admin_client_a, company_a):
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    def queries(extra: int) -> int:
+        with company_scope(company_a):
+            template, ask = pizzeria_template(company_a, name=f"T{extra}")
+            for n in range(extra):
+                FlowMessage.objects.create(
+                    company=company_a, subflow=ask.subflow, message_text=f"m{n}", order_index=10 + n
+                )
+        admin_client_a.get(builder_url(template))  # warm caches (session, company)
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client_a.get(builder_url(template)).status_code == 200
+        return len(captured)
+
+    assert queries(0) == queries(25)

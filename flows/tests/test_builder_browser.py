@@ -179,6 +179,13 @@ def test_a_flow_is_built_checked_published_and_ordered_from_in_the_preview(demo,
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT_DIR / "flow_builder_preview_1440.png"))
 
+    # The published version's graph, with its per-node figures (the preview talked to the draft).
+    Select(one(browser, "#builder-graph select[name=version]")).select_by_value("1")
+    wait_until(lambda: css(browser, "#graph-analytics"), what="the version's analytics")
+    assert len(css(browser, "#builder-graph .node-subflow")) == 1
+    assert "0 chegaram" in one(browser, "#builder-graph").text
+    assert browser.execute_script("return window.__sameDocument === true;"), "the page reloaded"
+
 
 @pytest.mark.parametrize("browser", [DESKTOP, MOBILE], indirect=True)
 def test_the_builder_reads_at_its_width(demo, browser_login, live_server, browser):

@@ -17,14 +17,26 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Conversation, ConversationEvent, Message
-from conversations.tasks import conversation_process_task, message_send_task, received_file_download_task
+from conversations.tasks import (
+    conversation_process_task,
+    inbound_event_apply_task,
+    message_send_task,
+    received_file_download_task,
+)
 from integrations.messaging.console import ConsoleProvider
 from orders.models import Order
+from orders.payment_tasks import pix_charge_task
 from tenants.scoping import company_scope
 
 CUSTOMER = "5511987654321"
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "pt_BR" / "LC_MESSAGES" / "django.po"
-PIPELINE_TASKS = (conversation_process_task, message_send_task, received_file_download_task)
+PIPELINE_TASKS = (
+    inbound_event_apply_task,
+    conversation_process_task,
+    message_send_task,
+    pix_charge_task,
+    received_file_download_task,
+)
 
 
 def catalogue() -> dict[str, str]:
@@ -130,7 +142,7 @@ class Shop:
                 data=json.dumps(body),
                 content_type="application/json",
             )
-        assert (answer.status_code, answer.json()["status"]) == (200, "accepted"), answer.content
+        assert (answer.status_code, answer.json()["status"]) == (200, "received"), answer.content
         self.worker.drain()
 
     def received(self) -> list[str]:

@@ -45,7 +45,7 @@ class RealShop:
         answer = self.client.post(
             reverse("webhook", args=[self.channel.inbound_key]), data=json.dumps(body), content_type="application/json"
         )
-        assert answer.json()["status"] == "accepted"
+        assert answer.json()["status"] == "received"
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             with company_scope(self.company):
