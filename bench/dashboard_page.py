@@ -28,8 +28,8 @@ URLS = ("/admin/?period=7d", "/admin/?period=30d", "/api/dashboard/?period=30d")
 FLOOR_URL = "/admin/apps/"  # the floor: an admin page of the same user with no figures (Django's model list)
 
 
-def slowest_queries(client, url: str, top: int = 8) -> list[tuple[float, str]]:
-    """(ms, SQL) of the page's slowest queries, one request."""
+def slowest_queries(client, url: str, top: int = 8) -> list[tuple[float, str, object]]:
+    """(ms, SQL, params) of the page's slowest queries, one request."""
     from django.db import connection
 
     timed = []
@@ -39,11 +39,11 @@ def slowest_queries(client, url: str, top: int = 8) -> list[tuple[float, str]]:
         try:
             return execute(sql, params, many, context)
         finally:
-            timed.append(((time.perf_counter() - began) * 1000, sql))
+            timed.append(((time.perf_counter() - began) * 1000, sql, params))
 
     with connection.execute_wrapper(timer):
         client.get(url)
-    return sorted(timed, reverse=True)[:top]
+    return sorted(timed, key=lambda row: row[0], reverse=True)[:top]
 
 
 def child(sizes: list[int], repeat: int, days: int, explain: bool = False) -> list[dict]:
@@ -74,8 +74,14 @@ def child(sizes: list[int], repeat: int, days: int, explain: bool = False) -> li
         floor = measure(lambda c=client: c.get(FLOOR_URL), repeat)
         if explain:
             for url in URLS[1:2]:
-                for ms, sql in slowest_queries(client, url):
+                slowest = slowest_queries(client, url)
+                for ms, sql, _params in slowest:
                     print(f"{ms:8.1f} ms  {sql[:600]}", file=sys.stderr)
+                for _ms, sql, params in slowest[:3]:
+                    if sql.lstrip().upper().startswith("SELECT"):
+                        with connection.cursor() as cursor:
+                            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                            print("\n".join(row[0] for row in cursor.fetchall()), file=sys.stderr)
         for url in (FLOOR_URL, *URLS):
             row = floor if url == FLOOR_URL else measure(lambda c=client, u=url: c.get(u), repeat)
             rows.append(
