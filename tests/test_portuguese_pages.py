@@ -35,6 +35,7 @@ from openpyxl import load_workbook
 from orders.models import Order
 from orders.tests.factories import OrderFactory
 from tenants.models import Company, CompanyOwned
+from tenants.settings_registry import setting_groups
 from tenants.tests.factories import MembershipFactory, UserFactory
 from tests.builders import ObjectBuilder
 
@@ -204,6 +205,10 @@ def walk(db):
 def admin_pages(builder, company) -> list[tuple[str, str]]:
     """(what, url) of every page the walk opens."""
     pages = [("dashboard", reverse("admin:index")), ("apps", reverse("admin:apps"))]
+    pages += [
+        (f"settings page {group.slug}", reverse("admin:tenants_companysetting_integration", args=[group.slug]))
+        for group in setting_groups()
+    ]
     for model, model_admin in admin.site._registry.items():
         prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         label = model._meta.label
@@ -227,6 +232,7 @@ def admin_pages(builder, company) -> list[tuple[str, str]]:
     return pages
 
 
+@pytest.mark.timeout(600)  # some 250 pages
 def test_every_admin_page_is_in_portuguese(walk, client):
     company, user, builder = walk
     client.force_login(user)

@@ -102,7 +102,18 @@ def test_a_viewer_reads_the_page_but_cannot_save(company_a, viewer_a, client):
 def test_every_page_is_listed_and_opens(company_a, admin_client_a):
     index = admin_client_a.get(reverse("admin:tenants_companysetting_integrations")).content.decode()
 
-    for slug in ("wordpress", "pix", "mercadopago", "erp", "llm", "sheets", "messages", "opt_out", "delivery", "retention"):
+    for slug in (
+        "wordpress",
+        "pix",
+        "mercadopago",
+        "erp",
+        "llm",
+        "sheets",
+        "messages",
+        "opt_out",
+        "delivery",
+        "retention",
+    ):
         assert f'data-group="{slug}"' in index
         assert admin_client_a.get(reverse("admin:tenants_companysetting_integration", args=[slug])).status_code == 200
     assert admin_client_a.get(reverse("admin:tenants_companysetting_integration", args=["nope"])).status_code == 404
