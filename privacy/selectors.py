@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from carts.models import Cart, CartItem, SessionContext
 from conversations.models import Conversation, InboundEvent, Message, ReceivedFile
-from customers.models import Customer
+from customers.models import Customer, CustomerIdentity, CustomerLink
 from customers.phones import BRAZIL_COUNTRY_CODE, normalize_phone, phone_match_keys
 from flows.models import FlowPosition
 from leads.models import Lead
@@ -50,7 +50,14 @@ class Identities:
 
 
 def person_identities(customer: Customer) -> Identities:
-    phones = phone_match_keys(customer.phone) if customer.phone else set()
+    """The phones (every form, every identity of the customer), e-mail and provider ids of a person."""
+    phones = set(phone_match_keys(customer.phone)) if customer.phone else set()
+    for value in (
+        CustomerIdentity.objects.for_company(customer.company_id)
+        .filter(customer=customer, kind=CustomerIdentity.Kind.PHONE)
+        .values_list("value", flat=True)
+    ):
+        phones |= set(phone_match_keys(value))
     contact_ids = {str(value) for value in (customer.provider_contact_ids or {}).values() if value}
     return Identities(
         phones=frozenset(phones), email=(customer.email or "").strip().lower(), contact_ids=frozenset(contact_ids)
@@ -115,6 +122,8 @@ def person_rows(*, company: Company, customer: Customer) -> dict[str, QuerySet]:
 
     rows = (
         scoped(Customer).filter(pk=customer.pk),
+        scoped(CustomerIdentity).filter(customer=customer),
+        scoped(CustomerLink).filter(Q(customer=customer) | Q(other=customer)),
         leads_of(company=company, customer=customer, identities=identities),
         scoped(Conversation).filter(customer=customer),
         scoped(Message).filter(conversation__customer=customer),

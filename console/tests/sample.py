@@ -16,6 +16,7 @@ from carts.models import Cart
 from conversations.models import Channel, Conversation, InboundEvent, Message
 from customers.models import Customer
 from leads.models import Lead
+from leads.recovery import recovery_refresh
 from orders.models import Order, OrderItem, Payment, Source
 
 DAYS = 40  # default spread: most rows fall in a 30-day period
@@ -173,3 +174,4 @@ def dashboard_sample_fill(company, *, orders: int, days: int = DAYS, now=None, m
         batch_size=BATCH,
     )
     InboundEvent.objects.for_company(company).create(company=company, channel=channel, body="{}")
+    recovery_refresh(company)  # as an import does: each imported cart's recovering order is stored

@@ -50,7 +50,7 @@ def test_an_order_is_taken_in_the_docked_preview(demo, client, django_user_model
     assert f'hx-get="{url}"' in builder
 
     panel = ""
-    for text in ("oi", "2x calabresa", "2", "Rua das Flores, 123", "pix"):
+    for text in ("oi", "2x calabresa", "2", "Rua das Flores, 123", "pix", "sim"):  # "sim" confirms the recap
         response = client.post(url, {"text": text}, **HTMX)
         assert response.status_code == 200
         panel = response.content.decode()

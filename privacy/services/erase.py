@@ -172,7 +172,7 @@ def _orders_anonymise(company: Company, customer: Customer) -> dict[str, int]:
     payments = Payment.objects.for_company(company).filter(order__in=ids).count()
     OrderItem.objects.for_company(company).filter(order__in=ids).exclude(note="").update(note="")
     Order.objects.for_company(company).filter(pk__in=ids).update(
-        customer=None, address="", neighbourhood="", erp_error=""
+        customer=None, address="", neighbourhood="", erp_error="", contact_email="", contact_phone=""
     )
     return {label(Order): len(ids), label(Payment): payments}
 

@@ -129,7 +129,7 @@ def build_world(*, client, monkeypatch, capture, company_a, company_b, store: Wo
     chat = Chat(client, capture, worker, channel)
     marisol = Person(customer=None)
     chat.say(marisol, PHONE, GREETING, name=NAME)
-    for text in ("2x calabresa e 1 coca", "1", ADDRESS, "pix"):
+    for text in ("2x calabresa e 1 coca", "1", ADDRESS, "pix", "sim"):
         chat.say(marisol, PHONE, text)
     with FakeServer() as media:
         media.add("GET", "/files/rg", body=DOCUMENT, headers={"Content-Type": "application/pdf"})
@@ -143,7 +143,7 @@ def build_world(*, client, monkeypatch, capture, company_a, company_b, store: Wo
         )
     beto = Person(customer=None)
     chat.say(beto, BETO_PHONE, "oi", name=BETO_NAME)
-    for text in ("1x margherita", "2", "Avenida Beto, 10", "dinheiro"):
+    for text in ("1x margherita", "2", "Avenida Beto, 10", "dinheiro", "sim"):
         chat.say(beto, BETO_PHONE, text)
     with company_scope(company_a):
         marisol.customer = Customer.objects.get(phone=f"+{PHONE}")
