@@ -20,6 +20,7 @@ def phone_key(raw: str) -> str:
     return normalize_phone(raw) or ""
 
 
+@lru_cache(maxsize=65536)
 def email_identity(text: str | None) -> str:
     """The lowercased address when `text` is a valid e-mail address, else "" ("nao tenho" identifies nobody)."""
     candidate = (text or "").strip().lower()
