@@ -93,8 +93,6 @@ class Cart(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["company", "status", "last_activity_at"], name="cart_company_status_idx"),
-            # Lists newest first (the imported-cart admin, /api/carts/) without sorting every cart of the company.
-            models.Index(fields=["company", "last_activity_at"], name="cart_company_activity_idx"),
             # Abandonment sweeps read only due bot carts, oldest first.
             models.Index(
                 fields=["company", "last_activity_at"],
