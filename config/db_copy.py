@@ -7,7 +7,7 @@ adapts str, int, Decimal, datetime, None): no per-field Django preparation. auto
 fields are stamped here. Other databases (a SQLite test run) fall back to bulk_create.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -55,7 +55,8 @@ def copy_insert(model: type[Model], objs: list[Model], key: str) -> None:
     stage = f"stage_{table}"
     columns = ", ".join(f'"{f.column}"' for f in fields)
     key_column = model._meta.get_field(key).column
-    with connection.cursor() as cursor:
+    # One transaction: the staging table empties itself at commit (autocommit would empty it per statement).
+    with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
         raw.execute(
             f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
@@ -85,7 +86,7 @@ def copy_insert_ignoring_conflicts(model: type[Model], objs: list[Model]) -> Non
     table = model._meta.db_table
     stage = f"stage_{table}"
     columns = ", ".join(f'"{f.column}"' for f in fields)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:  # see copy_insert
         raw = cursor.cursor
         raw.execute(
             f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
