@@ -19,6 +19,7 @@ A script, not a test.
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -123,6 +124,13 @@ def child(customers: int, carts: int, orders: int, repeat: int) -> dict:
         began = time.perf_counter()
         figures = recovery_summary(company, now=now)
         summary_ms.append((time.perf_counter() - began) * 1000)
+    if os.environ.get("BENCH_QUERIES"):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            recovery_summary(company, now=now)
+        for query in captured.captured_queries:
+            print(query["time"], query["sql"][:160].replace("\n", " "), file=sys.stderr)
     carts_qs = Cart.objects.for_company(company)
     behind = {
         status: filter_recovery_status(carts_qs, status, now=now).count()

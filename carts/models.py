@@ -93,13 +93,6 @@ class Cart(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["company", "status", "last_activity_at"], name="cart_company_status_idx"),
-            # Imported carts newest first (the imported-cart admin, /api/carts/?source=woocommerce) without
-            # sorting every cart of the company. Partial, so that the bot-cart sweeps keep their own indexes.
-            models.Index(
-                fields=["company", "last_activity_at"],
-                condition=Q(source="woocommerce"),
-                name="cart_company_activity_idx",
-            ),
             # Abandonment sweeps read only due bot carts, oldest first.
             models.Index(
                 fields=["company", "last_activity_at"],

@@ -49,19 +49,24 @@ def recovery_status_expression(now: datetime | None = None) -> Case:
     )
 
 
-def filter_recovery_status(carts: QuerySet, status: str, now: datetime | None = None) -> QuerySet:
-    """Imported carts of one recovery status, as plain filters on stored columns (the rows each figure
-    of the recovery summary counts). ValueError for another status."""
-    now = now or timezone.now()
-    woo = carts.filter(source=Cart.Source.WOOCOMMERCE)
+def recovery_status_q(status: str, now: datetime) -> Q:
+    """The condition of one recovery status on an imported cart's stored columns (what
+    `recovery_status_expression` gives, as plain conditions the figures and filters share)."""
+    woo = Q(source=Cart.Source.WOOCOMMERCE)
     if status == RECOVERED:
-        return woo.filter(
+        return woo & (
             Q(status__in=(Cart.Status.CHECKED_OUT, Cart.Status.RECOVERED))
             | Q(status__in=RECOVERY_CANDIDATES, recovery_order__isnull=False)
         )
-    unmatched = woo.filter(status__in=(Cart.Status.ABANDONED, Cart.Status.LOST), recovery_order__isnull=True)
+    unmatched = woo & Q(status__in=(Cart.Status.ABANDONED, Cart.Status.LOST), recovery_order__isnull=True)
     if status == WAITING:
-        return unmatched.filter(last_activity_at__gte=now - RECOVERY_WINDOW_AFTER)
+        return unmatched & Q(last_activity_at__gte=now - RECOVERY_WINDOW_AFTER)
     if status == ABANDONED:
-        return unmatched.filter(last_activity_at__lt=now - RECOVERY_WINDOW_AFTER)
+        return unmatched & Q(last_activity_at__lt=now - RECOVERY_WINDOW_AFTER)
     raise ValueError(f"unknown recovery status {status!r}")
+
+
+def filter_recovery_status(carts: QuerySet, status: str, now: datetime | None = None) -> QuerySet:
+    """Imported carts of one recovery status (the rows each figure of the recovery summary counts).
+    ValueError for another status."""
+    return carts.filter(recovery_status_q(status, now or timezone.now()))

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.db_copy import copy_insert_ignoring_conflicts
 from customers.models import Customer, CustomerIdentity, CustomerLink
 from customers.phones import normalize_phone
 from tenants.models import Company
@@ -20,6 +21,7 @@ def phone_key(raw: str) -> str:
     return normalize_phone(raw) or ""
 
 
+@lru_cache(maxsize=65536)
 def email_identity(text: str | None) -> str:
     """The lowercased address when `text` is a valid e-mail address, else "" ("nao tenho" identifies nobody)."""
     candidate = (text or "").strip().lower()
@@ -105,10 +107,10 @@ def customers_resolve(*, company: Company, people: list[Person], source: str = "
         result.append(customer)
     manager.bulk_create(created)
     bulk_update_stamped(manager, list(changed.values()), ("name", "phone", "email"))
-    if new_identities:
-        CustomerIdentity.objects.for_company(company).bulk_create(
+    if new_identities:  # COPY into a staging table, one INSERT ... ON CONFLICT DO NOTHING
+        copy_insert_ignoring_conflicts(
+            CustomerIdentity,
             [CustomerIdentity(company=company, customer=c, kind=kind, value=key) for c, kind, key in new_identities],
-            ignore_conflicts=True,
         )
     for first, second, why in pending_links:
         pair = (min(first.pk, second.pk), max(first.pk, second.pk))

@@ -55,7 +55,7 @@ class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
     list_editable = ("email_sent", "whatsapp_sent")
     list_filter = (RecoveryStatusFilter, "source", "status", "email_sent", "whatsapp_sent", "last_activity_at")
     search_fields = ("external_id", "customer__name", "customer__phone", "customer__email")
-    list_select_related = ("customer",)
+    list_select_related = ("customer", "recovery_order")
     date_hierarchy = "last_activity_at"
     fields = ("external_id", "customer", "status", "external_total", "last_activity_at", "email_sent", "whatsapp_sent")
     readonly_fields = ("external_id", "customer", "status", "external_total", "last_activity_at")
@@ -73,7 +73,7 @@ class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
 
     @admin.display(description=_("recovering order"))
     def recovering_order(self, obj):
-        return f"#{obj.recovery_order_id}" if obj.recovery_order_id else "-"
+        return obj.recovery_order.number if obj.recovery_order_id else "-"  # the store's number (Woo #101)
 
     def changelist_view(self, request, extra_context=None):
         company = getattr(request, "company", None)

@@ -41,6 +41,7 @@ from carts.selectors import (
     RECOVERY_CANDIDATES,
     WAITING,
     recovery_status_expression,
+    recovery_status_q,
 )
 from carts.selectors import RECOVERY_STATUSES as RECOVERY_STATUSES  # re-exported: the desk's vocabulary
 from carts.selectors import filter_recovery_status as filter_recovery_status  # re-exported
@@ -119,16 +120,16 @@ identities AS (
 ),
 cart_keys AS (
     SELECT c.id, c.at, 'c' || c.customer_id AS key FROM carts c WHERE c.customer_id IS NOT NULL
-    UNION SELECT c.id, c.at, i.value FROM carts c JOIN identities i ON i.customer_id = c.customer_id
-    UNION SELECT c.id, c.at, c.contact_phone FROM carts c WHERE c.contact_phone <> ''
-    UNION SELECT c.id, c.at, i.value FROM carts c JOIN {identity} i
+    UNION ALL SELECT c.id, c.at, i.value FROM carts c JOIN identities i ON i.customer_id = c.customer_id
+    UNION ALL SELECT c.id, c.at, c.contact_phone FROM carts c WHERE c.contact_phone <> ''
+    UNION ALL SELECT c.id, c.at, i.value FROM carts c JOIN {identity} i
         ON i.company_id = %(company)s AND i.value = c.contact_email
 ),
 order_keys AS (
     SELECT o.id, o.placed_at, 'c' || o.customer_id AS key FROM orders o WHERE o.customer_id IS NOT NULL
-    UNION SELECT o.id, o.placed_at, i.value FROM orders o JOIN identities i ON i.customer_id = o.customer_id
-    UNION SELECT o.id, o.placed_at, o.contact_phone FROM orders o WHERE o.contact_phone <> ''
-    UNION SELECT o.id, o.placed_at, i.value FROM orders o JOIN {identity} i
+    UNION ALL SELECT o.id, o.placed_at, i.value FROM orders o JOIN identities i ON i.customer_id = o.customer_id
+    UNION ALL SELECT o.id, o.placed_at, o.contact_phone FROM orders o WHERE o.contact_phone <> ''
+    UNION ALL SELECT o.id, o.placed_at, i.value FROM orders o JOIN {identity} i
         ON i.company_id = %(company)s AND i.value = o.contact_email
 ),
 matches AS (
@@ -255,11 +256,12 @@ def cart_recovery_summary(
 
 def _cart_recovery_summary(company, start, end, now) -> dict:
     carts = with_recovery(in_period(abandoned_carts(company), "last_activity_at", start, end), company, now)
+    now = now or timezone.now()
     figures = carts.aggregate(
         carts=Count("id"),
-        recovered=Count("id", filter=Q(recovery_status=RECOVERED)),
-        waiting=Count("id", filter=Q(recovery_status=WAITING)),
-        abandoned=Count("id", filter=Q(recovery_status=ABANDONED)),
+        recovered=Count("id", filter=recovery_status_q(RECOVERED, now)),
+        waiting=Count("id", filter=recovery_status_q(WAITING, now)),
+        abandoned=Count("id", filter=recovery_status_q(ABANDONED, now)),
         plugin_only=Sum("external_total", filter=Q(status=Cart.Status.CHECKED_OUT, recovery_order__isnull=True)),
     )
     matched = carts.filter(recovery_order__isnull=False).values("recovery_order_id")

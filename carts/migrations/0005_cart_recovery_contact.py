@@ -57,9 +57,5 @@ class Migration(migrations.Migration):
                 verbose_name="recovering order",
             ),
         ),
-        migrations.AddIndex(
-            model_name="cart",
-            index=models.Index(fields=["company", "last_activity_at"], name="cart_company_activity_idx"),
-        ),
         migrations.RunPython(source_status_from_status, migrations.RunPython.noop),
     ]

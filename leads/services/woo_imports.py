@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carts.models import Cart, CartItem
+from config.db_copy import copy_insert, copy_rows
 from customers.services import Person, bulk_update_stamped, customers_resolve
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
 from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
 from integrations.wordpress.sql import site_zone
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.copy import copy_insert, copy_rows
 from leads.services.imports import KindSummary, batched, register_importer
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem

@@ -1,4 +1,4 @@
-"""Bulk writes of imports through PostgreSQL COPY (psycopg 3), much cheaper than INSERT ... VALUES.
+"""Bulk writes (imports) through PostgreSQL COPY (psycopg 3), much cheaper than INSERT ... VALUES.
 
 `copy_rows` copies new rows straight into a model's table; `copy_insert` copies them into a
 temporary staging table and moves them with one set-based INSERT ... SELECT ... RETURNING, giving
@@ -7,7 +7,7 @@ adapts str, int, Decimal, datetime, None): no per-field Django preparation. auto
 fields are stamped here. Other databases (a SQLite test run) fall back to bulk_create.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -55,7 +55,8 @@ def copy_insert(model: type[Model], objs: list[Model], key: str) -> None:
     stage = f"stage_{table}"
     columns = ", ".join(f'"{f.column}"' for f in fields)
     key_column = model._meta.get_field(key).column
-    with connection.cursor() as cursor:
+    # One transaction: the staging table empties itself at commit (autocommit would empty it per statement).
+    with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
         raw.execute(
             f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
@@ -71,3 +72,29 @@ def copy_insert(model: type[Model], objs: list[Model], key: str) -> None:
     for obj in objs:
         obj.pk = ids[getattr(obj, key)]
         obj._state.adding = False
+
+
+def copy_insert_ignoring_conflicts(model: type[Model], objs: list[Model]) -> None:
+    """Insert `objs` through the staging table with ON CONFLICT DO NOTHING (rows another import just
+    wrote are skipped, not an error). Ids are not read back."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model._base_manager.bulk_create(objs, ignore_conflicts=True)
+        return
+    fields = _fields(model)
+    table = model._meta.db_table
+    stage = f"stage_{table}"
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    with transaction.atomic(), connection.cursor() as cursor:  # see copy_insert
+        raw = cursor.cursor
+        raw.execute(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
+            f'SELECT {columns} FROM "{table}" WITH NO DATA'
+        )
+        raw.execute(f'DELETE FROM "{stage}"')
+        with raw.copy(f'COPY "{stage}" ({columns}) FROM STDIN') as copy:
+            for row in _values(objs, fields):
+                copy.write_row(row)
+        raw.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{stage}" ON CONFLICT DO NOTHING')
+        raw.execute(f'DELETE FROM "{stage}"')
