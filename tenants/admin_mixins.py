@@ -142,7 +142,7 @@ class RoleCheckedAdmin(admin.ModelAdmin):
         @wraps(view)
         def checked(request, *args, **kwargs):
             # An anonymous visitor goes on to the admin's own redirect to the login page.
-            if request.user.is_authenticated and not admin_page_allows(_access(request), model, url_name, request.method):
+            if request.user.is_authenticated and not admin_page_allows(_access(request), model, url_name):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

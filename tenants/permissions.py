@@ -36,22 +36,6 @@ MANAGERS: Roles = frozenset({OWNER, MANAGER})  # the company's configuration, de
 OWNERS: Roles = frozenset({OWNER})  # members and their roles
 NOBODY: Roles = frozenset()
 
-
-@dataclass(frozen=True)
-class ReadWrite:
-    """A page that some roles may read (GET) and fewer may submit (POST)."""
-
-    read: Roles
-    write: Roles
-
-
-def page_roles(entry_roles, method: str) -> Roles:
-    """The roles a page entry gives for one HTTP method (a plain set: the same for every method)."""
-    if isinstance(entry_roles, ReadWrite):
-        return entry_roles.read if method in ("GET", "HEAD") else entry_roles.write
-    return entry_roles
-
-
 # Who sees and revokes the API tokens of other members (everyone else sees only their own).
 OTHERS_TOKENS: Roles = OWNERS
 
@@ -145,7 +129,7 @@ ADMIN: dict[str, AdminEntry] = {
             "flows_flowtemplate_console_chat": STAFF,
             "flows_flowtemplate_simulate": EVERYONE,  # a dry run: nothing is sent or saved
             "flows_flowtemplate_publish": STAFF,
-            "flows_flowtemplate_builder": ReadWrite(read=EVERYONE, write=STAFF),  # viewers read it
+            "flows_flowtemplate_builder": EVERYONE,  # viewers read it; saving checks the change permission
             "flows_flowtemplate_graph": EVERYONE,
             "flows_flowtemplate_preview": STAFF,  # the console's docked chat: real carts and orders
         },
@@ -279,11 +263,11 @@ def admin_action_allows(access, model, action: str) -> bool:
     return role_in(access, roles)
 
 
-def admin_page_allows(access, model, url_name: str, method: str = "GET") -> bool:
+def admin_page_allows(access, model, url_name: str) -> bool:
     if access.is_superuser:
         return True
     entry = _admin_entry(model)
-    return entry is not None and role_in(access, page_roles(entry.pages.get(url_name, NOBODY), method))
+    return entry is not None and role_in(access, entry.pages.get(url_name, NOBODY))
 
 
 def api_allows(access, basename: str | None, action: str | None) -> bool:
