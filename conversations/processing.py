@@ -171,12 +171,21 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
         return _bot_turn_failed(conversation_id, failure)
 
 
+def _locked(conversation_id: int) -> Conversation | None:
+    return (
+        conversation_qs_select_for_update()
+        .select_related("company", "customer", "channel")
+        .filter(pk=conversation_id)
+        .first()
+    )
+
+
 def _process(conversation_id: int, debounce: bool) -> ProcessRun:
     now = timezone.now()
     with transaction.atomic():
-        conversation = (
-            conversation_qs_select_for_update().select_related("company", "customer", "channel").get(pk=conversation_id)
-        )
+        conversation = _locked(conversation_id)
+        if conversation is None:  # thrown away meanwhile (the console chat's "start over"): nothing to do
+            return ProcessRun(result="nothing")
         company = conversation.company
         pending = list(
             conversation.messages.filter(direction=Message.Direction.INBOUND, status=Message.Status.RECEIVED).order_by(
@@ -251,9 +260,9 @@ def _bot_turn_failed(conversation_id: int, failure: _BotTurnFailed) -> ProcessRu
     )
     error = f"{type(failure.error).__name__}: {failure.error}"
     with transaction.atomic():
-        conversation = (
-            conversation_qs_select_for_update().select_related("company", "customer", "channel").get(pk=conversation_id)
-        )
+        conversation = _locked(conversation_id)
+        if conversation is None:
+            return ProcessRun(result="nothing")
         conversation_reopen(conversation)
         conversation.messages.filter(pk__in=failure.message_ids, status=Message.Status.RECEIVED).update(
             status=Message.Status.PROCESSED, reason=""
