@@ -41,7 +41,9 @@ class CustomerIdentity(CompanyOwned):
         PHONE = "phone", _("Phone")
         EMAIL = "email", _("E-mail")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="identities", verbose_name=_("customer")
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     value = models.CharField(_("value"), max_length=254)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -61,8 +63,10 @@ class CustomerLink(CompanyOwned):
     """A record (lead, cart, order) whose phone belongs to one customer and e-mail to another: the two
     are probably one person. Kept for staff, who may merge them (customers.services.customers_merge)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="links")
-    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="links", verbose_name=_("customer"))
+    other = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("the other customer")
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

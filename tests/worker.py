@@ -15,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+import kombu.pools
 from django.conf import settings
 from django.db import connection
 
@@ -104,8 +105,12 @@ class CeleryWorker:
 
 
 def _drop_connection_pools() -> None:
-    """Forget pooled broker connections so the next publish connects with the current settings."""
+    """Forget pooled broker connections so the next publish connects with the current settings.
+
+    kombu also keeps its pools per broker URL in a registry of its own: they are closed and the
+    registry cleared together, or a later publish to the same URL gets a closed pool back."""
     if app._pool is not None:
         app._pool.force_close_all()
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None

@@ -16,7 +16,9 @@ def test_customer_move_keeps_rows_and_foreign_keys(postgres_only):
     old = executor.migrate(BEFORE_THE_MOVE).apps
     company = old.get_model("tenants", "Company").objects.create(name="Pizzaria", slug="pizzaria-move")
     customer_model = old.get_model("leads", "Customer")
-    ana = customer_model.objects.create(company=company, name="Ana", phone="+5511987654321", opted_out_at=timezone.now())
+    ana = customer_model.objects.create(
+        company=company, name="Ana", phone="+5511987654321", opted_out_at=timezone.now()
+    )
     bia = customer_model.objects.create(company=company, name="Bia", email="bia@example.com")
     lead = old.get_model("leads", "Lead").objects.create(company=company, customer=ana, external_id="fv-1")
     cart = old.get_model("carts", "Cart").objects.create(company=company, customer=ana, last_activity_at=timezone.now())
