@@ -200,7 +200,7 @@ def test_lists_keep_their_key_columns_in_view_at_1440(browser, browser_login, li
         assert table.is_displayed()
 
 
-STORE_ORDERS = 1500
+STORE_ORDERS = 5000  # the import runs a few seconds even with COPY: long enough to be seen running
 
 
 @pytest.mark.services
