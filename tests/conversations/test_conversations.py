@@ -118,6 +118,16 @@ def test_static_pix_receipt_then_staff_confirm_with_one_click(shop, manager_a):
     shop.ended_in_an_order("paid")
 
 
+def test_a_photo_of_the_receipt_is_taken_and_thanked(shop):
+    """Images reach the bot (issue 17): a photo of the Pix receipt is kept on the payment like a PDF."""
+    place(shop, method="pix")
+    thanks = shop.send_file(kind="image", name="comprovante.jpg", mime="image/jpeg")
+    order = shop.ended_in_an_order("awaiting_payment")
+    assert thanks == [f"Comprovante do pedido nº {order.pk} recebido! Nossa equipe vai conferir e confirmar por aqui."]
+    with company_scope(shop.company):
+        assert Payment.objects.get().receipt_message.kind == "image"
+
+
 def test_static_pix_never_cancelled_silently(shop):
     place(shop, method="pix")
     order = shop.ended_in_an_order("awaiting_payment")
