@@ -230,7 +230,9 @@ def start_worker(transactional_db, redis_url, tmp_path):
         return worker.start()
 
     yield start
-    for worker in started:
+    # Last started first: each worker saved the app's broker settings as it found them (a restart
+    # finds its predecessor's), so only this order ends with the suite's own settings back.
+    for worker in reversed(started):
         if worker.process is not None and worker.process.poll() is None:
             worker.stop()
         else:

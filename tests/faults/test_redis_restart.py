@@ -6,7 +6,9 @@ from datetime import timedelta
 from catalog import demo as catalog_demo
 from conversations import processing
 from conversations.models import InboundEvent, Message
-from conversations.tasks import inbound_sweep_task
+from conversations.services import inbound as inbound_services
+from conversations.services import outbound as outbound_services
+from conversations.tasks import inbound_sweep_task, outbound_sweep_task
 from conversations.tests.conftest import make_channel
 from flows.services import flow_template_import
 from orders.demo import ordering_document
@@ -25,7 +27,11 @@ def test_redis_killed_and_restarted_during_200_webhooks(company_a, own_redis, st
     with company_scope(company_a):
         flow_template_import(document=ordering_document())
     channel = make_channel(company_a)
-    monkeypatch.setattr(processing, "SWEEP_GRACE", timedelta(seconds=3))  # the sweep this test runs
+    # The sweeps this test runs (beat's jobs, every minute) with short graces: raw events whose apply
+    # task, buffers whose processing task and replies whose send task died with Redis.
+    monkeypatch.setattr(processing, "SWEEP_GRACE", timedelta(seconds=3))
+    monkeypatch.setattr(inbound_services, "UNAPPLIED_GRACE", timedelta(seconds=3))
+    monkeypatch.setattr(outbound_services, "STUCK_AFTER", timedelta(seconds=3))
     start_worker(own_redis.url, prefix="")
     web = Web(tmp_path / "web.log", redis_url=own_redis.url)
     answers, down = [], None
@@ -45,11 +51,13 @@ def test_redis_killed_and_restarted_during_200_webhooks(company_a, own_redis, st
         def everything_processed():
             inbound_sweep_task.apply()  # beat's job, every minute: buffers whose task was lost
             pending = Message.objects.unscoped().filter(direction="in", status="received").count()  # unscoped: test
-            return pending == 0
+            unapplied = InboundEvent.objects.unscoped().filter(status="received").count()  # unscoped: test
+            return pending == 0 and unapplied == 0
 
         wait_until(everything_processed, 120, "every inbound message processed", interval=2)
 
         def replied():
+            outbound_sweep_task.apply()  # beat's job, every minute: replies whose send task was lost
             # unscoped: the test's own rows
             sent = Message.objects.unscoped().filter(direction="out", status="sent")
             return sent.values("conversation_id").distinct().count() == CUSTOMERS
