@@ -381,10 +381,7 @@ def checkout_dry_run(conversation, text: str) -> list[str]:
     view = cart_view(company=conversation.company, customer=conversation.customer)
     if not view.items:
         return NotAccepted([_("Your cart is empty."), _("Send *menu* to choose your items.")])
-    return [
-        _("(dry run) The order would be placed here: total %(total)s, paid by %(method)s.")
-        % {"total": format_price(view.total), "method": Order.PaymentMethod(method).label}
-    ]
+    return _place_dry_run(conversation, method, address="")
 
 
 # In the dry-run simulator these answer without calling out (payment provider, AI service).
