@@ -17,6 +17,7 @@ from orders.services import OrderLine, order_place
 from tenants.models import Membership
 from tenants.services import company_setting_set
 from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.browser.driver import wait_until
 
 SHOTS = settings.BASE_DIR / "var" / "test-screenshots"
 
@@ -52,7 +53,7 @@ def test_staff_confirm_a_static_pix_on_the_board_and_see_it_on_the_order_page(br
     browser.save_screenshot(str(SHOTS / "static-pix-board.png"))
     button.click()
 
-    assert "confirmado" in browser.page_source
+    wait_until(lambda: "confirmado" in browser.page_source, what="the confirmation message")
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     browser.save_screenshot(str(SHOTS / "static-pix-board-confirmed.png"))
