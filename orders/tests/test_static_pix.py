@@ -12,29 +12,17 @@ from carts.replies import receipt_reply_take
 from catalog.tests.factories import ProductFactory
 from conversations.models import Message
 from orders.models import Order, Payment
-from orders.payments import NothingToConfirm, confirm_static_pix, pix_charge_create
+from orders.payments import NothingToConfirm, confirm_static_pix
 from orders.services import OrderLine, order_place
 from orders.sweeps import orders_sweep_unpaid
-from orders.tests.conftest import outbound_texts
+from orders.tests.conftest import outbound_texts, static_pix_order_place
 from tenants.scoping import company_scope
 from tenants.services import company_setting_set
 
 
 @pytest.fixture
 def static_order(company_a, customer_a, conversation_a):
-    company_setting_set(company=company_a, key="pix_key", value="(11) 98765-4321")
-    company_setting_set(company=company_a, key="pix_merchant_name", value="Pizzaria A")
-    product = ProductFactory(company=company_a, price=Decimal("40.00"), stock=5)
-    order = order_place(
-        company=company_a,
-        customer=customer_a,
-        lines=[OrderLine(product, "Pizza", 1, product.price)],
-        payment_method="pix",
-    )
-    payment = pix_charge_create(order=order)
-    assert payment.provider == Payment.Provider.STATIC_PIX
-    order.refresh_from_db()
-    return order
+    return static_pix_order_place(company_a, customer_a, price=Decimal("40.00"), merchant_name="Pizzaria A")
 
 
 def _age(order, minutes):

@@ -7,15 +7,12 @@ import pytest
 from django.conf import settings
 from selenium.webdriver.common.by import By
 
-from catalog.tests.factories import ProductFactory
 from conversations.models import Channel
 from conversations.tests.factories import ConversationFactory
 from customers.tests.factories import CustomerFactory
 from orders.models import Order
-from orders.payments import pix_charge_create
-from orders.services import OrderLine, order_place
+from orders.tests.conftest import static_pix_order_place
 from tenants.models import Membership
-from tenants.services import company_setting_set
 from tenants.tests.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.browser.driver import wait_until
 
@@ -27,15 +24,9 @@ def waiting_pix(transactional_db):
     company = CompanyFactory(name="Pizzaria Alfa", slug="alfa")
     user = UserFactory(username="gerente")
     MembershipFactory(company=company, user=user, role=Membership.Role.MANAGER)
-    company_setting_set(company=company, key="pix_key", value="(11) 98765-4321")
-    company_setting_set(company=company, key="pix_merchant_name", value="Pizzaria Alfa")
     customer = CustomerFactory(company=company, name="Maria")
     ConversationFactory(company=company, customer=customer, channel__status=Channel.Status.CONNECTED)
-    product = ProductFactory(company=company, price=Decimal("45.00"), stock=5)
-    order = order_place(
-        company=company, customer=customer, lines=[OrderLine(product, "Pizza", 1, product.price)], payment_method="pix"
-    )
-    pix_charge_create(order=order)
+    order = static_pix_order_place(company, customer, price=Decimal("45.00"), merchant_name="Pizzaria Alfa")
     return user, order
 
 
