@@ -75,6 +75,9 @@ class OrderBoardAdminMixin:
             cards = []
             for order in board[status]["orders"]:
                 primary, others = moves_of(order) if can_move else (None, [])
+                if order.pk in waiting_pix:  # "Pix received" is how it gets paid: the payment is approved too
+                    primary = None if primary == Order.Status.PAID else primary
+                    others = [to for to in others if to != Order.Status.PAID]
                 cards.append(
                     {
                         "order": order,

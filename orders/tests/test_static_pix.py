@@ -80,6 +80,9 @@ def test_one_click_on_the_board_and_on_the_order_page(company_a, static_order, a
     board = admin_client_a.get(reverse("admin:orders_order_board"))
     confirm_url = reverse("admin:orders_order_confirm_pix", args=[static_order.pk])
     assert confirm_url in board.content.decode()
+    # The only way to paid is "Pix received" (which approves the payment), not a bare "Mark paid" beside it.
+    card = board.content.decode().split(f'data-order="{static_order.pk}"')[1].split("</article>")[0]
+    assert 'value="paid"' not in card
     page = admin_client_a.get(reverse("admin:orders_order_change", args=[static_order.pk]))
     assert confirm_url in page.content.decode()
 
