@@ -9,12 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from carts import free_text
+from carts.actions import NotAccepted
 from carts.models import CartItem
 from catalog import demo
 from catalog.models import Product
@@ -215,3 +216,17 @@ def test_rules_only_runs_the_turn_once(company_a, chat, settings):
         assert chat.say("2 pizzas de calabresa") == ["processed"]
     assert not [q for q in queries.captured_queries if "ROLLBACK" in q["sql"].upper()]
     assert cart_lines(company_a) == [("Pizza de Calabresa", 2, "")]
+
+
+def test_an_empty_reply_never_calls_the_llm(company_a, chat, llm):
+    """A resume or a skipped question runs the action with no text, inside the caller's locked
+    transaction (the inbox's release): the rules answer, nothing is called."""
+    conversation = Conversation.objects.for_company(company_a).select_related("company", "customer").get()
+    llm.answers([calabresa_line(company_a)])
+
+    with transaction.atomic(), company_scope(company_a):
+        replies = free_text.order_free_text(conversation, "")
+
+    assert llm.read == [] and llm.server.requests == []
+    assert isinstance(replies, NotAccepted)  # nothing added: the flow keeps waiting
+    assert cart_lines(company_a) == []
