@@ -4,7 +4,8 @@ read into cart lines, by the LLM when configured, else by the rule-based parser 
 Settings: the company's LLM page (llm_api_key, llm_base_url, llm_model: carts/setting_keys.py), else
 the platform's `GROQ_API_KEY` (empty = rules only), `LLM_BASE_URL`, `LLM_MODEL`. The LLM's answer is
 validated against the company's catalog by `integrations.llm.parse_order_text` (no invented
-products, names or prices); a failing, slow or rejected call falls back to the rules.
+products, names or prices); a failing, slow or rejected call falls back to the rules. The call is
+never made inside the conversation's locked transaction: see `conversations.outside_calls`.
 """
 
 from django.conf import settings
@@ -14,8 +15,9 @@ from django.utils.translation import gettext_lazy
 from carts.actions import NotAccepted, hook, show_cart
 from carts.services import CartError, cart_add_item
 from catalog.selectors import products_for_sale
+from conversations.outside_calls import outside_call
 from flows import actions
-from integrations.llm import LlmCredentials, parse_order_text
+from integrations.llm import LlmCredentials, ParseResult, parse_order_text
 from integrations.order_text import CatalogItem
 from tenants.services import company_setting_get
 
@@ -47,7 +49,7 @@ def order_free_text(conversation, text: str) -> list[str]:
     company, customer = conversation.company, conversation.customer
     for_sale = {p.pk: p for p in products_for_sale(company=company)}
     catalog = [CatalogItem(product_id=p.pk, name=p.name, price=p.price) for p in for_sale.values()]
-    parsed = parse_order_text(text or "", catalog, llm_credentials(company), max_quantity=company.max_item_quantity)
+    parsed = _read(company, text or "", catalog)
     added, problems = [], []
     for line in parsed.lines:
         product = for_sale.get(line.product_id)
@@ -73,6 +75,20 @@ def order_free_text(conversation, text: str) -> list[str]:
     if not added:
         return NotAccepted(replies or [_("I did not understand your order. Send *menu* to see the options.")])
     return replies
+
+
+def _read(company, text: str, catalog: list[CatalogItem]) -> ParseResult:
+    """The order lines in `text`. The LLM is called outside the turn's transaction
+    (`outside_call`: processing reads first, then runs the turn again); the rules need no network."""
+    limit = company.max_item_quantity
+    creds = llm_credentials(company)
+    if creds is None or not text.strip():
+        return parse_order_text(text, catalog, None, max_quantity=limit)
+    return outside_call(
+        (ACTION_NAME, company.pk, text),
+        lambda: parse_order_text(text, catalog, creds, max_quantity=limit),
+        fallback=lambda: parse_order_text(text, catalog, None, max_quantity=limit),
+    )
 
 
 def order_free_text_dry_run(conversation, text: str) -> list[str]:

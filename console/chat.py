@@ -97,16 +97,18 @@ def console_chat_send(
         if document:
             body |= {"kind": "document", "mime": document.get("mime", ""), "file_name": document.get("name", "")}
         with transaction.atomic():
-            # The tasks the pipeline enqueues go out after this commit and find nothing left to do.
             answer = inbound_event_ingest(channel=channel, headers={}, body=json.dumps(body).encode())
-            outcome = (answer.get("results") or [{}])[0]
-            result, reason = answer["status"], outcome.get("reason", "")
-            message_id = outcome.get("message_id")
-            if answer["status"] == "accepted" and not reason:
-                conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).get()
-                run = conversation_process(conversation_id=conversation_id, debounce=False)
-                result, reason = run.result, run.reason
-                _send_now(conversation_id)
+        outcome = (answer.get("results") or [{}])[0]
+        result, reason = answer["status"], outcome.get("reason", "")
+        message_id = outcome.get("message_id")
+        if answer["status"] == "accepted" and not reason:
+            conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).get()
+            # Processing outside any transaction of ours: a turn that reads from the AI service makes
+            # that call with no transaction open (conversations.outside_calls). The tasks the
+            # pipeline enqueued find nothing left to do (processing and sending run under the lock).
+            run = conversation_process(conversation_id=conversation_id, debounce=False)
+            result, reason = run.result, run.reason
+            _send_now(conversation_id)
         chat = _chat(company, channel, customer, template_id)
         chat.result = result
         chat.blocked_reason = reason or chat.blocked_reason

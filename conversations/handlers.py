@@ -8,6 +8,10 @@ asks each pre-handler in registration order, then the bot handler:
 - the bot handler `(*, conversation, text, message) -> Iterable[OutboundIntent]` answers the rest
   (the flows app registers its engine). Without one, nothing answers.
 
+When a bot message finally fails to be delivered, the bot's send-failure policy
+`(*, conversation) -> bool` says whether a human takes the conversation over (True, the default
+without one) or nothing more happens (the message stays `failed`, staff can resend it).
+
 When staff hand a conversation back to the bot in the inbox (or resolve it), the bot's resumer
 `(*, conversation, point) -> BotResumption` moves the bot's own state to the chosen point (a
 `conversations.services.ResumePoint`, or None: forget where it stood) and says what to send now.
@@ -61,6 +65,7 @@ BotResumer = Callable[..., BotResumption]
 _bot: list[BotHandler] = []  # at most one
 _pre: list[PreHandler] = []
 _resumer: list[BotResumer] = []  # at most one
+_send_failure: list[Callable[..., bool]] = []  # at most one
 
 
 def bot_handler_register(handler: BotHandler) -> None:
@@ -77,6 +82,18 @@ def pre_handler_register(handler: PreHandler) -> None:
 def bot_resumer_register(resumer: BotResumer) -> None:
     """Make `resumer` the way the bot resumes after staff (replaces the one registered before)."""
     _resumer[:] = [resumer]
+
+
+def send_failure_policy_register(policy: Callable[..., bool]) -> None:
+    """Make `policy` decide whether a bot message's final delivery failure hands the conversation
+    over (replaces the one registered before)."""
+    _send_failure[:] = [policy]
+
+
+def send_failure_hands_over(*, conversation: Conversation) -> bool:
+    """Whether a human takes `conversation` over now that a bot message of it failed for good; True
+    without a registered policy. Runs in the caller's transaction with the conversation locked."""
+    return _send_failure[0](conversation=conversation) if _send_failure else True
 
 
 def bot_resume(*, conversation: Conversation, point: str | None) -> BotResumption:

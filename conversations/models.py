@@ -258,6 +258,7 @@ class ConversationEvent(CompanyOwned):
         PROVIDER_RELEASED = "provider_released", _("Released at the provider")
         PROVIDER_CLOSED = "provider_closed", _("Closed at the provider")
         BOT_ERROR = "bot_error", _("Bot error")  # detail: the error; a human took over
+        SEND_FAILED = "send_failed", _("Bot message not delivered")  # detail: the message and the error
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="events", verbose_name=_("conversation")

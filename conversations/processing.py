@@ -35,6 +35,7 @@ from config.cache import cache_or
 from conversations.handlers import NothingToSay, OutboundIntent, handlers_run
 from conversations.lock_objects import conversation_qs_select_for_update
 from conversations.models import Conversation, Message
+from conversations.outside_calls import OutsideCallNeeded, outside_calls_collected
 from conversations.services.controls import (
     OPT_OUT_MESSAGE_SETTING,
     BlockReason,
@@ -164,11 +165,19 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
     setting) the whole turn is rolled back, then, in a transaction of its own, the messages are
     marked processed, the conversation goes to a human with a "bot error" event staff see, and the
     customer gets an apology. (No savepoint around the handlers: the happy path pays nothing.)
+
+    A handler that needs a network read (`conversations.outside_calls`) gets it the same way: the
+    turn is rolled back, the read is made with no transaction open, and the turn runs again with
+    its answer. Call it with no transaction open.
     """
-    try:
-        return _process(conversation_id, debounce)
-    except _BotTurnFailed as failure:
-        return _bot_turn_failed(conversation_id, failure)
+    with outside_calls_collected() as read:
+        while True:
+            try:
+                return _process(conversation_id, debounce)
+            except _BotTurnFailed as failure:
+                return _bot_turn_failed(conversation_id, failure)
+            except OutsideCallNeeded as needed:
+                read(needed)
 
 
 def _locked(conversation_id: int) -> Conversation | None:
@@ -243,6 +252,8 @@ def _answer(conversation: Conversation, text: str, newest: Message, ids: tuple[i
     turn_started = timezone.now()  # outbound rows are stamped on insert: newer ones are this turn's
     try:
         intents = handlers_run(conversation=conversation, text=text, message=newest)
+    except OutsideCallNeeded:
+        raise
     except Exception as exc:
         raise _BotTurnFailed(ids, newest.pk, exc) from exc
     if intents or conversation.bot_paused or isinstance(intents, NothingToSay):

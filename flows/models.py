@@ -23,6 +23,12 @@ MAX_DELAY_SECONDS = 3600  # one hour: longer pauses belong to scheduled jobs, no
 class FlowTemplate(CompanyOwned):
     """A complete bot script; the company's live one holds the active default flow."""
 
+    class SendFailure(models.TextChoices):
+        """What happens to a conversation when a bot message cannot be delivered (its retries ran out)."""
+
+        HANDOFF = "handoff", _("Hand the conversation to a person")
+        NOTHING = "nothing", _("Do nothing (the message stays failed; staff can resend it)")
+
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -31,6 +37,16 @@ class FlowTemplate(CompanyOwned):
         default=0,
         editable=False,
         help_text=_("0 until the first publish: then everyone talks to the draft."),
+    )
+    on_send_failure = models.CharField(
+        _("when a bot message cannot be delivered"),
+        max_length=16,
+        choices=SendFailure.choices,
+        default=SendFailure.HANDOFF,
+        help_text=_(
+            "After the retries run out. Handing over pauses the bot and puts the conversation in the "
+            "inbox's waiting queue, with the failure on its timeline."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

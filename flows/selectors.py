@@ -1,7 +1,7 @@
 """Reads of the flows app. Callers run inside a company scope."""
 
 from flows.engine import TemplateSnapshot, build_snapshot
-from flows.models import Flow, FlowMessage, FlowTemplate, FlowVersion, Subflow
+from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, FlowVersion, Subflow
 
 FLOW_FIELDS = ("id", "name", "is_default", "order_index")
 SUBFLOW_FIELDS = ("id", "flow_id", "name", "order_index", "trigger_keywords", "parent_subflow_id")
@@ -92,3 +92,22 @@ def live_template_id() -> int | None:
     """The id of `live_template()`, or None."""
     live = live_template()
     return live[0] if live else None
+
+
+def send_failure_hands_over(*, conversation) -> bool:
+    """Whether a bot message of `conversation` that failed for good hands it to a person: the choice
+    of the template the conversation is on, else of the live template; yes without either."""
+    company_id = conversation.company_id
+    template_id = (
+        FlowPosition.objects.for_company(company_id)
+        .filter(conversation_id=conversation.pk, current_template_id__isnull=False)
+        .values_list("current_template_id", flat=True)
+        .first()
+    )
+    if template_id is None:
+        live = live_template(company_id)
+        template_id = live[0] if live else None
+    choice = (
+        FlowTemplate.objects.for_company(company_id).filter(pk=template_id).values_list("on_send_failure", flat=True)
+    )
+    return choice.first() != FlowTemplate.SendFailure.NOTHING

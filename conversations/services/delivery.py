@@ -17,7 +17,9 @@ task that finds the head retrying (or in flight elsewhere) leaves it alone, so a
 spent by the one scheduled retry. The budget (OUTBOUND_RETRY_BUDGET_SECONDS since the first
 attempt) and OUTBOUND_MAX_ATTEMPTS bound it; when they run out the message is `failed`, and the
 messages queued behind it are failed too ("held behind"), so the customer never gets the second
-half of a conversation without the first. Staff resend them (`message_resend`).
+half of a conversation without the first. Staff resend them (`message_resend`). What happens to
+the conversation when a bot message fails for good is the bot's choice
+(`handlers.send_failure_hands_over`: by default a human takes it over, with a "not delivered" event).
 """
 
 import random
@@ -30,8 +32,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from conversations.handlers import send_failure_hands_over
 from conversations.lock_objects import conversation_qs_select_for_update
-from conversations.models import Channel, ChannelStatusChange, Conversation, Message
+from conversations.models import Channel, ChannelStatusChange, Conversation, ConversationEvent, Message
 from conversations.providers import credentials_for, get_provider
 from integrations import http
 from integrations.errors import PermanentError, RetryableError
@@ -235,6 +238,9 @@ def _record_failure(claim: Claim, error: str, run: SendRun, *, hold_later: bool 
     message = claim.message
     now = timezone.now()
     with transaction.atomic():
+        conversation = None
+        if message.sent_by_id is None:  # the bot's: its policy decides what happens next
+            conversation = conversation_qs_select_for_update().filter(pk=message.conversation_id).first()
         updated = _mine(claim).update(status=Message.Status.FAILED, error=error[:2000], failed_at=now, retry_at=None)
         held = []
         if updated and hold_later:
@@ -253,9 +259,30 @@ def _record_failure(claim: Claim, error: str, run: SendRun, *, hold_later: bool 
                 reason=HELD_REASON.format(message.pk),
                 error=f"not sent: message #{message.pk} before it failed",
             )
+        if updated and conversation is not None:  # once per failure, not once per message held behind it
+            _bot_message_failed(conversation, message_id=message.pk, error=error)
     if updated:
         run.failed.extend([message.pk, *held])
     logger.warning("message_failed", message_id=message.pk, attempts=claim.attempt, held=len(held))
+
+
+def _bot_message_failed(conversation: Conversation, *, message_id: int, error: str) -> None:
+    """What the bot's policy says a final failure does: a person takes the conversation over (bot
+    paused, waiting in the inbox) with a "not delivered" event on its timeline; or nothing (the
+    message shows `failed` and staff can resend it). Caller holds the conversation's row lock."""
+    if not send_failure_hands_over(conversation=conversation):
+        return
+    if conversation.status != Conversation.Status.HANDOFF or not conversation.bot_paused:
+        conversation.status = Conversation.Status.HANDOFF
+        conversation.bot_paused = True
+        conversation.save(update_fields=["status", "bot_paused", "updated_at"])
+    ConversationEvent.objects.for_company(conversation.company_id).create(
+        company_id=conversation.company_id,
+        conversation=conversation,
+        kind=ConversationEvent.Kind.SEND_FAILED,
+        detail=f"#{message_id}: {error}"[:200],
+    )
+    logger.info("conversation_handed_over_after_send_failure", conversation_id=conversation.pk, message_id=message_id)
 
 
 def _release(claim: Claim, error: str) -> None:

@@ -99,6 +99,9 @@ _EVENT_TEXTS = {
     ConversationEvent.Kind.PROVIDER_TAKEN: gettext_lazy("An agent took the ticket at the provider (agent %(detail)s)"),
     ConversationEvent.Kind.PROVIDER_RELEASED: gettext_lazy("The ticket went back to the queue at the provider"),
     ConversationEvent.Kind.PROVIDER_CLOSED: gettext_lazy("The ticket was closed at the provider"),
+    ConversationEvent.Kind.SEND_FAILED: gettext_lazy(
+        "A bot message could not be delivered (%(detail)s): the conversation waits for a person"
+    ),
 }
 
 
