@@ -15,7 +15,7 @@ from tenants.scoping import require_company_id
 
 FORMAT = "balcao.flow-template"
 VERSION = 1
-TEMPLATE_FIELDS = ("name", "description", "is_active")
+TEMPLATE_FIELDS = ("name", "description", "is_active", "on_send_failure")
 FLOW_FIELDS = ("name", "description", "is_default", "is_active", "order_index")
 SUBFLOW_FIELDS = ("name", "description", "trigger_keywords", "order_index", "is_active")
 MESSAGE_FIELDS = (

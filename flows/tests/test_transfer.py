@@ -34,6 +34,7 @@ def every_feature_document() -> dict:
     """The demo pizzeria plus what it lacks: inactive parts, a second flow, an image, a description."""
     document = copy.deepcopy(pizzeria_document())
     document["template"]["is_active"] = False
+    document["template"]["on_send_failure"] = FlowTemplate.SendFailure.NOTHING
     main = document["flows"][0]
     main["subflows"][0]["messages"].append(
         {
@@ -67,6 +68,17 @@ def test_every_field_survives_import_export_import_export(company_a):
         exported["template"].pop("name")
     assert first == document
     assert second == first
+
+
+def test_a_document_from_before_the_send_failure_choice_imports_with_the_default(company_a):
+    document = copy.deepcopy(pizzeria_document())
+    assert "on_send_failure" not in document["template"]
+    with company_scope(company_a):
+        imported = flow_template_import(document=document)
+        exported = flow_template_export(template=imported)
+
+    assert imported.on_send_failure == FlowTemplate.SendFailure.HANDOFF
+    assert exported["template"]["on_send_failure"] == "handoff"
 
 
 def all_rows():
