@@ -53,10 +53,14 @@ class CountingWorker:
     def drain(self) -> None:
         while self.pending:
             task, kwargs = self.pending.pop(0)
+            self.before(task, kwargs)
             connection.queries_log.clear()  # a full log (9000 queries) would count nothing more
             with CaptureQueriesContext(connection) as captured, self._capture(execute=True):
                 task.apply(kwargs=kwargs, throw=True)
             self.queries[task.name.rsplit(".", 1)[-1]] += len(captured)
+
+    def before(self, task, kwargs: dict) -> None:
+        """Called before each task runs, outside the count."""
 
 
 def per_message(client, worker, capture, channel, count: int) -> dict:
