@@ -103,6 +103,41 @@ def message_queue_outbound(
     return message
 
 
+def messages_queue_outbound(*, conversation: Conversation, intents, turn_reply: bool = False) -> list[Message]:
+    """`message_queue_outbound` for the bot's messages of one turn (`intents`: objects with text,
+    kind, media_url, media_mime, file_name, delay_seconds), in order: the rules checked once (the
+    turn changes nothing they read between two of its messages) and one INSERT for all the rows.
+    [] when the rules block them."""
+    intents = list(intents)
+    if not intents:
+        return []
+    reason = outbound_block_reason(conversation, turn_reply=turn_reply)
+    if reason is not None:
+        logger.info("outbound_blocked", conversation_id=conversation.pk, reason=reason, messages=len(intents))
+        return []
+    now = timezone.now()
+    messages = Message.objects.for_company(conversation.company_id).bulk_create(
+        Message(
+            company_id=conversation.company_id,
+            conversation=conversation,
+            channel_id=conversation.channel_id,
+            direction=Message.Direction.OUTBOUND,
+            kind=intent.kind,
+            text=intent.text,
+            media_url=intent.media_url,
+            media_mime=intent.media_mime,
+            file_name=intent.file_name,
+            status=Message.Status.QUEUED,
+            send_after=now + timedelta(seconds=max(0, intent.delay_seconds)),
+            created_at=now,
+        )
+        for intent in intents
+    )
+    for message, intent in zip(messages, intents, strict=True):
+        enqueue_send(message.company_id, message.pk, intent.delay_seconds, conversation_id=conversation.pk)
+    return messages
+
+
 class _SendPublish:
     """The after-commit publish of a conversation's send task. It stays findable in the connection's
     pending on-commit callbacks until the transaction ends (a rolled-back savepoint drops it), so
@@ -235,6 +270,7 @@ __all__ = [
     "conversation_send_due",
     "enqueue_send",
     "message_queue_outbound",
+    "messages_queue_outbound",
     "message_resend",
     "message_status_apply",
     "outbound_sweep",
