@@ -10,38 +10,17 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Category, Product
 from conversations.models import Conversation, Message
-from conversations.tasks import message_send_task
 from flows.models import Flow, FlowMessage, FlowTemplate, Subflow
 from flows.selectors import live_template
 from flows.services import flow_template_publish
 from tenants.scoping import company_scope
-from tests.test_pipeline_queries import CountingWorker, demo_channel
-
-
-class WaitingWorker(CountingWorker):
-    """A delayed send runs once its time has come: every queued send_after moves back together
-    (the worker waits), so each turn's sends are the same whatever the wall clock did meanwhile."""
-
-    def __init__(self, monkeypatch, capture, company):
-        super().__init__(monkeypatch, capture)
-        self.company = company
-
-    def before(self, task, kwargs: dict) -> None:
-        if task is not message_send_task:
-            return
-        queued = Message.objects.for_company(self.company).filter(status="queued")
-        due_at = queued.filter(pk=kwargs["message_id"]).values_list("send_after", flat=True).first()
-        now = timezone.now()
-        if due_at is not None and due_at > now:
-            queued.update(send_after=F("send_after") - (due_at - now))
-
+from tests.test_pipeline_queries import WaitingWorker, demo_channel
 
 TURNS = ("oi", "Maria", "quero uma pizza de calabresa", "Rua das Flores, 10")
 
