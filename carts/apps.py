@@ -15,6 +15,7 @@ class CartsConfig(AppConfig):
             setting_keys,
             sweeps,
         )
+        from carts.catalog_order import catalog_order_take  # noqa: PLC0415
         from carts.readiness import ordering_warnings  # noqa: PLC0415
         from carts.replies import rating_reply_take, receipt_reply_take  # noqa: PLC0415
         from carts.selectors import open_cart_panel_section  # noqa: PLC0415
@@ -27,5 +28,6 @@ class CartsConfig(AppConfig):
         setting_keys.register()
         pre_handler_register(receipt_reply_take)  # a static Pix receipt, before the flow sees the file
         pre_handler_register(rating_reply_take)
+        pre_handler_register(catalog_order_take)  # a WhatsApp catalog cart, into the open cart
         panel_section_register(open_cart_panel_section)  # the staff inbox's customer panel
         company_check_register(ordering_warnings)  # the company page's setup warnings

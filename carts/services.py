@@ -56,8 +56,13 @@ class CartView:
 def session_list_set(*, company: Company, customer: Customer, entries: list[dict], now=None) -> None:
     """Remember the numbered list just shown ([{"n", "kind", "id", "name"}]) for SESSION_TTL."""
     now = now or timezone.now()
-    SessionContext.objects.for_company(company).update_or_create(
-        company=company, customer=customer, defaults={"last_list": entries, "expires_at": now + SESSION_TTL}
+    # One INSERT ... ON CONFLICT DO UPDATE on the unique (company, customer): no lock-read-write
+    # round trips and savepoints in the middle of a bot turn.
+    SessionContext.objects.for_company(company).bulk_create(
+        [SessionContext(company=company, customer=customer, last_list=entries, expires_at=now + SESSION_TTL)],
+        update_conflicts=True,
+        unique_fields=["company", "customer"],
+        update_fields=["last_list", "expires_at", "updated_at"],
     )
 
 

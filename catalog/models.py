@@ -33,7 +33,16 @@ class Product(CompanyOwned):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
-    sku = models.CharField(_("SKU"), max_length=64, blank=True)
+    # A Meta catalog order names products by this code (carts.catalog_order).
+    sku = models.CharField(
+        _("SKU"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Your code for the product, unique in the company. For WhatsApp catalog orders to reach the cart it "
+            "must equal the product's content ID (retailer ID) in the Meta catalog."
+        ),
+    )
     # None = unlimited (made to order). Changed only by catalog.services.stock_move.
     stock = models.IntegerField(_("stock"), null=True, blank=True, help_text=_("Empty means unlimited."))
     active = models.BooleanField(_("active"), default=True)

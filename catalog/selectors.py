@@ -15,6 +15,18 @@ def products_for_sale(*, company: Company) -> list[Product]:
     )
 
 
+def products_for_sale_by_sku(*, company: Company, skus) -> dict[str, Product]:
+    """The products for sale among `skus` (a Meta catalog's retailer ids), by SKU: one indexed query
+    (the unique company + SKU constraint), whatever the size of the catalog."""
+    return {
+        product.sku: product
+        for product in Product.objects.for_company(company)
+        .filter(active=True, sku__in=[sku for sku in skus if sku])
+        .exclude(category__active=False)
+        .select_related("category")
+    }
+
+
 def zones_active(*, company: Company) -> list[DeliveryZone]:
     return list(DeliveryZone.objects.for_company(company).filter(active=True).order_by("neighbourhood"))
 

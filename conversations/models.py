@@ -158,6 +158,7 @@ class Message(CompanyOwned):
         IMAGE = "image", _("Image")
         AUDIO = "audio", _("Audio")
         VIDEO = "video", _("Video")
+        ORDER = "order", _("Catalog order")  # a WhatsApp catalog cart (carts.catalog_order reads it)
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):

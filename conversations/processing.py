@@ -45,7 +45,7 @@ from conversations.services.controls import (
     outbound_block_reason,
 )
 from conversations.services.inbox import conversation_bot_failed, conversation_reopen
-from conversations.services.outbound import message_queue_outbound
+from conversations.services.outbound import message_queue_outbound, messages_queue_outbound
 from tenants.models import Company
 from tenants.services import company_setting_get
 from tenants.sweeps import sweep_companies
@@ -226,20 +226,7 @@ def _process(conversation_id: int, debounce: bool) -> ProcessRun:
 
 
 def _queue(conversation: Conversation, intents: list[OutboundIntent]) -> int:
-    queued = 0
-    for intent in intents:
-        sent = message_queue_outbound(
-            conversation=conversation,
-            text=intent.text,
-            kind=intent.kind,
-            media_url=intent.media_url,
-            media_mime=intent.media_mime,
-            file_name=intent.file_name,
-            delay_seconds=intent.delay_seconds,
-            turn_reply=True,
-        )
-        queued += sent is not None
-    return queued
+    return len(messages_queue_outbound(conversation=conversation, intents=intents, turn_reply=True))
 
 
 def _answer(conversation: Conversation, text: str, newest: Message, ids: tuple[int, ...]) -> list[OutboundIntent]:

@@ -43,14 +43,15 @@ def conversation_process_task(*, company_id: int, conversation_id: int) -> str:
 
 
 @company_task(queue="outbound", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
-def message_send_task(*, company_id: int, message_id: int) -> dict:
+def message_send_task(*, company_id: int, message_id: int, conversation_id: int | None = None) -> dict:
     """Send the due messages of this message's conversation, in order (conversations.services.delivery).
 
     Retries are per message and live on the row: when the head must wait, this schedules the one
     task that will try it again (a lost publish is the sweep's); other tasks of the conversation
     find it waiting and leave it alone, so they never spend its attempts.
     """
-    conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    if conversation_id is None:  # published before the conversation was passed along
+        conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
     if conversation_id is None:
         return {"result": "missing"}
     run = conversation_send_due(conversation_id=conversation_id)

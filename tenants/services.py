@@ -2,6 +2,8 @@
 
 import hashlib
 import secrets
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -97,14 +99,45 @@ def company_setting_set(
             "description": description,
         },
     )
+    _memo_forget(company)
     return setting
 
 
 def company_setting_delete(*, company: Company, key: str) -> None:
     """Remove a setting: the features that read it fall back to their default."""
     CompanySetting.objects.for_company(company).filter(key=key).delete()
+    _memo_forget(company)
 
 
 def company_setting_get(*, company: Company, key: str, default=None):
-    setting = CompanySetting.objects.for_company(company).filter(key=key).first()
+    memo = _settings_memo.get()
+    if memo is None:
+        setting = CompanySetting.objects.for_company(company).filter(key=key).first()
+    else:
+        company_id = getattr(company, "pk", company)
+        if company_id not in memo:
+            memo[company_id] = {row.key: row for row in CompanySetting.objects.for_company(company)}
+        setting = memo[company_id].get(key)
     return default if setting is None else setting.typed_value
+
+
+_settings_memo: ContextVar[dict | None] = ContextVar("company_settings_memo", default=None)
+
+
+@contextmanager
+def company_settings_memoized():
+    """Inside the block, a company's first `company_setting_get` reads all its settings in one query
+    and later ones are answered from memory (a bot turn that takes a Pix order reads the key, the
+    merchant's name and city, the payer e-mail...). Writes through company_setting_set/delete drop
+    the company's memo. For short units of work (one bot turn), not for long tasks."""
+    token = _settings_memo.set({})
+    try:
+        yield
+    finally:
+        _settings_memo.reset(token)
+
+
+def _memo_forget(company) -> None:
+    memo = _settings_memo.get()
+    if memo is not None:
+        memo.pop(getattr(company, "pk", company), None)

@@ -145,7 +145,8 @@ def _claim_head(conversation_id: int, run: SendRun) -> Claim | None:
                 run.waiting = "retrying"
                 run.retry_message_id = head.pk
                 return None
-            last_down = last_down or last_disconnect(channel)
+            if _old_enough_to_expire(head, now):  # the channel's history is read only for old messages
+                last_down = last_down or last_disconnect(channel)
             if head.status == Message.Status.QUEUED and should_expire(head, channel, last_down, now):
                 expire(head)
                 run.expired.append(head.pk)
@@ -348,10 +349,13 @@ def last_disconnect(channel: Channel):
     )
 
 
+def _old_enough_to_expire(message: Message, now) -> bool:
+    return message.send_after < now - timedelta(seconds=settings.OUTBOUND_EXPIRE_AFTER_SECONDS)
+
+
 def should_expire(message: Message, channel: Channel, last_down, now) -> bool:
     """Old and the channel was down meanwhile: the flow decides anew instead of sending it blindly."""
-    too_old = message.send_after < now - timedelta(seconds=settings.OUTBOUND_EXPIRE_AFTER_SECONDS)
-    if not too_old:
+    if not _old_enough_to_expire(message, now):
         return False
     return channel.status != Channel.Status.CONNECTED or (last_down is not None and last_down > message.created_at)
 

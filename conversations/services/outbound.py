@@ -29,7 +29,7 @@ from conversations.services.delivery import (
     should_expire,
 )
 from tenants.sweeps import sweep_companies
-from tenants.tasks import task_publish_on_commit
+from tenants.tasks import task_publish
 
 logger = structlog.get_logger(__name__)
 
@@ -99,20 +99,84 @@ def message_queue_outbound(
         send_after=now + timedelta(seconds=max(0, delay_seconds)),
         sent_by=sent_by,
     )
-    enqueue_send(message.company_id, message.pk, delay_seconds)
+    enqueue_send(message.company_id, message.pk, delay_seconds, conversation_id=conversation.pk)
     return message
 
 
-def enqueue_send(company_id: int, message_id: int, delay_seconds: float = 0) -> None:
-    """Publish the send task of `message_id` after commit (the sweep covers a refused publish)."""
-    from conversations.tasks import message_send_task  # noqa: PLC0415 - tasks import these services
+def messages_queue_outbound(*, conversation: Conversation, intents, turn_reply: bool = False) -> list[Message]:
+    """`message_queue_outbound` for the bot's messages of one turn (`intents`: objects with text,
+    kind, media_url, media_mime, file_name, delay_seconds), in order: the rules checked once (the
+    turn changes nothing they read between two of its messages) and one INSERT for all the rows.
+    [] when the rules block them."""
+    intents = list(intents)
+    if not intents:
+        return []
+    reason = outbound_block_reason(conversation, turn_reply=turn_reply)
+    if reason is not None:
+        logger.info("outbound_blocked", conversation_id=conversation.pk, reason=reason, messages=len(intents))
+        return []
+    now = timezone.now()
+    messages = Message.objects.for_company(conversation.company_id).bulk_create(
+        Message(
+            company_id=conversation.company_id,
+            conversation=conversation,
+            channel_id=conversation.channel_id,
+            direction=Message.Direction.OUTBOUND,
+            kind=intent.kind,
+            text=intent.text,
+            media_url=intent.media_url,
+            media_mime=intent.media_mime,
+            file_name=intent.file_name,
+            status=Message.Status.QUEUED,
+            send_after=now + timedelta(seconds=max(0, intent.delay_seconds)),
+            created_at=now,
+        )
+        for intent in intents
+    )
+    for message, intent in zip(messages, intents, strict=True):
+        enqueue_send(message.company_id, message.pk, intent.delay_seconds, conversation_id=conversation.pk)
+    return messages
 
+
+class _SendPublish:
+    """The after-commit publish of a conversation's send task. It stays findable in the connection's
+    pending on-commit callbacks until the transaction ends (a rolled-back savepoint drops it), so
+    the messages of one transaction due at the same moment share one task."""
+
+    def __init__(self, company_id: int, message_id: int, delay_seconds: float, conversation_id: int | None):
+        self.company_id, self.message_id, self.countdown = company_id, message_id, max(0, delay_seconds)
+        self.shared_by = (conversation_id, delay_seconds) if conversation_id is not None else None
+        self.conversation_id = conversation_id
+
+    def __call__(self) -> None:
+        from conversations.tasks import message_send_task  # noqa: PLC0415 - tasks import these services
+
+        ids = {"conversation_id": self.conversation_id} if self.conversation_id is not None else {}
+        # A refused publish leaves the row `queued`: outbound_sweep sends it.
+        task_publish(
+            message_send_task, countdown=self.countdown, company_id=self.company_id, message_id=self.message_id, **ids
+        )
+
+
+def enqueue_send(company_id: int, message_id: int, delay_seconds: float = 0, *, conversation_id=None) -> None:
+    """Publish the send task of `message_id` after commit (the sweep covers a refused publish).
+
+    With `conversation_id`, a message queued in the same transaction as an earlier one of its
+    conversation with the same delay publishes nothing: that task runs after both rows are due and
+    sends every due message of the conversation in order (a greeting of four messages costs two
+    tasks, not four)."""
     if delay_seconds > settings.CELERY_MAX_COUNTDOWN_SECONDS:
         return  # a broker is not a database: the sweep sends it when it falls due
-    # A refused publish leaves the row `queued`: outbound_sweep sends it.
-    task_publish_on_commit(
-        message_send_task, countdown=max(0, delay_seconds), company_id=company_id, message_id=message_id
-    )
+    publish = _SendPublish(company_id, message_id, delay_seconds, conversation_id)
+    connection = transaction.get_connection()
+    if publish.shared_by is not None and connection.in_atomic_block:
+        # Only a publish registered at this same level of savepoints: one whose block was rolled
+        # back is gone from the list, and one of an earlier, sibling block is not this transaction's.
+        level = set(connection.savepoint_ids)
+        pending = (getattr(cb, "shared_by", None) for ids, cb, *_robust in connection.run_on_commit if ids == level)
+        if publish.shared_by in pending:
+            return
+    transaction.on_commit(publish)
 
 
 def message_status_apply(*, channel: Channel, provider_message_id: str, status: str, error: str = "") -> bool:
@@ -190,8 +254,8 @@ def _outbound_sweep_company(*, now, batch: int) -> dict:
                 resend.setdefault(message.conversation_id, (message.company_id, message.pk))
         for message in lost:
             resend.setdefault(message.conversation_id, (message.company_id, message.pk))
-        for company_id, message_id in resend.values():
-            enqueue_send(company_id, message_id)
+        for conversation_id, (company_id, message_id) in resend.items():
+            enqueue_send(company_id, message_id, conversation_id=conversation_id)
     return {"claimed": len(rows) + len(lost), "resent": len(resend), "expired": expired}
 
 
@@ -206,6 +270,7 @@ __all__ = [
     "conversation_send_due",
     "enqueue_send",
     "message_queue_outbound",
+    "messages_queue_outbound",
     "message_resend",
     "message_status_apply",
     "outbound_sweep",

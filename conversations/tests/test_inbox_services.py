@@ -136,7 +136,9 @@ def test_staff_reply_is_queued_in_the_outbox_even_with_the_bot_paused(
 
         row = Message.objects.get(pk=message.pk)
     assert (row.direction, row.status, row.text, row.sent_by) == ("out", "queued", "Olá, sou a Ana!", agent)
-    assert enqueued.of("message_send_task") == [{"company_id": conversation.company_id, "message_id": message.pk}]
+    assert enqueued.of("message_send_task") == [
+        {"company_id": conversation.company_id, "message_id": message.pk, "conversation_id": conversation.pk}
+    ]
 
 
 def test_staff_reply_goes_out_in_order_with_bot_messages_queued_at_the_same_moment(

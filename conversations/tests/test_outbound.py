@@ -44,7 +44,53 @@ def test_queue_writes_a_queued_row_and_sends_after_commit(
 
     assert (message.status, message.direction, message.text) == ("queued", "out", "Olá!")
     assert abs((message.send_after - timezone.now()).total_seconds() - 30) < 5
-    assert enqueued.calls == [("message_send_task", {"company_id": channel_a.company_id, "message_id": message.pk}, 30)]
+    ids = {"company_id": channel_a.company_id, "message_id": message.pk, "conversation_id": message.conversation_id}
+    assert enqueued.calls == [("message_send_task", ids, 30)]
+
+
+def test_messages_of_one_transaction_due_together_share_one_send_task(
+    channel_a, scope_a, enqueued, django_capture_on_commit_callbacks
+):
+    first, other = conversation_on(channel_a), conversation_on(channel_a, phone="+5511912345678")
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        greeting = [message_queue_outbound(conversation=first, text=t, delay_seconds=d) for t, d in GREETING]
+        elsewhere = message_queue_outbound(conversation=other, text="Olá!")
+
+    ids = {"company_id": channel_a.company_id, "conversation_id": first.pk}
+    assert enqueued.calls == [
+        ("message_send_task", {**ids, "message_id": greeting[0].pk}, 0),
+        ("message_send_task", {**ids, "message_id": greeting[1].pk}, 1),
+        ("message_send_task", {**ids, "conversation_id": other.pk, "message_id": elsewhere.pk}, 0),
+    ]
+    # The task of the second group runs when all of them are due and sends them in order.
+    Message.objects.filter(pk__in=[m.pk for m in greeting]).update(send_after=timezone.now())
+    ConsoleProvider.clear_outbox()
+    assert message_send_task.apply(kwargs={**ids, "message_id": greeting[1].pk}).result["sent"] == [
+        m.pk for m in greeting
+    ]
+
+
+GREETING = (("Olá!", 0), ("O cardápio:", 1), ("1. Calabresa", 1), ("Qual vai ser?", 1))
+
+
+def test_a_rolled_back_block_does_not_take_the_next_messages_task_with_it(
+    channel_a, scope_a, enqueued, django_capture_on_commit_callbacks
+):
+    conversation = conversation_on(channel_a)
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with transaction.atomic():
+                message_queue_outbound(conversation=conversation, text="desfeito")
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+        kept = message_queue_outbound(conversation=conversation, text="Olá!")
+
+    assert enqueued.of("message_send_task") == [
+        {"company_id": channel_a.company_id, "message_id": kept.pk, "conversation_id": conversation.pk}
+    ]
 
 
 def test_rolled_back_change_sends_nothing(channel_a, scope_a, enqueued, django_capture_on_commit_callbacks):
@@ -143,7 +189,9 @@ def test_sweep_resends_stuck_rows_and_expires_those_that_waited_out_a_disconnect
         result = outbound_sweep()
 
     assert result == {"claimed": 2, "resent": 1, "expired": 1, "full": False}
-    assert enqueued.of("message_send_task") == [{"company_id": company_a.pk, "message_id": stuck.pk}]
+    assert enqueued.of("message_send_task") == [
+        {"company_id": company_a.pk, "message_id": stuck.pk, "conversation_id": stuck.conversation_id}
+    ]
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert (old.status, fresh.status) == ("expired", "queued")

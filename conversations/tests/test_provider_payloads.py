@@ -394,8 +394,13 @@ EXPECTED = {
         "📍 Pizzaria Demo, Av. Paulista, 1000, São Paulo (-23.561414, -46.655881)", "wamid.location"
     ),
     ("meta_cloud", "contacts"): meta_text("👤 João Silva +55 11 91234-5678", "wamid.contacts"),
-    # A catalog cart: one "quantity x product" line per item (the cart's free text reads them), then the note.
-    ("meta_cloud", "order"): meta_text("2x calabresa\n1x refri-2l\nsem cebola, por favor", "wamid.order"),
+    # A catalog cart: one "quantity x retailer id" line per item (carts.catalog_order reads them), then the note.
+    ("meta_cloud", "order"): {
+        **meta_text("2x calabresa\n1x refri-2l\nsem cebola, por favor", "wamid.order"),
+        "messages": [
+            ("in", "order", "2x calabresa\n1x refri-2l\nsem cebola, por favor", "received", "", "wamid.order", "", "")
+        ],
+    },
     # Nobody to re-point yet (test_a_number_change_re_points_the_customer has the known customer).
     ("meta_cloud", "user_changed_number"): {
         "answer": "ignored",

@@ -114,7 +114,9 @@ def flow_handle_inbound(
         return []
     now = now or timezone.now()
     stale_after = timedelta(minutes=conversation.company.state_stale_reset_min)
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction (processing's, which rolls the whole turn back
+    # when anything raises): two statements less per turn.
+    with transaction.atomic(savepoint=False):
         row = flow_position_qs_select_for_update().filter(conversation=conversation).first()
         position = position_from_row(row)
         stale = is_stale(position, now, stale_after)

@@ -52,6 +52,7 @@ class MessageKind(StrEnum):
     VIDEO = "video"
     STICKER = "sticker"
     LOCATION = "location"
+    ORDER = "order"  # a Meta catalog cart: "2x <retailer id>" lines, then the customer's note
     OTHER = "other"
 
 
@@ -161,8 +162,9 @@ class IncomingMessage:
 
 
 # What the bot answers: text (locations, contacts, list and poll choices arrive as text), and the
-# files a flow's "wait for a file" step takes: documents, images (a Pix receipt) and voice notes.
-ANSWERED_KINDS = (MessageKind.TEXT, MessageKind.DOCUMENT, MessageKind.IMAGE, MessageKind.AUDIO)
+# files a flow's "wait for a file" step takes: documents, images (a Pix receipt) and voice notes; and
+# catalog orders (the carts app puts them in the cart).
+ANSWERED_KINDS = (MessageKind.TEXT, MessageKind.DOCUMENT, MessageKind.IMAGE, MessageKind.AUDIO, MessageKind.ORDER)
 
 
 def location_text(latitude: Any, longitude: Any, name: Any = "", address: Any = "") -> str:

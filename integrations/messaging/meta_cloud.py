@@ -59,7 +59,7 @@ _KIND = {
     "sticker": MessageKind.STICKER,
     "location": MessageKind.TEXT,  # the address and coordinates, as text the flow reads
     "contacts": MessageKind.TEXT,  # a shared vCard: name and numbers
-    "order": MessageKind.TEXT,  # a catalog cart: one "quantity x product" line per item
+    "order": MessageKind.ORDER,  # a catalog cart: one "quantity x retailer id" line per item
 }
 _MEDIA = ("document", "image", "audio", "video", "sticker")
 _STATUS = {

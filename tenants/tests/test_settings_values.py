@@ -179,3 +179,26 @@ def test_a_secret_cannot_be_asked_for_as_a_field(company_a, api_client_a):
     response = api_client_a.get(f"/api/company-settings/{setting.pk}/", {"fields": "secret_value"})
 
     assert SECRET_TEXT not in response.content.decode()
+
+
+def test_memoized_reads_of_a_company_cost_one_query_and_see_its_own_writes(
+    company_a, company_b, django_assert_num_queries
+):
+    from tenants.services import company_setting_delete, company_settings_memoized
+
+    company_setting_set(company=company_a, key="pix_key", value="a@loja-a.com.br")
+    company_setting_set(company=company_a, key="pix_merchant_name", value="Loja A")
+    company_setting_set(company=company_b, key="pix_key", value="b@loja-b.com.br")
+
+    with company_settings_memoized():
+        with django_assert_num_queries(2):  # one per company, however many keys are read
+            assert company_setting_get(company=company_a, key="pix_key") == "a@loja-a.com.br"
+            assert company_setting_get(company=company_a, key="pix_merchant_name") == "Loja A"
+            assert company_setting_get(company=company_a, key="pix_merchant_city", default="SP") == "SP"
+            assert company_setting_get(company=company_b, key="pix_key") == "b@loja-b.com.br"
+        company_setting_set(company=company_a, key="pix_key", value="novo@loja-a.com.br")
+        assert company_setting_get(company=company_a, key="pix_key") == "novo@loja-a.com.br"
+        company_setting_delete(company=company_a, key="pix_key")
+        assert company_setting_get(company=company_a, key="pix_key") is None
+    with django_assert_num_queries(1):  # outside the block: read each time
+        assert company_setting_get(company=company_b, key="pix_key") == "b@loja-b.com.br"
