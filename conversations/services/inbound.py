@@ -83,12 +83,13 @@ def inbound_event_receive(*, channel: Channel, headers: dict, body: bytes) -> In
     from conversations.tasks import inbound_event_apply_task  # noqa: PLC0415 - tasks import these services
 
     stored_body = get_provider(channel.provider).redact_webhook_body(body)
-    event = InboundEvent.objects.for_company(channel.company_id).create(
+    event = InboundEvent(
         company_id=channel.company_id,
         channel=channel,
         headers=safe_headers(headers),
         body=stored_body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
     )
+    event.save(force_insert=True)  # the row names its company: no scoped queryset to build per request
     task_publish_on_commit(inbound_event_apply_task, company_id=channel.company_id, event_id=event.pk)
     return event
 

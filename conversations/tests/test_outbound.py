@@ -4,8 +4,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.handlers import OutboundIntent
 from conversations.models import Channel, ChannelStatusChange, Message
 from conversations.services import message_queue_outbound, message_status_apply, outbound_sweep
+from conversations.services.outbound import messages_queue_outbound
 from conversations.tasks import message_send_task
 from conversations.tests.conftest import make_channel
 from conversations.tests.factories import ConversationFactory
@@ -69,6 +71,24 @@ def test_messages_of_one_transaction_due_together_share_one_send_task(
     assert message_send_task.apply(kwargs={**ids, "message_id": greeting[1].pk}).result["sent"] == [
         m.pk for m in greeting
     ]
+
+
+def test_a_turns_replies_are_one_insert_in_order_or_nothing_when_blocked(
+    channel_a, scope_a, enqueued, django_assert_num_queries
+):
+    conversation = conversation_on(channel_a)
+    intents = [OutboundIntent(text=t, delay_seconds=d) for t, d in GREETING]
+
+    with django_assert_num_queries(1):
+        queued = messages_queue_outbound(conversation=conversation, intents=intents, turn_reply=True)
+
+    assert [(m.text, m.status) for m in Message.objects.order_by("send_after", "id")] == [
+        (t, "queued") for t, _delay in GREETING
+    ]
+    assert [m.pk for m in queued] == list(Message.objects.order_by("id").values_list("pk", flat=True))
+    channel_a.company.bot_enabled = False
+    assert messages_queue_outbound(conversation=conversation, intents=intents, turn_reply=True) == []
+    assert Message.objects.count() == len(GREETING)
 
 
 GREETING = (("Olá!", 0), ("O cardápio:", 1), ("1. Calabresa", 1), ("Qual vai ser?", 1))
