@@ -96,8 +96,13 @@ def customer_ids_resolve(*, company: Company, people: list[Person], source: str 
             "value", "customer_id", "customer__name", "customer__phone", "customer__email"
         ):
             owner[value] = one.setdefault(pk, _Known(pk, *columns))
-        by_columns = manager.filter(Q(phone__in=phones) | Q(email__in=emails))
-        for pk, name, phone, email in by_columns.values_list("id", "name", "phone", "email"):
+        # A customer's own columns matter only for keys no identity holds (a key found both ways keeps
+        # the identity's customer): once a store has been imported, this query is skipped.
+        phones, emails = phones - owner.keys(), emails - owner.keys()
+        by_columns = manager.filter(Q(phone__in=phones) | Q(email__in=emails)).values_list(
+            "id", "name", "phone", "email"
+        )
+        for pk, name, phone, email in by_columns if phones or emails else ():
             for key in (phone, email):
                 if key:
                     owner.setdefault(key, one.setdefault(pk, _Known(pk, name, phone, email)))

@@ -8,8 +8,10 @@ leads.
 
 import dataclasses
 import itertools
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -97,6 +99,62 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+class _Raised:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+_END = object()
+
+
+@contextmanager
+def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[Iterator[list]]:
+    """The same batches, read up to `depth` ahead by a background thread, so that reading the source
+    (the store's server working, the network, decoding) overlaps writing the previous batch here.
+
+    The thread alone uses the source connection until the block ends; an error it meets is raised
+    where the batch would have been. Leaving the block (done, or on an error here) stops the thread,
+    closes `batches` there and waits for it. Memory holds at most depth + 2 batches."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not hand_over(batch):
+                    return
+            hand_over(_END)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
+            hand_over(_Raised(error))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    def consume() -> Iterator[list]:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
+
+    reader = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    reader.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        reader.join()
 
 
 def import_run_create(

@@ -23,7 +23,7 @@ from integrations.wordpress.orders import WooOrder, count_orders, detect_order_s
 from integrations.wordpress.sql import site_zone
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.imports import KindSummary, batched, register_importer
+from leads.services.imports import KindSummary, batched, read_ahead, register_importer
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem
 from orders.models import Source as OrderSource
@@ -206,8 +206,13 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
         site_timezone=options.site_timezone,
         batch_size=BATCH_SIZE,
     )
-    with closing(rows):  # the unbuffered read ends here, while the connection is still open
-        for batch in batched(rows, BATCH_SIZE):
+
+    def batches():
+        with closing(rows):  # the unbuffered read ends in the reading thread, while the connection is open
+            yield from batched(rows, BATCH_SIZE)
+
+    with read_ahead(batches()) as ready:
+        for batch in ready:
             counts = KindSummary()
             with transaction.atomic():
                 orders_upsert(company=run.company, rows=batch, summary=counts)
