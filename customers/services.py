@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.db_copy import copy_insert_ignoring_conflicts
+from config.db_copy import among, copy_insert_ignoring_conflicts
 from customers.models import Customer, CustomerIdentity, CustomerLink
 from customers.phones import normalize_phone
 from tenants.models import Company
@@ -91,7 +91,7 @@ def customer_ids_resolve(*, company: Company, people: list[Person], source: str 
     owner: dict[str, _Known] = {}
     if keys:
         one: dict[int, _Known] = {}  # one record per customer, so that `is` compares people
-        identities = CustomerIdentity.objects.for_company(company).filter(value__in=keys)
+        identities = CustomerIdentity.objects.for_company(company).filter(among(CustomerIdentity, "value", keys))
         for value, pk, *columns in identities.values_list(
             "value", "customer_id", "customer__name", "customer__phone", "customer__email"
         ):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carts.models import Cart, CartItem
-from config.db_copy import copy_tuples, copy_upsert
+from config.db_copy import among, copy_tuples, copy_upsert
 from customers.services import Person, bulk_update_stamped, customer_ids_resolve, customers_resolve
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
 from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
@@ -239,7 +239,9 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
             return
     keys = [r.external_id for r in rows]
     existing = dict(
-        manager.filter(source=OrderSource.WOOCOMMERCE, external_id__in=keys).values_list("external_id", "id")
+        manager.filter(among(Order, "external_id", keys), source=OrderSource.WOOCOMMERCE).values_list(
+            "external_id", "id"
+        )
     )
     items_now = _items_by_parent(OrderItem, company, "order", list(existing.values()))
     people = [
@@ -312,7 +314,7 @@ def _items_by_parent(model, company: Company, parent: str, parent_ids: list[int]
     if not parent_ids:
         return {}
     lines: dict[int, list[tuple]] = {}
-    query = model.objects.for_company(company).filter(**{f"{parent}_id__in": parent_ids}).order_by("id")
+    query = model.objects.for_company(company).filter(among(model, parent, parent_ids)).order_by("id")
     for values in query.values_list(f"{parent}_id", *_LINE_FIELDS[model]):
         lines.setdefault(values[0], []).append(tuple(values[1:]))
     return lines
