@@ -144,31 +144,37 @@ def count_orders(conn, prefix: str, start: datetime, end: datetime, *, storage: 
 def _classic_query(prefix: str, start: datetime, end: datetime) -> tuple[str, tuple]:
     posts, postmeta = quoted_table(prefix, "posts"), quoted_table(prefix, "postmeta")
     # Driven by the posts' primary key with postmeta joined by post_id: grouped without a temporary
-    # table, so rows stream as the server finds them.
+    # table, so rows stream as the server finds them. The meta travel as one text column (see UNIT).
     sql = (
         f"SELECT p.ID AS id, p.post_status, p.post_date, p.post_date_gmt, "
-        f"{_pivot('m.meta_key', 'm.meta_value', ORDER_META_KEYS)}, {_items_column(prefix, 'p.ID')} "
+        f"GROUP_CONCAT(CONCAT(m.meta_key, '{UNIT}', {_clean('m.meta_value')}) SEPARATOR '{RECORD}') AS meta, "
+        f"{_items_column(prefix, 'p.ID')} "
         f"FROM {posts} p LEFT JOIN {postmeta} m ON m.post_id = p.ID "
         f"AND m.meta_key IN ({placeholders(len(ORDER_META_KEYS))}) "
         "WHERE p.post_type = %s AND p.post_date_gmt >= %s AND p.post_date_gmt < %s GROUP BY p.ID ORDER BY p.ID"
     )
-    params = (*ORDER_META_KEYS, *ITEM_META_KEYS, *ORDER_META_KEYS, ORDER_TYPE, as_utc_text(start), as_utc_text(end))
+    params = (*ITEM_META_KEYS, *ORDER_META_KEYS, ORDER_TYPE, as_utc_text(start), as_utc_text(end))
     return sql, params
 
 
-def _pivot(key_column: str, value_column: str, keys: tuple[str, ...]) -> str:
-    """Select list turning meta rows into one column per key (``m0``, ``m1``...); the keys are parameters."""
-    return ", ".join(
-        f"MAX(CASE WHEN {key_column} = %s THEN {value_column} END) AS m{index}" for index in range(len(keys))
-    )
+def _meta(text: str | bytes | None) -> dict[str, str]:
+    """The meta column of a classic order as {key: value} (a duplicated key: its largest value)."""
+    found: dict[str, str] = {}
+    for entry in _entries(text):
+        key, _, value = entry.partition(UNIT)
+        if key not in found or value > found[key]:
+            found[key] = value
+    return found
 
 
-def _unpivot(row: dict, keys: tuple[str, ...]) -> dict[str, str]:
-    return {key: row[f"m{index}"] for index, key in enumerate(keys) if row[f"m{index}"] is not None}
+def _entries(text: str | bytes | None) -> list[str]:
+    if not text:
+        return []
+    return (text.decode("utf-8", "replace") if isinstance(text, bytes) else text).split(RECORD)
 
 
 def _classic_order(row: dict, zone) -> dict:
-    meta = _unpivot(row, ORDER_META_KEYS)
+    meta = _meta(row["meta"])
     return {
         "external_id": str(row["id"]),
         "status": _status(row["post_status"]),
@@ -216,9 +222,10 @@ def _hpos_order(row: dict) -> dict:
     }
 
 
-# An order's line items travel in one text column: per item and meta key, "item id, name, key, value"
-# joined by UNIT, the entries joined by RECORD (ASCII unit/record separators; replaced by a space where
-# a name or value holds one). One correlated subquery per order, no second query per batch.
+# An order's meta and line items travel in two text columns (fewer columns: PyMySQL decodes each one in
+# Python): "key, value" per meta row, and "item id, name, key, value" per item and meta key, joined by
+# UNIT, the entries joined by RECORD (ASCII unit/record separators; replaced by a space where a name or
+# value holds one). Items come from one correlated subquery per order, no second query per batch.
 UNIT, RECORD = "\x1f", "\x1e"
 GROUP_CONCAT_SETUP = (
     "SET SESSION group_concat_max_len = 1073741824",  # the default (1 KiB on MySQL) would cut long orders
@@ -226,15 +233,15 @@ GROUP_CONCAT_SETUP = (
 )
 
 
+def _clean(column: str) -> str:
+    return f"REPLACE(REPLACE(IFNULL({column}, ''), '{UNIT}', ' '), '{RECORD}', ' ')"
+
+
 def _items_column(prefix: str, order_id: str) -> str:
     items, itemmeta = quoted_table(prefix, ITEMS_TABLE), quoted_table(prefix, ITEMMETA_TABLE)
-
-    def clean(column: str) -> str:
-        return f"REPLACE(REPLACE(IFNULL({column}, ''), '{UNIT}', ' '), '{RECORD}', ' ')"
-
     return (
-        f"(SELECT GROUP_CONCAT(CONCAT_WS('{UNIT}', i.order_item_id, {clean('i.order_item_name')}, "
-        f"{clean('m.meta_key')}, {clean('m.meta_value')}) ORDER BY i.order_item_id SEPARATOR '{RECORD}') "
+        f"(SELECT GROUP_CONCAT(CONCAT_WS('{UNIT}', i.order_item_id, {_clean('i.order_item_name')}, "
+        f"{_clean('m.meta_key')}, {_clean('m.meta_value')}) ORDER BY i.order_item_id SEPARATOR '{RECORD}') "
         f"FROM {items} i LEFT JOIN {itemmeta} m ON m.order_item_id = i.order_item_id "
         f"AND m.meta_key IN ({placeholders(len(ITEM_META_KEYS))}) "
         f"WHERE i.order_id = {order_id} AND i.order_item_type = 'line_item') AS items"
@@ -243,12 +250,8 @@ def _items_column(prefix: str, order_id: str) -> str:
 
 def _items(text: str | bytes | None) -> tuple[WooOrderItem, ...]:
     """The line items of one order from its items column, in item id order (a duplicated meta key: its largest value)."""
-    if not text:
-        return ()
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
     by_item: dict[str, dict[str, str]] = {}
-    for entry in text.split(RECORD):
+    for entry in _entries(text):
         item_id, name, key, value = entry.split(UNIT, 3)
         item = by_item.setdefault(item_id, {"name": name})
         if key and (key not in item or value > item[key]):

@@ -238,11 +238,9 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         if not rows:
             return
     keys = [r.external_id for r in rows]
-    existing = dict(
-        manager.filter(among(Order, "external_id", keys), source=OrderSource.WOOCOMMERCE).values_list(
-            "external_id", "id"
-        )
-    )
+    mine = manager.filter(among(Order, "external_id", keys), source=OrderSource.WOOCOMMERCE)
+    # external_id <> '' is the predicate of order_unique_external: with it, that index answers.
+    existing = dict(mine.exclude(external_id="").values_list("external_id", "id"))
     items_now = _items_by_parent(OrderItem, company, "order", list(existing.values()))
     people = [
         Person(name=r.billing_name or "", phone_raw=r.billing_phone_raw or "", email=r.billing_email or "")
