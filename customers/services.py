@@ -95,7 +95,7 @@ def customer_ids_resolve(*, company: Company, people: list[Person], source: str 
         for value, pk, *columns in identities.values_list(
             "value", "customer_id", "customer__name", "customer__phone", "customer__email"
         ):
-            owner[value] = one.setdefault(pk, _Known(pk, *columns))
+            owner[value] = one.get(pk) or one.setdefault(pk, _Known(pk, *columns))
         # A customer's own columns matter only for keys no identity holds (a key found both ways keeps
         # the identity's customer): once a store has been imported, this query is skipped.
         phones, emails = phones - owner.keys(), emails - owner.keys()
