@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.services import Person, bulk_update_stamped, customers_resolve
+from customers.services import Person, bulk_update_stamped, customer_ids_resolve
 from integrations.errors import IntegrationError
 from integrations.wordpress.connection import (
     describe_failure,
@@ -338,11 +338,11 @@ def leads_upsert(*, company: Company, rows: list[FormLead], summary: KindSummary
         for lead in manager.filter(source=Lead.Source.FORM_VIBES, external_id__in=[str(r.entry_id) for r in rows])
     }
     people = [Person(name=r.name or "", phone_raw=r.phone_raw or "", email=r.email or "") for r in rows]
-    customers, _created = customers_resolve(company=company, people=people, source=_("lead"))
+    customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("lead"))
     new, changed = [], []
-    for row, person, customer in zip(rows, people, customers, strict=True):
+    for row, person, customer_id in zip(rows, people, customer_ids, strict=True):
         values = {
-            "customer": customer,
+            "customer_id": customer_id,
             "form_id": row.form_id or "",
             "name": (row.name or "")[:200],
             "phone_raw": (row.phone_raw or "")[:64],

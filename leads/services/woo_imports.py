@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from carts.models import Cart, CartItem
 from config.db_copy import among, copy_tuples, copy_upsert
-from customers.services import Person, bulk_update_stamped, customer_ids_resolve, customers_resolve
+from customers.services import Person, bulk_update_stamped, customer_ids_resolve
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
 from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
 from integrations.wordpress.sql import site_zone
@@ -124,15 +124,15 @@ def carts_upsert(
     }
     items_now = _items_by_parent(CartItem, company, "cart", [c.pk for c in existing.values()])
     people = [Person(name=c.name or "", phone_raw=c.phone_raw or "", email=c.email or "") for c in carts]
-    customers, _created = customers_resolve(company=company, people=people, source=_("cart"))
+    customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("cart"))
     new, changed, refill = [], [], []
-    for row, person, customer in zip(carts, people, customers, strict=True):
+    for row, person, customer_id in zip(carts, people, customer_ids, strict=True):
         cart = existing.get(row.external_id)
         status = Cart.WOOCOMMERCE_STATUS.get(row.status, Cart.Status.ABANDONED)
         if cart is not None and cart.status == Cart.Status.RECOVERED and status in RECOVERABLE:
             status = Cart.Status.RECOVERED  # recovery (leads.recovery.recovery_refresh) decides, not the source
         values = {
-            "customer": customer,
+            "customer_id": customer_id,
             "status": status,
             "external_status": (row.status or "")[:16],
             "contact_email": person.email_kept[:254],
