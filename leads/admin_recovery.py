@@ -57,6 +57,7 @@ class ImportedCartAdmin(ExportAdminMixin, CompanyScopedAdmin):
     search_fields = ("external_id", "customer__name", "customer__phone", "customer__email")
     list_select_related = ("customer", "recovery_order")
     date_hierarchy = "last_activity_at"
+    show_full_result_count = False  # one COUNT of the filtered carts is enough ("N results", not "of M")
     fields = ("external_id", "customer", "status", "external_total", "last_activity_at", "email_sent", "whatsapp_sent")
     readonly_fields = ("external_id", "customer", "status", "external_total", "last_activity_at")
 
