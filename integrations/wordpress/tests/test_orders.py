@@ -197,3 +197,27 @@ def test_batches_of_two_over_five_orders_in_one_streamed_query(site, storage):
 def test_unknown_storage_is_refused(site):
     with open_connection(site.source) as conn, pytest.raises(ValueError, match="unknown order storage"):
         list(read_orders(conn, "wp_", *MARCH, storage="mongo"))
+
+
+@pytest.mark.parametrize("storage", [CLASSIC, HPOS])
+def test_items_and_meta_holding_the_separators_are_read_whole(site, storage):
+    """Meta and items travel joined by ASCII unit/record separators: text holding them loses only them."""
+    order = _order(
+        401,
+        "2024-03-05 13:00:00",
+        "2024-03-05 10:00:00",
+        first_name="Jo\x1fão",
+        items=[("Kit\x1e2 peças", 30, 0, 1, "10.00"), ("Meia\x1fBásica", 40, 0, 3, "30.00"), ("Boné", 50, 0, 1, "5")],
+    )
+    _both_storages(site, [order])
+
+    with open_connection(site.source) as conn:
+        (found,) = read_orders(conn, "wp_", *MARCH, storage=storage)
+
+    assert [(item.name, item.product_id, item.quantity, item.total) for item in found.items] == [
+        ("Kit 2 peças", 30, 1, Decimal("10.00")),
+        ("Meia Básica", 40, 3, Decimal("30.00")),
+        ("Boné", 50, 1, Decimal("5")),
+    ]
+    if storage == CLASSIC:
+        assert found.billing_name == "Jo ão Conceição"
