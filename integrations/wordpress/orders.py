@@ -252,7 +252,10 @@ def _items(text: str | bytes | None) -> tuple[WooOrderItem, ...]:
     """The line items of one order from its items column, in item id order (a duplicated meta key: its largest value)."""
     by_item: dict[str, dict[str, str]] = {}
     for entry in _entries(text):
-        item_id, name, key, value = entry.split(UNIT, 3)
+        parts = entry.split(UNIT, 3)
+        if len(parts) != 4:
+            continue  # cut short (a server limit on the column's length): the rest of the order still counts
+        item_id, name, key, value = parts
         item = by_item.setdefault(item_id, {"name": name})
         if key and (key not in item or value > item[key]):
             item[key] = value

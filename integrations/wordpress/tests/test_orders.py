@@ -221,3 +221,13 @@ def test_items_and_meta_holding_the_separators_are_read_whole(site, storage):
     ]
     if storage == CLASSIC:
         assert found.billing_name == "Jo ão Conceição"
+
+
+def test_an_items_column_cut_short_keeps_its_whole_entries():
+    from integrations.wordpress.orders import RECORD, UNIT, _items
+
+    text = RECORD.join(
+        [UNIT.join(["7", "Boné", "_qty", "2"]), UNIT.join(["7", "Boné", "_line_total", "50"]), "8\x1fMe"]
+    )
+
+    assert [(item.name, item.quantity, item.total) for item in _items(text)] == [("Boné", 2, Decimal("50"))]
