@@ -151,13 +151,16 @@ def _attnames(model: type[Model], names) -> list[str]:
 
 
 def _defaults(model: type[Model], given) -> tuple[list[str], list[object]]:
-    """The columns not in `given` (attnames or names) and their database values for a new row."""
+    """The columns not in `given` (attnames or names) and their database values, shared by every new row
+    (so a unique column with a generated default, e.g. a UUID, must be given)."""
     given = set(given)
     now = timezone.now()
     rest, values = [], []
     for field in _fields(model):
         if field.attname in given or field.name in given:
             continue
+        if field.unique and callable(field.default):
+            raise ValueError(f"{model.__name__}.{field.name} is unique with a generated default: give its values")
         stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         rest.append(field.attname)
         values.append(field.get_db_prep_save(now if stamped else field.get_default(), connection))
