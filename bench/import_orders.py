@@ -187,7 +187,26 @@ def child(size: int, source_db: str, use_tracemalloc: bool) -> dict:
 
         profile = cProfile.Profile()
         run = profile.runcall(import_run_execute, run=run)
-        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+        order = "tottime" if os.environ["BENCH_PROFILE"] == "tottime" else "cumulative"
+        pstats.Stats(profile, stream=sys.stderr).sort_stats(order).print_stats(40)
+    elif os.environ.get("BENCH_SQL"):
+        from django.db import connection
+
+        spent: dict[str, list] = {}
+
+        def timed(execute, sql, params, many, context):
+            began = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                figures = spent.setdefault(sql[:110], [0, 0.0])
+                figures[0] += 1
+                figures[1] += time.perf_counter() - began
+
+        with connection.execute_wrapper(timed):
+            run = import_run_execute(run=run)
+        for sql, (count, total) in sorted(spent.items(), key=lambda item: -item[1][1])[:15]:
+            print(f"{total:7.3f} s {count:5d}x {sql}", file=sys.stderr)
     else:
         run = import_run_execute(run=run)
     seconds = time.perf_counter() - began
@@ -301,7 +320,7 @@ def main() -> None:
             done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise SystemExit(f"the {size}-order import failed:\n{done.stderr[-3000:]}")
-            if os.environ.get("BENCH_PROFILE"):
+            if os.environ.get("BENCH_PROFILE") or os.environ.get("BENCH_SQL"):
                 print(done.stderr[-12000:], file=sys.stderr)
             print(report(json.loads(done.stdout.strip().splitlines()[-1])), flush=True)
     finally:

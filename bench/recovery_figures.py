@@ -144,6 +144,22 @@ def child(customers: int, carts: int, orders: int, repeat: int) -> dict:
     pages = {}
     for url in ("/admin/leads/importedcart/", "/api/analytics/recovery/", "/api/carts/?status=recovered"):
         pages[url] = measure(lambda u=url: client.get(u), repeat)
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.runcall(client.get, url)
+            print(url, file=sys.stderr)
+            pstats.Stats(profile, stream=sys.stderr).sort_stats(os.environ["BENCH_PROFILE"]).print_stats(30)
+        if os.environ.get("BENCH_QUERIES"):
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url)
+            print(url, file=sys.stderr)
+            for query in captured.captured_queries:
+                print("  ", query["time"], query["sql"][:200].replace("\n", " "), file=sys.stderr)
     return {
         "customers": customers,
         "carts": carts,

@@ -1,14 +1,18 @@
 """Bulk writes (imports) through PostgreSQL COPY (psycopg 3), much cheaper than INSERT ... VALUES.
 
-`copy_rows` copies new rows straight into a model's table; `copy_insert` copies them into a
-temporary staging table and moves them with one set-based INSERT ... SELECT ... RETURNING, giving
-back the new ids by a key column. Values are the instances' attributes as Python objects (psycopg
-adapts str, int, Decimal, datetime, None): no per-field Django preparation. auto_now/auto_now_add
-fields are stamped here. Other databases (a SQLite test run) fall back to bulk_create.
+`copy_tuples` copies new rows straight into a model's table; `copy_upsert` copies rows into a
+temporary staging table and moves them with one set-based INSERT ... SELECT ... ON CONFLICT DO
+UPDATE ... WHERE (a value changed); `copy_insert_ignoring_conflicts` does the same with DO NOTHING.
+Values are Python objects (psycopg adapts str, int, Decimal, datetime, None): no per-field Django
+preparation. auto_now/auto_now_add fields are stamped here. Other databases (SQLite, `make run`
+without DATABASE_URL) take the same SQL with the staging table filled by executemany, or bulk_create.
 """
 
+from collections.abc import Collection
+
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import BooleanField, Model, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 
@@ -27,53 +31,6 @@ def _values(objs, fields) -> list[tuple]:
     return rows
 
 
-def copy_rows(model: type[Model], objs: list[Model]) -> None:
-    """Insert `objs` (new rows, no id) with one COPY. Their ids are not read back."""
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model._base_manager.bulk_create(objs)
-        return
-    fields = _fields(model)
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
-            for row in _values(objs, fields):
-                copy.write_row(row)
-
-
-def copy_insert(model: type[Model], objs: list[Model], key: str) -> None:
-    """Insert `objs` (new rows) through a staging table: COPY, then one INSERT ... SELECT ... RETURNING
-    (id, key); each instance gets its id (matched by its `key` attribute, unique within `objs`)."""
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model._base_manager.bulk_create(objs)
-        return
-    fields = _fields(model)
-    table = model._meta.db_table
-    stage = f"stage_{table}"
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    key_column = model._meta.get_field(key).column
-    # One transaction: the staging table empties itself at commit (autocommit would empty it per statement).
-    with transaction.atomic(), connection.cursor() as cursor:
-        raw = cursor.cursor
-        raw.execute(
-            f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
-            f'SELECT {columns} FROM "{table}" WITH NO DATA'
-        )
-        raw.execute(f'DELETE FROM "{stage}"')
-        with raw.copy(f'COPY "{stage}" ({columns}) FROM STDIN') as copy:
-            for row in _values(objs, fields):
-                copy.write_row(row)
-        raw.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{stage}" RETURNING id, "{key_column}"')
-        ids = {found_key: found_id for found_id, found_key in raw.fetchall()}
-        raw.execute(f'DELETE FROM "{stage}"')
-    for obj in objs:
-        obj.pk = ids[getattr(obj, key)]
-        obj._state.adding = False
-
-
 def copy_insert_ignoring_conflicts(model: type[Model], objs: list[Model]) -> None:
     """Insert `objs` through the staging table with ON CONFLICT DO NOTHING (rows another import just
     wrote are skipped, not an error). Ids are not read back."""
@@ -86,7 +43,10 @@ def copy_insert_ignoring_conflicts(model: type[Model], objs: list[Model]) -> Non
     table = model._meta.db_table
     stage = f"stage_{table}"
     columns = ", ".join(f'"{f.column}"' for f in fields)
-    with transaction.atomic(), connection.cursor() as cursor:  # see copy_insert
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):  # one transaction: the staging table empties itself at commit
         raw = cursor.cursor
         raw.execute(
             f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
@@ -98,3 +58,119 @@ def copy_insert_ignoring_conflicts(model: type[Model], objs: list[Model]) -> Non
                 copy.write_row(row)
         raw.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{stage}" ON CONFLICT DO NOTHING')
         raw.execute(f'DELETE FROM "{stage}"')
+
+
+def copy_tuples(model: type[Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert new rows given as tuples of `columns` (attnames) with one COPY; the other columns get their
+    model defaults (auto_now/auto_now_add: now). No model instances; ids are not read back."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._base_manager.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
+        return
+    rest, defaults = _defaults(model, columns)
+    names = ", ".join(f'"{_column(model, name)}"' for name in (*columns, *rest))
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row((*row, *defaults))
+
+
+def copy_upsert(
+    model: type[Model],
+    *,
+    fixed: dict[str, object],
+    columns: tuple[str, ...],
+    rows: list[tuple],
+    conflict: tuple[str, ...],
+    conflict_where: str = "",
+    key: str,
+) -> dict[object, int]:
+    """Insert or update `rows` (tuples of `columns`, attnames; `fixed` gives the values every row shares)
+    through a staging table: COPY into it, then one INSERT ... SELECT ... ON CONFLICT (`conflict`
+    [WHERE `conflict_where`, the unique index's predicate]) DO UPDATE ... WHERE a value changed.
+    Columns not given get their model defaults on insert; auto_now columns are stamped on insert and
+    on a real change only. Returns {`key` value: id} of the rows inserted or changed (unchanged rows are
+    left alone and not returned). Runs in one transaction (the staging table empties at commit)."""
+    if not rows:
+        return {}
+    table = model._meta.db_table
+    stage = f"upsert_{table}"
+    postgres = connection.vendor == "postgresql"
+    names = [_column(model, name) for name in columns]
+    rest, defaults = _defaults(model, (*fixed, *columns))
+    stamped = [_column(model, f.attname) for f in _fields(model) if getattr(f, "auto_now", False)]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    same = " IS NOT DISTINCT FROM " if postgres else " IS "
+    updated = [name for name in names if name not in {_column(model, c) for c in conflict}]
+    changed = " OR ".join(f'NOT ("{table}"."{name}"{same}EXCLUDED."{name}")' for name in updated)
+    assignments = ", ".join(f'"{name}" = EXCLUDED."{name}"' for name in (*updated, *stamped))
+    target = ", ".join(f'"{_column(model, name)}"' for name in conflict)
+    insert_columns = ", ".join(f'"{_column(model, name)}"' for name in (*fixed, *columns, *rest))
+    selected = ", ".join(["%s"] * len(fixed) + [f's."{name}"' for name in names] + ["%s"] * len(rest))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgres:
+            cursor.execute(
+                f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
+                f'SELECT {quoted} FROM "{table}" WITH NO DATA'
+            )
+            cursor.execute(f'DELETE FROM "{stage}"')
+            with cursor.cursor.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" AS SELECT {quoted} FROM "{table}" WHERE 0')
+            cursor.execute(f'DELETE FROM "{stage}"')
+            fields = [model._meta.get_field(name) for name in _attnames(model, columns)]
+            prepared = [
+                tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)) for row in rows
+            ]
+            cursor.executemany(f'INSERT INTO "{stage}" ({quoted}) VALUES ({", ".join(["%s"] * len(names))})', prepared)
+        fixed_values = [model._meta.get_field(name).get_db_prep_save(v, connection) for name, v in fixed.items()]
+        cursor.execute(
+            f'INSERT INTO "{table}" ({insert_columns}) SELECT {selected} FROM "{stage}" s WHERE true '
+            f"ON CONFLICT ({target}){f' WHERE {conflict_where}' if conflict_where else ''} "
+            f'DO UPDATE SET {assignments} WHERE {changed} RETURNING "id", "{_column(model, key)}"',
+            [*fixed_values, *defaults],
+        )
+        written = {found_key: found_id for found_id, found_key in cursor.fetchall()}
+        cursor.execute(f'DELETE FROM "{stage}"')
+    return written
+
+
+def _column(model: type[Model], attname: str) -> str:
+    for field in _fields(model):
+        if attname in (field.attname, field.name):
+            return field.column
+    raise ValueError(f"{model.__name__} has no column {attname!r}")
+
+
+def _attnames(model: type[Model], names) -> list[str]:
+    by_name = {f.attname: f.name for f in _fields(model)} | {f.name: f.name for f in _fields(model)}
+    return [by_name[name] for name in names]
+
+
+def _defaults(model: type[Model], given) -> tuple[list[str], list[object]]:
+    """The columns not in `given` (attnames or names) and their database values, shared by every new row
+    (so a unique column with a generated default, e.g. a UUID, must be given)."""
+    given = set(given)
+    now = timezone.now()
+    rest, values = [], []
+    for field in _fields(model):
+        if field.attname in given or field.name in given:
+            continue
+        if field.unique and callable(field.default):
+            raise ValueError(f"{model.__name__}.{field.name} is unique with a generated default: give its values")
+        stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        rest.append(field.attname)
+        values.append(field.get_db_prep_save(now if stamped else field.get_default(), connection))
+    return rest, values
+
+
+def among(model: type[Model], name: str, values: Collection) -> Q | RawSQL:
+    """A filter "`name` is one of `values`" for batches of thousands: one array parameter on PostgreSQL
+    (`= ANY(%s)`: no per-value preparation, quoting or planning), Django's `__in` elsewhere."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{name}__in": values})
+    column = model._meta.get_field(name).column
+    return RawSQL(f'"{model._meta.db_table}"."{column}" = ANY(%s)', (list(values),), output_field=BooleanField())

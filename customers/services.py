@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.db_copy import copy_insert_ignoring_conflicts
+from config.db_copy import among, copy_insert_ignoring_conflicts
 from customers.models import Customer, CustomerIdentity, CustomerLink
 from customers.phones import normalize_phone
 from tenants.models import Company
@@ -58,39 +58,66 @@ class Person:
 def customers_resolve(*, company: Company, people: list[Person], source: str = "") -> tuple[list[Customer | None], int]:
     """The Customer of each person (None when neither phone nor a valid e-mail is usable), creating missing ones.
 
+    See `customer_ids_resolve`, which does the work and gives ids only (what imports need)."""
+    ids, created = customer_ids_resolve(company=company, people=people, source=source)
+    found = Customer.objects.for_company(company).in_bulk({pk for pk in ids if pk})
+    return [found[pk] if pk else None for pk in ids], created
+
+
+class _Known:
+    """A customer as resolution sees it (no model instance: a batch looks at thousands)."""
+
+    __slots__ = ("email", "name", "phone", "pk")
+
+    def __init__(self, pk: int | None, name: str, phone: str, email: str):
+        self.pk, self.name, self.phone, self.email = pk, name, phone, email
+
+
+def customer_ids_resolve(*, company: Company, people: list[Person], source: str = "") -> tuple[list[int | None], int]:
+    """The customer id of each person (None when neither phone nor a valid e-mail is usable), creating missing ones.
+
     A person is found by any identity of any customer (CustomerIdentity, or a customer's own phone/e-mail
     columns): the phone first, then the e-mail. The phone or e-mail a person brings that nobody has yet
     becomes another identity of their customer. When the phone is one customer's and the e-mail
     another's, the person is the phone's customer and a CustomerLink records the pair (`source` says
-    which record), for staff to merge. Bulk: a few queries per batch. Returns (customers in the order
-    of `people`, number created).
+    which record), for staff to merge. Set-based: one query for every identity of the batch, one for
+    the customers' own columns, one bulk insert each for new customers, identities and links. Returns
+    (ids in the order of `people`, number created).
     """
     phones = {p.phone for p in people if p.phone}
     emails = {p.email_key for p in people if p.email_key}
     keys = phones | emails
     manager = Customer.objects.for_company(company)
-    owner: dict[str, Customer] = {}
+    owner: dict[str, _Known] = {}
     if keys:
-        one: dict[int, Customer] = {}  # one instance per customer, so that `is` compares people
-        identities = CustomerIdentity.objects.for_company(company).filter(value__in=keys).select_related("customer")
-        for identity in identities:
-            owner[identity.value] = one.setdefault(identity.customer_id, identity.customer)
-        for customer in manager.filter(Q(phone__in=phones) | Q(email__in=emails)):
-            for key in (customer.phone, customer.email):
+        one: dict[int, _Known] = {}  # one record per customer, so that `is` compares people
+        identities = CustomerIdentity.objects.for_company(company).filter(among(CustomerIdentity, "value", keys))
+        for value, pk, *columns in identities.values_list(
+            "value", "customer_id", "customer__name", "customer__phone", "customer__email"
+        ):
+            owner[value] = one.get(pk) or one.setdefault(pk, _Known(pk, *columns))
+        # A customer's own columns matter only for keys no identity holds (a key found both ways keeps
+        # the identity's customer): once a store has been imported, this query is skipped.
+        phones, emails = phones - owner.keys(), emails - owner.keys()
+        by_columns = manager.filter(Q(phone__in=phones) | Q(email__in=emails)).values_list(
+            "id", "name", "phone", "email"
+        )
+        for pk, name, phone, email in by_columns if phones or emails else ():
+            for key in (phone, email):
                 if key:
-                    owner.setdefault(key, one.setdefault(customer.pk, customer))
-    created: list[Customer] = []
-    changed: dict[int, Customer] = {}
-    new_identities: list[tuple[Customer, str, str]] = []
+                    owner.setdefault(key, one.setdefault(pk, _Known(pk, name, phone, email)))
+    created: list[_Known] = []
+    changed: dict[int, _Known] = {}
+    new_identities: list[tuple[_Known, str, str]] = []
     links: dict[tuple[int, int], str] = {}
-    pending_links: list[tuple[Customer, Customer, str]] = []
-    result: list[Customer | None] = []
+    pending_links: list[tuple[_Known, _Known, str]] = []
+    result: list[_Known | None] = []
     for person in people:
         by_phone = owner.get(person.phone) if person.phone else None
         by_email = owner.get(person.email_key) if person.email_key else None
         customer = by_phone or by_email
         if customer is None and (person.phone or person.email_key):
-            customer = Customer(company=company, name=person.name[:200], phone=person.phone, email=person.email_key)
+            customer = _Known(None, person.name[:200], person.phone, person.email_key)
             created.append(customer)
         elif customer is not None and _fill_blanks(customer, person, owner) and customer.pk:
             changed[customer.pk] = customer
@@ -105,12 +132,22 @@ def customers_resolve(*, company: Company, people: list[Person], source: str = "
                     owner[key] = customer
                     new_identities.append((customer, kind, key))
         result.append(customer)
-    manager.bulk_create(created)
-    bulk_update_stamped(manager, list(changed.values()), ("name", "phone", "email"))
+    rows = [Customer(company=company, name=c.name, phone=c.phone, email=c.email) for c in created]
+    manager.bulk_create(rows)
+    for known, row in zip(created, rows, strict=True):
+        known.pk = row.pk
+    bulk_update_stamped(
+        manager,
+        [Customer(pk=c.pk, company=company, name=c.name, phone=c.phone, email=c.email) for c in changed.values()],
+        ("name", "phone", "email"),
+    )
     if new_identities:  # COPY into a staging table, one INSERT ... ON CONFLICT DO NOTHING
         copy_insert_ignoring_conflicts(
             CustomerIdentity,
-            [CustomerIdentity(company=company, customer=c, kind=kind, value=key) for c, kind, key in new_identities],
+            [
+                CustomerIdentity(company=company, customer_id=c.pk, kind=kind, value=key)
+                for c, kind, key in new_identities
+            ],
         )
     for first, second, why in pending_links:
         pair = (min(first.pk, second.pk), max(first.pk, second.pk))
@@ -123,7 +160,7 @@ def customers_resolve(*, company: Company, people: list[Person], source: str = "
             ],
             ignore_conflicts=True,
         )
-    return result, len(created)
+    return [c.pk if c is not None else None for c in result], len(created)
 
 
 def bulk_update_stamped(manager, rows: list, fields: tuple[str, ...]) -> None:
@@ -136,7 +173,7 @@ def bulk_update_stamped(manager, rows: list, fields: tuple[str, ...]) -> None:
     manager.bulk_update(rows, [*fields, "updated_at"])
 
 
-def _fill_blanks(customer: Customer, person: Person, owner: dict) -> bool:
+def _fill_blanks(customer: _Known, person: Person, owner: dict) -> bool:
     """Complete a known customer with what this source adds, never overwriting, never stealing a key."""
     changed = False
     if not customer.name and person.name:

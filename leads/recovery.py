@@ -230,16 +230,13 @@ def recovery_summary(
 
 
 def _recovery_summary(company, start, end, now) -> dict:
-    orders = orders_placed(company, start, end)
-    order_figures = orders.aggregate(n=Count("id"), revenue=Sum("total"))
-    n_orders = order_figures["n"]
+    figures = order_figures(orders_placed(company, start, end))
+    n_orders, revenue = figures.pop("orders"), figures.pop("revenue")
     return {
         **_cart_recovery_summary(company, start, end, now),
         "orders": n_orders,
-        "average_ticket": (order_figures["revenue"] / n_orders).quantize(Decimal("0.01"))
-        if n_orders
-        else Decimal("0.00"),
-        **recurrence(orders),
+        "average_ticket": (revenue / n_orders).quantize(Decimal("0.01")) if n_orders else Decimal("0.00"),
+        **figures,
     }
 
 
@@ -275,28 +272,32 @@ def _cart_recovery_summary(company, start, end, now) -> dict:
     }
 
 
-_RECURRENCE_SQL = """
-SELECT COUNT(*), COUNT(*) FILTER (WHERE n >= 2),
-       AVG(EXTRACT(EPOCH FROM (last - first)) / 86400 / (n - 1)) FILTER (WHERE n >= 2)
+_ORDER_FIGURES_SQL = """
+SELECT COALESCE(SUM(n), 0), SUM(revenue),
+       COUNT(*) FILTER (WHERE customer_id IS NOT NULL),
+       COUNT(*) FILTER (WHERE customer_id IS NOT NULL AND n >= 2),
+       AVG(EXTRACT(EPOCH FROM (last - first)) / 86400 / (n - 1)) FILTER (WHERE customer_id IS NOT NULL AND n >= 2)
 FROM ({per_customer}) AS per_customer
 """
 
 
-def recurrence(orders: QuerySet) -> dict:
-    """Customers with orders, those with 2+, and the average days between consecutive orders of the
-    latter (per customer, then averaged): one aggregate query over the orders grouped by customer."""
+def order_figures(orders: QuerySet) -> dict:
+    """orders, revenue, customers_with_orders, repeat_customers (2+ orders) and the average days between
+    consecutive orders of the latter (per customer, then averaged): one pass over the orders, grouped
+    by customer (orders without one form their own group, counted in orders and revenue only)."""
     per_customer = (
-        orders.filter(customer__isnull=False)
-        .order_by()
+        orders.order_by()
         .values("customer_id")
-        .annotate(n=Count("id"), first=Min("placed_at"), last=Max("placed_at"))
-        .values("n", "first", "last")
+        .annotate(n=Count("id"), revenue=Sum("total"), first=Min("placed_at"), last=Max("placed_at"))
+        .values("customer_id", "n", "revenue", "first", "last")
     )
     sql, params = per_customer.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(_RECURRENCE_SQL.format(per_customer=sql), params)
-        customers, repeat, average = cursor.fetchone()
+        cursor.execute(_ORDER_FIGURES_SQL.format(per_customer=sql), params)
+        n_orders, revenue, customers, repeat, average = cursor.fetchone()
     return {
+        "orders": int(n_orders),
+        "revenue": revenue or Decimal("0"),
         "customers_with_orders": customers,
         "repeat_customers": repeat,
         "average_days_between_orders": round(float(average), 1) if average is not None else None,

@@ -269,7 +269,7 @@ def test_private_key_not_in_repr():
     assert "PRIVATE KEY" not in repr(sheets_credentials(SERVICE_ACCOUNT))
 
 
-FORMULAS = ["=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1", "\r=1"]
+FORMULAS = ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1", "\r=1"]
 
 
 @pytest.mark.parametrize("mode", ["replace", "append"])

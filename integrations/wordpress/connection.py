@@ -34,7 +34,7 @@ from integrations.wordpress.sql import existing_tables, translated_errors, valid
 DEFAULT_MYSQL_PORT = 3306
 DEFAULT_SSH_PORT = 22
 CONNECT_TIMEOUT_SECONDS = 10
-READ_TIMEOUT_SECONDS = 120  # one keyset batch of orders with their items fits well within this
+READ_TIMEOUT_SECONDS = 120  # a keyset batch, or the next rows of a streamed query, arrive well within this
 WRITE_TIMEOUT_SECONDS = 30  # a query is a few hundred bytes: only a hung server takes this long
 PINNABLE_KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa")
 RSA_SIGNATURE_ALGORITHMS = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")  # one RSA key, three ways to sign

@@ -8,19 +8,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 
 from integrations.wordpress.sql import (
     DEFAULT_BATCH_SIZE,
     as_utc_text,
     check_range,
     existing_tables,
-    fetch_all,
     fetch_value,
-    keyset_batches,
     local_to_utc,
     placeholders,
     quoted_table,
     site_zone,
+    stream_rows,
     utc_to_aware,
     validate_table_prefix,
 )
@@ -107,25 +107,25 @@ def read_orders(
 ) -> Iterator[WooOrder]:
     """Orders (type shop_order, any status) created in [start, end), oldest id first, with their line items.
 
-    `storage` is detected when None. Streams `batch_size` orders at a time: one query for the
-    orders, one for their meta (classic) and one for all their items. `site_timezone` only
-    interprets legacy local dates (``_paid_date``) when no UTC value exists.
+    `storage` is detected when None. One query, read with an unbuffered cursor `batch_size` rows at a
+    time (see `stream_rows`: the connection serves nothing else until the iterator ends): one row per
+    order, its meta pivoted into columns (classic) and its line items with their meta gathered into
+    one text column. `site_timezone` only interprets legacy local dates (``_paid_date``) when no UTC
+    value exists.
     """
     check_range(start, end)
     zone = site_zone(site_timezone)
     storage = storage or detect_order_storage(conn, prefix)
     if storage == HPOS:
-        batches = _hpos_batches(conn, prefix, start, end, batch_size)
+        sql, params, build = *_hpos_query(prefix, start, end), _hpos_order
     elif storage == CLASSIC:
-        batches = _classic_batches(conn, prefix, start, end, batch_size, zone)
+        sql, params = _classic_query(prefix, start, end)
+        build = partial(_classic_order, zone=zone)
     else:
         raise ValueError(f"unknown order storage {storage!r}")
-    for partial_orders in batches:
-        items = _items_by_order(conn, prefix, [order["id"] for order in partial_orders])
-        for order in partial_orders:
-            yield WooOrder(
-                **{key: value for key, value in order.items() if key != "id"}, items=items.get(order["id"], ())
-            )
+    for rows in stream_rows(conn, sql, params, batch_size=batch_size, action="read orders", setup=GROUP_CONCAT_SETUP):
+        for row in rows:
+            yield WooOrder(**build(row), items=_items(row["items"]))
 
 
 def count_orders(conn, prefix: str, start: datetime, end: datetime, *, storage: str | None = None) -> int:
@@ -141,44 +141,41 @@ def count_orders(conn, prefix: str, start: datetime, end: datetime, *, storage: 
     return int(fetch_value(conn, sql, params, action="count orders") or 0)
 
 
-def _classic_batches(conn, prefix, start, end, batch_size, zone) -> Iterator[list[dict]]:
+def _classic_query(prefix: str, start: datetime, end: datetime) -> tuple[str, tuple]:
     posts, postmeta = quoted_table(prefix, "posts"), quoted_table(prefix, "postmeta")
+    # Driven by the posts' primary key with postmeta joined by post_id: grouped without a temporary
+    # table, so rows stream as the server finds them. The meta travel as one text column (see UNIT).
     sql = (
-        f"SELECT p.ID AS id, p.post_status, p.post_date, p.post_date_gmt FROM {posts} p "
-        "WHERE p.post_type = %s AND p.post_date_gmt >= %s AND p.post_date_gmt < %s AND p.ID > %s ORDER BY p.ID LIMIT %s"
+        f"SELECT p.ID AS id, p.post_status, p.post_date, p.post_date_gmt, "
+        f"GROUP_CONCAT(CONCAT(m.meta_key, '{UNIT}', {_clean('m.meta_value')}) SEPARATOR '{RECORD}') AS meta, "
+        f"{_items_column(prefix, 'p.ID')} "
+        f"FROM {posts} p LEFT JOIN {postmeta} m ON m.post_id = p.ID "
+        f"AND m.meta_key IN ({placeholders(len(ORDER_META_KEYS))}) "
+        "WHERE p.post_type = %s AND p.post_date_gmt >= %s AND p.post_date_gmt < %s GROUP BY p.ID ORDER BY p.ID"
     )
-    params = (ORDER_TYPE, as_utc_text(start), as_utc_text(end))
-    for rows in keyset_batches(conn, sql, params, batch_size=batch_size, action="read orders"):
-        ids = [row["id"] for row in rows]
-        # One row per order (meta pivoted in SQL): a tenth of the rows to transfer and decode.
-        meta_rows = fetch_all(
-            conn,
-            f"SELECT post_id, {_pivot('meta_key', 'meta_value', ORDER_META_KEYS)} FROM {postmeta} "
-            f"WHERE post_id IN ({placeholders(len(ids))}) AND meta_key IN ({placeholders(len(ORDER_META_KEYS))}) "
-            "GROUP BY post_id",
-            (*ORDER_META_KEYS, *ids, *ORDER_META_KEYS),
-            action="read order meta",
-        )
-        meta: dict[int, dict[str, str]] = {order_id: {} for order_id in ids}
-        for meta_row in meta_rows:
-            meta[meta_row["post_id"]] = _unpivot(meta_row, ORDER_META_KEYS)
-        yield [_classic_order(row, meta[row["id"]], zone) for row in rows]
+    params = (*ITEM_META_KEYS, *ORDER_META_KEYS, ORDER_TYPE, as_utc_text(start), as_utc_text(end))
+    return sql, params
 
 
-def _pivot(key_column: str, value_column: str, keys: tuple[str, ...]) -> str:
-    """Select list turning meta rows into one column per key (``m0``, ``m1``...); the keys are parameters."""
-    return ", ".join(
-        f"MAX(CASE WHEN {key_column} = %s THEN {value_column} END) AS m{index}" for index in range(len(keys))
-    )
+def _meta(text: str | bytes | None) -> dict[str, str]:
+    """The meta column of a classic order as {key: value} (a duplicated key: its largest value)."""
+    found: dict[str, str] = {}
+    for entry in _entries(text):
+        key, _, value = entry.partition(UNIT)
+        if key not in found or value > found[key]:
+            found[key] = value
+    return found
 
 
-def _unpivot(row: dict, keys: tuple[str, ...]) -> dict[str, str]:
-    return {key: row[f"m{index}"] for index, key in enumerate(keys) if row[f"m{index}"] is not None}
+def _entries(text: str | bytes | None) -> list[str]:
+    if not text:
+        return []
+    return (text.decode("utf-8", "replace") if isinstance(text, bytes) else text).split(RECORD)
 
 
-def _classic_order(row: dict, meta: dict[str, str], zone) -> dict:
+def _classic_order(row: dict, zone) -> dict:
+    meta = _meta(row["meta"])
     return {
-        "id": row["id"],
         "external_id": str(row["id"]),
         "status": _status(row["post_status"]),
         "created_at": utc_to_aware(row["post_date_gmt"]) or local_to_utc(row["post_date"], zone),
@@ -193,71 +190,85 @@ def _classic_order(row: dict, meta: dict[str, str], zone) -> dict:
     }
 
 
-def _hpos_batches(conn, prefix, start, end, batch_size) -> Iterator[list[dict]]:
+def _hpos_query(prefix: str, start: datetime, end: datetime) -> tuple[str, tuple]:
     orders = quoted_table(prefix, "wc_orders")
     addresses = quoted_table(prefix, "wc_order_addresses")
     operational = quoted_table(prefix, "wc_order_operational_data")
     sql = (
         "SELECT o.id, o.status, o.currency, o.total_amount, o.customer_id, o.billing_email, o.date_created_gmt, "
-        "a.first_name, a.last_name, a.email AS address_email, a.phone, d.date_paid_gmt, d.date_completed_gmt "
+        "a.first_name, a.last_name, a.email AS address_email, a.phone, d.date_paid_gmt, d.date_completed_gmt, "
+        f"{_items_column(prefix, 'o.id')} "
         f"FROM {orders} o "
         f"LEFT JOIN {addresses} a ON a.order_id = o.id AND a.address_type = 'billing' "
         f"LEFT JOIN {operational} d ON d.order_id = o.id "
-        "WHERE o.type = %s AND o.date_created_gmt >= %s AND o.date_created_gmt < %s AND o.id > %s "
-        "ORDER BY o.id LIMIT %s"
+        "WHERE o.type = %s AND o.date_created_gmt >= %s AND o.date_created_gmt < %s ORDER BY o.id"
     )
-    params = (ORDER_TYPE, as_utc_text(start), as_utc_text(end))
-    for rows in keyset_batches(conn, sql, params, batch_size=batch_size, action="read HPOS orders"):
-        yield [
-            {
-                "id": row["id"],
-                "external_id": str(row["id"]),
-                "status": _status(row["status"]),
-                "created_at": utc_to_aware(row["date_created_gmt"]),
-                "paid_at": utc_to_aware(row["date_paid_gmt"]),
-                "completed_at": utc_to_aware(row["date_completed_gmt"]),
-                "total": to_decimal(row["total_amount"]),
-                "currency": row["currency"] or "",
-                "billing_name": full_name(row["first_name"], row["last_name"]),
-                "billing_email": clean_text(row["billing_email"]) or clean_text(row["address_email"]),
-                "billing_phone_raw": clean_text(row["phone"]),
-                "customer_user_id": positive_int(row["customer_id"]),
-            }
-            for row in rows
-        ]
+    return sql, (*ITEM_META_KEYS, ORDER_TYPE, as_utc_text(start), as_utc_text(end))
 
 
-def _items_by_order(conn, prefix: str, order_ids: list[int]) -> dict[int, tuple[WooOrderItem, ...]]:
-    """Line items of many orders in one query (items LEFT JOIN the four meta keys we use, one row per item)."""
+def _hpos_order(row: dict) -> dict:
+    return {
+        "external_id": str(row["id"]),
+        "status": _status(row["status"]),
+        "created_at": utc_to_aware(row["date_created_gmt"]),
+        "paid_at": utc_to_aware(row["date_paid_gmt"]),
+        "completed_at": utc_to_aware(row["date_completed_gmt"]),
+        "total": to_decimal(row["total_amount"]),
+        "currency": row["currency"] or "",
+        "billing_name": full_name(row["first_name"], row["last_name"]),
+        "billing_email": clean_text(row["billing_email"]) or clean_text(row["address_email"]),
+        "billing_phone_raw": clean_text(row["phone"]),
+        "customer_user_id": positive_int(row["customer_id"]),
+    }
+
+
+# An order's meta and line items travel in two text columns (fewer columns: PyMySQL decodes each one in
+# Python): "key, value" per meta row, and "item id, name, key, value" per item and meta key, joined by
+# UNIT, the entries joined by RECORD (ASCII unit/record separators; replaced by a space where a name or
+# value holds one). Items come from one correlated subquery per order, no second query per batch.
+UNIT, RECORD = "\x1f", "\x1e"
+GROUP_CONCAT_SETUP = (
+    "SET SESSION group_concat_max_len = 1073741824",  # the default (1 KiB on MySQL) would cut long orders
+    "SET SESSION net_write_timeout = 600",  # the server waits on us between batches while we write them
+)
+
+
+def _clean(column: str) -> str:
+    return f"REPLACE(REPLACE(IFNULL({column}, ''), '{UNIT}', ' '), '{RECORD}', ' ')"
+
+
+def _items_column(prefix: str, order_id: str) -> str:
     items, itemmeta = quoted_table(prefix, ITEMS_TABLE), quoted_table(prefix, ITEMMETA_TABLE)
-    rows = fetch_all(
-        conn,
-        "SELECT i.order_item_id, MAX(i.order_id) AS order_id, MAX(i.order_item_name) AS order_item_name, "
-        f"{_pivot('m.meta_key', 'm.meta_value', ITEM_META_KEYS)} "
+    return (
+        f"(SELECT GROUP_CONCAT(CONCAT_WS('{UNIT}', i.order_item_id, {_clean('i.order_item_name')}, "
+        f"{_clean('m.meta_key')}, {_clean('m.meta_value')}) ORDER BY i.order_item_id SEPARATOR '{RECORD}') "
         f"FROM {items} i LEFT JOIN {itemmeta} m ON m.order_item_id = i.order_item_id "
         f"AND m.meta_key IN ({placeholders(len(ITEM_META_KEYS))}) "
-        f"WHERE i.order_id IN ({placeholders(len(order_ids))}) AND i.order_item_type = 'line_item' "
-        "GROUP BY i.order_item_id ORDER BY i.order_item_id",
-        (*ITEM_META_KEYS, *ITEM_META_KEYS, *order_ids),
-        action="read order items",
+        f"WHERE i.order_id = {order_id} AND i.order_item_type = 'line_item') AS items"
     )
-    collected: dict[int, dict[int, dict]] = {}
-    for row in rows:
-        item = {"name": row["order_item_name"], **_unpivot(row, ITEM_META_KEYS)}
-        collected.setdefault(row["order_id"], {})[row["order_item_id"]] = item
-    return {
-        order_id: tuple(
-            WooOrderItem(
-                product_id=positive_int(item.get("_product_id")),
-                variation_id=positive_int(item.get("_variation_id")),
-                name=item["name"],
-                quantity=int(to_decimal(item.get("_qty"))),
-                total=to_decimal(item.get("_line_total")),
-            )
-            for item in by_item.values()
+
+
+def _items(text: str | bytes | None) -> tuple[WooOrderItem, ...]:
+    """The line items of one order from its items column, in item id order (a duplicated meta key: its largest value)."""
+    by_item: dict[str, dict[str, str]] = {}
+    for entry in _entries(text):
+        parts = entry.split(UNIT, 3)
+        if len(parts) != 4:
+            continue  # cut short (a server limit on the column's length): the rest of the order still counts
+        item_id, name, key, value = parts
+        item = by_item.setdefault(item_id, {"name": name})
+        if key and (key not in item or value > item[key]):
+            item[key] = value
+    return tuple(
+        WooOrderItem(
+            product_id=positive_int(item.get("_product_id")),
+            variation_id=positive_int(item.get("_variation_id")),
+            name=item["name"],
+            quantity=int(to_decimal(item.get("_qty"))),
+            total=to_decimal(item.get("_line_total")),
         )
-        for order_id, by_item in collected.items()
-    }
+        for item in by_item.values()
+    )
 
 
 def _status(value: str | None) -> str:

@@ -159,6 +159,30 @@ def keyset_batches(conn, sql: str, params: Sequence[object], *, batch_size: int,
         last_id = int(rows[-1]["id"])
 
 
+def stream_rows(
+    conn, sql: str, params: Sequence[object], *, batch_size: int, action: str, setup: Sequence[str] = ()
+) -> Iterator[list[dict]]:
+    """Batches of `batch_size` rows of one query read with an unbuffered cursor (SSDictCursor): the server
+    sends rows as they are found and taken, with no round trip per batch, and memory holds one batch.
+
+    `setup` statements (session settings) run first. Until the iterator is exhausted or closed the
+    connection serves nothing else; closing it early reads the rest of the result away."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    with translated_errors(action):
+        with conn.cursor() as cursor:
+            for statement in setup:
+                cursor.execute(statement)
+        cursor = conn.cursor(pymysql.cursors.SSDictCursor)
+        try:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(batch_size):
+                yield rows
+        finally:
+            if getattr(conn, "open", True):  # a connection already closed (the import failed) has nothing to read
+                cursor.close()
+
+
 def existing_tables(conn, names: Sequence[str]) -> set[str]:
     """Which of the given full table names exist in the connection's current database."""
     if not names:

@@ -8,8 +8,10 @@ leads.
 
 import dataclasses
 import itertools
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.services import Person, bulk_update_stamped, customers_resolve
+from customers.services import Person, bulk_update_stamped, customer_ids_resolve
 from integrations.errors import IntegrationError
 from integrations.wordpress.connection import (
     describe_failure,
@@ -97,6 +99,62 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+class _Raised:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+_END = object()
+
+
+@contextmanager
+def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[Iterator[list]]:
+    """The same batches, read up to `depth` ahead by a background thread, so that reading the source
+    (the store's server working, the network, decoding) overlaps writing the previous batch here.
+
+    The thread alone uses the source connection until the block ends; an error it meets is raised
+    where the batch would have been. Leaving the block (done, or on an error here) stops the thread,
+    closes `batches` there and waits for it. Memory holds at most depth + 2 batches."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not hand_over(batch):
+                    return
+            hand_over(_END)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
+            hand_over(_Raised(error))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    def consume() -> Iterator[list]:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
+
+    reader = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    reader.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        reader.join()
 
 
 def import_run_create(
@@ -280,11 +338,11 @@ def leads_upsert(*, company: Company, rows: list[FormLead], summary: KindSummary
         for lead in manager.filter(source=Lead.Source.FORM_VIBES, external_id__in=[str(r.entry_id) for r in rows])
     }
     people = [Person(name=r.name or "", phone_raw=r.phone_raw or "", email=r.email or "") for r in rows]
-    customers, _created = customers_resolve(company=company, people=people, source=_("lead"))
+    customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("lead"))
     new, changed = [], []
-    for row, person, customer in zip(rows, people, customers, strict=True):
+    for row, person, customer_id in zip(rows, people, customer_ids, strict=True):
         values = {
-            "customer": customer,
+            "customer_id": customer_id,
             "form_id": row.form_id or "",
             "name": (row.name or "")[:200],
             "phone_raw": (row.phone_raw or "")[:64],

@@ -2,10 +2,13 @@
 
 Each batch is upserted in one transaction: rows are found by (company, source woocommerce,
 external_id), created in bulk, updated in bulk only when something changed, and their items are
-replaced only when the item lines changed. Customers are merged by phone/email (customers_resolve).
+replaced only when the item lines changed. Orders go through a COPY staging table and one
+INSERT ... ON CONFLICT DO UPDATE ... WHERE (changed) per batch. Customers are merged by phone/email
+(customer_ids_resolve).
 Registered as the "carts" and "orders" importers of `leads.services.imports`.
 """
 
+from contextlib import closing
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -13,14 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carts.models import Cart, CartItem
-from config.db_copy import copy_insert, copy_rows
-from customers.services import Person, bulk_update_stamped, customers_resolve
+from config.db_copy import among, copy_tuples, copy_upsert
+from customers.services import Person, bulk_update_stamped, customer_ids_resolve
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
 from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
 from integrations.wordpress.sql import site_zone
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.imports import KindSummary, batched, register_importer
+from leads.services.imports import KindSummary, batched, read_ahead, register_importer
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem
 from orders.models import Source as OrderSource
@@ -55,8 +58,9 @@ CART_FIELDS = (
     "last_activity_at",
     "import_warning",
 )
-ORDER_FIELDS = (
-    "customer",
+ORDER_COLUMNS = (  # what an import writes of an order, in the order of the staged tuples
+    "external_id",
+    "customer_id",
     "status",
     "external_status",
     "contact_email",
@@ -67,6 +71,7 @@ ORDER_FIELDS = (
     "paid_at",
     "completed_at",
 )
+ORDER_KEY_PREDICATE = "NOT (\"external_id\" = '')"  # the predicate of order_unique_external (partial index)
 
 
 def _money(value: Decimal) -> Decimal:
@@ -119,15 +124,15 @@ def carts_upsert(
     }
     items_now = _items_by_parent(CartItem, company, "cart", [c.pk for c in existing.values()])
     people = [Person(name=c.name or "", phone_raw=c.phone_raw or "", email=c.email or "") for c in carts]
-    customers, _created = customers_resolve(company=company, people=people, source=_("cart"))
+    customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("cart"))
     new, changed, refill = [], [], []
-    for row, person, customer in zip(carts, people, customers, strict=True):
+    for row, person, customer_id in zip(carts, people, customer_ids, strict=True):
         cart = existing.get(row.external_id)
         status = Cart.WOOCOMMERCE_STATUS.get(row.status, Cart.Status.ABANDONED)
         if cart is not None and cart.status == Cart.Status.RECOVERED and status in RECOVERABLE:
             status = Cart.Status.RECOVERED  # recovery (leads.recovery.recovery_refresh) decides, not the source
         values = {
-            "customer": customer,
+            "customer_id": customer_id,
             "status": status,
             "external_status": (row.status or "")[:16],
             "contact_email": person.email_kept[:254],
@@ -201,20 +206,29 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
         site_timezone=options.site_timezone,
         batch_size=BATCH_SIZE,
     )
-    for batch in batched(rows, BATCH_SIZE):
-        counts = KindSummary()
-        with transaction.atomic():
-            orders_upsert(company=run.company, rows=batch, summary=counts)
-        summary.add(counts)
-        done += len(batch)
-        progress_set(run.pk, "orders", done=done, total=max(total, done))
+
+    def batches():
+        with closing(rows):  # the unbuffered read ends in the reading thread, while the connection is open
+            yield from batched(rows, BATCH_SIZE)
+
+    with read_ahead(batches()) as ready:
+        for batch in ready:
+            counts = KindSummary()
+            with transaction.atomic():
+                orders_upsert(company=run.company, rows=batch, summary=counts)
+            summary.add(counts)
+            done += len(batch)
+            progress_set(run.pk, "orders", done=done, total=max(total, done))
 
 
 def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummary) -> None:
     """Create or update one batch of imported orders and their items. Idempotent by (source, external id).
 
-    Rows whose status is not an order (WOO_NOT_ORDERS) are counted as ignored and, if an earlier import
-    brought them in, deleted."""
+    Set-based: customers resolved for the whole batch, the orders written by COPY into a staging table
+    and one INSERT ... ON CONFLICT DO UPDATE ... WHERE a value changed (unchanged rows keep their
+    updated_at), and the items of new orders or of orders whose lines changed replaced by one DELETE
+    and one COPY. Rows whose status is not an order (WOO_NOT_ORDERS) are counted as ignored and, if an
+    earlier import brought them in, deleted."""
     manager = Order.objects.for_company(company)
     not_orders = [r.external_id for r in rows if r.status in WOO_NOT_ORDERS]
     if not_orders:
@@ -223,62 +237,66 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         rows = [r for r in rows if r.status not in WOO_NOT_ORDERS]
         if not rows:
             return
-    existing = {
-        order.external_id: order
-        for order in manager.filter(source=OrderSource.WOOCOMMERCE, external_id__in=[r.external_id for r in rows])
-    }
-    items_now = _items_by_parent(OrderItem, company, "order", [o.pk for o in existing.values()])
+    keys = [r.external_id for r in rows]
+    mine = manager.filter(among(Order, "external_id", keys), source=OrderSource.WOOCOMMERCE)
+    # external_id <> '' is the predicate of order_unique_external: with it, that index answers.
+    existing = dict(mine.exclude(external_id="").values_list("external_id", "id"))
+    items_now = _items_by_parent(OrderItem, company, "order", list(existing.values()))
     people = [
         Person(name=r.billing_name or "", phone_raw=r.billing_phone_raw or "", email=r.billing_email or "")
         for r in rows
     ]
-    customers, _created = customers_resolve(company=company, people=people, source=_("order"))
-    new, changed, refill = [], [], []
-    for row, person, customer in zip(rows, people, customers, strict=True):
+    customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("order"))
+    staged, lines_of = [], {}
+    for row, person, customer_id in zip(rows, people, customer_ids, strict=True):
         lines = [_order_line(item) for item in row.items]
-        values = {
-            "customer": customer,
-            "status": WOO_ORDER_STATUS.get(row.status, Order.Status.PENDING),
-            "external_status": (row.status or "")[:32],
-            "contact_email": person.email_kept[:254],
-            "contact_phone": person.phone,
-            "subtotal": _money(sum((line[3] for line in lines), Decimal("0"))),
-            "total": _money(row.total),
-            "placed_at": row.created_at,
-            "paid_at": row.paid_at,
-            "completed_at": row.completed_at,
-        }
-        order = existing.get(row.external_id)
-        if order is None:
-            order = Order(company=company, source=OrderSource.WOOCOMMERCE, external_id=row.external_id, **values)
-            new.append((order, lines))
-            continue
-        fields_changed = any(getattr(order, name) != value for name, value in values.items())
-        lines_changed = items_now.get(order.pk, []) != lines
-        if fields_changed:
-            for name, value in values.items():
-                setattr(order, name, value)
-            changed.append(order)
-        if lines_changed:
-            refill.append((order, lines))
-        if fields_changed or lines_changed:
-            summary.updated += 1
-        else:
-            summary.skipped += 1
-    copy_insert(Order, [order for order, _lines in new], key="external_id")  # COPY + one INSERT ... SELECT
-    bulk_update_stamped(manager, changed, ORDER_FIELDS)
-    _replace_items(OrderItem, company, "order", refill, new, _order_item, copy=True)
-    summary.created += len(new)
+        lines_of[row.external_id] = lines
+        staged.append(
+            (
+                row.external_id,
+                customer_id,
+                WOO_ORDER_STATUS.get(row.status, Order.Status.PENDING),
+                (row.status or "")[:32],
+                person.email_kept[:254],
+                person.phone,
+                _money(sum((line[3] for line in lines), Decimal("0"))),
+                _money(row.total),
+                row.created_at,
+                row.paid_at,
+                row.completed_at,
+            )
+        )
+    written = copy_upsert(
+        Order,
+        fixed={"company_id": company.pk, "source": OrderSource.WOOCOMMERCE},
+        columns=ORDER_COLUMNS,
+        rows=staged,
+        conflict=("company_id", "source", "external_id"),
+        conflict_where=ORDER_KEY_PREDICATE,
+        key="external_id",
+    )
+    created = {key: order_id for key, order_id in written.items() if key not in existing}
+    refill = {key: order_id for key, order_id in existing.items() if items_now.get(order_id, []) != lines_of[key]}
+    if refill:
+        OrderItem.objects.for_company(company).filter(order_id__in=list(refill.values())).delete()
+    copy_tuples(
+        OrderItem,
+        ("company_id", "order_id", "name", "quantity", "unit_price", "total"),
+        [
+            (company.pk, order_id, *line)
+            for key, order_id in (*refill.items(), *created.items())
+            for line in lines_of[key]
+        ],
+    )
+    summary.created += len(created)
+    updated = len((written.keys() - created.keys()) | refill.keys())
+    summary.updated += updated
+    summary.skipped += len(existing) - updated
 
 
 def _order_line(item) -> tuple:
     quantity = max(int(item.quantity or 0), 1)
     return (item.name[:200], quantity, _unit_price(item.total, quantity), _money(item.total))
-
-
-def _order_item(company, order, line) -> OrderItem:
-    name, quantity, unit_price, total = line
-    return OrderItem(company=company, order=order, name=name, quantity=quantity, unit_price=unit_price, total=total)
 
 
 # --- Items of both -------------------------------------------------------------------------------
@@ -294,22 +312,19 @@ def _items_by_parent(model, company: Company, parent: str, parent_ids: list[int]
     if not parent_ids:
         return {}
     lines: dict[int, list[tuple]] = {}
-    query = model.objects.for_company(company).filter(**{f"{parent}_id__in": parent_ids}).order_by("id")
+    query = model.objects.for_company(company).filter(among(model, parent, parent_ids)).order_by("id")
     for values in query.values_list(f"{parent}_id", *_LINE_FIELDS[model]):
         lines.setdefault(values[0], []).append(tuple(values[1:]))
     return lines
 
 
-def _replace_items(model, company: Company, parent: str, refill, new, build, copy: bool = False) -> None:
-    """Replace the items of changed parents (one delete) and insert the lines of all (one bulk insert,
-    or one COPY)."""
+def _replace_items(model, company: Company, parent: str, refill, new, build) -> None:
+    """Replace the items of changed parents (one delete) and insert the lines of all (one bulk insert)."""
     manager = model.objects.for_company(company)
     if refill:
         manager.filter(**{f"{parent}_id__in": [p.pk for p, _lines in refill]}).delete()
     items = [build(company, p, line) for p, lines in (*refill, *new) for line in lines]
-    if items and copy:
-        copy_rows(model, items)
-    elif items:
+    if items:
         manager.bulk_create(items)
 
 

@@ -267,19 +267,21 @@ def add_two_item_cart(
 
 
 class RecordingConnection:
-    """Wraps a PyMySQL connection and records (sql, rows returned) of every fetchall, to check batching."""
+    """Wraps a PyMySQL connection and records (sql, rows returned) of every fetchall/fetchmany, and every
+    statement executed, to check batching."""
 
     def __init__(self, conn):
         self._conn = conn
         self.fetches: list[tuple[str, int]] = []
+        self.executed: list[str] = []
 
     def cursor(self, *args):
-        return _RecordingCursor(self._conn.cursor(*args), self.fetches)
+        return _RecordingCursor(self._conn.cursor(*args), self.fetches, self.executed)
 
 
 class _RecordingCursor:
-    def __init__(self, cursor, fetches):
-        self._cursor, self._fetches, self._sql = cursor, fetches, ""
+    def __init__(self, cursor, fetches, executed):
+        self._cursor, self._fetches, self._executed, self._sql = cursor, fetches, executed, ""
 
     def __enter__(self):
         return self
@@ -287,9 +289,19 @@ class _RecordingCursor:
     def __exit__(self, *exc):
         self._cursor.close()
 
+    def close(self):
+        self._cursor.close()
+
     def execute(self, sql, params=None):
         self._sql = sql
+        self._executed.append(sql)
         return self._cursor.execute(sql, params)
+
+    def fetchmany(self, size):
+        rows = self._cursor.fetchmany(size)
+        if rows:
+            self._fetches.append((self._sql, len(rows)))
+        return rows
 
     def fetchall(self):
         rows = self._cursor.fetchall()

@@ -179,8 +179,8 @@ def test_date_range_is_utc_and_end_exclusive(site, storage):
     assert total == 1
 
 
-@pytest.mark.parametrize(("storage", "queries_per_batch"), [(CLASSIC, 3), (HPOS, 2)])
-def test_batches_of_two_over_five_orders_without_n_plus_one(site, storage, queries_per_batch):
+@pytest.mark.parametrize("storage", [CLASSIC, HPOS])
+def test_batches_of_two_over_five_orders_in_one_streamed_query(site, storage):
     _both_storages(site, [_order(300 + n, f"2024-03-1{n} 12:00:00", f"2024-03-1{n} 09:00:00") for n in range(5)])
 
     with open_connection(site.source) as raw_conn:
@@ -189,11 +189,45 @@ def test_batches_of_two_over_five_orders_without_n_plus_one(site, storage, queri
 
     assert [order.external_id for order in orders] == ["300", "301", "302", "303", "304"]
     assert all(len(order.items) == 2 for order in orders)
-    order_batches = [rows for sql, rows in conn.fetches if "woocommerce_order_items" not in sql and "meta" not in sql]
-    assert order_batches == [2, 2, 1]
-    assert len(conn.fetches) == 3 * queries_per_batch
+    assert [rows for _sql, rows in conn.fetches] == [2, 2, 1]  # one unbuffered query, read two rows at a time
+    assert len({sql for sql, _rows in conn.fetches}) == 1
+    assert [sql for sql in conn.executed if not sql.startswith("SET SESSION")] == [conn.fetches[0][0]]
 
 
 def test_unknown_storage_is_refused(site):
     with open_connection(site.source) as conn, pytest.raises(ValueError, match="unknown order storage"):
         list(read_orders(conn, "wp_", *MARCH, storage="mongo"))
+
+
+@pytest.mark.parametrize("storage", [CLASSIC, HPOS])
+def test_items_and_meta_holding_the_separators_are_read_whole(site, storage):
+    """Meta and items travel joined by ASCII unit/record separators: text holding them loses only them."""
+    order = _order(
+        401,
+        "2024-03-05 13:00:00",
+        "2024-03-05 10:00:00",
+        first_name="Jo\x1fão",
+        items=[("Kit\x1e2 peças", 30, 0, 1, "10.00"), ("Meia\x1fBásica", 40, 0, 3, "30.00"), ("Boné", 50, 0, 1, "5")],
+    )
+    _both_storages(site, [order])
+
+    with open_connection(site.source) as conn:
+        (found,) = read_orders(conn, "wp_", *MARCH, storage=storage)
+
+    assert [(item.name, item.product_id, item.quantity, item.total) for item in found.items] == [
+        ("Kit 2 peças", 30, 1, Decimal("10.00")),
+        ("Meia Básica", 40, 3, Decimal("30.00")),
+        ("Boné", 50, 1, Decimal("5")),
+    ]
+    if storage == CLASSIC:
+        assert found.billing_name == "Jo ão Conceição"
+
+
+def test_an_items_column_cut_short_keeps_its_whole_entries():
+    from integrations.wordpress.orders import RECORD, UNIT, _items
+
+    text = RECORD.join(
+        [UNIT.join(["7", "Boné", "_qty", "2"]), UNIT.join(["7", "Boné", "_line_total", "50"]), "8\x1fMe"]
+    )
+
+    assert [(item.name, item.quantity, item.total) for item in _items(text)] == [("Boné", 2, Decimal("50"))]
