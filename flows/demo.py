@@ -70,7 +70,7 @@ def pizzeria_document() -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "template": {"name": DEMO_TEMPLATE_NAME, "description": "Demo pizzeria flow", "is_active": True},
+        "template": {"name": DEMO_TEMPLATE_NAME, "description": "Fluxo de demonstração da pizzaria", "is_active": True},
         "flows": [
             {
                 "name": "Atendimento",

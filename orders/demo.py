@@ -105,7 +105,7 @@ def ordering_document() -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "template": {"name": ORDERING_TEMPLATE_NAME, "description": "Demo ordering over WhatsApp", "is_active": True},
+        "template": {"name": ORDERING_TEMPLATE_NAME, "description": "Pedidos pelo WhatsApp (demonstração)", "is_active": True},
         "flows": [
             {
                 "name": "Pedido pelo WhatsApp",
