@@ -21,6 +21,9 @@ handlers the apps above registered) and queues the intents it returns through
 `services.message_queue_outbound` (the outbound choke point).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -70,6 +73,50 @@ class ProcessRun:
     message_ids: tuple[int, ...] = ()
     queued: int = 0
     retry_in: float = 0.0  # not_due: run again in this many seconds
+
+
+# Set by `processing_inline()`: the (company id, conversation id) pairs due now, run by its caller.
+_inline_due: ContextVar[list[tuple[int, int]] | None] = ContextVar("processing_inline_due", default=None)
+
+
+@contextmanager
+def processing_inline() -> Iterator[list[tuple[int, int]]]:
+    """Inside the block, a conversation whose processing is due at once (its company's debounce is
+    0) is not published to a task of its own: its (company id, conversation id) is added to the
+    list this yields, and the caller runs `conversation_process_now` for each once its transaction
+    committed (the apply task: one Celery hop less per message).
+
+    No pending mark is taken for them, so no look for late messages is needed after the run: every
+    message applied this way has its own run after its own commit, and a run claims every buffered
+    message under the row lock (a later run finds nothing left, harmless). A run that is lost
+    (the worker died after the commit) leaves its messages to the inbound sweep, as a lost publish.
+    """
+    due: list[tuple[int, int]] = []
+    token = _inline_due.set(due)
+    try:
+        yield due
+    finally:
+        _inline_due.reset(token)
+
+
+def processing_take_inline(*, company_id: int, conversation_id: int, countdown: float) -> bool:
+    """Inside `processing_inline()`, take a run due now (`countdown` 0) for its caller; True if taken.
+    Taken at once, not on commit: the caller runs it after the commit, and a run whose messages
+    were rolled back finds nothing to do."""
+    due = _inline_due.get()
+    if due is None or countdown > 0:
+        return False
+    due.append((company_id, conversation_id))
+    return True
+
+
+def conversation_process_now(*, company_id: int, conversation_id: int) -> ProcessRun:
+    """Process a conversation `processing_inline` collected (no transaction open). A buffer that is
+    not quiet yet (debounce raised meanwhile, or clocks apart) goes to the debounced task."""
+    run = conversation_process(conversation_id=conversation_id)
+    if run.retry_in:
+        processing_reschedule(company_id=company_id, conversation_id=conversation_id, countdown=run.retry_in)
+    return run
 
 
 def _pending_key(conversation_id: int) -> str:

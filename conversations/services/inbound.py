@@ -321,13 +321,18 @@ def _schedule_processing(company, conversation: Conversation) -> None:
     `robust`: the delivery is committed by then, so a broker outage must not turn it into a 500 (the
     provider would redeliver a duplicate); the inbound sweep processes what was not enqueued.
     """
-    from conversations.processing import processing_schedule  # noqa: PLC0415 - processing imports services
+    from conversations.processing import (  # noqa: PLC0415 - processing imports services
+        processing_schedule,
+        processing_take_inline,
+    )
 
     kwargs = {
         "company_id": company.pk,
         "conversation_id": conversation.pk,
         "countdown": company.message_debounce_seconds,
     }
+    if processing_take_inline(**kwargs):  # the apply task processes it itself once committed
+        return
     transaction.on_commit(lambda: processing_schedule(**kwargs), robust=True)
 
 
