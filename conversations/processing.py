@@ -261,9 +261,11 @@ def _process(conversation_id: int, debounce: bool) -> ProcessRun:
         status = Message.Status.IGNORED if reason else Message.Status.PROCESSED
         conversation.messages.filter(pk__in=ids, status=Message.Status.RECEIVED).update(status=status, reason=reason)
         # Recorded here, under the row lock processing holds anyway, not by the webhook request; it is
-        # the conversation's latest activity (the staff inbox lists by it).
-        conversation.last_inbound_at = newest.created_at
-        conversation.save(update_fields=["last_inbound_at", "updated_at"])
+        # the conversation's latest activity (the staff inbox lists by it). A conversation its first
+        # message created is already dated by it.
+        if conversation.last_inbound_at != newest.created_at:
+            conversation.last_inbound_at = newest.created_at
+            conversation.save(update_fields=["last_inbound_at", "updated_at"])
         if reason:
             logger.info("conversation_not_answered", conversation_id=conversation.pk, reason=reason)
             return ProcessRun(result="blocked", reason=reason, message_ids=ids)
