@@ -41,15 +41,17 @@ from conversations.models import Conversation, Message
 from conversations.outside_calls import OutsideCallNeeded, outside_calls_collected
 from conversations.services.controls import (
     OPT_OUT_MESSAGE_SETTING,
+    OPT_OUT_WORDS_SETTING,
     BlockReason,
     is_opt_out,
     is_simulator_contact,
-    opt_out_words,
+    opt_out_words_of,
     outbound_block_reason,
 )
 from conversations.services.inbox import conversation_bot_failed, conversation_reopen
 from conversations.services.outbound import message_queue_outbound, messages_queue_outbound
 from tenants.models import Company
+from tenants.selectors import company_setting_subquery
 from tenants.services import company_setting_get
 from tenants.sweeps import sweep_companies
 from tenants.tasks import task_publish
@@ -228,9 +230,12 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
 
 
 def _locked(conversation_id: int) -> Conversation | None:
+    """The conversation, locked, with its company, customer, channel and the company's opt-out words
+    setting (`company_opt_out_words`: read here, not in a query of its own)."""
     return (
         conversation_qs_select_for_update()
         .select_related("company", "customer", "channel")
+        .annotate(company_opt_out_words=company_setting_subquery(OPT_OUT_WORDS_SETTING))
         .filter(pk=conversation_id)
         .first()
     )
@@ -243,23 +248,20 @@ def _process(conversation_id: int, debounce: bool) -> ProcessRun:
         if conversation is None:  # thrown away meanwhile (the console chat's "start over"): nothing to do
             return ProcessRun(result="nothing")
         company = conversation.company
-        pending = list(
-            conversation.messages.filter(direction=Message.Direction.INBOUND, status=Message.Status.RECEIVED).order_by(
-                "created_at", "id"
-            )
-        )
+        pending = _buffer_claim(conversation)
         if not pending:
             return ProcessRun(result="nothing")
         newest = pending[-1]
         quiet_at = newest.created_at + timedelta(seconds=company.message_debounce_seconds)
         if debounce and quiet_at > now:
+            transaction.set_rollback(True)  # the claim is undone: the buffer waits for a later run
             return ProcessRun(result="not_due", retry_in=(quiet_at - now).total_seconds() + 0.2)
         ids = tuple(m.pk for m in pending)
         joined = "\n".join(m.text for m in pending if m.text)[: company.max_buffer_text_chars]
         conversation_reopen(conversation)  # a resolved conversation the customer writes to again
         reason = _controls(conversation, company, pending)
-        status = Message.Status.IGNORED if reason else Message.Status.PROCESSED
-        conversation.messages.filter(pk__in=ids, status=Message.Status.RECEIVED).update(status=status, reason=reason)
+        if reason:
+            conversation.messages.filter(pk__in=ids).update(status=Message.Status.IGNORED, reason=reason)
         # Recorded here, under the row lock processing holds anyway, not by the webhook request; it is
         # the conversation's latest activity (the staff inbox lists by it). A conversation its first
         # message created is already dated by it.
@@ -272,6 +274,25 @@ def _process(conversation_id: int, debounce: bool) -> ProcessRun:
         intents = _answer(conversation, joined, newest, ids)
         queued = _queue(conversation, intents)
     return ProcessRun(result="processed", message_ids=ids, queued=queued)
+
+
+def _buffer_claim(conversation: Conversation) -> list[Message]:
+    """Mark the conversation's buffered inbound messages processed and return them, oldest first: one
+    UPDATE ... RETURNING instead of a SELECT and an UPDATE (under the conversation's row lock)."""
+    table = Message._meta.db_table
+    claimed = Message.objects.raw(
+        f'UPDATE "{table}" SET "status" = %s, "reason" = %s'  # noqa: S608 - the table name is our model's
+        ' WHERE "company_id" = %s AND "conversation_id" = %s AND "direction" = %s AND "status" = %s RETURNING *',
+        [
+            Message.Status.PROCESSED,
+            "",
+            conversation.company_id,
+            conversation.pk,
+            Message.Direction.INBOUND,
+            Message.Status.RECEIVED,
+        ],
+    )
+    return sorted(claimed, key=lambda message: (message.created_at, message.pk))
 
 
 def _queue(conversation: Conversation, intents: list[OutboundIntent]) -> int:
@@ -326,7 +347,8 @@ def _bot_turn_failed(conversation_id: int, failure: _BotTurnFailed) -> ProcessRu
 def _controls(conversation: Conversation, company: Company, pending: list[Message]) -> str:
     """Apply opt-out and the bot controls to a buffer; the reason it is not answered, or ''."""
     customer = conversation.customer
-    if is_opt_out(pending[-1].text, opt_out_words(company)) and not is_simulator_contact(customer):
+    words = opt_out_words_of(conversation.company_opt_out_words)
+    if is_opt_out(pending[-1].text, words) and not is_simulator_contact(customer):
         goodbye = company_setting_get(company=company, key=OPT_OUT_MESSAGE_SETTING, default="")
         if isinstance(goodbye, str) and goodbye.strip() and customer.opted_out_at is None:
             message_queue_outbound(conversation=conversation, text=goodbye.strip(), notice=True, turn_reply=True)
