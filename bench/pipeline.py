@@ -9,9 +9,14 @@ What it does, all on loopback:
    default) on Redis as broker and cache (`--redis-url`; keys prefixed per run).
 3. `--messages` webhooks, each from a different customer ("oi"), posted by `--concurrency` threads.
 4. Waits until every customer has a sent reply. Prints inbound messages/s end to end (first post →
-   last reply sent), the processing latency p50/p99 (inbound stored → its reply sent), and the
-   queries per processed message, counted in a separate in-process pass (`--query-sample`
+   last first reply sent), the time until every reply of the turn was sent (delayed ones too),
+   the processing latency p50/p99 (inbound stored → its reply sent), and the queries per processed
+   message, counted in a separate in-process pass (`--query-sample`
    messages: webhook request, processing and send, tasks run eagerly) on the same database.
+
+`--floor` measures, with the same server, worker, client and wait, the pipeline doing no work:
+each post publishes a Celery task that inserts one row (`bench/tasks.py`); it prints the rows/s
+end to end, the ceiling this machine puts on any pipeline of one task per message.
 """
 
 import argparse
@@ -118,18 +123,25 @@ def post_all(port: int, path: str, count: int, concurrency: int) -> list[str]:
     return errors
 
 
-def answered_count(database_url: str) -> int:
-    """Conversations with a sent reply."""
-    import psycopg  # noqa: PLC0415 - the bench's own connection, outside Django
+ANSWERED = (
+    "SELECT COUNT(DISTINCT conversation_id) FROM conversations_message WHERE direction = 'out' AND sent_at IS NOT NULL"
+)
+FLOOR_ROWS = "SELECT COUNT(*) FROM bench_row"
+UNSENT = "SELECT COUNT(*) FROM conversations_message WHERE direction = 'out' AND sent_at IS NULL"
 
+
+def answered_count(database_url: str, sql: str = ANSWERED) -> int:
+    """Conversations with a sent reply (or, with FLOOR_ROWS, the floor's rows)."""
     global _poll_connection  # noqa: PLW0603 - one connection for the whole wait
     if _poll_connection is None:
-        _poll_connection = psycopg.connect(database_url, autocommit=True)
-    row = _poll_connection.execute(
-        "SELECT COUNT(DISTINCT conversation_id) FROM conversations_message"
-        " WHERE direction = 'out' AND sent_at IS NOT NULL"
-    ).fetchone()
-    return row[0]
+        _poll_connection = _connect(database_url)
+    return _poll_connection.execute(sql).fetchone()[0]
+
+
+def _connect(database_url: str):
+    import psycopg  # noqa: PLC0415 - the bench's own connection, outside Django
+
+    return psycopg.connect(database_url, autocommit=True)
 
 
 _poll_connection = None
@@ -149,6 +161,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="give up waiting for replies after this")
     parser.add_argument("--query-sample", type=int, default=20)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--floor", action="store_true", help="a bare one-INSERT task per post instead")
     args = parser.parse_args(argv)
     if not (1 <= args.messages <= 100_000 and 1 <= args.concurrency <= 64 and 1 <= args.query_sample <= 1000):
         parser.error("--messages 1..100000, --concurrency 1..64, --query-sample 1..1000")
@@ -173,6 +186,9 @@ def main(argv: list[str]) -> None:
         run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env)
         run([PYTHON, "manage.py", "createcachetable"], env)
         key = run([PYTHON, "-c", SETUP], env).strip().splitlines()[-1]
+        if args.floor:
+            with _connect(env["DATABASE_URL"]) as setup:
+                setup.execute("CREATE TABLE bench_row (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)")
         port = free_port()
         bin_dir = Path(PYTHON).parent
         quiet = {"env": env, "cwd": ROOT, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
@@ -186,20 +202,34 @@ def main(argv: list[str]) -> None:
         processes.append(
             subprocess.Popen(
                 [str(bin_dir / "celery"), "-A", "config.celery_app", "worker", "-Q", "webhooks,outbound,default"]
+                + ["-I", "bench.tasks"]
                 + ["-c", str(args.worker_concurrency), "--loglevel", "ERROR", "--without-gossip", "--without-mingle"],
                 **quiet,
             )
         )
         wait_until_up(port, processes[0])
         began = time.perf_counter()
-        errors = post_all(port, f"/webhook/{key}/", args.messages, args.concurrency)
+        errors = post_all(
+            port, "/bench/task-insert/" if args.floor else f"/webhook/{key}/", args.messages, args.concurrency
+        )
         posted = time.perf_counter() - began
         deadline = time.perf_counter() + args.timeout
         # Polled with one SQL query on one connection: a Django process started per poll would
         # take a core from the pipeline it measures.
-        while answered_count(env["DATABASE_URL"]) < args.messages and time.perf_counter() < deadline:
+        done_sql = FLOOR_ROWS if args.floor else ANSWERED
+        while (
+            done := answered_count(env["DATABASE_URL"], done_sql)
+        ) < args.messages and time.perf_counter() < deadline:
             time.sleep(0.1)
         wall = time.perf_counter() - began
+        # The turn's later replies (the flow's delayed messages) were queued with the first one.
+        while answered_count(env["DATABASE_URL"], UNSENT) and not args.floor and time.perf_counter() < deadline:
+            time.sleep(0.1)
+        wall_all = time.perf_counter() - began
+        if args.floor:
+            print(f"floor: {done}/{args.messages} one-INSERT tasks in {wall:.2f}s: {done / wall:.1f}/s end to end")
+            print(f"posted in {posted:.2f}s, errors: {errors[:5] or '-'}")
+            return
         got = results(env)
         queries = json.loads(run([PYTHON, "-c", QUERIES, key, str(args.query_sample)], env).strip().splitlines()[-1])
     finally:
@@ -231,6 +261,7 @@ def main(argv: list[str]) -> None:
         f"answered {got['answered']}/{got['inbound']} in {wall:.2f}s: {got['answered'] / wall:.1f} inbound msg/s end to end"
     )
     print(f"processing latency (stored → reply sent): p50 {pct(0.5)} ms, p99 {pct(0.99)} ms")
+    print(f"every reply of the turn (the flow's delayed ones too) sent after {wall_all:.2f}s")
     per_message = queries["queries"] / queries["messages"]
     print(
         f"queries per processed message (webhook + processing + send, {queries['messages']} msgs): {per_message:.1f}, "

@@ -1,6 +1,8 @@
 """The app's URLs plus `POST /bench/insert/`: the floor the webhook is measured against, and
 `POST /bench/webhook-inline/<key>/`: the webhook as it was before the thin request (the same door
-checks, then parse and apply inside the request), for a before/after in one run.
+checks, then parse and apply inside the request), for a before/after in one run, and
+`POST /bench/task-insert/`: publish a Celery task that inserts the body as one row (`bench/tasks.py`),
+the floor of `bench/pipeline.py --floor`.
 
 The minimal view reads the body and inserts it as one row with one INSERT (table `bench_row`,
 created by `bench/webhook_ingest.py`), through the same server, middleware and database.
@@ -30,6 +32,15 @@ def insert_one_row(request):
 
 @csrf_exempt
 @require_POST
+def task_insert(request):
+    from bench.tasks import insert_row_task  # noqa: PLC0415 - the task module imports this one
+
+    insert_row_task.delay(request.body.decode("utf-8", "replace"))
+    return JsonResponse({"status": "ok"})
+
+
+@csrf_exempt
+@require_POST
 def webhook_inline(request, channel_key: str):
     door = webhook_door(request, channel_key)
     if isinstance(door, HttpResponse):
@@ -42,5 +53,6 @@ def webhook_inline(request, channel_key: str):
 urlpatterns = [
     path("bench/insert/", insert_one_row, name="bench-insert"),
     path("bench/webhook-inline/<str:channel_key>/", webhook_inline, name="bench-webhook-inline"),
+    path("bench/task-insert/", task_insert, name="bench-task-insert"),
     *app_urlpatterns,
 ]

@@ -21,6 +21,9 @@ handlers the apps above registered) and queues the intents it returns through
 `services.message_queue_outbound` (the outbound choke point).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -38,15 +41,17 @@ from conversations.models import Conversation, Message
 from conversations.outside_calls import OutsideCallNeeded, outside_calls_collected
 from conversations.services.controls import (
     OPT_OUT_MESSAGE_SETTING,
+    OPT_OUT_WORDS_SETTING,
     BlockReason,
     is_opt_out,
     is_simulator_contact,
-    opt_out_words,
+    opt_out_words_of,
     outbound_block_reason,
 )
 from conversations.services.inbox import conversation_bot_failed, conversation_reopen
 from conversations.services.outbound import message_queue_outbound, messages_queue_outbound
 from tenants.models import Company
+from tenants.selectors import company_setting_subquery
 from tenants.services import company_setting_get
 from tenants.sweeps import sweep_companies
 from tenants.tasks import task_publish
@@ -70,6 +75,50 @@ class ProcessRun:
     message_ids: tuple[int, ...] = ()
     queued: int = 0
     retry_in: float = 0.0  # not_due: run again in this many seconds
+
+
+# Set by `processing_inline()`: the (company id, conversation id) pairs due now, run by its caller.
+_inline_due: ContextVar[list[tuple[int, int]] | None] = ContextVar("processing_inline_due", default=None)
+
+
+@contextmanager
+def processing_inline() -> Iterator[list[tuple[int, int]]]:
+    """Inside the block, a conversation whose processing is due at once (its company's debounce is
+    0) is not published to a task of its own: its (company id, conversation id) is added to the
+    list this yields, and the caller runs `conversation_process_now` for each once its transaction
+    committed (the apply task: one Celery hop less per message).
+
+    No pending mark is taken for them, so no look for late messages is needed after the run: every
+    message applied this way has its own run after its own commit, and a run claims every buffered
+    message under the row lock (a later run finds nothing left, harmless). A run that is lost
+    (the worker died after the commit) leaves its messages to the inbound sweep, as a lost publish.
+    """
+    due: list[tuple[int, int]] = []
+    token = _inline_due.set(due)
+    try:
+        yield due
+    finally:
+        _inline_due.reset(token)
+
+
+def processing_take_inline(*, company_id: int, conversation_id: int, countdown: float) -> bool:
+    """Inside `processing_inline()`, take a run due now (`countdown` 0) for its caller; True if taken.
+    Taken at once, not on commit: the caller runs it after the commit, and a run whose messages
+    were rolled back finds nothing to do."""
+    due = _inline_due.get()
+    if due is None or countdown > 0:
+        return False
+    due.append((company_id, conversation_id))
+    return True
+
+
+def conversation_process_now(*, company_id: int, conversation_id: int) -> ProcessRun:
+    """Process a conversation `processing_inline` collected (no transaction open). A buffer that is
+    not quiet yet (debounce raised meanwhile, or clocks apart) goes to the debounced task."""
+    run = conversation_process(conversation_id=conversation_id)
+    if run.retry_in:
+        processing_reschedule(company_id=company_id, conversation_id=conversation_id, countdown=run.retry_in)
+    return run
 
 
 def _pending_key(conversation_id: int) -> str:
@@ -181,9 +230,12 @@ def conversation_process(*, conversation_id: int, debounce: bool = True) -> Proc
 
 
 def _locked(conversation_id: int) -> Conversation | None:
+    """The conversation, locked, with its company, customer, channel and the company's opt-out words
+    setting (`company_opt_out_words`: read here, not in a query of its own)."""
     return (
         conversation_qs_select_for_update()
         .select_related("company", "customer", "channel")
+        .annotate(company_opt_out_words=company_setting_subquery(OPT_OUT_WORDS_SETTING))
         .filter(pk=conversation_id)
         .first()
     )
@@ -196,33 +248,51 @@ def _process(conversation_id: int, debounce: bool) -> ProcessRun:
         if conversation is None:  # thrown away meanwhile (the console chat's "start over"): nothing to do
             return ProcessRun(result="nothing")
         company = conversation.company
-        pending = list(
-            conversation.messages.filter(direction=Message.Direction.INBOUND, status=Message.Status.RECEIVED).order_by(
-                "created_at", "id"
-            )
-        )
+        pending = _buffer_claim(conversation)
         if not pending:
             return ProcessRun(result="nothing")
         newest = pending[-1]
         quiet_at = newest.created_at + timedelta(seconds=company.message_debounce_seconds)
         if debounce and quiet_at > now:
+            transaction.set_rollback(True)  # the claim is undone: the buffer waits for a later run
             return ProcessRun(result="not_due", retry_in=(quiet_at - now).total_seconds() + 0.2)
         ids = tuple(m.pk for m in pending)
         joined = "\n".join(m.text for m in pending if m.text)[: company.max_buffer_text_chars]
         conversation_reopen(conversation)  # a resolved conversation the customer writes to again
         reason = _controls(conversation, company, pending)
-        status = Message.Status.IGNORED if reason else Message.Status.PROCESSED
-        conversation.messages.filter(pk__in=ids, status=Message.Status.RECEIVED).update(status=status, reason=reason)
+        if reason:
+            conversation.messages.filter(pk__in=ids).update(status=Message.Status.IGNORED, reason=reason)
         # Recorded here, under the row lock processing holds anyway, not by the webhook request; it is
-        # the conversation's latest activity (the staff inbox lists by it).
-        conversation.last_inbound_at = newest.created_at
-        conversation.save(update_fields=["last_inbound_at", "updated_at"])
+        # the conversation's latest activity (the staff inbox lists by it). A conversation its first
+        # message created is already dated by it.
+        if conversation.last_inbound_at != newest.created_at:
+            conversation.last_inbound_at = newest.created_at
+            conversation.save(update_fields=["last_inbound_at", "updated_at"])
         if reason:
             logger.info("conversation_not_answered", conversation_id=conversation.pk, reason=reason)
             return ProcessRun(result="blocked", reason=reason, message_ids=ids)
         intents = _answer(conversation, joined, newest, ids)
         queued = _queue(conversation, intents)
     return ProcessRun(result="processed", message_ids=ids, queued=queued)
+
+
+def _buffer_claim(conversation: Conversation) -> list[Message]:
+    """Mark the conversation's buffered inbound messages processed and return them, oldest first: one
+    UPDATE ... RETURNING instead of a SELECT and an UPDATE (under the conversation's row lock)."""
+    table = Message._meta.db_table
+    claimed = Message.objects.raw(
+        f'UPDATE "{table}" SET "status" = %s, "reason" = %s'  # noqa: S608 - the table name is our model's
+        ' WHERE "company_id" = %s AND "conversation_id" = %s AND "direction" = %s AND "status" = %s RETURNING *',
+        [
+            Message.Status.PROCESSED,
+            "",
+            conversation.company_id,
+            conversation.pk,
+            Message.Direction.INBOUND,
+            Message.Status.RECEIVED,
+        ],
+    )
+    return sorted(claimed, key=lambda message: (message.created_at, message.pk))
 
 
 def _queue(conversation: Conversation, intents: list[OutboundIntent]) -> int:
@@ -277,7 +347,8 @@ def _bot_turn_failed(conversation_id: int, failure: _BotTurnFailed) -> ProcessRu
 def _controls(conversation: Conversation, company: Company, pending: list[Message]) -> str:
     """Apply opt-out and the bot controls to a buffer; the reason it is not answered, or ''."""
     customer = conversation.customer
-    if is_opt_out(pending[-1].text, opt_out_words(company)) and not is_simulator_contact(customer):
+    words = opt_out_words_of(conversation.company_opt_out_words)
+    if is_opt_out(pending[-1].text, words) and not is_simulator_contact(customer):
         goodbye = company_setting_get(company=company, key=OPT_OUT_MESSAGE_SETTING, default="")
         if isinstance(goodbye, str) and goodbye.strip() and customer.opted_out_at is None:
             message_queue_outbound(conversation=conversation, text=goodbye.strip(), notice=True, turn_reply=True)

@@ -5,8 +5,10 @@ from celery import shared_task
 from conversations.models import Channel, Message
 from conversations.processing import (
     conversation_process,
+    conversation_process_now,
     conversations_with_stale_buffer,
     processing_finished,
+    processing_inline,
     processing_reschedule,
 )
 from conversations.services import (
@@ -26,8 +28,14 @@ from tenants.tasks import company_task, task_publish
 
 @company_task(queue="webhooks", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
 def inbound_event_apply_task(*, company_id: int, event_id: int) -> str:
-    """Parse and apply one raw event the webhook stored (its request only stored and published it)."""
-    return inbound_event_process(event_id=event_id)["status"]
+    """Parse and apply one raw event the webhook stored (its request only stored and published it),
+    then, after its commit, process the conversations it buffered when their debounce is 0 (no
+    separate processing task for them: see conversations.processing.processing_inline)."""
+    with processing_inline() as due:
+        status = inbound_event_process(event_id=event_id)["status"]
+    for conversation_company_id, conversation_id in dict.fromkeys(due):
+        conversation_process_now(company_id=conversation_company_id, conversation_id=conversation_id)
+    return status
 
 
 @company_task(queue="webhooks", acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)

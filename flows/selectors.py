@@ -1,5 +1,7 @@
 """Reads of the flows app. Callers run inside a company scope."""
 
+from django.db.models import OuterRef, QuerySet, Subquery
+
 from flows.engine import TemplateSnapshot, build_snapshot
 from flows.models import Flow, FlowMessage, FlowPosition, FlowTemplate, FlowVersion, Subflow
 
@@ -61,18 +63,37 @@ def template_snapshot_load(*, template_id: int, version: int | None = None) -> T
     return snapshot_from_rows(template_id, stored) if stored else None
 
 
+def _live_flows(company=None) -> QuerySet:
+    flows = Flow.objects.for_company(company) if company is not None else Flow.objects.all()
+    return flows.filter(is_active=True, template__is_active=True).order_by(
+        "-is_default", "template_id", "order_index", "id"
+    )
+
+
 def live_template(company=None) -> tuple[int, int] | None:
     """(template id, published version number or 0 when never published) of the template new
     conversations start on: the one holding the company's active default flow (oldest template
     first), else the oldest active template with an active flow. One query. The current company,
     or `company` when given (callers outside a company scope)."""
-    flows = Flow.objects.for_company(company) if company is not None else Flow.objects.all()
-    return (
-        flows.filter(is_active=True, template__is_active=True)
-        .order_by("-is_default", "template_id", "order_index", "id")
-        .values_list("template_id", "template__published_version")
+    return _live_flows(company).values_list("template_id", "template__published_version").first()
+
+
+def live_template_with_snapshot() -> tuple[int, int, TemplateSnapshot | None] | None:
+    """`live_template()` and, read in the same query, the snapshot of its published version (None
+    when never published, or when that version has no active flow)."""
+    stored = FlowVersion.objects.filter(
+        template_id=OuterRef("template_id"), number=OuterRef("template__published_version")
+    ).values("snapshot")[:1]
+    live = (
+        _live_flows()
+        .annotate(published_snapshot=Subquery(stored))
+        .values_list("template_id", "template__published_version", "published_snapshot")
         .first()
     )
+    if live is None:
+        return None
+    template_id, published, rows = live
+    return template_id, published, snapshot_from_rows(template_id, rows) if rows else None
 
 
 def live_template_is_published(company) -> bool:

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from tenants.models import Company, Membership
+from tenants.models import Company, CompanySetting, Membership
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,13 @@ def _as_int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def company_setting_subquery(key: str, *, company_field: str = "company_id") -> Subquery:
+    """The stored value of the company's plain (not secret) setting `key`, NULL when unset, as a
+    subquery to annotate rows naming their company in `company_field` with: a setting read inside
+    a query that runs anyway. Within the current company scope."""
+    plain = CompanySetting.objects.filter(company_id=OuterRef(company_field), key=key).exclude(
+        value_type=CompanySetting.ValueType.SECRET
+    )
+    return Subquery(plain.values("value")[:1])

@@ -45,8 +45,12 @@ OPT_OUT_MESSAGE_SETTING = "opt_out_message"  # sent once to a customer who opts 
 
 def opt_out_words(company: Company) -> frozenset[str]:
     """The company's opt-out words (folded), or the default ones."""
-    words = company_setting_get(company=company, key=OPT_OUT_WORDS_SETTING, default="")
-    own = frozenset(fold(word) for word in str(words or "").split(",") if fold(word))
+    return opt_out_words_of(company_setting_get(company=company, key=OPT_OUT_WORDS_SETTING, default=""))
+
+
+def opt_out_words_of(setting) -> frozenset[str]:
+    """The opt-out words of a stored OPT_OUT_WORDS_SETTING value (folded; None or empty: the defaults)."""
+    own = frozenset(fold(word) for word in str(setting or "").split(",") if fold(word))
     return own or OPT_OUT_WORDS
 
 

@@ -204,16 +204,22 @@ def _record_sent(claim: Claim, result: SendResult, run: SendRun) -> None:
     now = timezone.now()
     changes = {"status": Message.Status.SENT, "sent_at": now, "error": "", "retry_at": None}
     provider_id = (result.provider_message_id or "")[:200]
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                updated = _mine(claim).update(provider_message_id=provider_id, **changes)
-        except IntegrityError:  # the provider reused an id: keep the send, drop the id
-            updated = _mine(claim).update(provider_message_id="", **changes)
-        Conversation.objects.filter(pk=claim.message.conversation_id).update(last_outbound_at=now, updated_at=now)
+    try:
+        updated = _sent_write(claim, now, provider_message_id=provider_id, **changes)
+    except IntegrityError:  # the provider reused an id: keep the send, drop the id (written again)
+        updated = _sent_write(claim, now, provider_message_id="", **changes)
     if updated:
         run.sent.append(claim.message.pk)
     logger.info("message_sent", message_id=claim.message.pk, attempts=claim.attempt, recorded=bool(updated))
+
+
+def _sent_write(claim: Claim, now: datetime, **changes) -> int:
+    """The send's result and the conversation's last outbound time, in one transaction (no savepoint:
+    a refused provider id rolls both back and the caller writes them again without it)."""
+    with transaction.atomic():
+        updated = _mine(claim).update(**changes)
+        Conversation.objects.filter(pk=claim.message.conversation_id).update(last_outbound_at=now, updated_at=now)
+    return updated
 
 
 def _record_retry(claim: Claim, exc: RetryableError, run: SendRun) -> None:

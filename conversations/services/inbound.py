@@ -262,11 +262,14 @@ def message_record_inbound(
     arrival) dates the message, so two deliveries applied by two workers keep the order they came in.
     """
     company = channel.company
-    customer = customer_for_contact(channel=channel, incoming=incoming)
+    received_at = received_at or timezone.now()
+    customer, customer_is_new = _customer_for_contact(channel=channel, incoming=incoming)
     conversations = Conversation.objects.for_company(company)
-    conversation = conversations.filter(channel=channel, customer=customer).first()
+    # A customer this transaction created has no conversation yet: no look for one.
+    conversation = None if customer_is_new else conversations.filter(channel=channel, customer=customer).first()
     if conversation is None:
-        fresh = Conversation(company=company, channel=channel, customer=customer, last_inbound_at=timezone.now())
+        # Dated like its first message: processing then has no last_inbound_at to write.
+        fresh = Conversation(company=company, channel=channel, customer=customer, last_inbound_at=received_at)
         conversation = (
             fresh if insert_unless_duplicate(fresh) else conversations.get(channel=channel, customer=customer)
         )
@@ -289,7 +292,7 @@ def message_record_inbound(
         provider_message_id=(incoming.provider_message_id or "")[:200],
         status=Message.Status.IGNORED if reason else Message.Status.RECEIVED,
         reason=reason,
-        created_at=received_at or timezone.now(),
+        created_at=received_at,
     )
     if not insert_unless_duplicate(message):
         return {"event": "message", "result": "duplicate", "reason": "duplicate"}
@@ -321,13 +324,18 @@ def _schedule_processing(company, conversation: Conversation) -> None:
     `robust`: the delivery is committed by then, so a broker outage must not turn it into a 500 (the
     provider would redeliver a duplicate); the inbound sweep processes what was not enqueued.
     """
-    from conversations.processing import processing_schedule  # noqa: PLC0415 - processing imports services
+    from conversations.processing import (  # noqa: PLC0415 - processing imports services
+        processing_schedule,
+        processing_take_inline,
+    )
 
     kwargs = {
         "company_id": company.pk,
         "conversation_id": conversation.pk,
         "countdown": company.message_debounce_seconds,
     }
+    if processing_take_inline(**kwargs):  # the apply task processes it itself once committed
+        return
     transaction.on_commit(lambda: processing_schedule(**kwargs), robust=True)
 
 
@@ -350,9 +358,15 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
     phone must not re-point that member's replies to the group), and a message we sent ourselves
     (fromMe) names us as sender, so its name is not the customer's.
     """
+    return _customer_for_contact(channel=channel, incoming=incoming)[0]
+
+
+def _customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> tuple[Customer, bool]:
+    """`customer_for_contact`, and whether this call created the customer."""
     company = channel.company
     customers = Customer.objects.for_company(company)
     phone, name = None, ""
+    created = False
     if not incoming.is_group and "@g.us" not in (incoming.chat_id or ""):
         phone = whatsapp_id_phone(incoming.sender_phone) or whatsapp_id_phone(incoming.chat_id)
         name = "" if incoming.from_me else (incoming.sender_name or "")[:200]
@@ -361,7 +375,8 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
         customer = customers.filter(phone=phone).first()
         if customer is None:
             fresh = Customer(company=company, phone=phone, name=name, provider_contact_ids=contact_ids)
-            customer = fresh if insert_unless_duplicate(fresh) else customers.get(phone=phone)
+            created = insert_unless_duplicate(fresh)
+            customer = fresh if created else customers.get(phone=phone)
     else:
         with transaction.atomic():
             # No phone, so no unique column to decide: concurrent first messages of one chat id take
@@ -372,6 +387,7 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
                 customer = customers.create(
                     company=company, name=name, provider_contact_ids={channel.provider: incoming.chat_id}
                 )
+                created = True
     changed = []
     contact_ids = dict(customer.provider_contact_ids or {})
     if incoming.chat_id and contact_ids.get(channel.provider) != incoming.chat_id:
@@ -383,7 +399,7 @@ def customer_for_contact(*, channel: Channel, incoming: IncomingMessage) -> Cust
         changed.append("name")
     if changed:
         customer.save(update_fields=[*changed, "updated_at"])
-    return customer
+    return customer, created
 
 
 def insert_unless_duplicate(row) -> bool:

@@ -13,6 +13,7 @@ from conversations.tasks import message_send_task
 from conversations.tests.conftest import make_channel
 from conversations.tests.test_outbound import conversation_on, uazapi_channel
 from integrations import http
+from integrations.messaging.base import SendResult
 from integrations.messaging.console import ConsoleProvider
 from integrations.testing.fake_server import FakeServer
 from tenants.scoping import company_scope
@@ -227,3 +228,22 @@ def test_no_provider_call_inside_a_transaction(company_a, provider):
     with transaction.atomic(), pytest.raises(http.CallInsideTransaction):
         http.request("GET", f"{provider.url}/x")
     assert len(provider.requests) == 1
+
+
+def test_a_provider_id_used_twice_keeps_the_send_without_the_id(company_a, scope_a, enqueued, monkeypatch):
+    """The id is unique per channel: the second send is still recorded sent (no id), with the
+    conversation's last outbound time, in the transaction written again without the id."""
+    monkeypatch.setattr(ConsoleProvider, "send_text", lambda self, *args: SendResult(provider_message_id="same-id"))
+    conversation = conversation_on(make_channel(company_a))
+    first = message_queue_outbound(conversation=conversation, text="um")
+    second = message_queue_outbound(conversation=conversation, text="dois")
+
+    run = conversation_send_due(conversation_id=conversation.pk)
+
+    assert run.sent == [first.pk, second.pk]
+    rows = (
+        Message.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk").values_list("status", "provider_message_id")
+    )
+    assert list(rows) == [("sent", "same-id"), ("sent", "")]
+    conversation.refresh_from_db()
+    assert conversation.last_outbound_at is not None

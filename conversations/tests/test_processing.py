@@ -1,9 +1,11 @@
+import json
 import time
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from conversations.handlers import OutboundIntent, bot_handler_replaced
@@ -266,3 +268,44 @@ def test_the_companys_own_opt_out_words_and_goodbye_message(channel_a, company_a
     customer = Customer.objects.unscoped().get()  # unscoped: test
     assert customer.opted_out_at is not None
     assert answered_after(post_webhook, channel_a, enqueued, text="Não quero mais", n=3) == goodbye  # said once
+
+
+def _apply_task_of(client, channel, capture, enqueued, text, n):
+    """Post a webhook, then run its apply task as the worker would (debounce as the company says)."""
+    from conversations.tasks import inbound_event_apply_task
+
+    with capture(execute=True):
+        client.post(
+            reverse("webhook", args=[channel.inbound_key]),
+            data=json.dumps({"from": "5511987654321", "text": text, "id": f"inline-{n}"}),
+            content_type="application/json",
+        )
+    with capture(execute=True):
+        return inbound_event_apply_task.apply(kwargs=enqueued.stored_events[-1], throw=True).result
+
+
+def test_with_no_debounce_the_apply_task_answers_itself_without_a_processing_task(
+    channel_a, company_a, client, enqueued, django_capture_on_commit_callbacks
+):
+    company_a.message_debounce_seconds = 0
+    company_a.save(update_fields=["message_debounce_seconds"])
+
+    for n, text in enumerate(["oi", "tudo bem?"]):
+        assert _apply_task_of(client, channel_a, django_capture_on_commit_callbacks, enqueued, text, n) == "accepted"
+
+    assert enqueued.of("conversation_process_task") == []
+    assert BOT_CALLS == ["oi", "tudo bem?"]  # each in its own turn, in order
+    assert outbound_texts() == ["eco: oi", "eco: tudo bem?"]
+    assert len(enqueued.of("message_send_task")) == 2
+
+
+def test_with_a_debounce_the_apply_task_leaves_the_turn_to_the_debounced_task(
+    channel_a, company_a, client, enqueued, django_capture_on_commit_callbacks
+):
+    company_a.message_debounce_seconds = 5
+    company_a.save(update_fields=["message_debounce_seconds"])
+
+    assert _apply_task_of(client, channel_a, django_capture_on_commit_callbacks, enqueued, "oi", 0) == "accepted"
+
+    assert BOT_CALLS == []
+    assert [countdown for name, _, countdown in enqueued.calls if name == "conversation_process_task"] == [5]

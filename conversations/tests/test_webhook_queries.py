@@ -17,8 +17,9 @@ REQUEST_QUERIES = 2
 # The worker: the event (with channel and company); its transaction (a savepoint inside the test's);
 # customer and conversation lookups; the message INSERT ... ON CONFLICT DO NOTHING; the event's status.
 APPLY_KNOWN_CUSTOMER_QUERIES = 7
-# A first message also inserts the customer and the conversation (one statement each).
-APPLY_NEW_CUSTOMER_QUERIES = APPLY_KNOWN_CUSTOMER_QUERIES + 2
+# A first message also inserts the customer and the conversation (one statement each), and does not
+# look for a conversation of the customer it has just created.
+APPLY_NEW_CUSTOMER_QUERIES = APPLY_KNOWN_CUSTOMER_QUERIES + 1
 
 
 def deliver(client, capture, channel, sender: str, message_id: str) -> tuple[list[str], list[str]]:

@@ -23,12 +23,13 @@ from flows.engine import (
     RunAction,
     SaveVariable,
     SendMessage,
+    TemplateSnapshot,
     decide,
 )
 from flows.engine.core import is_stale
 from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowPosition, FlowTemplate
-from flows.selectors import live_template, template_published_version, template_snapshot_load
+from flows.selectors import live_template_with_snapshot, template_published_version, template_snapshot_load
 
 logger = logging.getLogger(__name__)
 MAX_SKIPS = 5  # questions skipped in one turn (SkipQuestion); a guard, real flows skip one
@@ -129,8 +130,7 @@ def flow_handle_inbound(
         if snapshot is None:
             if position.in_flow and not stale:
                 position = Position()  # its template is gone or switched off: start on the live one
-            template_id, version = starting_version(conversation)
-            snapshot = template_snapshot_load(template_id=template_id, version=version) if template_id else None
+            template_id, version, snapshot = starting_snapshot(conversation)
         decision = decide(
             snapshot=snapshot,
             position=position,
@@ -190,27 +190,29 @@ def _test_contact_side(conversation: Conversation) -> bool | None:
     return is_test_contact(company, conversation.customer)
 
 
-def starting_version(conversation: Conversation) -> tuple[int | None, int | None]:
-    """(template id, version) a conversation starting now talks to; version None means the draft.
+def starting_snapshot(conversation: Conversation) -> tuple[int | None, int | None, TemplateSnapshot | None]:
+    """(template id, version, its snapshot) a conversation starting now talks to; version None means
+    the draft; snapshot None when there is nothing to run.
 
     The live template's published version, except: a template never published runs its draft for
     everyone, and in test mode the company's test contact gets the draft while nobody else ever
-    does ((None, None) for them when there is no published version: nothing to say). (None, None)
-    without a live template. One query (plus the customer, when not loaded yet).
+    does ((None, None, None) for them when there is no published version: nothing to say). (None,
+    None, None) without a live template. One query for a published version (the live template and
+    its snapshot together), four for a draft (plus the customer, when not loaded yet).
     """
     previewed = _previewed_template(conversation)
     if previewed is not None:
-        return previewed, None
-    live = live_template()
+        return previewed, None, template_snapshot_load(template_id=previewed)
+    live = live_template_with_snapshot()
     if live is None:
-        return None, None
-    template_id, published = live
+        return None, None, None
+    template_id, published, published_snapshot = live
     tester = _test_contact_side(conversation)
-    if tester:
-        return template_id, None
-    if not published:
-        return (None, None) if tester is False else (template_id, None)
-    return template_id, published
+    if tester or not published:
+        if tester is False:  # test mode, not the test contact, nothing published: nothing to say
+            return None, None, None
+        return template_id, None, template_snapshot_load(template_id=template_id)
+    return template_id, published, published_snapshot
 
 
 def _previewed_template(conversation: Conversation) -> int | None:

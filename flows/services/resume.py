@@ -15,8 +15,7 @@ from conversations.services import ResumePoint
 from flows.engine import WAIT_FILE, WAIT_RESPONSE, Inbound, Position, decide
 from flows.lock_objects import flow_position_qs_select_for_update
 from flows.models import FlowPosition
-from flows.selectors import template_snapshot_load
-from flows.services.inbound import _carry_out, _store_position, _variables, starting_version, without_company_variables
+from flows.services.inbound import _carry_out, _store_position, _variables, starting_snapshot, without_company_variables
 
 MENU_KEYWORD = "menu"
 
@@ -36,8 +35,7 @@ def flow_resume(*, conversation: Conversation, point: str | None) -> BotResumpti
         if point != ResumePoint.MENU:
             _store_position(row, None, None, Position(last_activity_at=now))
             return BotResumption()
-        template_id, version = starting_version(conversation)
-        snapshot = template_snapshot_load(template_id=template_id, version=version) if template_id else None
+        template_id, version, snapshot = starting_snapshot(conversation)
         decision = decide(
             snapshot=snapshot,
             position=Position(),
