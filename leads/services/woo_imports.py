@@ -10,6 +10,7 @@ Registered as the "carts" and "orders" importers of `leads.services.imports`.
 
 from contextlib import closing
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -74,10 +75,12 @@ ORDER_COLUMNS = (  # what an import writes of an order, in the order of the stag
 ORDER_KEY_PREDICATE = "NOT (\"external_id\" = '')"  # the predicate of order_unique_external (partial index)
 
 
+@lru_cache(maxsize=8192)  # an import sees the same few prices and totals again and again
 def _money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=8192)
 def _unit_price(line_total: Decimal, quantity: int) -> Decimal:
     return _money(Decimal(line_total) / quantity) if quantity else _money(line_total)
 
