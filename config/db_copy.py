@@ -85,13 +85,15 @@ def copy_upsert(
     conflict: tuple[str, ...],
     conflict_where: str = "",
     key: str,
-) -> dict[object, int]:
+) -> dict[object, tuple[int, bool]]:
     """Insert or update `rows` (tuples of `columns`, attnames; `fixed` gives the values every row shares)
     through a staging table: COPY into it, then one INSERT ... SELECT ... ON CONFLICT (`conflict`
     [WHERE `conflict_where`, the unique index's predicate]) DO UPDATE ... WHERE a value changed.
     Columns not given get their model defaults on insert; auto_now columns are stamped on insert and
-    on a real change only. Returns {`key` value: id} of the rows inserted or changed (unchanged rows are
-    left alone and not returned). Runs in one transaction (the staging table empties at commit)."""
+    on a real change only. Returns {`key` value: (id, inserted)} of the rows inserted or changed
+    (unchanged rows are left alone and not returned; `inserted` is False for a changed row), so that a
+    caller needs no lookup of the existing rows first. Runs in one transaction (the staging table
+    empties at commit)."""
     if not rows:
         return {}
     table = model._meta.db_table
@@ -127,13 +129,30 @@ def copy_upsert(
             ]
             cursor.executemany(f'INSERT INTO "{stage}" ({quoted}) VALUES ({", ".join(["%s"] * len(names))})', prepared)
         fixed_values = [model._meta.get_field(name).get_db_prep_save(v, connection) for name, v in fixed.items()]
+        key_column = _column(model, key)
+        if postgres:
+            inserted = "(xmax = 0)"  # a row this statement inserted has no deleting/locking transaction yet
+        else:  # SQLite: the staged keys that already have a row, read before the insert
+            same_row = " AND ".join(
+                f't."{_column(model, name)}" = ' + ("%s" if name in fixed else f's."{_column(model, name)}"')
+                for name in conflict
+            )
+            cursor.execute(
+                f'SELECT s."{key_column}" FROM "{stage}" s WHERE EXISTS (SELECT 1 FROM "{table}" t WHERE {same_row}'
+                f"{f' AND {conflict_where}' if conflict_where else ''})",
+                [dict(zip(fixed, fixed_values, strict=True))[name] for name in conflict if name in fixed],
+            )
+            before = {found_key for (found_key,) in cursor.fetchall()}
+            inserted = "true"
         cursor.execute(
             f'INSERT INTO "{table}" ({insert_columns}) SELECT {selected} FROM "{stage}" s WHERE true '
             f"ON CONFLICT ({target}){f' WHERE {conflict_where}' if conflict_where else ''} "
-            f'DO UPDATE SET {assignments} WHERE {changed} RETURNING "id", "{_column(model, key)}"',
+            f'DO UPDATE SET {assignments} WHERE {changed} RETURNING "id", "{key_column}", {inserted}',
             [*fixed_values, *defaults],
         )
-        written = {found_key: found_id for found_id, found_key in cursor.fetchall()}
+        written = {found_key: (found_id, bool(new)) for found_id, found_key, new in cursor.fetchall()}
+        if not postgres:
+            written = {found_key: (found_id, found_key not in before) for found_key, (found_id, _) in written.items()}
         cursor.execute(f'DELETE FROM "{stage}"')
     return written
 

@@ -96,7 +96,7 @@ def customer_ids_resolve(*, company: Company, people: list[Person], source: str 
         # A customer's own columns matter only for keys no identity holds (a key found both ways keeps
         # the identity's customer): once a store has been imported, this query is skipped.
         phones, emails = phones - owner.keys(), emails - owner.keys()
-        by_columns = manager.filter(Q(phone__in=phones) | Q(email__in=emails)).values_list(
+        by_columns = manager.filter(among(Customer, "phone", phones) | among(Customer, "email", emails)).values_list(
             "id", "name", "phone", "email"
         )
         for pk, name, phone, email in by_columns if phones or emails else ():

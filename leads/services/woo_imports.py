@@ -240,11 +240,6 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         rows = [r for r in rows if r.status not in WOO_NOT_ORDERS]
         if not rows:
             return
-    keys = [r.external_id for r in rows]
-    mine = manager.filter(among(Order, "external_id", keys), source=OrderSource.WOOCOMMERCE)
-    # external_id <> '' is the predicate of order_unique_external: with it, that index answers.
-    existing = dict(mine.exclude(external_id="").values_list("external_id", "id"))
-    items_now = _items_by_parent(OrderItem, company, "order", list(existing.values()))
     people = [
         Person(name=r.billing_name or "", phone_raw=r.billing_phone_raw or "", email=r.billing_email or "")
         for r in rows
@@ -278,7 +273,8 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         conflict_where=ORDER_KEY_PREDICATE,
         key="external_id",
     )
-    created = {key: order_id for key, order_id in written.items() if key not in existing}
+    created = {key: order_id for key, (order_id, inserted) in written.items() if inserted}
+    existing, items_now = _orders_with_lines(company, [r.external_id for r in rows if r.external_id not in created])
     refill = {key: order_id for key, order_id in existing.items() if items_now.get(order_id, []) != lines_of[key]}
     if refill:
         OrderItem.objects.for_company(company).filter(order_id__in=list(refill.values())).delete()
@@ -295,6 +291,24 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
     updated = len((written.keys() - created.keys()) | refill.keys())
     summary.updated += updated
     summary.skipped += len(existing) - updated
+
+
+def _orders_with_lines(company: Company, keys: list[str]) -> tuple[dict[str, int], dict[int, list[tuple]]]:
+    """{external id: id} of the imported orders with these external ids, and their current item lines as
+    comparable tuples in id order, in one query (orders left-joined to their items)."""
+    if not keys:
+        return {}, {}
+    mine = Order.objects.for_company(company).filter(among(Order, "external_id", keys), source=OrderSource.WOOCOMMERCE)
+    # external_id <> '' is the predicate of order_unique_external: with it, that index answers.
+    found = mine.exclude(external_id="").order_by("items__id")
+    ids, lines = {}, {}
+    for key, order_id, item_id, *line in found.values_list(
+        "external_id", "id", "items__id", *(f"items__{name}" for name in _LINE_FIELDS[OrderItem])
+    ):
+        ids[key] = order_id
+        if item_id is not None:
+            lines.setdefault(order_id, []).append(tuple(line))
+    return ids, lines
 
 
 def _order_line(item) -> tuple:
