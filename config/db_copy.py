@@ -8,10 +8,11 @@ preparation. auto_now/auto_now_add fields are stamped here. Other databases (SQL
 without DATABASE_URL) take the same SQL with the staging table filled by executemany, or bulk_create.
 """
 
+import weakref
 from collections.abc import Collection
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Model, Q
+from django.db.models import BooleanField, CharField, Model, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -112,11 +113,13 @@ def copy_upsert(
     selected = ", ".join(["%s"] * len(fixed) + [f's."{name}"' for name in names] + ["%s"] * len(rest))
     with transaction.atomic(), connection.cursor() as cursor:
         if postgres:
-            cursor.execute(
+            # Left empty by every use (the DELETE below, or the rollback of a failed one): no DELETE first.
+            _create_stage_once(
+                cursor,
+                stage,
                 f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
-                f'SELECT {quoted} FROM "{table}" WITH NO DATA'
+                f'SELECT {quoted} FROM "{table}" WITH NO DATA',
             )
-            cursor.execute(f'DELETE FROM "{stage}"')
             with cursor.cursor.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -157,6 +160,22 @@ def copy_upsert(
     return written
 
 
+def _create_stage_once(cursor, stage: str, create: str) -> None:
+    """Run `create` (a CREATE TEMP TABLE IF NOT EXISTS) once per database session rather than once per
+    batch: remembered only once a commit has kept the table (a rollback would drop it again). Behind a
+    transaction-mode pooler (DISABLE_SERVER_SIDE_CURSORS, docs/operations.md) each transaction may get
+    another server session, so the statement runs every time."""
+    session = cursor.cursor.connection
+    if stage in _STAGES.get(session, ()):
+        return
+    cursor.execute(create)
+    if not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        transaction.on_commit(lambda: _STAGES.setdefault(session, set()).add(stage))
+
+
+_STAGES: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()  # per psycopg connection
+
+
 def _column(model: type[Model], attname: str) -> str:
     for field in _fields(model):
         if attname in (field.attname, field.name):
@@ -191,5 +210,17 @@ def among(model: type[Model], name: str, values: Collection) -> Q | RawSQL:
     (`= ANY(%s)`: no per-value preparation, quoting or planning), Django's `__in` elsewhere."""
     if connection.vendor != "postgresql":
         return Q(**{f"{name}__in": values})
-    column = model._meta.get_field(name).column
-    return RawSQL(f'"{model._meta.db_table}"."{column}" = ANY(%s)', (list(values),), output_field=BooleanField())
+    field = model._meta.get_field(name)
+    # The array goes as one text literal: psycopg's list dumper works element by element in Python.
+    element = "text" if isinstance(field, CharField | TextField) else field.db_type(connection)
+    return RawSQL(
+        f'"{model._meta.db_table}"."{field.column}" = ANY(%s::{element}[])',
+        (_array_literal(values),),
+        output_field=BooleanField(),
+    )
+
+
+def _array_literal(values: Collection) -> str:
+    """PostgreSQL's text form of an array: every element double-quoted, backslashes and quotes escaped."""
+    quoted = (str(value).replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return "{" + ",".join(f'"{text}"' for text in quoted) + "}"
