@@ -240,14 +240,15 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         rows = [r for r in rows if r.status not in WOO_NOT_ORDERS]
         if not rows:
             return
+    one_each: dict[tuple[str, str, str], Person] = {}  # repeat customers: normalised once per batch
     people = [
-        Person(name=r.billing_name or "", phone_raw=r.billing_phone_raw or "", email=r.billing_email or "")
-        for r in rows
+        one_each.get(who) or one_each.setdefault(who, Person(*who))
+        for who in ((r.billing_name or "", r.billing_phone_raw or "", r.billing_email or "") for r in rows)
     ]
     customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("order"))
     staged, lines_of = [], {}
     for row, person, customer_id in zip(rows, people, customer_ids, strict=True):
-        lines = [_order_line(item) for item in row.items]
+        lines = [_order_line(item.name, item.quantity, item.total) for item in row.items]
         lines_of[row.external_id] = lines
         staged.append(
             (
@@ -311,9 +312,10 @@ def _orders_with_lines(company: Company, keys: list[str]) -> tuple[dict[str, int
     return ids, lines
 
 
-def _order_line(item) -> tuple:
-    quantity = max(int(item.quantity or 0), 1)
-    return (item.name[:200], quantity, _unit_price(item.total, quantity), _money(item.total))
+@lru_cache(maxsize=8192)  # the same products at the same prices, order after order
+def _order_line(name: str, quantity: int, total: Decimal) -> tuple:
+    quantity = max(int(quantity or 0), 1)
+    return (name[:200], quantity, _unit_price(total, quantity), _money(total))
 
 
 # --- Items of both -------------------------------------------------------------------------------
