@@ -24,7 +24,7 @@ from integrations.wordpress.orders import WooOrder, count_orders, detect_order_s
 from integrations.wordpress.sql import site_zone
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.imports import KindSummary, batched, read_ahead, register_importer
+from leads.services.imports import KindSummary, batched, fewer_gc_passes, read_ahead, register_importer
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem
 from orders.models import Source as OrderSource
@@ -214,7 +214,7 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
         with closing(rows):  # the unbuffered read ends in the reading thread, while the connection is open
             yield from batched(rows, BATCH_SIZE)
 
-    with read_ahead(batches()) as ready:
+    with fewer_gc_passes(), read_ahead(batches()) as ready:
         for batch in ready:
             counts = KindSummary()
             with transaction.atomic():
