@@ -8,10 +8,11 @@ preparation. auto_now/auto_now_add fields are stamped here. Other databases (SQL
 without DATABASE_URL) take the same SQL with the staging table filled by executemany, or bulk_create.
 """
 
+import weakref
 from collections.abc import Collection
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Model, Q
+from django.db.models import BooleanField, CharField, Model, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -85,13 +86,15 @@ def copy_upsert(
     conflict: tuple[str, ...],
     conflict_where: str = "",
     key: str,
-) -> dict[object, int]:
+) -> dict[object, tuple[int, bool]]:
     """Insert or update `rows` (tuples of `columns`, attnames; `fixed` gives the values every row shares)
     through a staging table: COPY into it, then one INSERT ... SELECT ... ON CONFLICT (`conflict`
     [WHERE `conflict_where`, the unique index's predicate]) DO UPDATE ... WHERE a value changed.
     Columns not given get their model defaults on insert; auto_now columns are stamped on insert and
-    on a real change only. Returns {`key` value: id} of the rows inserted or changed (unchanged rows are
-    left alone and not returned). Runs in one transaction (the staging table empties at commit)."""
+    on a real change only. Returns {`key` value: (id, inserted)} of the rows inserted or changed
+    (unchanged rows are left alone and not returned; `inserted` is False for a changed row), so that a
+    caller needs no lookup of the existing rows first. Runs in one transaction (the staging table
+    empties at commit)."""
     if not rows:
         return {}
     table = model._meta.db_table
@@ -110,11 +113,13 @@ def copy_upsert(
     selected = ", ".join(["%s"] * len(fixed) + [f's."{name}"' for name in names] + ["%s"] * len(rest))
     with transaction.atomic(), connection.cursor() as cursor:
         if postgres:
-            cursor.execute(
+            # Left empty by every use (the DELETE below, or the rollback of a failed one): no DELETE first.
+            _create_stage_once(
+                cursor,
+                stage,
                 f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
-                f'SELECT {quoted} FROM "{table}" WITH NO DATA'
+                f'SELECT {quoted} FROM "{table}" WITH NO DATA',
             )
-            cursor.execute(f'DELETE FROM "{stage}"')
             with cursor.cursor.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -127,15 +132,48 @@ def copy_upsert(
             ]
             cursor.executemany(f'INSERT INTO "{stage}" ({quoted}) VALUES ({", ".join(["%s"] * len(names))})', prepared)
         fixed_values = [model._meta.get_field(name).get_db_prep_save(v, connection) for name, v in fixed.items()]
+        key_column = _column(model, key)
+        if postgres:
+            inserted = "(xmax = 0)"  # a row this statement inserted has no deleting/locking transaction yet
+        else:  # SQLite: the staged keys that already have a row, read before the insert
+            same_row = " AND ".join(
+                f't."{_column(model, name)}" = ' + ("%s" if name in fixed else f's."{_column(model, name)}"')
+                for name in conflict
+            )
+            cursor.execute(
+                f'SELECT s."{key_column}" FROM "{stage}" s WHERE EXISTS (SELECT 1 FROM "{table}" t WHERE {same_row}'
+                f"{f' AND {conflict_where}' if conflict_where else ''})",
+                [dict(zip(fixed, fixed_values, strict=True))[name] for name in conflict if name in fixed],
+            )
+            before = {found_key for (found_key,) in cursor.fetchall()}
+            inserted = "true"
         cursor.execute(
             f'INSERT INTO "{table}" ({insert_columns}) SELECT {selected} FROM "{stage}" s WHERE true '
             f"ON CONFLICT ({target}){f' WHERE {conflict_where}' if conflict_where else ''} "
-            f'DO UPDATE SET {assignments} WHERE {changed} RETURNING "id", "{_column(model, key)}"',
+            f'DO UPDATE SET {assignments} WHERE {changed} RETURNING "id", "{key_column}", {inserted}',
             [*fixed_values, *defaults],
         )
-        written = {found_key: found_id for found_id, found_key in cursor.fetchall()}
+        written = {found_key: (found_id, bool(new)) for found_id, found_key, new in cursor.fetchall()}
+        if not postgres:
+            written = {found_key: (found_id, found_key not in before) for found_key, (found_id, _) in written.items()}
         cursor.execute(f'DELETE FROM "{stage}"')
     return written
+
+
+def _create_stage_once(cursor, stage: str, create: str) -> None:
+    """Run `create` (a CREATE TEMP TABLE IF NOT EXISTS) once per database session rather than once per
+    batch: remembered only once a commit has kept the table (a rollback would drop it again). Behind a
+    transaction-mode pooler (DISABLE_SERVER_SIDE_CURSORS, docs/operations.md) each transaction may get
+    another server session, so the statement runs every time."""
+    session = cursor.cursor.connection
+    if stage in _STAGES.get(session, ()):
+        return
+    cursor.execute(create)
+    if not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        transaction.on_commit(lambda: _STAGES.setdefault(session, set()).add(stage))
+
+
+_STAGES: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()  # per psycopg connection
 
 
 def _column(model: type[Model], attname: str) -> str:
@@ -172,5 +210,17 @@ def among(model: type[Model], name: str, values: Collection) -> Q | RawSQL:
     (`= ANY(%s)`: no per-value preparation, quoting or planning), Django's `__in` elsewhere."""
     if connection.vendor != "postgresql":
         return Q(**{f"{name}__in": values})
-    column = model._meta.get_field(name).column
-    return RawSQL(f'"{model._meta.db_table}"."{column}" = ANY(%s)', (list(values),), output_field=BooleanField())
+    field = model._meta.get_field(name)
+    # The array goes as one text literal: psycopg's list dumper works element by element in Python.
+    element = "text" if isinstance(field, CharField | TextField) else field.db_type(connection)
+    return RawSQL(
+        f'"{model._meta.db_table}"."{field.column}" = ANY(%s::{element}[])',
+        (_array_literal(values),),
+        output_field=BooleanField(),
+    )
+
+
+def _array_literal(values: Collection) -> str:
+    """PostgreSQL's text form of an array: every element double-quoted, backslashes and quotes escaped."""
+    quoted = (str(value).replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return "{" + ",".join(f'"{text}"' for text in quoted) + "}"

@@ -1,7 +1,7 @@
 """One Customer per person, found by any of their identities (phones in E.164, valid e-mails lowercased)."""
 
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -39,20 +39,17 @@ class Person:
     name: str = ""
     phone_raw: str = ""
     email: str = ""
+    # Normalised once, when built (plain attributes: functools.cached_property takes a lock on every read
+    # in Python 3.11, and an import looks at each person several times).
+    phone: str = field(init=False, compare=False, repr=False)
+    email_key: str = field(init=False, compare=False, repr=False)  # lowercased when valid, "" otherwise
+    email_kept: str = field(init=False, compare=False, repr=False)  # the identity, else the text as typed
 
-    @cached_property
-    def phone(self) -> str:  # normalised once: a person is looked at several times per batch
-        return phone_key(self.phone_raw or "")
-
-    @cached_property
-    def email_key(self) -> str:
-        """The e-mail as an identity: lowercased when valid, "" otherwise."""
-        return email_identity(self.email)
-
-    @cached_property
-    def email_kept(self) -> str:
-        """What a record keeps: the identity when valid, else the text as typed (it identifies nobody)."""
-        return self.email_key or (self.email or "").strip()
+    def __post_init__(self):
+        email_key = email_identity(self.email)
+        object.__setattr__(self, "phone", phone_key(self.phone_raw or ""))
+        object.__setattr__(self, "email_key", email_key)
+        object.__setattr__(self, "email_kept", email_key or (self.email or "").strip())
 
 
 def customers_resolve(*, company: Company, people: list[Person], source: str = "") -> tuple[list[Customer | None], int]:
@@ -99,7 +96,7 @@ def customer_ids_resolve(*, company: Company, people: list[Person], source: str 
         # A customer's own columns matter only for keys no identity holds (a key found both ways keeps
         # the identity's customer): once a store has been imported, this query is skipped.
         phones, emails = phones - owner.keys(), emails - owner.keys()
-        by_columns = manager.filter(Q(phone__in=phones) | Q(email__in=emails)).values_list(
+        by_columns = manager.filter(among(Customer, "phone", phones) | among(Customer, "email", emails)).values_list(
             "id", "name", "phone", "email"
         )
         for pk, name, phone, email in by_columns if phones or emails else ():

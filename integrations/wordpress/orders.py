@@ -109,7 +109,7 @@ def read_orders(
 
     `storage` is detected when None. One query, read with an unbuffered cursor `batch_size` rows at a
     time (see `stream_rows`: the connection serves nothing else until the iterator ends): one row per
-    order, its meta pivoted into columns (classic) and its line items with their meta gathered into
+    order (a tuple in select-list order), its meta in one text column (classic) and its line items with their meta gathered into
     one text column. `site_timezone` only interprets legacy local dates (``_paid_date``) when no UTC
     value exists.
     """
@@ -125,7 +125,7 @@ def read_orders(
         raise ValueError(f"unknown order storage {storage!r}")
     for rows in stream_rows(conn, sql, params, batch_size=batch_size, action="read orders", setup=GROUP_CONCAT_SETUP):
         for row in rows:
-            yield WooOrder(**build(row), items=_items(row["items"]))
+            yield WooOrder(**build(row), items=_items(row[-1]))
 
 
 def count_orders(conn, prefix: str, start: datetime, end: datetime, *, storage: str | None = None) -> int:
@@ -173,12 +173,13 @@ def _entries(text: str | bytes | None) -> list[str]:
     return (text.decode("utf-8", "replace") if isinstance(text, bytes) else text).split(RECORD)
 
 
-def _classic_order(row: dict, zone) -> dict:
-    meta = _meta(row["meta"])
+def _classic_order(row: tuple, zone) -> dict:
+    order_id, status, post_date, post_date_gmt, meta_text, _items_text = row
+    meta = _meta(meta_text)
     return {
-        "external_id": str(row["id"]),
-        "status": _status(row["post_status"]),
-        "created_at": utc_to_aware(row["post_date_gmt"]) or local_to_utc(row["post_date"], zone),
+        "external_id": str(order_id),
+        "status": _status(status),
+        "created_at": utc_to_aware(post_date_gmt) or local_to_utc(post_date, zone),
         "paid_at": _timestamp(meta.get("_date_paid")) or local_to_utc(meta.get("_paid_date"), zone),
         "completed_at": _timestamp(meta.get("_date_completed")) or local_to_utc(meta.get("_completed_date"), zone),
         "total": to_decimal(meta.get("_order_total")),
@@ -206,19 +207,21 @@ def _hpos_query(prefix: str, start: datetime, end: datetime) -> tuple[str, tuple
     return sql, (*ITEM_META_KEYS, ORDER_TYPE, as_utc_text(start), as_utc_text(end))
 
 
-def _hpos_order(row: dict) -> dict:
+def _hpos_order(row: tuple) -> dict:
+    (order_id, status, currency, total, customer_id, email, created, first_name, last_name, address_email, phone,
+     paid, completed, _items_text) = row  # fmt: skip
     return {
-        "external_id": str(row["id"]),
-        "status": _status(row["status"]),
-        "created_at": utc_to_aware(row["date_created_gmt"]),
-        "paid_at": utc_to_aware(row["date_paid_gmt"]),
-        "completed_at": utc_to_aware(row["date_completed_gmt"]),
-        "total": to_decimal(row["total_amount"]),
-        "currency": row["currency"] or "",
-        "billing_name": full_name(row["first_name"], row["last_name"]),
-        "billing_email": clean_text(row["billing_email"]) or clean_text(row["address_email"]),
-        "billing_phone_raw": clean_text(row["phone"]),
-        "customer_user_id": positive_int(row["customer_id"]),
+        "external_id": str(order_id),
+        "status": _status(status),
+        "created_at": utc_to_aware(created),
+        "paid_at": utc_to_aware(paid),
+        "completed_at": utc_to_aware(completed),
+        "total": to_decimal(total),
+        "currency": currency or "",
+        "billing_name": full_name(first_name, last_name),
+        "billing_email": clean_text(email) or clean_text(address_email),
+        "billing_phone_raw": clean_text(phone),
+        "customer_user_id": positive_int(customer_id),
     }
 
 

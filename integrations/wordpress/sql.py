@@ -161,9 +161,10 @@ def keyset_batches(conn, sql: str, params: Sequence[object], *, batch_size: int,
 
 def stream_rows(
     conn, sql: str, params: Sequence[object], *, batch_size: int, action: str, setup: Sequence[str] = ()
-) -> Iterator[list[dict]]:
-    """Batches of `batch_size` rows of one query read with an unbuffered cursor (SSDictCursor): the server
-    sends rows as they are found and taken, with no round trip per batch, and memory holds one batch.
+) -> Iterator[list[tuple]]:
+    """Batches of `batch_size` rows (tuples, in the order of the select list: no dict per row) of one query
+    read with an unbuffered cursor (SSCursor): the server sends rows as they are found and taken, with no
+    round trip per batch, and memory holds one batch.
 
     `setup` statements (session settings) run first. Until the iterator is exhausted or closed the
     connection serves nothing else; closing it early reads the rest of the result away."""
@@ -173,7 +174,7 @@ def stream_rows(
         with conn.cursor() as cursor:
             for statement in setup:
                 cursor.execute(statement)
-        cursor = conn.cursor(pymysql.cursors.SSDictCursor)
+        cursor = conn.cursor(pymysql.cursors.SSCursor)
         try:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(batch_size):

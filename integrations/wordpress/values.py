@@ -15,6 +15,8 @@ def to_decimal(value: object) -> Decimal:
 
 def positive_int(value: object) -> int | None:
     """An id from an int or digit text; None for empty, junk, zero or negatives (0 means "none" in WP)."""
+    if type(value) is str and value.isascii() and value.isdigit():  # the usual meta value, fast
+        return int(value) or None
     if isinstance(value, bool):
         return None
     try:

@@ -7,6 +7,7 @@ leads.
 """
 
 import dataclasses
+import gc
 import itertools
 import queue
 import threading
@@ -107,6 +108,20 @@ class _Raised:
 
 
 _END = object()
+
+
+@contextmanager
+def fewer_gc_passes(first_generation: int = 50_000) -> Iterator[None]:
+    """Let the cyclic garbage collector run less often during a bulk import: each row's short-lived
+    objects (tuples, dicts, dataclasses) would otherwise start a collection every 700 allocations,
+    ~10% of the import's time. Reference counting still frees them at once; only cycles wait longer.
+    The setting is process-wide: restored when the block ends."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(first_generation, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @contextmanager

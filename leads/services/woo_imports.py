@@ -10,6 +10,7 @@ Registered as the "carts" and "orders" importers of `leads.services.imports`.
 
 from contextlib import closing
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ from integrations.wordpress.orders import WooOrder, count_orders, detect_order_s
 from integrations.wordpress.sql import site_zone
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.imports import KindSummary, batched, read_ahead, register_importer
+from leads.services.imports import KindSummary, batched, fewer_gc_passes, read_ahead, register_importer
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem
 from orders.models import Source as OrderSource
@@ -74,10 +75,12 @@ ORDER_COLUMNS = (  # what an import writes of an order, in the order of the stag
 ORDER_KEY_PREDICATE = "NOT (\"external_id\" = '')"  # the predicate of order_unique_external (partial index)
 
 
+@lru_cache(maxsize=8192)  # an import sees the same few prices and totals again and again
 def _money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=8192)
 def _unit_price(line_total: Decimal, quantity: int) -> Decimal:
     return _money(Decimal(line_total) / quantity) if quantity else _money(line_total)
 
@@ -211,7 +214,7 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
         with closing(rows):  # the unbuffered read ends in the reading thread, while the connection is open
             yield from batched(rows, BATCH_SIZE)
 
-    with read_ahead(batches()) as ready:
+    with fewer_gc_passes(), read_ahead(batches()) as ready:
         for batch in ready:
             counts = KindSummary()
             with transaction.atomic():
@@ -237,19 +240,15 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         rows = [r for r in rows if r.status not in WOO_NOT_ORDERS]
         if not rows:
             return
-    keys = [r.external_id for r in rows]
-    mine = manager.filter(among(Order, "external_id", keys), source=OrderSource.WOOCOMMERCE)
-    # external_id <> '' is the predicate of order_unique_external: with it, that index answers.
-    existing = dict(mine.exclude(external_id="").values_list("external_id", "id"))
-    items_now = _items_by_parent(OrderItem, company, "order", list(existing.values()))
+    one_each: dict[tuple[str, str, str], Person] = {}  # repeat customers: normalised once per batch
     people = [
-        Person(name=r.billing_name or "", phone_raw=r.billing_phone_raw or "", email=r.billing_email or "")
-        for r in rows
+        one_each.get(who) or one_each.setdefault(who, Person(*who))
+        for who in ((r.billing_name or "", r.billing_phone_raw or "", r.billing_email or "") for r in rows)
     ]
     customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("order"))
     staged, lines_of = [], {}
     for row, person, customer_id in zip(rows, people, customer_ids, strict=True):
-        lines = [_order_line(item) for item in row.items]
+        lines = [_order_line(item.name, item.quantity, item.total) for item in row.items]
         lines_of[row.external_id] = lines
         staged.append(
             (
@@ -275,7 +274,8 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
         conflict_where=ORDER_KEY_PREDICATE,
         key="external_id",
     )
-    created = {key: order_id for key, order_id in written.items() if key not in existing}
+    created = {key: order_id for key, (order_id, inserted) in written.items() if inserted}
+    existing, items_now = _orders_with_lines(company, [r.external_id for r in rows if r.external_id not in created])
     refill = {key: order_id for key, order_id in existing.items() if items_now.get(order_id, []) != lines_of[key]}
     if refill:
         OrderItem.objects.for_company(company).filter(order_id__in=list(refill.values())).delete()
@@ -294,9 +294,28 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
     summary.skipped += len(existing) - updated
 
 
-def _order_line(item) -> tuple:
-    quantity = max(int(item.quantity or 0), 1)
-    return (item.name[:200], quantity, _unit_price(item.total, quantity), _money(item.total))
+def _orders_with_lines(company: Company, keys: list[str]) -> tuple[dict[str, int], dict[int, list[tuple]]]:
+    """{external id: id} of the imported orders with these external ids, and their current item lines as
+    comparable tuples in id order, in one query (orders left-joined to their items)."""
+    if not keys:
+        return {}, {}
+    mine = Order.objects.for_company(company).filter(among(Order, "external_id", keys), source=OrderSource.WOOCOMMERCE)
+    # external_id <> '' is the predicate of order_unique_external: with it, that index answers.
+    found = mine.exclude(external_id="").order_by("items__id")
+    ids, lines = {}, {}
+    for key, order_id, item_id, *line in found.values_list(
+        "external_id", "id", "items__id", *(f"items__{name}" for name in _LINE_FIELDS[OrderItem])
+    ):
+        ids[key] = order_id
+        if item_id is not None:
+            lines.setdefault(order_id, []).append(tuple(line))
+    return ids, lines
+
+
+@lru_cache(maxsize=8192)  # the same products at the same prices, order after order
+def _order_line(name: str, quantity: int, total: Decimal) -> tuple:
+    quantity = max(int(quantity or 0), 1)
+    return (name[:200], quantity, _unit_price(total, quantity), _money(total))
 
 
 # --- Items of both -------------------------------------------------------------------------------
