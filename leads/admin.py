@@ -25,6 +25,8 @@ from leads.services.merge import customers_merge_two
 from leads.source_config import SourceNotConfigured, import_options_for
 from tenants.admin_mixins import CompanyScopedAdmin, CompanyScopedInline
 
+KIND_LABELS = dict(ImportRun.Kind.choices)  # a run's live progress names its parts (leads, carts, orders)
+
 
 class CustomerIdentityInline(CompanyScopedInline, admin.TabularInline):
     """The customer's phones and e-mails (every one identifies them); added by imports and merges."""
@@ -142,16 +144,9 @@ class ImportRunAdmin(CompanyScopedAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("kind", "period_start", "period_end", "check_recovery")
-        return (
-            "kind",
-            "period_start",
-            "period_end",
-            "check_recovery",
-            "status",
-            "progress_bar",
-            "summary_text",
-            "error",
-        )
+        # Status, progress, summary and error are the live box under the fields (job_progress.html):
+        # as read-only fields they kept the state the page was opened in ("Na fila" beside "Em andamento").
+        return ("kind", "period_start", "period_end", "check_recovery")
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.get_fields(request, obj)
@@ -219,7 +214,9 @@ class ImportRunAdmin(CompanyScopedAdmin):
                 "status": run.status,
                 "status_label": progress.label,
                 "percent": progress.percent,  # null: queued, or running with nothing counted yet
-                "progress": progress.counts,
+                "progress": {  # each part's name as staff read it (pt-BR), not the internal kind
+                    kind: {**part, "label": str(KIND_LABELS.get(kind, kind))} for kind, part in progress.counts.items()
+                },
                 "summary_text": run.summary_text,
                 "error": progress.reason,
             }

@@ -3,8 +3,10 @@ order moved across the board to completed, the channel's QR refreshing itself, a
 showing its reason. Screenshots at 1440 and 390 px go to var/test-screenshots/."""
 
 import re
+from contextlib import contextmanager
 from decimal import Decimal
 
+import pymysql
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -22,7 +24,7 @@ from integrations.testing.fake_server import FakeServer
 from integrations.wordpress.tests.builders import add_classic_order
 from leads.models import ImportRun
 from leads.tests.factories import ImportRunFactory
-from leads.tests.woo_site import woo_site
+from leads.tests.woo_site import server_of, woo_site
 from orders.models import Order, OrderItem
 from orders.tests.conftest import outbound_texts
 from tenants.models import Membership
@@ -200,11 +202,27 @@ def test_lists_keep_their_key_columns_in_view_at_1440(browser, browser_login, li
         assert table.is_displayed()
 
 
-STORE_ORDERS = 5000  # the import runs a few seconds even with COPY: long enough to be seen running
+STORE_ORDERS = 500
+
+
+@contextmanager
+def store_table_locked(mysql_url: str, site):
+    """The store's posts table locked by another session: an import that reads it waits, "running",
+    until the block ends (an import of thousands of orders takes under a second, too fast for the
+    page's one-second poll to see it running otherwise)."""
+    locker = pymysql.connect(**server_of(mysql_url), database=site.source.database, autocommit=True)
+    try:
+        with locker.cursor() as cursor:
+            cursor.execute(f"LOCK TABLES `{site.prefix}posts` WRITE")
+        yield
+    finally:
+        with locker.cursor() as cursor:
+            cursor.execute("UNLOCK TABLES")
+        locker.close()
 
 
 @pytest.mark.services
-@pytest.mark.timeout(400)  # a store of STORE_ORDERS orders: the import runs long enough to be seen running
+@pytest.mark.timeout(400)
 @pytest.mark.parametrize("browser", [DESKTOP], indirect=True)
 def test_the_wordpress_form_tests_the_store_and_an_import_goes_queued_running_done(
     browser, browser_login, live_server, company_a, manager, mysql_url, redis_url, tmp_path
@@ -257,7 +275,14 @@ def test_the_wordpress_form_tests_the_store_and_an_import_goes_queued_running_do
                 lambda: browser.find_element(By.ID, "import-progress-text").text.startswith("Na fila"), what="queued"
             )
             shot(browser, "import-queued")
-            worker.start()
+            with store_table_locked(mysql_url, site):
+                worker.start()
+                wait_until(
+                    lambda: browser.find_element(By.ID, "import-progress").get_attribute("data-status") == "running",
+                    timeout=60,
+                    what="running",
+                )
+                shot(browser, "import-running")
             wait_until(
                 lambda: "Concluída" in browser.find_element(By.ID, "import-progress-text").text,
                 timeout=120,

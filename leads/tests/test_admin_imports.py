@@ -72,7 +72,7 @@ def test_progress_is_live_for_own_runs_and_404_for_others(admin_client_a, compan
     other = admin_client_a.get(f"/admin/leads/importrun/{theirs.pk}/progress/")
 
     assert own.json()["percent"] == 25
-    assert own.json()["progress"] == {"leads": {"done": 25, "total": 100}}
+    assert own.json()["progress"] == {"leads": {"done": 25, "total": 100, "label": "Leads (Form Vibes)"}}
     assert other.status_code == 404
 
 
@@ -113,6 +113,21 @@ def test_the_progress_bar_tells_queued_running_done_and_failed_apart(
     assert shown in listing
     assert ("100%" in listing) == (status == "succeeded")
     assert (live["error"] != "") == (status == "failed")
+
+
+def test_the_live_progress_names_each_part_in_portuguese_and_the_page_shows_no_stale_state(admin_client_a, company_a):
+    run = import_run_create(company=company_a, kind="all", start=START, end=END)
+    ImportRun.objects.for_company(company_a).filter(pk=run.pk).update(status="running")
+    progress_set(run.pk, "carts", done=1, total=2)
+
+    live = admin_client_a.get(f"/admin/leads/importrun/{run.pk}/progress/", HTTP_ACCEPT_LANGUAGE="pt-br").json()
+    page = admin_client_a.get(f"/admin/leads/importrun/{run.pk}/change/", HTTP_ACCEPT_LANGUAGE="pt-br")
+
+    assert live["progress"] == {"carts": {"done": 1, "total": 2, "label": "Carrinhos abandonados"}}
+    # The state is the live box's alone: no read-only "Situação"/"Progresso" left as the page opened.
+    assert 'id="import-progress"' in page.content.decode()
+    assert {"status", "progress_bar"}.isdisjoint(page.context_data["adminform"].form.fields)
+    assert "field-progress_bar" not in page.content.decode() and "field-status" not in page.content.decode()
 
 
 def test_test_connection_button_says_what_is_missing(admin_client_a):
@@ -187,12 +202,17 @@ def test_admin_starts_a_background_import_with_live_progress_and_summary(
     page = admin_client_a.get(f"/admin/leads/importrun/{run.pk}/change/").content.decode()
 
     assert response.status_code == 302
+    label = "Leads (Form Vibes)"
     assert [(s["status"], s["percent"], s["progress"]) for s in seen] == [
-        ("running", 0, {"leads": {"done": 0, "total": 3}}),
-        ("running", 33, {"leads": {"done": 1, "total": 3}}),
-        ("running", 67, {"leads": {"done": 2, "total": 3}}),
+        ("running", 0, {"leads": {"done": 0, "total": 3, "label": label}}),
+        ("running", 33, {"leads": {"done": 1, "total": 3, "label": label}}),
+        ("running", 67, {"leads": {"done": 2, "total": 3, "label": label}}),
     ]
-    assert (done["status"], done["percent"], done["progress"]) == ("succeeded", 100, {"leads": {"done": 3, "total": 3}})
+    assert (done["status"], done["percent"], done["progress"]) == (
+        "succeeded",
+        100,
+        {"leads": {"done": 3, "total": 3, "label": label}},
+    )
     assert done["summary_text"].startswith("leads: 3 created, 0 updated, 0 unchanged, 0 failed\nDuration: ")
     assert 'id="import-progress-bar"' in page and f"/admin/leads/importrun/{run.pk}/progress/" in page
     history = admin_client_a.get("/admin/leads/importrun/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

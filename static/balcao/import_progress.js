@@ -19,9 +19,9 @@
                 } else {
                     bar.value = data.percent;
                 }
-                const counts = Object.entries(data.progress).map(([k, p]) => `${k} ${p.done}/${p.total}`).join(", ");
+                const counts = Object.entries(data.progress).map(([k, p]) => `${p.label || k} ${p.done}/${p.total}`).join(", ");
                 const percent = data.percent === null ? "" : ` — ${data.percent}%`;
-                text.textContent = `${data.status_label}${percent} ${counts}`.trim();
+                text.textContent = counts ? `${data.status_label}${percent} · ${counts}` : `${data.status_label}${percent}`;
                 summary.textContent = data.error || data.summary_text || "";
                 summary.classList.toggle("errornote", data.status === "failed");
                 if (data.status === "queued" || data.status === "running") { setTimeout(refresh, 1000); }
