@@ -143,10 +143,13 @@ def test_a_flow_is_built_checked_published_and_ordered_from_in_the_preview(demo,
     with company_scope(company):
         subflows = Subflow.objects.filter(flow__template=template).count()
         pedido = Subflow.objects.get(flow__template=template, name="Pedido")
+    # The graph is swapped in after each save (htmx): read it once the new one is there, whole.
+    wait_until(
+        lambda: "1 adicionados" in one(browser, ".builder-graph-legend").text, what="the graph with the new subflow"
+    )
     nodes = css(browser, "#builder-graph .node-subflow:not(.removed)")
     assert len(nodes) == subflows == 2
     assert len(css(browser, "#builder-graph .node-subflow.added")) == 1
-    assert "1 adicionados" in one(browser, ".builder-graph-legend").text
     if browser.window_width == DESKTOP:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(SCREENSHOT_DIR / "flow_builder_graph_1440.png"))
