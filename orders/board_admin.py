@@ -21,9 +21,15 @@ from conversations.models import Message
 from orders.erp_admin import erp_state
 from orders.models import Order, OrderItem, Payment
 from orders.notifications import customer_conversation
-from orders.payments import NothingToConfirm, confirm_static_pix, static_pix_waiting
+from orders.payments import (
+    NothingToConfirm,
+    confirm_static_pix,
+    order_move_by_staff,
+    static_pix_waiting,
+    static_pix_waiting_ids,
+)
 from orders.selectors import BOARD_DONE_WINDOW, order_board
-from orders.services import ALLOWED_TRANSITIONS, InvalidTransition, order_transition
+from orders.services import ALLOWED_TRANSITIONS, InvalidTransition
 
 LIFECYCLE = Order.Status.values  # the board's columns, left to right
 # What a button that moves an order to a status says (an action, not the status' name).
@@ -126,7 +132,7 @@ class OrderBoardAdminMixin:
             messages.error(request, _("Unknown status."))
         else:
             try:
-                order_transition(order=order, to=target)
+                order_move_by_staff(order, target, request.user)
             except InvalidTransition:
                 order.refresh_from_db(fields=["status"])
                 messages.error(
@@ -179,24 +185,6 @@ class OrderBoardAdminMixin:
             "delivery_fee": format_price(order.delivery_fee),
         }
         return TemplateResponse(request, "admin/orders/order/ticket.html", context)
-
-
-def static_pix_waiting_ids(company) -> dict[int, dict]:
-    """{order id: {"alerted": bool, "receipt": bool}} of the company's orders whose static Pix waits
-    for staff (one query)."""
-    rows = (
-        Payment.objects.for_company(company)
-        .filter(
-            provider=Payment.Provider.STATIC_PIX,
-            status=Payment.Status.PENDING,
-            order__status__in=(Order.Status.PENDING, Order.Status.AWAITING_PAYMENT),
-        )
-        .values_list("order_id", "alerted_at", "receipt_message_id")
-    )
-    return {
-        order_id: {"alerted": alerted is not None, "receipt": receipt is not None}
-        for order_id, alerted, receipt in rows
-    }
 
 
 def order_static_pix_html(order: Order):

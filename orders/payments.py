@@ -397,3 +397,34 @@ def static_pix_alert_after(company: Company) -> timedelta:
     except (TypeError, ValueError):
         minutes = STATIC_PIX_ALERT_DEFAULT_MIN
     return timedelta(minutes=max(1, minutes))
+
+
+def static_pix_waiting_ids(company) -> dict[int, dict]:
+    """{order id: {"alerted": bool, "receipt": bool}} of the company's orders whose static Pix waits
+    for staff (one query)."""
+    rows = (
+        Payment.objects.for_company(company)
+        .filter(
+            provider=Payment.Provider.STATIC_PIX,
+            status=Payment.Status.PENDING,
+            order__status__in=(Order.Status.PENDING, Order.Status.AWAITING_PAYMENT),
+        )
+        .values_list("order_id", "alerted_at", "receipt_message_id")
+    )
+    return {
+        order_id: {"alerted": alerted is not None, "receipt": receipt is not None}
+        for order_id, alerted, receipt in rows
+    }
+
+
+def order_move_by_staff(order: Order, to: str, by_user) -> None:
+    """A staff member moves an order on the board. Paid, while a static Pix waits for staff, is that
+    Pix confirmed (payment approved, customer told), never a bare status change that would leave the
+    payment pending. InvalidTransition as order_transition."""
+    if to == Order.Status.PAID and static_pix_waiting(order) is not None:
+        try:
+            confirm_static_pix(order, by_user)
+            return
+        except NothingToConfirm:
+            pass  # confirmed meanwhile by someone else: the plain transition says what is possible
+    order_transition(order=order, to=to)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from carts.replies import receipt_reply_take
 from catalog.tests.factories import ProductFactory
-from conversations.models import Message
+from conversations.tests.factories import MessageFactory
 from orders.models import Order, Payment
 from orders.payments import NothingToConfirm, confirm_static_pix
 from orders.services import OrderLine, order_place
@@ -97,14 +97,24 @@ def test_one_click_on_the_board_and_on_the_order_page(company_a, static_order, a
     assert admin_client_a.get(confirm_url).status_code == 405
 
 
+def test_a_move_to_paid_on_the_board_confirms_the_waiting_static_pix(company_a, static_order, admin_client_a):
+    """The mechanism, not only the hidden button: a POSTed move to paid approves the payment too."""
+    move_url = reverse("admin:orders_order_move", args=[static_order.pk])
+
+    assert admin_client_a.post(move_url, {"to": "paid"}).status_code == 302
+
+    static_order.refresh_from_db()
+    payment = Payment.objects.for_company(company_a).get(order=static_order)
+    assert (static_order.status, payment.status) == ("paid", "approved")
+    assert payment.confirmed_by is not None
+
+
 def test_a_receipt_image_is_kept_on_the_payment_and_thanked(company_a, static_order, conversation_a, english):
     with company_scope(company_a):
-        image = Message.objects.create(
-            company=company_a,
+        image = MessageFactory(
             conversation=conversation_a,
-            channel=conversation_a.channel,
-            direction="in",
             kind="image",
+            text="",
             media_url="https://example.com/comprovante.jpg",
             status="processed",
         )
@@ -120,14 +130,7 @@ def test_a_receipt_image_is_kept_on_the_payment_and_thanked(company_a, static_or
 
 def test_a_file_without_a_waiting_pix_is_left_to_the_bot(company_a, conversation_a):
     with company_scope(company_a):
-        image = Message.objects.create(
-            company=company_a,
-            conversation=conversation_a,
-            channel=conversation_a.channel,
-            direction="in",
-            kind="image",
-            status="processed",
-        )
+        image = MessageFactory(conversation=conversation_a, kind="image", text="", status="processed")
         assert receipt_reply_take(conversation=conversation_a, text="", message=image) is False
 
 
@@ -136,12 +139,10 @@ def test_a_photo_sent_after_the_code_is_shown_on_the_order_page(
 ):
     """Photos reach staff, not the bot: the order page shows the latest one as the receipt."""
     with company_scope(company_a):
-        Message.objects.create(
-            company=company_a,
+        MessageFactory(
             conversation=conversation_a,
-            channel=conversation_a.channel,
-            direction="in",
             kind="image",
+            text="",
             media_url="https://files.example/foto-comprovante.jpg",
             status="ignored",
             reason="kind:image",
