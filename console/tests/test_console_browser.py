@@ -179,6 +179,8 @@ def test_a_failed_import_shows_its_reason(browser, browser_login, live_server, c
     shot(browser, "import-failed")
 
     assert "conexão recusada" in summary
+    bar = browser.find_element(By.ID, "import-progress-bar").rect
+    assert bar["x"] + bar["width"] <= browser.window_width  # the bar fits a phone's width
     assert browser.find_element(By.ID, "import-progress").get_attribute("data-status") == "failed"
     assert "errornote" in browser.find_element(By.ID, "import-summary").get_attribute("class")
     browser.get(live_server.url + reverse("admin:leads_importrun_changelist"))
