@@ -52,6 +52,13 @@ class Person:
         object.__setattr__(self, "email_kept", email_key or (self.email or "").strip())
 
 
+@lru_cache(maxsize=65536)
+def person_of(name: str, phone_raw: str, email: str) -> Person:
+    """The Person for a name, phone and e-mail as typed, normalised once per process (an import meets
+    the same repeat customers batch after batch; a Person is immutable)."""
+    return Person(name, phone_raw, email)
+
+
 def customers_resolve(*, company: Company, people: list[Person], source: str = "") -> tuple[list[Customer | None], int]:
     """The Customer of each person (None when neither phone nor a valid e-mail is usable), creating missing ones.
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import DeliveryZone, Product
 from customers.models import Customer
-from tenants.models import CompanyOwned
+from tenants.models import Company, CompanyOwned
 
 
 class Source(models.TextChoices):
@@ -19,6 +19,12 @@ class Source(models.TextChoices):
 
 
 class Order(CompanyOwned):
+    # No index of its own: every index below leads with company (imports write 100k orders at a time,
+    # and each index costs every insert).
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", verbose_name=_("company"), db_index=False
+    )
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")  # placed; payment not asked yet (cash/card, or Pix not created)
         AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")  # a Pix charge was sent to the customer
@@ -44,8 +50,13 @@ class Order(CompanyOwned):
     # The e-mail and phone the order was placed with (the customer may have others); phone in E.164.
     contact_email = models.CharField(_("e-mail as given"), max_length=254, blank=True)
     contact_phone = models.CharField(_("phone as given"), max_length=20, blank=True)
-    delivery_zone = models.ForeignKey(
-        DeliveryZone, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("delivery zone")
+    delivery_zone = models.ForeignKey(  # indexed where set only (order_delivery_zone_idx)
+        DeliveryZone,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("delivery zone"),
+        db_index=False,
     )
     neighbourhood = models.CharField(_("neighbourhood"), max_length=120, blank=True)
     address = models.TextField(_("address"), blank=True)
@@ -87,8 +98,8 @@ class Order(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["company", "status", "created_at"], name="order_company_status_idx"),
-            models.Index(fields=["company", "customer", "created_at"], name="order_company_customer_idx"),
-            # Cart recovery and "already a customer" (leads/recovery.py): a person's orders in a time window.
+            # A customer's orders (their history, cart recovery and "already a customer" in leads/recovery.py,
+            # which look in a time window).
             models.Index(fields=["company", "customer", "placed_at"], name="order_customer_placed_idx"),
             # "Already a customer" (leads/recovery.py): orders placed with a lead's phone.
             models.Index(
@@ -105,6 +116,10 @@ class Order(CompanyOwned):
             # Unpaid sweep: only orders waiting for their Pix.
             models.Index(
                 fields=["company", "placed_at"], condition=Q(status="awaiting_payment"), name="order_unpaid_due_idx"
+            ),
+            # Deleting a delivery zone sets its orders' zone to null; imported orders have none.
+            models.Index(
+                fields=["delivery_zone"], condition=Q(delivery_zone__isnull=False), name="order_delivery_zone_idx"
             ),
         ]
 
@@ -125,9 +140,18 @@ class Order(CompanyOwned):
 
 
 class OrderItem(CompanyOwned):
+    company = models.ForeignKey(  # no index of its own: orderitem_company_order_idx leads with company
+        Company, on_delete=models.CASCADE, related_name="+", verbose_name=_("company"), db_index=False
+    )
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
-    product = models.ForeignKey(
-        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("product")
+    product = models.ForeignKey(  # indexed where set only (orderitem_product_idx): imported items have none
+        Product,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product"),
+        db_index=False,
     )
     name = models.CharField(_("name"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
@@ -139,7 +163,10 @@ class OrderItem(CompanyOwned):
         verbose_name = _("order item")
         verbose_name_plural = _("order items")
         ordering = ["id"]
-        indexes = [models.Index(fields=["company", "order"], name="orderitem_company_order_idx")]
+        indexes = [
+            models.Index(fields=["company", "order"], name="orderitem_company_order_idx"),
+            models.Index(fields=["product"], condition=Q(product__isnull=False), name="orderitem_product_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity}x {self.name}"

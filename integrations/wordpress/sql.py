@@ -97,10 +97,11 @@ def parse_mysql_datetime(value: object) -> datetime | None:
     if not isinstance(value, str | bytes) or not value:
         return None
     text = value.decode() if isinstance(value, bytes) else value
-    try:
-        return datetime.strptime(text.strip()[:19], MYSQL_DATETIME_FORMAT)
+    try:  # fromisoformat reads "Y-m-d H:i:s" in C, several times faster than strptime
+        parsed = datetime.fromisoformat(text.strip()[:19])
     except ValueError:
         return None  # '0000-00-00 00:00:00' and junk both mean "no date"
+    return parsed.replace(tzinfo=None)
 
 
 def check_range(start: datetime, end: datetime) -> None:

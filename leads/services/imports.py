@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.services import Person, bulk_update_stamped, customer_ids_resolve
+from customers.services import bulk_update_stamped, customer_ids_resolve, person_of
 from integrations.errors import IntegrationError
 from integrations.wordpress.connection import (
     describe_failure,
@@ -170,6 +170,50 @@ def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[Iterator[lis
     finally:
         stop.set()
         reader.join()
+
+
+@contextmanager
+def write_behind(write: Callable[[object], None], depth: int = 1) -> Iterator[Callable[[object], None]]:
+    """A `submit(item)` that hands `item` to `write` in a background thread with its own database
+    connection, so that PostgreSQL writing (and committing) one batch overlaps this thread preparing
+    the next. At most `depth` items wait; `submit` blocks beyond that.
+
+    `write` runs items in order, each in its own transaction (write's own). An error it meets stops it:
+    items still waiting are dropped, and the error is raised here, by the next `submit` or when the
+    block ends. Leaving the block waits for the writes in flight. Only on PostgreSQL and outside a
+    transaction (another connection cannot see this one's uncommitted rows, and SQLite takes one
+    writer at a time): otherwise `submit` writes at once, here."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield write
+        return
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            while (item := waiting.get()) is not _END:
+                if not failed:
+                    try:
+                        write(item)
+                    except BaseException as error:  # noqa: BLE001 - raised in the submitting thread
+                        failed.append(error)
+        finally:
+            connections.close_all()  # this thread's connection: never left open behind a finished import
+
+    def submit(item) -> None:
+        if failed:
+            raise failed[0]
+        waiting.put(item)
+
+    writer = threading.Thread(target=work, name="import-write-behind", daemon=True)
+    writer.start()
+    try:
+        yield submit
+    finally:
+        waiting.put(_END)
+        writer.join()
+    if failed:
+        raise failed[0]
 
 
 def import_run_create(
@@ -352,7 +396,7 @@ def leads_upsert(*, company: Company, rows: list[FormLead], summary: KindSummary
         lead.external_id: lead
         for lead in manager.filter(source=Lead.Source.FORM_VIBES, external_id__in=[str(r.entry_id) for r in rows])
     }
-    people = [Person(name=r.name or "", phone_raw=r.phone_raw or "", email=r.email or "") for r in rows]
+    people = [person_of(r.name or "", r.phone_raw or "", r.email or "") for r in rows]
     customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("lead"))
     new, changed = [], []
     for row, person, customer_id in zip(rows, people, customer_ids, strict=True):

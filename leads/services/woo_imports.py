@@ -1,14 +1,17 @@
 """WooCommerce imports: abandoned carts (CartFlows) and orders (classic or HPOS) into Cart and Order.
 
-Each batch is upserted in one transaction: rows are found by (company, source woocommerce,
+Each batch of carts is upserted in one transaction: rows are found by (company, source woocommerce,
 external_id), created in bulk, updated in bulk only when something changed, and their items are
 replaced only when the item lines changed. Orders go through a COPY staging table and one
-INSERT ... ON CONFLICT DO UPDATE ... WHERE (changed) per batch. Customers are merged by phone/email
+INSERT ... ON CONFLICT DO UPDATE ... WHERE (changed) per batch, in two transactions per batch: the
+batch's customers first (orders_prepare), then its orders and items (orders_write), written by
+another thread while the next batch is prepared. Customers are merged by phone/email
 (customer_ids_resolve).
 Registered as the "carts" and "orders" importers of `leads.services.imports`.
 """
 
 from contextlib import closing
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -18,13 +21,20 @@ from django.utils.translation import gettext as _
 
 from carts.models import Cart, CartItem
 from config.db_copy import among, copy_tuples, copy_upsert
-from customers.services import Person, bulk_update_stamped, customer_ids_resolve
+from customers.services import bulk_update_stamped, customer_ids_resolve, person_of
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
 from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
 from integrations.wordpress.sql import site_zone
 from leads.models import ImportRun
 from leads.progress import progress_set
-from leads.services.imports import KindSummary, batched, fewer_gc_passes, read_ahead, register_importer
+from leads.services.imports import (
+    KindSummary,
+    batched,
+    fewer_gc_passes,
+    read_ahead,
+    register_importer,
+    write_behind,
+)
 from leads.source_config import ImportOptions
 from orders.models import Order, OrderItem
 from orders.models import Source as OrderSource
@@ -126,7 +136,7 @@ def carts_upsert(
         for cart in manager.filter(source=Cart.Source.WOOCOMMERCE, external_id__in=[c.external_id for c in carts])
     }
     items_now = _items_by_parent(CartItem, company, "cart", [c.pk for c in existing.values()])
-    people = [Person(name=c.name or "", phone_raw=c.phone_raw or "", email=c.email or "") for c in carts]
+    people = [person_of(c.name or "", c.phone_raw or "", c.email or "") for c in carts]
     customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("cart"))
     new, changed, refill = [], [], []
     for row, person, customer_id in zip(carts, people, customer_ids, strict=True):
@@ -214,40 +224,49 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
         with closing(rows):  # the unbuffered read ends in the reading thread, while the connection is open
             yield from batched(rows, BATCH_SIZE)
 
-    with fewer_gc_passes(), read_ahead(batches()) as ready:
+    def write(prepared: PreparedOrders) -> None:
+        nonlocal done
+        counts = KindSummary()
+        with transaction.atomic():
+            orders_write(company=run.company, prepared=prepared, summary=counts)
+        summary.add(counts)
+        done += prepared.rows_read
+        progress_set(run.pk, "orders", done=done, total=max(total, done))
+
+    # Three stages at once: a thread reads the store, this one resolves customers and builds the rows
+    # (committing the customers), a third writes the orders and items (see write_behind).
+    with fewer_gc_passes(), read_ahead(batches()) as ready, write_behind(write) as submit:
         for batch in ready:
-            counts = KindSummary()
             with transaction.atomic():
-                orders_upsert(company=run.company, rows=batch, summary=counts)
-            summary.add(counts)
-            done += len(batch)
-            progress_set(run.pk, "orders", done=done, total=max(total, done))
+                prepared = orders_prepare(company=run.company, rows=batch)
+            submit(prepared)
+
+
+@dataclass
+class PreparedOrders:
+    """One batch of source orders, ready to write: customers resolved (and committed), rows built."""
+
+    rows_read: int
+    not_orders: list[str]  # external ids of rows that are not orders (WOO_NOT_ORDERS)
+    staged: list[tuple]  # ORDER_COLUMNS
+    lines_of: dict[str, list[tuple]]  # external id -> item lines (_order_line)
 
 
 def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummary) -> None:
-    """Create or update one batch of imported orders and their items. Idempotent by (source, external id).
+    """Create or update one batch of imported orders and their items, in the caller's transaction.
+    Idempotent by (source, external id). See orders_prepare and orders_write."""
+    orders_write(company=company, prepared=orders_prepare(company=company, rows=rows), summary=summary)
 
-    Set-based: customers resolved for the whole batch, the orders written by COPY into a staging table
-    and one INSERT ... ON CONFLICT DO UPDATE ... WHERE a value changed (unchanged rows keep their
-    updated_at), and the items of new orders or of orders whose lines changed replaced by one DELETE
-    and one COPY. Rows whose status is not an order (WOO_NOT_ORDERS) are counted as ignored and, if an
-    earlier import brought them in, deleted."""
-    manager = Order.objects.for_company(company)
+
+def orders_prepare(*, company: Company, rows: list[WooOrder]) -> PreparedOrders:
+    """Resolve (and create) the customers of a batch of source orders and build the rows to write.
+    Rows whose status is not an order (WOO_NOT_ORDERS) are set aside, to be counted and removed."""
     not_orders = [r.external_id for r in rows if r.status in WOO_NOT_ORDERS]
-    if not_orders:
-        summary.ignored += len(not_orders)
-        manager.filter(source=OrderSource.WOOCOMMERCE, external_id__in=not_orders).delete()
-        rows = [r for r in rows if r.status not in WOO_NOT_ORDERS]
-        if not rows:
-            return
-    one_each: dict[tuple[str, str, str], Person] = {}  # repeat customers: normalised once per batch
-    people = [
-        one_each.get(who) or one_each.setdefault(who, Person(*who))
-        for who in ((r.billing_name or "", r.billing_phone_raw or "", r.billing_email or "") for r in rows)
-    ]
+    orders = [r for r in rows if r.status not in WOO_NOT_ORDERS] if not_orders else rows
+    people = [person_of(r.billing_name or "", r.billing_phone_raw or "", r.billing_email or "") for r in orders]
     customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("order"))
     staged, lines_of = [], {}
-    for row, person, customer_id in zip(rows, people, customer_ids, strict=True):
+    for row, person, customer_id in zip(orders, people, customer_ids, strict=True):
         lines = [_order_line(item.name, item.quantity, item.total) for item in row.items]
         lines_of[row.external_id] = lines
         staged.append(
@@ -265,17 +284,35 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
                 row.completed_at,
             )
         )
+    return PreparedOrders(rows_read=len(rows), not_orders=not_orders, staged=staged, lines_of=lines_of)
+
+
+def orders_write(*, company: Company, prepared: PreparedOrders, summary: KindSummary) -> None:
+    """Write one prepared batch of orders and their items, set-based.
+
+    The orders go by COPY into a staging table and one INSERT ... ON CONFLICT DO UPDATE ... WHERE a
+    value changed (unchanged rows keep their updated_at); the items of new orders or of orders whose
+    lines changed are replaced by one DELETE and one COPY. Rows that are not orders are counted as
+    ignored and, if an earlier import brought them in (when they were still drafts), deleted."""
+    if prepared.not_orders:
+        summary.ignored += len(prepared.not_orders)
+        Order.objects.for_company(company).filter(
+            source=OrderSource.WOOCOMMERCE, external_id__in=prepared.not_orders
+        ).delete()
+    if not prepared.staged:
+        return
+    lines_of = prepared.lines_of
     written = copy_upsert(
         Order,
         fixed={"company_id": company.pk, "source": OrderSource.WOOCOMMERCE},
         columns=ORDER_COLUMNS,
-        rows=staged,
+        rows=prepared.staged,
         conflict=("company_id", "source", "external_id"),
         conflict_where=ORDER_KEY_PREDICATE,
         key="external_id",
     )
     created = {key: order_id for key, (order_id, inserted) in written.items() if inserted}
-    existing, items_now = _orders_with_lines(company, [r.external_id for r in rows if r.external_id not in created])
+    existing, items_now = _orders_with_lines(company, [key for key in lines_of if key not in created])
     refill = {key: order_id for key, order_id in existing.items() if items_now.get(order_id, []) != lines_of[key]}
     if refill:
         OrderItem.objects.for_company(company).filter(order_id__in=list(refill.values())).delete()

@@ -8,6 +8,7 @@ through `import_run_execute` like the commands and the background task.
 import dataclasses
 import json
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -564,30 +565,92 @@ def test_the_cart_table_and_phone_column_are_company_settings(site, company_a):
     assert (imported.external_id, imported.customer.phone) == ("fork-1", "+5511987654321")
 
 
-def test_a_source_lost_midway_keeps_whole_batches_only(site, company_a, monkeypatch):
-    for n in range(3):
-        order(site, 101 + n, f"1198765432{n}")
+def _lose_the_source_at_the_second_write(monkeypatch) -> list[str]:
+    """orders_write of the second batch writes, then fails as a lost source would, before its commit.
+    Returns the names of the threads that wrote."""
     monkeypatch.setattr(woo_imports, "BATCH_SIZE", 1)
-    batches = []
-    real_upsert = woo_imports.orders_upsert
+    writers = []
+    real_write = woo_imports.orders_write
 
-    def upsert_then_lose_the_source(**kwargs):
-        real_upsert(**kwargs)  # the second batch is written, then the source goes away before its commit
-        batches.append(kwargs["rows"])
-        if len(batches) == 2:
+    def write_then_lose_the_source(**kwargs):
+        real_write(**kwargs)
+        writers.append(threading.current_thread().name)
+        if len(writers) == 2:
             raise RetryableError("read orders failed (MySQL error 2013): Lost connection to server during query")
 
-    monkeypatch.setattr(woo_imports, "orders_upsert", upsert_then_lose_the_source)
+    monkeypatch.setattr(woo_imports, "orders_write", write_then_lose_the_source)
+    return writers
 
-    result = run(company_a, "orders")
 
+def _only_the_first_batch_was_kept(result, company):
     assert result.status == ImportRun.Status.FAILED
     assert "Lost connection" in result.error
     assert result.summary["orders"]["created"] == 1  # counts only what was committed
-    imported = Order.objects.for_company(company_a).get()
-    items = OrderItem.objects.for_company(company_a).filter(order=imported).count()
-    assert (imported.external_id, items) == ("101", 2)  # the whole first batch, nothing else
-    assert Customer.objects.for_company(company_a).count() == 1
+    imported = Order.objects.for_company(company).get()
+    items = OrderItem.objects.for_company(company).filter(order=imported).count()
+    assert (imported.external_id, items) == ("101", 2)  # the whole first batch's orders, nothing else
+    # A batch's customers are committed before its orders are written (orders_prepare): the second
+    # batch's customer stays, and so may the third's, prepared while the second was being written.
+    assert 2 <= Customer.objects.for_company(company).count() <= 3
+
+
+def test_a_source_lost_midway_keeps_whole_batches_only(site, company_a, monkeypatch):
+    for n in range(3):
+        order(site, 101 + n, f"1198765432{n}")
+    writers = _lose_the_source_at_the_second_write(monkeypatch)
+
+    result = run(company_a, "orders")
+
+    _only_the_first_batch_was_kept(result, company_a)
+    assert set(writers) == {threading.current_thread().name}  # inside a transaction: written here, in turn
+
+
+# Committed for real: the orders are written behind, by another thread on its own connection, which
+# sees only committed rows.
+@pytest.mark.django_db(transaction=True)
+def test_orders_written_behind_by_another_connection_match_the_source(site, company_a, monkeypatch, postgres_only):
+    for n in range(5):
+        order(site, 101 + n, f"1198765432{n}", email=f"p{n}@example.com")
+    order(site, 106, "11987654320", status="checkout-draft")
+    monkeypatch.setattr(woo_imports, "BATCH_SIZE", 2)
+    writers = []
+    real_write = woo_imports.orders_write
+    monkeypatch.setattr(
+        woo_imports,
+        "orders_write",
+        lambda **kwargs: writers.append(threading.current_thread().name) or real_write(**kwargs),
+    )
+
+    first = run(company_a, "orders")
+    again = run(company_a, "orders")
+
+    assert first.status == ImportRun.Status.SUCCEEDED, first.error
+    assert set(writers) == {"import-write-behind"}
+    assert {k: first.summary["orders"][k] for k in ("created", "updated", "skipped", "ignored")} == {
+        "created": 5, "updated": 0, "skipped": 0, "ignored": 1,
+    }  # fmt: skip
+    assert (again.summary["orders"]["created"], again.summary["orders"]["skipped"]) == (0, 5)
+    orders = Order.objects.for_company(company_a).select_related("customer").order_by("external_id")
+    items = OrderItem.objects.for_company(company_a)
+    assert [(o.external_id, o.customer.email, items.filter(order=o).count()) for o in orders] == [
+        (str(101 + n), f"p{n}@example.com", 2) for n in range(5)
+    ]
+    assert not [t for t in threading.enumerate() if t.name.startswith("import-")]  # none left behind
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_fails_behind_fails_the_run_and_keeps_the_batches_before(
+    site, company_a, monkeypatch, postgres_only
+):
+    for n in range(3):
+        order(site, 101 + n, f"1198765432{n}")
+    writers = _lose_the_source_at_the_second_write(monkeypatch)
+
+    result = run(company_a, "orders")
+
+    _only_the_first_batch_was_kept(result, company_a)
+    assert set(writers) == {"import-write-behind"}
+    assert not [t for t in threading.enumerate() if t.name.startswith("import-")]
 
 
 # --- Credentials and SSH ---------------------------------------------------------------------------
