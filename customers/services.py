@@ -77,7 +77,28 @@ class _Known:
         self.pk, self.name, self.phone, self.email = pk, name, phone, email
 
 
-def customer_ids_resolve(*, company: Company, people: list[Person], source: str = "") -> tuple[list[int | None], int]:
+class KnownCustomers:
+    """What earlier batches of one import resolved: identity key -> customer, so that a later batch asks
+    the database only for keys it has not seen. Bounded (emptied past `limit` keys: memory stays flat
+    on a store of millions). Trusted for one run only: a customer merged or deleted by staff while the
+    run goes makes that run fail on the missing row (the next run asks again)."""
+
+    def __init__(self, limit: int = 100_000):
+        self.limit = limit
+        self.owner: dict[str, _Known] = {}
+        self.by_pk: dict[int, _Known] = {}
+
+    def remember(self, owner: dict[str, "_Known"]) -> None:
+        if len(self.owner) + len(owner) > self.limit:
+            self.owner.clear()
+            self.by_pk.clear()
+        self.owner.update(owner)
+        self.by_pk.update((known.pk, known) for known in owner.values())
+
+
+def customer_ids_resolve(
+    *, company: Company, people: list[Person], source: str = "", known: KnownCustomers | None = None
+) -> tuple[list[int | None], int]:
     """The customer id of each person (None when neither phone nor a valid e-mail is usable), creating missing ones.
 
     A person is found by any identity of any customer (CustomerIdentity, or a customer's own phone/e-mail
@@ -85,16 +106,23 @@ def customer_ids_resolve(*, company: Company, people: list[Person], source: str 
     becomes another identity of their customer. When the phone is one customer's and the e-mail
     another's, the person is the phone's customer and a CustomerLink records the pair (`source` says
     which record), for staff to merge. Set-based: one query for every identity of the batch, one for
-    the customers' own columns, one bulk insert each for new customers, identities and links. Returns
+    the customers' own columns, one bulk insert each for new customers, identities and links. With
+    `known` (one import's KnownCustomers), keys resolved by earlier batches are not asked again. Returns
     (ids in the order of `people`, number created).
     """
     phones = {p.phone for p in people if p.phone}
     emails = {p.email_key for p in people if p.email_key}
-    keys = phones | emails
     manager = Customer.objects.for_company(company)
     owner: dict[str, _Known] = {}
+    one: dict[int, _Known] = {}  # one record per customer, so that `is` compares people
+    if known is not None:
+        for key in phones | emails:
+            if (customer := known.owner.get(key)) is not None:
+                owner[key] = customer
+        one = known.by_pk
+        phones, emails = phones - owner.keys(), emails - owner.keys()
+    keys = phones | emails
     if keys:
-        one: dict[int, _Known] = {}  # one record per customer, so that `is` compares people
         identities = CustomerIdentity.objects.for_company(company).filter(among(CustomerIdentity, "value", keys))
         for value, pk, *columns in identities.values_list(
             "value", "customer_id", "customer__name", "customer__phone", "customer__email"
@@ -138,8 +166,8 @@ def customer_ids_resolve(*, company: Company, people: list[Person], source: str 
         result.append(customer)
     rows = [Customer(company=company, name=c.name, phone=c.phone, email=c.email) for c in created]
     manager.bulk_create(rows)
-    for known, row in zip(created, rows, strict=True):
-        known.pk = row.pk
+    for record, row in zip(created, rows, strict=True):
+        record.pk = row.pk
     bulk_update_stamped(
         manager,
         [Customer(pk=c.pk, company=company, name=c.name, phone=c.phone, email=c.email) for c in changed.values()],
@@ -164,6 +192,8 @@ def customer_ids_resolve(*, company: Company, people: list[Person], source: str 
             ],
             ignore_conflicts=True,
         )
+    if known is not None:
+        known.remember(owner)
     return [c.pk if c is not None else None for c in result], len(created)
 
 

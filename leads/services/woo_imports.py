@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from carts.models import Cart, CartItem
 from config.db_copy import among, copy_tuples, copy_upsert
-from customers.services import bulk_update_stamped, customer_ids_resolve, person_of
+from customers.services import KnownCustomers, bulk_update_stamped, customer_ids_resolve, person_of
 from integrations.wordpress.carts import ReadFailure, WooAbandonedCart, count_abandoned_carts, read_abandoned_carts
 from integrations.wordpress.orders import WooOrder, count_orders, detect_order_storage, read_orders
 from integrations.wordpress.sql import site_zone
@@ -235,10 +235,11 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
 
     # Three stages at once: a thread reads the store, this one resolves customers and builds the rows
     # (committing the customers), a third writes the orders and items (see write_behind).
+    known = KnownCustomers()  # repeat customers are asked from the database once per run
     with fewer_gc_passes(), read_ahead(batches()) as ready, write_behind(write) as submit:
         for batch in ready:
             with transaction.atomic():
-                prepared = orders_prepare(company=run.company, rows=batch)
+                prepared = orders_prepare(company=run.company, rows=batch, known=known)
             submit(prepared)
 
 
@@ -258,13 +259,14 @@ def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummar
     orders_write(company=company, prepared=orders_prepare(company=company, rows=rows), summary=summary)
 
 
-def orders_prepare(*, company: Company, rows: list[WooOrder]) -> PreparedOrders:
+def orders_prepare(*, company: Company, rows: list[WooOrder], known: KnownCustomers | None = None) -> PreparedOrders:
     """Resolve (and create) the customers of a batch of source orders and build the rows to write.
-    Rows whose status is not an order (WOO_NOT_ORDERS) are set aside, to be counted and removed."""
+    Rows whose status is not an order (WOO_NOT_ORDERS) are set aside, to be counted and removed.
+    `known`: the customers earlier batches of the run resolved (see KnownCustomers)."""
     not_orders = [r.external_id for r in rows if r.status in WOO_NOT_ORDERS]
     orders = [r for r in rows if r.status not in WOO_NOT_ORDERS] if not_orders else rows
     people = [person_of(r.billing_name or "", r.billing_phone_raw or "", r.billing_email or "") for r in orders]
-    customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("order"))
+    customer_ids, _created = customer_ids_resolve(company=company, people=people, source=_("order"), known=known)
     staged, lines_of = [], {}
     for row, person, customer_id in zip(orders, people, customer_ids, strict=True):
         lines = [_order_line(item.name, item.quantity, item.total) for item in row.items]
