@@ -107,15 +107,19 @@ class Order(CompanyOwned):
             ),
             # The dashboard's figures and charts: the orders placed in a period.
             models.Index(fields=["company", "placed_at"], name="order_company_placed_idx"),
-            # Rating sweep: only completed orders not yet asked.
+            # Rating sweep: only the bot's completed orders not yet asked (imported orders are the store's:
+            # their customers are never messaged about them).
             models.Index(
                 fields=["company", "completed_at"],
-                condition=Q(status="completed", rating_requested_at__isnull=True),
+                condition=Q(status="completed", rating_requested_at__isnull=True, source="whatsapp"),
                 name="order_rating_due_idx",
             ),
-            # Unpaid sweep: only orders waiting for their Pix.
+            # Unpaid sweep: only the bot's orders waiting for their Pix (an imported on-hold order waits
+            # for the store, not for a Pix of ours).
             models.Index(
-                fields=["company", "placed_at"], condition=Q(status="awaiting_payment"), name="order_unpaid_due_idx"
+                fields=["company", "placed_at"],
+                condition=Q(status="awaiting_payment", source="whatsapp"),
+                name="order_unpaid_due_idx",
             ),
             # Deleting a delivery zone sets its orders' zone to null; imported orders have none.
             models.Index(

@@ -3,7 +3,8 @@ a static Pix is confirmed by people: alerted, never cancelled by the clock).
 
 Sweeps as `tenants.sweeps` describes: per company, due rows only through a partial index (status +
 timestamp), bounded batches claimed with FOR UPDATE SKIP LOCKED, each row's state changed in the
-claim's transaction, so a row is handled once.
+claim's transaction, so a row is handled once. Only the bot's orders (source WhatsApp): orders imported
+from the store are the store's to rate, remind or cancel, and their customers are never messaged.
 """
 
 from datetime import timedelta
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from orders import notifications
 from orders.lock_objects import order_qs_select_for_update, payment_qs_select_for_update
-from orders.models import Order, Payment
+from orders.models import Order, Payment, Source
 from orders.payments import static_pix_alert_after
 from orders.services import order_transition
 from tenants.models import Company
@@ -36,7 +37,12 @@ def _ask_ratings(company: Company, now, batch: int) -> int:
     with transaction.atomic():
         due = list(
             order_qs_select_for_update(skip_locked=True)
-            .filter(status=Order.Status.COMPLETED, rating_requested_at__isnull=True, completed_at__lte=cutoff)
+            .filter(
+                source=Source.WHATSAPP,  # imported orders are the store's: never messaged about
+                status=Order.Status.COMPLETED,
+                rating_requested_at__isnull=True,
+                completed_at__lte=cutoff,
+            )
             .select_related("customer")
             .order_by("completed_at")[:batch]
         )
@@ -105,7 +111,7 @@ def _cancel_unpaid(cutoff, batch: int) -> int:
     with transaction.atomic():
         due = list(
             order_qs_select_for_update(skip_locked=True)
-            .filter(status=Order.Status.AWAITING_PAYMENT, placed_at__lte=cutoff)
+            .filter(source=Source.WHATSAPP, status=Order.Status.AWAITING_PAYMENT, placed_at__lte=cutoff)
             .exclude(_static_pix_waiting())
             .order_by("placed_at")[:batch]
         )
@@ -119,7 +125,12 @@ def _remind_unpaid(company: Company, now, batch: int) -> int:
     with transaction.atomic():
         due = list(
             order_qs_select_for_update(skip_locked=True)
-            .filter(status=Order.Status.AWAITING_PAYMENT, placed_at__lte=cutoff, payment_reminded_at__isnull=True)
+            .filter(
+                source=Source.WHATSAPP,
+                status=Order.Status.AWAITING_PAYMENT,
+                placed_at__lte=cutoff,
+                payment_reminded_at__isnull=True,
+            )
             .exclude(_static_pix_waiting())
             .select_related("customer")
             .order_by("placed_at")[:batch]

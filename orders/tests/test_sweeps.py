@@ -48,6 +48,9 @@ def test_order_sweeps_cost_does_not_depend_on_orders_not_due(company_a, postgres
             company_a, count // 4, status="completed", completed_at=now - timedelta(days=2), rating_requested_at=now
         )
         _orders(company_a, count - count // 2 - count // 4, status="awaiting_payment", placed_at=now)
+        # Imported from the store, long past every delay: the store's, never due (nor in the indexes).
+        _orders(company_a, 1, source="woocommerce", status="completed", completed_at=now - timedelta(days=9))
+        _orders(company_a, 1, source="woocommerce", status="awaiting_payment", placed_at=now - timedelta(days=9))
         analyze("orders_order", "customers_customer")
 
     not_due(10)
@@ -57,7 +60,7 @@ def test_order_sweeps_cost_does_not_depend_on_orders_not_due(company_a, postgres
     large = sweep_run(_both_sweeps)
     large_scans = [claim_scans(sql) for sql in claims(large)]
 
-    assert Order.objects.for_company(company_a).count() == 10_003
+    assert Order.objects.for_company(company_a).count() == 10_007
     assert statement_shapes(small) == statement_shapes(large)
 
     # Per claim: no sequential scan of the orders, and no more rows read than the orders due.
@@ -70,6 +73,26 @@ def test_order_sweeps_cost_does_not_depend_on_orders_not_due(company_a, postgres
     ]
     assert_reads_only_due_rows(large_scans, "orders_order", due)
     assert_reads_only_due_rows(small_scans, "orders_order", due)
+
+
+def test_orders_imported_from_the_store_are_never_rated_reminded_or_cancelled(company_a):
+    """An imported WooCommerce order is the store's: completed or on hold for days, its customer gets
+    no rating request and no Pix reminder from us, and it is not cancelled."""
+    customer = CustomerFactory(company=company_a)
+    channel = ChannelFactory(company=company_a, name="principal", status="connected")
+    ConversationFactory(company=company_a, channel=channel, customer=customer)
+    long_ago = timezone.now() - timedelta(days=9)
+    _orders(company_a, 1, customer=customer, source="woocommerce", status="completed", completed_at=long_ago)
+    _orders(company_a, 1, customer=customer, source="woocommerce", status="awaiting_payment", placed_at=long_ago)
+
+    asked = orders_request_ratings()
+    swept = orders_sweep_unpaid()
+
+    assert (asked, swept) == (0, {"reminded": 0, "cancelled": 0, "alerted": 0})
+    assert sorted(Order.objects.for_company(company_a).values_list("status", "rating_requested_at", "payment_reminded_at")) == [
+        ("awaiting_payment", None, None), ("completed", None, None),
+    ]  # fmt: skip
+    assert not Message.objects.for_company(company_a).filter(direction="out").exists()
 
 
 @pytest.mark.django_db(transaction=True)
