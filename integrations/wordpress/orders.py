@@ -50,7 +50,9 @@ ORDER_META_KEYS = (
 ITEM_META_KEYS = ("_product_id", "_variation_id", "_qty", "_line_total")
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, three times the cost of
+# building one, and an import builds 300k of these per 100k orders. Nothing changes them once read.
+@dataclass(slots=True)
 class WooOrderItem:
     product_id: int | None
     variation_id: int | None
@@ -59,7 +61,7 @@ class WooOrderItem:
     total: Decimal  # line total after discounts, before tax
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class WooOrder:
     external_id: str  # the WooCommerce order id
     status: str  # pending, processing, on-hold, completed, cancelled, refunded, failed, or a plugin's own
@@ -245,7 +247,7 @@ def _items_column(prefix: str, order_id: str) -> str:
     items, itemmeta = quoted_table(prefix, ITEMS_TABLE), quoted_table(prefix, ITEMMETA_TABLE)
     return (
         f"(SELECT GROUP_CONCAT(CONCAT_WS('{UNIT}', i.order_item_id, {_clean('i.order_item_name')}, "
-        f"{_clean('m.meta_key')}, {_clean('m.meta_value')}) ORDER BY i.order_item_id SEPARATOR '{RECORD}') "
+        f"{_clean('m.meta_key')}, {_clean('m.meta_value')}) SEPARATOR '{RECORD}') "
         f"FROM {items} i LEFT JOIN {itemmeta} m ON m.order_item_id = i.order_item_id "
         f"AND m.meta_key IN ({placeholders(len(ITEM_META_KEYS))}) "
         f"WHERE i.order_id = {order_id} AND i.order_item_type = 'line_item') AS items"
@@ -253,7 +255,8 @@ def _items_column(prefix: str, order_id: str) -> str:
 
 
 def _items(text: str | bytes | None) -> tuple[WooOrderItem, ...]:
-    """The line items of one order from its items column, in item id order (a duplicated meta key: its largest value)."""
+    """The line items of one order from its items column, in item id order (a duplicated meta key: its largest value).
+    Sorted here rather than by the server (an ORDER BY in the GROUP_CONCAT sorts every order's rows there)."""
     by_item: dict[str, dict[str, str]] = {}
     for entry in _entries(text):
         parts = entry.split(UNIT, 3)
@@ -271,8 +274,12 @@ def _items(text: str | bytes | None) -> tuple[WooOrderItem, ...]:
             quantity=int(_decimal(item.get("_qty"))),
             total=_decimal(item.get("_line_total")),
         )
-        for item in by_item.values()
+        for _item_id, item in sorted(by_item.items(), key=_by_number)
     )
+
+
+def _by_number(entry: tuple[str, dict]) -> int:
+    return int(entry[0]) if entry[0].isdigit() else 0
 
 
 # Meta values are text, and a store repeats its prices and quantities: each converted once (Decimal is immutable).

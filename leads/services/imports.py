@@ -173,16 +173,21 @@ def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[Iterator[lis
 
 
 @contextmanager
-def write_behind(write: Callable[[object], None], depth: int = 1) -> Iterator[Callable[[object], None]]:
-    """A `submit(item)` that hands `item` to `write` in a background thread with its own database
-    connection, so that PostgreSQL writing (and committing) one batch overlaps this thread preparing
-    the next. At most `depth` items wait; `submit` blocks beyond that.
+def write_behind(
+    write: Callable[[object], None], depth: int = 1, writers: int = 1
+) -> Iterator[Callable[[object], None]]:
+    """A `submit(item)` that hands `item` to `write` in one of `writers` background threads, each with
+    its own database connection, so that PostgreSQL writing (and committing) batches overlaps this
+    thread preparing the next, and two server processes share the work (a batch's commit runs its
+    per-row foreign key checks: one backend alone leaves a core idle). At most `depth` items wait;
+    `submit` blocks beyond that.
 
-    `write` runs items in order, each in its own transaction (write's own). An error it meets stops it:
-    items still waiting are dropped, and the error is raised here, by the next `submit` or when the
-    block ends. Leaving the block waits for the writes in flight. Only on PostgreSQL and outside a
-    transaction (another connection cannot see this one's uncommitted rows, and SQLite takes one
-    writer at a time): otherwise `submit` writes at once, here."""
+    Each item is written in its own transaction (write's own); with several writers, items may commit
+    out of order, so `write` must only take items that touch disjoint rows, and be thread-safe in what
+    it counts. An error stops every writer: items still waiting are dropped, and the error is raised
+    here, by the next `submit` or when the block ends. Leaving the block waits for the writes in
+    flight. Only on PostgreSQL and outside a transaction (another connection cannot see this one's
+    uncommitted rows, and SQLite takes one writer at a time): otherwise `submit` writes at once, here."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield write
         return
@@ -205,13 +210,16 @@ def write_behind(write: Callable[[object], None], depth: int = 1) -> Iterator[Ca
             raise failed[0]
         waiting.put(item)
 
-    writer = threading.Thread(target=work, name="import-write-behind", daemon=True)
-    writer.start()
+    threads = [threading.Thread(target=work, name="import-write-behind", daemon=True) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
     try:
         yield submit
     finally:
-        waiting.put(_END)
-        writer.join()
+        for _writer in threads:
+            waiting.put(_END)
+        for thread in threads:
+            thread.join()
     if failed:
         raise failed[0]
 

@@ -231,3 +231,17 @@ def test_an_items_column_cut_short_keeps_its_whole_entries():
     )
 
     assert [(item.name, item.quantity, item.total) for item in _items(text)] == [("Boné", 2, Decimal("50"))]
+
+
+def test_items_come_out_in_item_id_order_whatever_order_the_server_joined_them_in():
+    """The server concatenates an order's item rows in no set order (no ORDER BY: a sort per order):
+    the lines are put in item id order here, numerically (item 10 after item 9)."""
+    from integrations.wordpress.orders import RECORD, UNIT, _items
+
+    entries = [("10", "Boné", "_qty", "1"), ("9", "Meia", "_qty", "2"), ("10", "Boné", "_line_total", "5")]
+    text = RECORD.join(UNIT.join(entry) for entry in entries)
+
+    assert [(item.name, item.quantity, item.total) for item in _items(text)] == [
+        ("Meia", 2, Decimal("0")),
+        ("Boné", 1, Decimal("5")),
+    ]
