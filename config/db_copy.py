@@ -5,9 +5,10 @@ temporary staging table and moves them with one set-based INSERT ... SELECT ... 
 UPDATE ... WHERE (a value changed); `copy_insert_ignoring_conflicts` does the same with DO NOTHING.
 Values are Python objects (psycopg adapts str, int, Decimal, datetime, None): no per-field Django
 preparation. auto_now/auto_now_add fields are stamped here. COPY runs in PostgreSQL's binary format
-when every column has a type whose Python value psycopg writes in binary (`_binary_types`): about half
-the client's work per row of the text format, and no number or date parsing on the server. Other databases (SQLite, `make run`
-without DATABASE_URL) take the same SQL with the staging table filled by executemany, or bulk_create.
+when every column has a type whose Python value psycopg writes in binary (`_binary_types`): about
+half the client's work per row of the text format, and no number or date parsing on the server.
+Other databases (SQLite, `make run` without DATABASE_URL) take the same SQL with the staging table
+filled by executemany, or bulk_create.
 """
 
 import weakref

@@ -114,12 +114,9 @@ def customer_ids_resolve(
     emails = {p.email_key for p in people if p.email_key}
     manager = Customer.objects.for_company(company)
     owner: dict[str, _Known] = {}
-    one: dict[int, _Known] = {}  # one record per customer, so that `is` compares people
+    one: dict[int, _Known] = known.by_pk if known is not None else {}  # one record per customer (`is`)
     if known is not None:
-        for key in phones | emails:
-            if (customer := known.owner.get(key)) is not None:
-                owner[key] = customer
-        one = known.by_pk
+        owner = {key: known.owner[key] for key in phones | emails if key in known.owner}
         phones, emails = phones - owner.keys(), emails - owner.keys()
     keys = phones | emails
     if keys:

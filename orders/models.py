@@ -111,14 +111,14 @@ class Order(CompanyOwned):
             # their customers are never messaged about them).
             models.Index(
                 fields=["company", "completed_at"],
-                condition=Q(status="completed", rating_requested_at__isnull=True, source="whatsapp"),
+                condition=Q(status="completed", rating_requested_at__isnull=True, source=Source.WHATSAPP),
                 name="order_rating_due_idx",
             ),
             # Unpaid sweep: only the bot's orders waiting for their Pix (an imported on-hold order waits
             # for the store, not for a Pix of ours).
             models.Index(
                 fields=["company", "placed_at"],
-                condition=Q(status="awaiting_payment", source="whatsapp"),
+                condition=Q(status="awaiting_payment", source=Source.WHATSAPP),
                 name="order_unpaid_due_idx",
             ),
             # Deleting a delivery zone sets its orders' zone to null; imported orders have none.

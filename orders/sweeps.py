@@ -26,6 +26,13 @@ logger = structlog.get_logger(__name__)
 SWEEP_BATCH = 200  # rows per company per run; the rest is due again at the next run (beat: every minute)
 
 
+def _bot_orders_to_claim():
+    """The orders placed through the bot, claimed by this sweep's transaction (FOR UPDATE SKIP LOCKED).
+    Imported orders are the store's: never rated, reminded or cancelled here (the partial indexes
+    order_rating_due_idx and order_unpaid_due_idx hold the bot's orders only)."""
+    return order_qs_select_for_update(skip_locked=True).filter(source=Source.WHATSAPP)
+
+
 def orders_request_ratings(*, now=None, batch: int = SWEEP_BATCH) -> int:
     """Ask each order completed more than company.rating_delay_min ago for a 1..5 rating, once."""
     now = now or timezone.now()
@@ -36,13 +43,8 @@ def _ask_ratings(company: Company, now, batch: int) -> int:
     cutoff = now - timedelta(minutes=company.rating_delay_min)
     with transaction.atomic():
         due = list(
-            order_qs_select_for_update(skip_locked=True)
-            .filter(
-                source=Source.WHATSAPP,  # imported orders are the store's: never messaged about
-                status=Order.Status.COMPLETED,
-                rating_requested_at__isnull=True,
-                completed_at__lte=cutoff,
-            )
+            _bot_orders_to_claim()
+            .filter(status=Order.Status.COMPLETED, rating_requested_at__isnull=True, completed_at__lte=cutoff)
             .select_related("customer")
             .order_by("completed_at")[:batch]
         )
@@ -110,8 +112,8 @@ def _alert_static_pix(company: Company, now, batch: int) -> int:
 def _cancel_unpaid(cutoff, batch: int) -> int:
     with transaction.atomic():
         due = list(
-            order_qs_select_for_update(skip_locked=True)
-            .filter(source=Source.WHATSAPP, status=Order.Status.AWAITING_PAYMENT, placed_at__lte=cutoff)
+            _bot_orders_to_claim()
+            .filter(status=Order.Status.AWAITING_PAYMENT, placed_at__lte=cutoff)
             .exclude(_static_pix_waiting())
             .order_by("placed_at")[:batch]
         )
@@ -124,13 +126,8 @@ def _remind_unpaid(company: Company, now, batch: int) -> int:
     cutoff = now - timedelta(minutes=company.cart_abandoned_reminder_min)
     with transaction.atomic():
         due = list(
-            order_qs_select_for_update(skip_locked=True)
-            .filter(
-                source=Source.WHATSAPP,
-                status=Order.Status.AWAITING_PAYMENT,
-                placed_at__lte=cutoff,
-                payment_reminded_at__isnull=True,
-            )
+            _bot_orders_to_claim()
+            .filter(status=Order.Status.AWAITING_PAYMENT, placed_at__lte=cutoff, payment_reminded_at__isnull=True)
             .exclude(_static_pix_waiting())
             .select_related("customer")
             .order_by("placed_at")[:batch]

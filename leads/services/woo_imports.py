@@ -4,8 +4,8 @@ Each batch of carts is upserted in one transaction: rows are found by (company, 
 external_id), created in bulk, updated in bulk only when something changed, and their items are
 replaced only when the item lines changed. Orders go through a COPY staging table and one
 INSERT ... ON CONFLICT DO UPDATE ... WHERE (changed) per batch, in two transactions per batch: the
-batch's customers first (orders_prepare), then its orders and items (orders_write), written by
-another thread while the next batch is prepared. Customers are merged by phone/email
+batch's customers first (orders_prepare), then its orders and items (orders_write), written by one
+of two writer threads while the next batch is prepared (docs/recovery.md). Customers are merged by phone/email
 (customer_ids_resolve).
 Registered as the "carts" and "orders" importers of `leads.services.imports`.
 """
@@ -252,16 +252,13 @@ def import_orders(conn, options: ImportOptions, run: ImportRun, summary: KindSum
 class PreparedOrders:
     """One batch of source orders, ready to write: customers resolved (and committed), rows built."""
 
-    rows_read: int
     not_orders: list[str]  # external ids of rows that are not orders (WOO_NOT_ORDERS)
     staged: list[tuple]  # ORDER_COLUMNS
     lines_of: dict[str, list[tuple]]  # external id -> item lines (_order_line)
 
-
-def orders_upsert(*, company: Company, rows: list[WooOrder], summary: KindSummary) -> None:
-    """Create or update one batch of imported orders and their items, in the caller's transaction.
-    Idempotent by (source, external id). See orders_prepare and orders_write."""
-    orders_write(company=company, prepared=orders_prepare(company=company, rows=rows), summary=summary)
+    @property
+    def rows_read(self) -> int:
+        return len(self.not_orders) + len(self.staged)
 
 
 def orders_prepare(*, company: Company, rows: list[WooOrder], known: KnownCustomers | None = None) -> PreparedOrders:
@@ -291,7 +288,7 @@ def orders_prepare(*, company: Company, rows: list[WooOrder], known: KnownCustom
                 row.completed_at,
             )
         )
-    return PreparedOrders(rows_read=len(rows), not_orders=not_orders, staged=staged, lines_of=lines_of)
+    return PreparedOrders(not_orders=not_orders, staged=staged, lines_of=lines_of)
 
 
 def orders_write(*, company: Company, prepared: PreparedOrders, summary: KindSummary) -> None:
